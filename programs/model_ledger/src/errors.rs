@@ -1,0 +1,91 @@
+//! The program's only error enum. Codes are ABI (6000 + position): append new
+//! variants at the end, never reorder or remove.
+
+use anchor_lang::prelude::*;
+
+/// Declares the enum and `LedgerError::ALL` from one list, so the SDK's
+/// code-to-variant table can never drift from the program.
+macro_rules! ledger_errors {
+    ($($(#[$meta:meta])* $name:ident,)*) => {
+        #[error_code]
+        pub enum LedgerError {
+            $($(#[$meta])* $name,)*
+        }
+
+        impl LedgerError {
+            /// Every variant in code order (`ALL[i]` has code 6000 + i).
+            pub const ALL: &'static [LedgerError] = &[$(LedgerError::$name,)*];
+        }
+    };
+}
+
+ledger_errors! {
+    #[msg("Arithmetic overflow or underflow")]
+    MathOverflow,
+    #[msg("Basis points must not exceed 10 000")]
+    BasisPointsOutOfRange,
+    #[msg("Signer is not the protocol admin")]
+    NotAdmin,
+    #[msg("Update changes nothing")]
+    NothingToUpdate,
+    #[msg("Signer is not the model authority")]
+    NotModelAuthority,
+    #[msg("Signer is not the pending model authority")]
+    NotPendingAuthority,
+    #[msg("No model authority transfer is pending")]
+    NoPendingAuthority,
+    #[msg("The new authority is already the authority")]
+    AuthorityUnchanged,
+    #[msg("Name must not be empty")]
+    NameEmpty,
+    #[msg("Name is longer than 64 bytes")]
+    NameTooLong,
+    #[msg("URI must not be empty")]
+    UriEmpty,
+    #[msg("URI is longer than 200 bytes")]
+    UriTooLong,
+    #[msg("Content hash must not be all zeros")]
+    ContentHashMissing,
+    #[msg("Model id must not be all zeros")]
+    ModelIdMissing,
+    #[msg("Payment mint has a Token-2022 extension the ledger does not accept")]
+    UnsupportedMintExtension,
+    #[msg("Account belongs to another model")]
+    ModelMismatch,
+    #[msg("Contribution is not in the proposed state")]
+    ContributionNotProposed,
+    #[msg("Contribution is not accepted")]
+    ContributionNotAccepted,
+    #[msg("Accepted shares must be greater than zero")]
+    ZeroShares,
+    #[msg("Signer is not the contributor")]
+    NotContributor,
+    #[msg("Payout wallet is unchanged")]
+    PayoutWalletUnchanged,
+    #[msg("A non-commercial licence cannot charge per call")]
+    NonCommercialLicenseWithPrice,
+    #[msg("A licence that forbids derivatives cannot set a derivative royalty")]
+    RoyaltyWithoutDerivatives,
+    #[msg("Terms hash must not be all zeros")]
+    TermsHashMissing,
+    #[msg("Licence duration does not fit a signed 64-bit number of seconds")]
+    DurationOutOfRange,
+    #[msg("Licence is already retired")]
+    LicenseAlreadyRetired,
+    #[msg("Unexpected remaining accounts")]
+    UnexpectedRemainingAccounts,
+    #[msg("Account state violates an invariant")]
+    InvariantViolated,
+    #[msg("Vault is not the model's vault")]
+    VaultMismatch,
+    #[msg("Mint is not the model's payment mint")]
+    MintMismatch,
+    #[msg("Protocol is paused")]
+    ProtocolPaused,
+}
+
+impl From<crate::math::MathError> for Error {
+    fn from(_: crate::math::MathError) -> Self {
+        LedgerError::MathOverflow.into()
+    }
+}

@@ -1,0 +1,83 @@
+use anchor_lang::prelude::*;
+
+use crate::{
+    constants::{seeds, ACCOUNT_VERSION, DISCRIMINATOR_LEN},
+    errors::LedgerError,
+    events::ConfigInitialized,
+    instructions::reject_remaining_accounts,
+    math::bps::is_valid_bps,
+    state::Config,
+};
+
+#[derive(AnchorSerialize, AnchorDeserialize, Clone, Debug)]
+pub struct InitializeConfigArgs {
+    pub protocol_fee_bps: u16,
+    pub treasury: Pubkey,
+}
+
+#[event_cpi]
+#[derive(Accounts)]
+#[instruction(args: InitializeConfigArgs)]
+pub struct InitializeConfig<'info> {
+    #[account(mut)]
+    pub admin: Signer<'info>,
+    #[account(
+        init,
+        payer = admin,
+        space = DISCRIMINATOR_LEN + Config::INIT_SPACE,
+        seeds = [seeds::CONFIG],
+        bump,
+    )]
+    pub config: Box<Account<'info, Config>>,
+    pub system_program: Program<'info, System>,
+}
+
+impl InitializeConfig<'_> {
+    fn validate(&self, args: &InitializeConfigArgs) -> Result<()> {
+        require!(
+            is_valid_bps(args.protocol_fee_bps),
+            LedgerError::BasisPointsOutOfRange
+        );
+        Ok(())
+    }
+}
+
+/// Creates the protocol's configuration; the signer becomes its admin.
+///
+/// Specification:
+/// - The config is a singleton PDA: a second initialisation fails (the account exists).
+/// - `protocol_fee_bps` ≤ 10 000, else `BasisPointsOutOfRange`.
+/// - The protocol starts unpaused, with the signer as admin and the given treasury.
+/// - No remaining accounts, else `UnexpectedRemainingAccounts`.
+/// - Emits `ConfigInitialized`.
+///
+/// The deploy script runs this in the same session as the deploy, because
+/// whoever initialises first becomes the admin.
+pub fn handle_initialize_config(
+    ctx: Context<InitializeConfig>,
+    args: InitializeConfigArgs,
+) -> Result<()> {
+    reject_remaining_accounts(ctx.remaining_accounts)?;
+    ctx.accounts.validate(&args)?;
+
+    let config = &mut ctx.accounts.config;
+    config.set_inner(Config {
+        version: ACCOUNT_VERSION,
+        bump: ctx.bumps.config,
+        admin: ctx.accounts.admin.key(),
+        treasury: args.treasury,
+        protocol_fee_bps: args.protocol_fee_bps,
+        paused: false,
+        update_count: 0,
+        reserved: [0; 64],
+    });
+    config.invariant()?;
+
+    emit_cpi!(ConfigInitialized {
+        config: config.key(),
+        admin: config.admin,
+        treasury: config.treasury,
+        protocol_fee_bps: config.protocol_fee_bps,
+    });
+    Ok(())
+}

@@ -1,0 +1,36 @@
+use anchor_lang::prelude::*;
+
+use crate::{errors::LedgerError, state::ContributionStatus};
+
+use super::contribution_status::{change_status, DecideContribution};
+
+#[derive(AnchorSerialize, AnchorDeserialize, Clone, Debug)]
+pub struct AcceptContributionArgs {
+    /// Weight of this contribution in the shares part of every payment.
+    pub shares: u64,
+}
+
+fn validate(accounts: &DecideContribution, args: &AcceptContributionArgs) -> Result<()> {
+    accounts.require_status(ContributionStatus::Proposed)?;
+    require!(args.shares > 0, LedgerError::ZeroShares);
+    Ok(())
+}
+
+/// The model authority accepts a proposed contribution with its shares.
+///
+/// Specification:
+/// - Only the model authority may sign, else `NotModelAuthority`.
+/// - The contribution must belong to the model, else `ModelMismatch`.
+/// - The contribution must be `Proposed`, else `ContributionNotProposed`.
+/// - `shares` > 0, else `ZeroShares`.
+/// - The model's `total_shares` grows by `shares` (`MathOverflow` past u64) and its
+///   `accepted_count` by one.
+/// - No remaining accounts, else `UnexpectedRemainingAccounts`.
+/// - Emits `ContributionStatusChanged` (Proposed → Accepted).
+pub fn handle_accept_contribution<'info>(
+    ctx: Context<'info, DecideContribution<'info>>,
+    args: AcceptContributionArgs,
+) -> Result<()> {
+    validate(ctx.accounts, &args)?;
+    change_status(ctx, ContributionStatus::Accepted, args.shares)
+}

@@ -1,0 +1,19 @@
+pub mod accept_contribution;
+pub mod accept_model_authority;
+pub mod contribution_status;
+pub mod publish_license;
+pub mod register_model;
+pub mod reject_contribution;
+pub mod retire_license;
+pub mod revoke_contribution;
+pub mod transfer_model_authority;
+
+pub use accept_contribution::*;
+pub use accept_model_authority::*;
+pub use contribution_status::*;
+pub use publish_license::*;
+pub use register_model::*;
+pub use reject_contribution::*;
+pub use retire_license::*;
+pub use revoke_contribution::*;
+pub use transfer_model_authority::*;

@@ -1,0 +1,105 @@
+//! Model Ledger: a public, append-only ledger of provenance, licences and
+//! royalties for AI models. See `SPEC.md` for the protocol and each
+//! instruction's `Specification:` block for its rules.
+#![allow(clippy::result_large_err)]
+// Anchor's macros emit cfgs this crate does not declare.
+#![allow(unexpected_cfgs)]
+
+use anchor_lang::prelude::*;
+
+pub mod constants;
+pub mod errors;
+pub mod events;
+pub mod instructions;
+pub mod math;
+pub mod state;
+pub mod token_policy;
+
+use instructions::*;
+use state::LicenseTerms;
+
+declare_id!("Ctn51kP7w4bEWRa9AcX9L2fVfJMh74K4QyAC28GyGYpu");
+
+#[program]
+pub mod model_ledger {
+    use super::*;
+
+    /// Creates the protocol config; the signer becomes admin.
+    pub fn initialize_config(
+        ctx: Context<InitializeConfig>,
+        args: InitializeConfigArgs,
+    ) -> Result<()> {
+        instructions::handle_initialize_config(ctx, args)
+    }
+
+    /// Changes admin, treasury, protocol fee or pause flag.
+    pub fn update_config(ctx: Context<UpdateConfig>, args: UpdateConfigArgs) -> Result<()> {
+        instructions::handle_update_config(ctx, args)
+    }
+
+    /// Registers a model with its vault and royalty book.
+    pub fn register_model(ctx: Context<RegisterModel>, args: RegisterModelArgs) -> Result<()> {
+        instructions::handle_register_model(ctx, args)
+    }
+
+    /// Proposes (or cancels) a new model authority.
+    pub fn transfer_model_authority(
+        ctx: Context<TransferModelAuthority>,
+        args: TransferModelAuthorityArgs,
+    ) -> Result<()> {
+        instructions::handle_transfer_model_authority(ctx, args)
+    }
+
+    /// The proposed authority takes over the model.
+    pub fn accept_model_authority(ctx: Context<AcceptModelAuthority>) -> Result<()> {
+        instructions::handle_accept_model_authority(ctx)
+    }
+
+    /// Anyone proposes a contribution to a model.
+    pub fn propose_contribution(
+        ctx: Context<ProposeContribution>,
+        args: ProposeContributionArgs,
+    ) -> Result<()> {
+        instructions::handle_propose_contribution(ctx, args)
+    }
+
+    /// The model authority accepts a proposed contribution with its shares.
+    pub fn accept_contribution<'info>(
+        ctx: Context<'info, DecideContribution<'info>>,
+        args: AcceptContributionArgs,
+    ) -> Result<()> {
+        instructions::handle_accept_contribution(ctx, args)
+    }
+
+    /// The model authority rejects a proposed contribution.
+    pub fn reject_contribution<'info>(
+        ctx: Context<'info, DecideContribution<'info>>,
+    ) -> Result<()> {
+        instructions::handle_reject_contribution(ctx)
+    }
+
+    /// The model authority revokes an accepted contribution.
+    pub fn revoke_contribution<'info>(
+        ctx: Context<'info, DecideContribution<'info>>,
+    ) -> Result<()> {
+        instructions::handle_revoke_contribution(ctx)
+    }
+
+    /// The contributor names the wallet that receives its royalties.
+    pub fn set_payout_wallet(
+        ctx: Context<SetPayoutWallet>,
+        args: SetPayoutWalletArgs,
+    ) -> Result<()> {
+        instructions::handle_set_payout_wallet(ctx, args)
+    }
+
+    /// Publishes the model's next immutable licence version.
+    pub fn publish_license(ctx: Context<PublishLicense>, terms: LicenseTerms) -> Result<()> {
+        instructions::handle_publish_license(ctx, terms)
+    }
+
+    /// Retires a licence version.
+    pub fn retire_license(ctx: Context<RetireLicense>) -> Result<()> {
+        instructions::handle_retire_license(ctx)
+    }
+}

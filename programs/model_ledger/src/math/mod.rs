@@ -1,0 +1,9 @@
+//! Pure arithmetic with no Anchor types, so it can be unit- and property-tested
+//! on its own. Every operation is checked; the caller turns [`MathError`] into
+//! `LedgerError::MathOverflow`.
+#![deny(clippy::arithmetic_side_effects)]
+
+pub mod bps;
+pub mod safe;
+
+pub use safe::{MathError, SafeMath};

@@ -1,0 +1,17 @@
+pub mod config;
+pub mod contribution;
+pub mod license;
+pub mod model;
+pub mod royalty_book;
+
+pub use config::*;
+pub use contribution::*;
+pub use license::*;
+pub use model::*;
+pub use royalty_book::*;
+
+/// An all-zero 32-byte value never identifies content; it is what a client
+/// sends when it forgot to hash.
+pub fn is_zero_hash(hash: &[u8; 32]) -> bool {
+    hash.iter().all(|byte| *byte == 0)
+}

@@ -1,0 +1,65 @@
+//! Typed decoding of the program's accounts.
+
+use anchor_lang::{AccountDeserialize, Discriminator};
+use model_ledger::state::RoyaltyBook;
+use solana_sdk::{account::Account, pubkey::Pubkey};
+
+pub use model_ledger::state::{
+    Config, Contribution, ContributionKind, ContributionStatus, License, LicenseTerms, Model,
+    ParentLink,
+};
+
+use crate::{SdkError, PROGRAM_ID};
+
+/// Decodes an Anchor account of type `T`, checking its owner and discriminator.
+///
+/// ```
+/// use model_ledger_sdk::accounts::{decode, Config};
+/// use solana_sdk::{account::Account, pubkey::Pubkey};
+/// let foreign = Account { owner: Pubkey::new_unique(), ..Account::default() };
+/// assert!(decode::<Config>(&Pubkey::new_unique(), &foreign).is_err());
+/// ```
+pub fn decode<T: AccountDeserialize + Discriminator>(
+    address: &Pubkey,
+    account: &Account,
+) -> Result<T, SdkError> {
+    if account.owner != PROGRAM_ID {
+        return Err(SdkError::Decode {
+            address: *address,
+            reason: format!("owned by {}, not the Model Ledger program", account.owner),
+        });
+    }
+    T::try_deserialize(&mut account.data.as_slice()).map_err(|err| SdkError::Decode {
+        address: *address,
+        reason: err.to_string(),
+    })
+}
+
+/// Decodes the fixed header of a royalty book (the zero-copy part before its entries).
+pub fn decode_royalty_book(address: &Pubkey, account: &Account) -> Result<RoyaltyBook, SdkError> {
+    let header_end = RoyaltyBook::SPACE;
+    let data = &account.data;
+    if account.owner != PROGRAM_ID
+        || data.len() < header_end
+        || &data[..RoyaltyBook::DISCRIMINATOR.len()] != RoyaltyBook::DISCRIMINATOR
+    {
+        return Err(SdkError::Decode {
+            address: *address,
+            reason: "not a royalty book".into(),
+        });
+    }
+    Ok(*bytemuck::from_bytes(
+        &data[RoyaltyBook::DISCRIMINATOR.len()..header_end],
+    ))
+}
+
+/// A model with every contribution and licence version it has.
+#[derive(Debug)]
+pub struct ModelView {
+    pub address: Pubkey,
+    pub model: Model,
+    /// In index order: `contributions[i].1.index == i`.
+    pub contributions: Vec<(Pubkey, Contribution)>,
+    /// In version order, starting at version 1.
+    pub licenses: Vec<(Pubkey, License)>,
+}

@@ -1,0 +1,61 @@
+//! PDA finders, built on the program's own seed constants.
+
+use model_ledger::constants::seeds;
+use solana_sdk::pubkey::Pubkey;
+
+use crate::PROGRAM_ID;
+
+/// The protocol's configuration account.
+///
+/// ```
+/// let (config, _bump) = model_ledger_sdk::pda::config();
+/// assert_ne!(config, model_ledger_sdk::PROGRAM_ID);
+/// ```
+pub fn config() -> (Pubkey, u8) {
+    Pubkey::find_program_address(&[seeds::CONFIG], &PROGRAM_ID)
+}
+
+/// A model, by its creator and 32-byte id.
+///
+/// ```
+/// use solana_sdk::pubkey::Pubkey;
+/// let creator = Pubkey::new_unique();
+/// let (a, _) = model_ledger_sdk::pda::model(&creator, &[1; 32]);
+/// let (b, _) = model_ledger_sdk::pda::model(&creator, &[2; 32]);
+/// assert_ne!(a, b);
+/// ```
+pub fn model(creator: &Pubkey, model_id: &[u8; 32]) -> (Pubkey, u8) {
+    Pubkey::find_program_address(&[seeds::MODEL, creator.as_ref(), model_id], &PROGRAM_ID)
+}
+
+/// A model's royalty book.
+pub fn royalty_book(model: &Pubkey) -> (Pubkey, u8) {
+    Pubkey::find_program_address(&[seeds::ROYALTY_BOOK, model.as_ref()], &PROGRAM_ID)
+}
+
+/// A model's vault (token account of its payment mint, owned by the model PDA).
+pub fn vault(model: &Pubkey) -> (Pubkey, u8) {
+    Pubkey::find_program_address(&[seeds::VAULT, model.as_ref()], &PROGRAM_ID)
+}
+
+/// Contribution number `index` of a model.
+pub fn contribution(model: &Pubkey, index: u32) -> (Pubkey, u8) {
+    Pubkey::find_program_address(
+        &[seeds::CONTRIBUTION, model.as_ref(), &index.to_le_bytes()],
+        &PROGRAM_ID,
+    )
+}
+
+/// Licence version `version` (from 1) of a model.
+pub fn license(model: &Pubkey, version: u32) -> (Pubkey, u8) {
+    Pubkey::find_program_address(
+        &[seeds::LICENSE, model.as_ref(), &version.to_le_bytes()],
+        &PROGRAM_ID,
+    )
+}
+
+/// The signer of the program's self-CPI events (`emit_cpi!`).
+/// Derived once at compile time by the program itself.
+pub fn event_authority() -> (Pubkey, u8) {
+    model_ledger::EVENT_AUTHORITY_AND_BUMP
+}

@@ -1,0 +1,395 @@
+//! The integration-test fixture: the Model Ledger program running natively in
+//! a real Solana runtime (solana-program-test) beside the real SPL Token and
+//! Token-2022 programs that program-test ships, driven through the SDK.
+#![allow(deprecated)] // solana-program-test 3.x flags its API as "unstable" ahead of 4.0.
+#![allow(clippy::result_large_err)]
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use anchor_lang::prelude::AccountInfo;
+use anchor_lang::solana_program::system_instruction;
+use anchor_spl::token_2022::spl_token_2022::{
+    self,
+    extension::{
+        default_account_state::instruction::initialize_default_account_state,
+        metadata_pointer::instruction::initialize as initialize_metadata_pointer,
+        transfer_fee::instruction::initialize_transfer_fee_config,
+        transfer_hook::instruction::initialize as initialize_transfer_hook, ExtensionType,
+    },
+    state::{AccountState, Mint as MintState},
+};
+use model_ledger::{
+    errors::LedgerError,
+    instructions::{InitializeConfigArgs, ProposeContributionArgs, RegisterModelArgs},
+    state::{ContributionKind, LicenseTerms},
+};
+use model_ledger_sdk::{
+    client::{BanksConnection, LedgerClient, TransactionOutcome},
+    events::LedgerEvent,
+    SdkError,
+};
+use solana_compute_budget_interface::ComputeBudgetInstruction;
+use solana_program_test::{processor, BanksClient, ProgramTest};
+use solana_sdk::{
+    account::Account,
+    instruction::{AccountMeta, Instruction, InstructionError},
+    program_pack::Pack,
+    pubkey::Pubkey,
+    signature::Keypair,
+    signer::Signer,
+    transaction::TransactionError,
+};
+
+pub use model_ledger_sdk::{instructions as ix, pda};
+
+static ATTEMPTS: AtomicU64 = AtomicU64::new(1);
+
+/// The protocol fee every fixture starts with, in basis points.
+pub const FEE_BPS: u16 = 250;
+
+fn process_instruction(
+    program_id: &Pubkey,
+    accounts: &[AccountInfo],
+    data: &[u8],
+) -> anchor_lang::solana_program::entrypoint::ProgramResult {
+    // Anchor's `entry` ties the program id, the accounts and the data to one
+    // lifetime; program-test hands them over with independent ones that all
+    // outlive this call, so narrowing them to one is sound.
+    let accounts: &[AccountInfo] = unsafe { core::mem::transmute(accounts) };
+    model_ledger::entry(program_id, accounts, data)
+}
+
+/// A fresh runtime with the program loaded natively and nothing initialised.
+pub fn program_test() -> ProgramTest {
+    let mut program_test = ProgramTest::new(
+        "model_ledger",
+        model_ledger::ID,
+        processor!(process_instruction),
+    );
+    program_test.prefer_bpf(false);
+    program_test
+}
+
+/// The running ledger plus the actors every test needs.
+pub struct TestLedger {
+    pub client: LedgerClient<BanksConnection>,
+    pub banks: BanksClient,
+    pub admin: Keypair,
+    pub treasury: Pubkey,
+    /// A legacy SPL Token mint (6 decimals) that models are paid in by default.
+    pub mint: Pubkey,
+}
+
+impl TestLedger {
+    /// Starts the runtime without initialising the config.
+    pub async fn start_uninitialized() -> Self {
+        let context = program_test().start_with_context().await;
+        let banks = context.banks_client.clone();
+        let client = LedgerClient::new(
+            BanksConnection(banks.clone()),
+            context.payer.insecure_clone(),
+        );
+        let mut ledger = TestLedger {
+            client,
+            banks,
+            admin: Keypair::new(),
+            treasury: Pubkey::new_unique(),
+            mint: Pubkey::default(),
+        };
+        let admin = ledger.admin.pubkey();
+        ledger.airdrop(&admin, 10_000_000_000).await;
+        ledger.mint = ledger.create_legacy_mint().await;
+        ledger
+    }
+
+    /// Starts the runtime with the config initialised (fee [`FEE_BPS`]).
+    pub async fn start() -> Self {
+        let ledger = Self::start_uninitialized().await;
+        ledger
+            .client
+            .initialize_config(
+                &ledger.admin,
+                InitializeConfigArgs {
+                    protocol_fee_bps: FEE_BPS,
+                    treasury: ledger.treasury,
+                },
+            )
+            .await
+            .expect("initialize config");
+        ledger
+    }
+
+    pub fn payer(&self) -> &Keypair {
+        &self.client.fee_payer
+    }
+
+    pub async fn airdrop(&self, to: &Pubkey, lamports: u64) {
+        let transfer = system_instruction::transfer(&self.payer().pubkey(), to, lamports);
+        self.client.send(&[transfer], &[]).await.expect("airdrop");
+    }
+
+    /// A new wallet holding 10 SOL.
+    pub async fn wallet(&self) -> Keypair {
+        let wallet = Keypair::new();
+        self.airdrop(&wallet.pubkey(), 10_000_000_000).await;
+        wallet
+    }
+
+    pub async fn create_legacy_mint(&self) -> Pubkey {
+        let mint = Keypair::new();
+        let payer = self.payer().pubkey();
+        let rent = self.banks.get_rent().await.unwrap();
+        let space = anchor_spl::token::spl_token::state::Mint::LEN;
+        let instructions = [
+            system_instruction::create_account(
+                &payer,
+                &mint.pubkey(),
+                rent.minimum_balance(space),
+                space as u64,
+                &anchor_spl::token::ID,
+            ),
+            anchor_spl::token::spl_token::instruction::initialize_mint2(
+                &anchor_spl::token::ID,
+                &mint.pubkey(),
+                &payer,
+                None,
+                6,
+            )
+            .unwrap(),
+        ];
+        self.client
+            .send(&instructions, &[&mint])
+            .await
+            .expect("legacy mint");
+        mint.pubkey()
+    }
+
+    /// A Token-2022 mint carrying exactly `extensions` (each initialised with
+    /// ordinary settings), so tests can check the extension policy.
+    pub async fn create_token_2022_mint(&self, extensions: &[ExtensionType]) -> Pubkey {
+        let mint = Keypair::new();
+        let payer = self.payer().pubkey();
+        let program = anchor_spl::token_2022::ID;
+        let space = ExtensionType::try_calculate_account_len::<MintState>(extensions).unwrap();
+        let rent = self.banks.get_rent().await.unwrap();
+        let mut instructions = vec![system_instruction::create_account(
+            &payer,
+            &mint.pubkey(),
+            rent.minimum_balance(space),
+            space as u64,
+            &program,
+        )];
+        let key = mint.pubkey();
+        for extension in extensions {
+            instructions.push(
+                match extension {
+                    ExtensionType::TransferFeeConfig => initialize_transfer_fee_config(
+                        &program,
+                        &key,
+                        Some(&payer),
+                        Some(&payer),
+                        100,
+                        1_000_000,
+                    ),
+                    ExtensionType::TransferHook => initialize_transfer_hook(
+                        &program,
+                        &key,
+                        Some(payer),
+                        Some(Pubkey::new_unique()),
+                    ),
+                    ExtensionType::PermanentDelegate => {
+                        spl_token_2022::instruction::initialize_permanent_delegate(
+                            &program, &key, &payer,
+                        )
+                    }
+                    ExtensionType::DefaultAccountState => {
+                        initialize_default_account_state(&program, &key, &AccountState::Frozen)
+                    }
+                    ExtensionType::NonTransferable => {
+                        spl_token_2022::instruction::initialize_non_transferable_mint(
+                            &program, &key,
+                        )
+                    }
+                    ExtensionType::MintCloseAuthority => {
+                        spl_token_2022::instruction::initialize_mint_close_authority(
+                            &program,
+                            &key,
+                            Some(&payer),
+                        )
+                    }
+                    ExtensionType::MetadataPointer => {
+                        initialize_metadata_pointer(&program, &key, Some(payer), Some(key))
+                    }
+                    other => panic!("fixture cannot initialise {other:?}"),
+                }
+                .unwrap(),
+            );
+        }
+        // A default-frozen mint needs a freeze authority.
+        instructions.push(
+            spl_token_2022::instruction::initialize_mint2(&program, &key, &payer, Some(&payer), 6)
+                .unwrap(),
+        );
+        self.client
+            .send(&instructions, &[&mint])
+            .await
+            .expect("token-2022 mint");
+        key
+    }
+
+    pub async fn account(&self, address: &Pubkey) -> Option<Account> {
+        self.banks.get_account(*address).await.unwrap()
+    }
+
+    /// The raw state of `addresses`, to compare before and after a rejected call.
+    pub async fn snapshot(&self, addresses: &[Pubkey]) -> Vec<Option<Account>> {
+        let mut accounts = Vec::with_capacity(addresses.len());
+        for address in addresses {
+            accounts.push(self.account(address).await);
+        }
+        accounts
+    }
+
+    /// Sends `instructions`, expects the program to refuse them with
+    /// `expected`, and checks that none of `watched` changed (data, lamports,
+    /// owner), which also proves no token moved out of or into them.
+    pub async fn expect_ledger_error(
+        &self,
+        instructions: &[Instruction],
+        signers: &[&dyn Signer],
+        expected: LedgerError,
+        watched: &[Pubkey],
+    ) {
+        let error = self.expect_failure(instructions, signers, watched).await;
+        assert_eq!(
+            error.ledger_error().map(u32::from),
+            Some(u32::from(expected)),
+            "expected {expected:?}, got {error}"
+        );
+    }
+
+    /// Like [`Self::expect_ledger_error`] for failures outside the program's
+    /// own enum (Anchor constraints, the runtime, the system program).
+    pub async fn expect_instruction_error(
+        &self,
+        instructions: &[Instruction],
+        signers: &[&dyn Signer],
+        expected: InstructionError,
+        watched: &[Pubkey],
+    ) {
+        let error = self.expect_failure(instructions, signers, watched).await;
+        match &error {
+            SdkError::Transaction(TransactionError::InstructionError(_, actual)) => {
+                assert_eq!(*actual, expected)
+            }
+            other => panic!("expected {expected:?}, got {other}"),
+        }
+    }
+
+    async fn expect_failure(
+        &self,
+        instructions: &[Instruction],
+        signers: &[&dyn Signer],
+        watched: &[Pubkey],
+    ) -> SdkError {
+        let before = self.snapshot(watched).await;
+        // A test often repeats a call that just succeeded; with the same
+        // blockhash that would be the same transaction, which the bank treats
+        // as already processed. A unique priority fee makes it a new one.
+        let nonce = ATTEMPTS.fetch_add(1, Ordering::Relaxed);
+        let mut unique = vec![ComputeBudgetInstruction::set_compute_unit_price(nonce)];
+        unique.extend_from_slice(instructions);
+        let error = self
+            .client
+            .send(&unique, signers)
+            .await
+            .expect_err("the transaction should have been refused");
+        assert_eq!(
+            before,
+            self.snapshot(watched).await,
+            "a refused call changed state"
+        );
+        error
+    }
+
+    /// Registers a model paid in the fixture's legacy mint, with default metadata.
+    pub async fn register_model(&self, authority: &Keypair, seed: u8) -> Pubkey {
+        let (model, _) = self
+            .client
+            .register_model(authority, &self.mint, model_args(seed))
+            .await
+            .expect("register model");
+        model
+    }
+
+    /// A wallet proposes a dataset to `model`; returns the wallet and the index.
+    pub async fn propose(&self, model: &Pubkey) -> (Keypair, u32) {
+        let contributor = self.wallet().await;
+        let (index, _) = self
+            .client
+            .propose_contribution(&contributor, model, contribution_args())
+            .await
+            .expect("propose contribution");
+        (contributor, index)
+    }
+}
+
+pub fn model_args(seed: u8) -> RegisterModelArgs {
+    RegisterModelArgs {
+        model_id: [seed; 32],
+        name: format!("model-{seed}"),
+        metadata_uri: format!("ipfs://model-{seed}"),
+        content_hash: [seed.wrapping_add(100); 32],
+        attribution_bps: 3_000,
+    }
+}
+
+pub fn contribution_args() -> ProposeContributionArgs {
+    ProposeContributionArgs {
+        kind: ContributionKind::Dataset,
+        content_hash: [9; 32],
+        uri: "ar://dataset".into(),
+    }
+}
+
+/// Commercial terms with a per-call price and derivatives allowed at 10 %.
+pub fn commercial_terms() -> LicenseTerms {
+    LicenseTerms {
+        price_per_call: 1_000,
+        upfront_fee: 50_000,
+        commercial_use: true,
+        derivatives_allowed: true,
+        attribution_required: true,
+        transferable: false,
+        derivative_royalty_bps: 1_000,
+        call_limit: 1_000_000,
+        duration_seconds: 30 * 24 * 3600,
+        terms_uri: "https://example.org/terms/v1".into(),
+        terms_hash: [5; 32],
+    }
+}
+
+/// Appends an account the instruction does not expect.
+pub fn with_extra_account(mut instruction: Instruction) -> Instruction {
+    instruction
+        .accounts
+        .push(AccountMeta::new_readonly(Pubkey::new_unique(), false));
+    instruction
+}
+
+/// The single event a one-instruction transaction emitted.
+pub fn only_event(outcome: &TransactionOutcome) -> &LedgerEvent {
+    assert_eq!(outcome.events.len(), 1, "events: {:?}", outcome.events);
+    &outcome.events[0]
+}
+
+/// An Anchor framework error (constraint failures and the like) as the runtime reports it.
+pub fn anchor_error(code: anchor_lang::error::ErrorCode) -> InstructionError {
+    InstructionError::Custom(code as u32)
+}
+
+/// How this runtime refuses `init` of an account that already exists: Anchor
+/// 1.2 asks the system program for `CreateAccountAllowPrefund`, which the
+/// Agave 3.1 system program does not know yet, so it answers "invalid
+/// instruction data" and nothing is created.
+pub const ACCOUNT_EXISTS: InstructionError = InstructionError::InvalidInstructionData;

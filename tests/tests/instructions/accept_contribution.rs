@@ -1,0 +1,184 @@
+use model_ledger::{errors::LedgerError, state::ContributionStatus};
+use model_ledger_sdk::events::LedgerEvent;
+use model_ledger_tests::{ix, only_event, pda, with_extra_account, TestLedger};
+use solana_sdk::signer::Signer;
+
+#[tokio::test]
+async fn accepts_with_shares_and_updates_model_totals() {
+    let ledger = TestLedger::start().await;
+    let authority = ledger.wallet().await;
+    let model = ledger.register_model(&authority, 1).await;
+    let (_, first) = ledger.propose(&model).await;
+    let (_, second) = ledger.propose(&model).await;
+    ledger
+        .client
+        .accept_contribution(&authority, &model, first, 300)
+        .await
+        .unwrap();
+    let outcome = ledger
+        .client
+        .accept_contribution(&authority, &model, second, 700)
+        .await
+        .unwrap();
+
+    let record = ledger
+        .client
+        .contribution(&pda::contribution(&model, second).0)
+        .await
+        .unwrap();
+    assert_eq!(record.status, ContributionStatus::Accepted);
+    assert_eq!(record.shares, 700);
+    let model_record = ledger.client.model(&model).await.unwrap();
+    assert_eq!(model_record.total_shares, 1_000);
+    assert_eq!(model_record.accepted_count, 2);
+
+    let LedgerEvent::ContributionStatusChanged(event) = only_event(&outcome) else {
+        panic!("wrong event {:?}", outcome.events)
+    };
+    assert_eq!(event.index, second);
+    assert_eq!(event.previous_status, ContributionStatus::Proposed);
+    assert_eq!(event.status, ContributionStatus::Accepted);
+    assert_eq!(event.shares, 700);
+    assert_eq!(event.model_total_shares, 1_000);
+    assert_eq!(event.model_accepted_count, 2);
+    assert_eq!(event.slot, record.status_slot);
+}
+
+#[tokio::test]
+async fn non_authority_is_rejected() {
+    let ledger = TestLedger::start().await;
+    let authority = ledger.wallet().await;
+    let model = ledger.register_model(&authority, 1).await;
+    let (contributor, index) = ledger.propose(&model).await;
+    let instruction = ix::accept_contribution(&contributor.pubkey(), &model, index, 1_000_000);
+    ledger
+        .expect_ledger_error(
+            &[instruction],
+            &[&contributor],
+            LedgerError::NotModelAuthority,
+            &[model, pda::contribution(&model, index).0],
+        )
+        .await;
+}
+
+#[tokio::test]
+async fn contribution_of_another_model_is_rejected() {
+    let ledger = TestLedger::start().await;
+    let authority = ledger.wallet().await;
+    let own = ledger.register_model(&authority, 1).await;
+    let other_authority = ledger.wallet().await;
+    let other = ledger.register_model(&other_authority, 2).await;
+    let (_, index) = ledger.propose(&other).await;
+    let foreign = pda::contribution(&other, index).0;
+    let mut instruction = ix::accept_contribution(&authority.pubkey(), &own, index, 10);
+    instruction.accounts[2].pubkey = foreign;
+    ledger
+        .expect_ledger_error(
+            &[instruction],
+            &[&authority],
+            LedgerError::ModelMismatch,
+            &[own, other, foreign],
+        )
+        .await;
+}
+
+#[tokio::test]
+async fn accepting_twice_is_rejected() {
+    let ledger = TestLedger::start().await;
+    let authority = ledger.wallet().await;
+    let model = ledger.register_model(&authority, 1).await;
+    let (_, index) = ledger.propose(&model).await;
+    ledger
+        .client
+        .accept_contribution(&authority, &model, index, 10)
+        .await
+        .unwrap();
+    let instruction = ix::accept_contribution(&authority.pubkey(), &model, index, 99);
+    ledger
+        .expect_ledger_error(
+            &[instruction],
+            &[&authority],
+            LedgerError::ContributionNotProposed,
+            &[model, pda::contribution(&model, index).0],
+        )
+        .await;
+}
+
+#[tokio::test]
+async fn rejected_contribution_cannot_be_accepted() {
+    let ledger = TestLedger::start().await;
+    let authority = ledger.wallet().await;
+    let model = ledger.register_model(&authority, 1).await;
+    let (_, index) = ledger.propose(&model).await;
+    ledger
+        .client
+        .reject_contribution(&authority, &model, index)
+        .await
+        .unwrap();
+    let instruction = ix::accept_contribution(&authority.pubkey(), &model, index, 10);
+    ledger
+        .expect_ledger_error(
+            &[instruction],
+            &[&authority],
+            LedgerError::ContributionNotProposed,
+            &[model, pda::contribution(&model, index).0],
+        )
+        .await;
+}
+
+#[tokio::test]
+async fn zero_shares_are_rejected() {
+    let ledger = TestLedger::start().await;
+    let authority = ledger.wallet().await;
+    let model = ledger.register_model(&authority, 1).await;
+    let (_, index) = ledger.propose(&model).await;
+    let instruction = ix::accept_contribution(&authority.pubkey(), &model, index, 0);
+    ledger
+        .expect_ledger_error(
+            &[instruction],
+            &[&authority],
+            LedgerError::ZeroShares,
+            &[model, pda::contribution(&model, index).0],
+        )
+        .await;
+}
+
+#[tokio::test]
+async fn share_total_overflow_is_rejected() {
+    let ledger = TestLedger::start().await;
+    let authority = ledger.wallet().await;
+    let model = ledger.register_model(&authority, 1).await;
+    let (_, first) = ledger.propose(&model).await;
+    let (_, second) = ledger.propose(&model).await;
+    ledger
+        .client
+        .accept_contribution(&authority, &model, first, u64::MAX)
+        .await
+        .unwrap();
+    let instruction = ix::accept_contribution(&authority.pubkey(), &model, second, 1);
+    ledger
+        .expect_ledger_error(
+            &[instruction],
+            &[&authority],
+            LedgerError::MathOverflow,
+            &[model, pda::contribution(&model, second).0],
+        )
+        .await;
+}
+
+#[tokio::test]
+async fn remaining_accounts_are_rejected() {
+    let ledger = TestLedger::start().await;
+    let authority = ledger.wallet().await;
+    let model = ledger.register_model(&authority, 1).await;
+    let (_, index) = ledger.propose(&model).await;
+    let instruction = ix::accept_contribution(&authority.pubkey(), &model, index, 10);
+    ledger
+        .expect_ledger_error(
+            &[with_extra_account(instruction)],
+            &[&authority],
+            LedgerError::UnexpectedRemainingAccounts,
+            &[model, pda::contribution(&model, index).0],
+        )
+        .await;
+}

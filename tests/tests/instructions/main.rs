@@ -1,0 +1,16 @@
+//! One module per instruction; each `Specification:` bullet of the
+//! instruction's doc block has a test here. One binary keeps link time low.
+
+mod accept_contribution;
+mod accept_model_authority;
+mod events;
+mod initialize_config;
+mod propose_contribution;
+mod publish_license;
+mod register_model;
+mod reject_contribution;
+mod retire_license;
+mod revoke_contribution;
+mod set_payout_wallet;
+mod transfer_model_authority;
+mod update_config;

@@ -1,0 +1,136 @@
+use anchor_lang::error::ErrorCode;
+use model_ledger::{
+    errors::LedgerError,
+    state::{ContributionKind, ContributionStatus},
+};
+use model_ledger_sdk::events::LedgerEvent;
+use model_ledger_tests::{
+    anchor_error, contribution_args, ix, only_event, pda, with_extra_account, TestLedger,
+};
+use solana_sdk::signer::Signer;
+
+#[tokio::test]
+async fn records_an_immutable_proposal_under_the_next_index() {
+    let ledger = TestLedger::start().await;
+    let authority = ledger.wallet().await;
+    let model = ledger.register_model(&authority, 1).await;
+    let contributor = ledger.wallet().await;
+    for expected_index in 0..3u32 {
+        let mut args = contribution_args();
+        args.kind = ContributionKind::FineTune;
+        args.content_hash = [expected_index as u8 + 1; 32];
+        let (index, outcome) = ledger
+            .client
+            .propose_contribution(&contributor, &model, args.clone())
+            .await
+            .unwrap();
+        assert_eq!(index, expected_index);
+
+        let address = pda::contribution(&model, index).0;
+        let record = ledger.client.contribution(&address).await.unwrap();
+        assert_eq!(record.model, model);
+        assert_eq!(record.index, index);
+        assert_eq!(record.contributor, contributor.pubkey());
+        assert_eq!(record.kind, ContributionKind::FineTune);
+        assert_eq!(record.content_hash, args.content_hash);
+        assert_eq!(record.uri, args.uri);
+        assert_eq!(record.status, ContributionStatus::Proposed);
+        assert_eq!(record.shares, 0);
+        assert_eq!(record.payout_wallet, contributor.pubkey());
+
+        let LedgerEvent::ContributionProposed(event) = only_event(&outcome) else {
+            panic!("wrong event {:?}", outcome.events)
+        };
+        assert_eq!(event.contribution, address);
+        assert_eq!(event.index, index);
+        assert_eq!(event.contributor, contributor.pubkey());
+        assert_eq!(event.content_hash, args.content_hash);
+        assert_eq!(event.slot, record.proposed_slot);
+        assert_eq!(event.contribution_count, index + 1);
+    }
+    assert_eq!(
+        ledger
+            .client
+            .model(&model)
+            .await
+            .unwrap()
+            .contribution_count,
+        3
+    );
+}
+
+#[tokio::test]
+async fn skipping_an_index_is_rejected() {
+    let ledger = TestLedger::start().await;
+    let authority = ledger.wallet().await;
+    let model = ledger.register_model(&authority, 1).await;
+    let contributor = ledger.wallet().await;
+    let instruction =
+        ix::propose_contribution(&contributor.pubkey(), &model, 5, contribution_args());
+    ledger
+        .expect_instruction_error(
+            &[instruction],
+            &[&contributor],
+            anchor_error(ErrorCode::ConstraintSeeds),
+            &[model, pda::contribution(&model, 5).0],
+        )
+        .await;
+}
+
+async fn expect_args_rejected(
+    mutate: impl FnOnce(&mut model_ledger::instructions::ProposeContributionArgs),
+    expected: LedgerError,
+) {
+    let ledger = TestLedger::start().await;
+    let authority = ledger.wallet().await;
+    let model = ledger.register_model(&authority, 1).await;
+    let contributor = ledger.wallet().await;
+    let mut args = contribution_args();
+    mutate(&mut args);
+    let instruction = ix::propose_contribution(&contributor.pubkey(), &model, 0, args);
+    ledger
+        .expect_ledger_error(
+            &[instruction],
+            &[&contributor],
+            expected,
+            &[model, pda::contribution(&model, 0).0, contributor.pubkey()],
+        )
+        .await;
+}
+
+#[tokio::test]
+async fn zero_content_hash_is_rejected() {
+    expect_args_rejected(
+        |a| a.content_hash = [0; 32],
+        LedgerError::ContentHashMissing,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn empty_uri_is_rejected() {
+    expect_args_rejected(|a| a.uri.clear(), LedgerError::UriEmpty).await;
+}
+
+#[tokio::test]
+async fn long_uri_is_rejected() {
+    expect_args_rejected(|a| a.uri = "u".repeat(201), LedgerError::UriTooLong).await;
+}
+
+#[tokio::test]
+async fn remaining_accounts_are_rejected() {
+    let ledger = TestLedger::start().await;
+    let authority = ledger.wallet().await;
+    let model = ledger.register_model(&authority, 1).await;
+    let contributor = ledger.wallet().await;
+    let instruction =
+        ix::propose_contribution(&contributor.pubkey(), &model, 0, contribution_args());
+    ledger
+        .expect_ledger_error(
+            &[with_extra_account(instruction)],
+            &[&contributor],
+            LedgerError::UnexpectedRemainingAccounts,
+            &[model, pda::contribution(&model, 0).0],
+        )
+        .await;
+}

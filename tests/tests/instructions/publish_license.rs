@@ -1,0 +1,221 @@
+use anchor_lang::error::ErrorCode;
+use model_ledger::{errors::LedgerError, state::LicenseTerms};
+use model_ledger_sdk::events::LedgerEvent;
+use model_ledger_tests::{
+    anchor_error, commercial_terms, ix, only_event, pda, with_extra_account, TestLedger,
+};
+use solana_sdk::signer::Signer;
+
+#[tokio::test]
+async fn publishes_gapless_immutable_versions() {
+    let ledger = TestLedger::start().await;
+    let authority = ledger.wallet().await;
+    let model = ledger.register_model(&authority, 1).await;
+    let first_terms = commercial_terms();
+    let mut second_terms = commercial_terms();
+    second_terms.price_per_call = 2_000;
+    second_terms.terms_hash = [6; 32];
+
+    let (v1, _) = ledger
+        .client
+        .publish_license(&authority, &model, first_terms.clone())
+        .await
+        .unwrap();
+    let (v2, outcome) = ledger
+        .client
+        .publish_license(&authority, &model, second_terms.clone())
+        .await
+        .unwrap();
+    assert_eq!((v1, v2), (1, 2));
+
+    let first = ledger
+        .client
+        .license(&pda::license(&model, 1).0)
+        .await
+        .unwrap();
+    assert_eq!(
+        first.terms, first_terms,
+        "a newer version never edits an older one"
+    );
+    let second = ledger
+        .client
+        .license(&pda::license(&model, 2).0)
+        .await
+        .unwrap();
+    assert_eq!(second.license_version, 2);
+    assert_eq!(second.model, model);
+    assert_eq!(second.payment_mint, ledger.mint);
+    assert_eq!(second.terms, second_terms);
+    assert_eq!(second.retired_slot, None);
+    assert_eq!(
+        ledger
+            .client
+            .model(&model)
+            .await
+            .unwrap()
+            .next_license_version,
+        3
+    );
+
+    let LedgerEvent::LicensePublished(event) = only_event(&outcome) else {
+        panic!("wrong event {:?}", outcome.events)
+    };
+    assert_eq!(event.license, pda::license(&model, 2).0);
+    assert_eq!(event.license_version, 2);
+    assert_eq!(event.terms, second_terms);
+    assert_eq!(event.payment_mint, ledger.mint);
+    assert_eq!(event.slot, second.published_slot);
+}
+
+#[tokio::test]
+async fn free_non_commercial_licence_is_valid() {
+    let ledger = TestLedger::start().await;
+    let authority = ledger.wallet().await;
+    let model = ledger.register_model(&authority, 1).await;
+    let terms = LicenseTerms {
+        price_per_call: 0,
+        upfront_fee: 0,
+        commercial_use: false,
+        derivatives_allowed: false,
+        derivative_royalty_bps: 0,
+        call_limit: 0,
+        duration_seconds: 0,
+        ..commercial_terms()
+    };
+    ledger
+        .client
+        .publish_license(&authority, &model, terms.clone())
+        .await
+        .unwrap();
+    let license = ledger
+        .client
+        .license(&pda::license(&model, 1).0)
+        .await
+        .unwrap();
+    assert_eq!(license.terms, terms);
+}
+
+async fn expect_terms_rejected(mutate: impl FnOnce(&mut LicenseTerms), expected: LedgerError) {
+    let ledger = TestLedger::start().await;
+    let authority = ledger.wallet().await;
+    let model = ledger.register_model(&authority, 1).await;
+    let mut terms = commercial_terms();
+    mutate(&mut terms);
+    let instruction = ix::publish_license(&authority.pubkey(), &model, 1, terms);
+    ledger
+        .expect_ledger_error(
+            &[instruction],
+            &[&authority],
+            expected,
+            &[model, pda::license(&model, 1).0, authority.pubkey()],
+        )
+        .await;
+}
+
+#[tokio::test]
+async fn royalty_above_whole_is_rejected() {
+    expect_terms_rejected(
+        |t| t.derivative_royalty_bps = 10_001,
+        LedgerError::BasisPointsOutOfRange,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn non_commercial_with_price_is_rejected() {
+    expect_terms_rejected(
+        |t| t.commercial_use = false,
+        LedgerError::NonCommercialLicenseWithPrice,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn royalty_without_derivatives_is_rejected() {
+    expect_terms_rejected(
+        |t| t.derivatives_allowed = false,
+        LedgerError::RoyaltyWithoutDerivatives,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn duration_beyond_i64_is_rejected() {
+    expect_terms_rejected(
+        |t| t.duration_seconds = i64::MAX as u64 + 1,
+        LedgerError::DurationOutOfRange,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn empty_terms_uri_is_rejected() {
+    expect_terms_rejected(|t| t.terms_uri.clear(), LedgerError::UriEmpty).await;
+}
+
+#[tokio::test]
+async fn long_terms_uri_is_rejected() {
+    expect_terms_rejected(|t| t.terms_uri = "u".repeat(201), LedgerError::UriTooLong).await;
+}
+
+#[tokio::test]
+async fn zero_terms_hash_is_rejected() {
+    expect_terms_rejected(|t| t.terms_hash = [0; 32], LedgerError::TermsHashMissing).await;
+}
+
+#[tokio::test]
+async fn non_authority_is_rejected() {
+    let ledger = TestLedger::start().await;
+    let authority = ledger.wallet().await;
+    let model = ledger.register_model(&authority, 1).await;
+    let stranger = ledger.wallet().await;
+    let instruction = ix::publish_license(&stranger.pubkey(), &model, 1, commercial_terms());
+    ledger
+        .expect_ledger_error(
+            &[instruction],
+            &[&stranger],
+            LedgerError::NotModelAuthority,
+            &[model, pda::license(&model, 1).0],
+        )
+        .await;
+}
+
+#[tokio::test]
+async fn reusing_or_skipping_a_version_is_rejected() {
+    let ledger = TestLedger::start().await;
+    let authority = ledger.wallet().await;
+    let model = ledger.register_model(&authority, 1).await;
+    ledger
+        .client
+        .publish_license(&authority, &model, commercial_terms())
+        .await
+        .unwrap();
+    for version in [1, 3] {
+        let instruction =
+            ix::publish_license(&authority.pubkey(), &model, version, commercial_terms());
+        ledger
+            .expect_instruction_error(
+                &[instruction],
+                &[&authority],
+                anchor_error(ErrorCode::ConstraintSeeds),
+                &[model, pda::license(&model, 1).0, pda::license(&model, 3).0],
+            )
+            .await;
+    }
+}
+
+#[tokio::test]
+async fn remaining_accounts_are_rejected() {
+    let ledger = TestLedger::start().await;
+    let authority = ledger.wallet().await;
+    let model = ledger.register_model(&authority, 1).await;
+    let instruction = ix::publish_license(&authority.pubkey(), &model, 1, commercial_terms());
+    ledger
+        .expect_ledger_error(
+            &[with_extra_account(instruction)],
+            &[&authority],
+            LedgerError::UnexpectedRemainingAccounts,
+            &[model, pda::license(&model, 1).0],
+        )
+        .await;
+}

@@ -1,0 +1,249 @@
+use anchor_spl::{token::spl_token, token_2022::spl_token_2022::extension::ExtensionType};
+use model_ledger::{constants::FIRST_LICENSE_VERSION, errors::LedgerError};
+use model_ledger_sdk::{accounts::decode_royalty_book, events::LedgerEvent};
+use model_ledger_tests::{ix, model_args, only_event, pda, with_extra_account, TestLedger};
+use solana_sdk::{program_pack::Pack, signer::Signer};
+
+#[tokio::test]
+async fn registers_model_vault_and_book() {
+    let ledger = TestLedger::start().await;
+    let creator = ledger.wallet().await;
+    let args = model_args(1);
+    let (model, outcome) = ledger
+        .client
+        .register_model(&creator, &ledger.mint, args.clone())
+        .await
+        .unwrap();
+
+    assert_eq!(model, pda::model(&creator.pubkey(), &args.model_id).0);
+    let record = ledger.client.model(&model).await.unwrap();
+    assert_eq!(record.creator, creator.pubkey());
+    assert_eq!(record.authority, creator.pubkey());
+    assert_eq!(record.pending_authority, None);
+    assert_eq!(record.model_id, args.model_id);
+    assert_eq!(record.name, args.name);
+    assert_eq!(record.metadata_uri, args.metadata_uri);
+    assert_eq!(record.content_hash, args.content_hash);
+    assert_eq!(record.payment_mint, ledger.mint);
+    assert_eq!(record.token_program, spl_token::ID);
+    assert_eq!(record.attribution_bps, 3_000);
+    assert!(record.parents.is_empty());
+    assert_eq!(record.contribution_count, 0);
+    assert_eq!(record.total_shares, 0);
+    assert_eq!(record.next_license_version, FIRST_LICENSE_VERSION);
+
+    let vault_address = pda::vault(&model).0;
+    assert_eq!(record.vault, vault_address);
+    let vault_account = ledger.account(&vault_address).await.unwrap();
+    assert_eq!(vault_account.owner, spl_token::ID);
+    let vault = spl_token::state::Account::unpack(&vault_account.data).unwrap();
+    assert_eq!(vault.mint, ledger.mint);
+    assert_eq!(
+        vault.owner, model,
+        "only the model PDA can move vault tokens"
+    );
+    assert_eq!(vault.amount, 0);
+
+    let book_address = pda::royalty_book(&model).0;
+    assert_eq!(record.royalty_book, book_address);
+    let book =
+        decode_royalty_book(&book_address, &ledger.account(&book_address).await.unwrap()).unwrap();
+    assert_eq!(book.model, model);
+    assert_eq!(book.entry_count, 0);
+
+    let LedgerEvent::ModelRegistered(event) = only_event(&outcome) else {
+        panic!("wrong event {:?}", outcome.events)
+    };
+    assert_eq!(event.model, model);
+    assert_eq!(event.creator, creator.pubkey());
+    assert_eq!(event.name, record.name);
+    assert_eq!(event.vault, vault_address);
+    assert_eq!(event.royalty_book, book_address);
+    assert_eq!(event.payment_mint, ledger.mint);
+    assert_eq!(event.content_hash, args.content_hash);
+    assert_eq!(event.slot, record.registered_slot);
+}
+
+#[tokio::test]
+async fn same_creator_cannot_register_an_id_twice() {
+    let ledger = TestLedger::start().await;
+    let creator = ledger.wallet().await;
+    let model = ledger.register_model(&creator, 1).await;
+    let mut again = model_args(1);
+    again.name = "impostor".into();
+    let instruction = ix::register_model(&creator.pubkey(), &ledger.mint, &spl_token::ID, again);
+    ledger
+        .expect_instruction_error(
+            &[instruction],
+            &[&creator],
+            model_ledger_tests::ACCOUNT_EXISTS,
+            &[model, pda::vault(&model).0, pda::royalty_book(&model).0],
+        )
+        .await;
+    assert_eq!(ledger.client.model(&model).await.unwrap().name, "model-1");
+}
+
+#[tokio::test]
+async fn another_creator_gets_its_own_address_for_the_same_id() {
+    let ledger = TestLedger::start().await;
+    let first = ledger.wallet().await;
+    let second = ledger.wallet().await;
+    let a = ledger.register_model(&first, 1).await;
+    let b = ledger.register_model(&second, 1).await;
+    assert_ne!(a, b);
+    assert_eq!(
+        ledger.client.model(&b).await.unwrap().creator,
+        second.pubkey()
+    );
+}
+
+async fn expect_args_rejected(
+    ledger: &TestLedger,
+    mutate: impl FnOnce(&mut model_ledger::instructions::RegisterModelArgs),
+    expected: LedgerError,
+) {
+    let creator = ledger.wallet().await;
+    let mut args = model_args(3);
+    mutate(&mut args);
+    let model = pda::model(&creator.pubkey(), &args.model_id).0;
+    let instruction = ix::register_model(&creator.pubkey(), &ledger.mint, &spl_token::ID, args);
+    ledger
+        .expect_ledger_error(
+            &[instruction],
+            &[&creator],
+            expected,
+            &[
+                model,
+                pda::vault(&model).0,
+                pda::royalty_book(&model).0,
+                creator.pubkey(),
+            ],
+        )
+        .await;
+}
+
+#[tokio::test]
+async fn zero_model_id_is_rejected() {
+    let ledger = TestLedger::start().await;
+    expect_args_rejected(
+        &ledger,
+        |a| a.model_id = [0; 32],
+        LedgerError::ModelIdMissing,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn empty_name_is_rejected() {
+    let ledger = TestLedger::start().await;
+    expect_args_rejected(&ledger, |a| a.name.clear(), LedgerError::NameEmpty).await;
+}
+
+#[tokio::test]
+async fn long_name_is_rejected() {
+    let ledger = TestLedger::start().await;
+    expect_args_rejected(
+        &ledger,
+        |a| a.name = "n".repeat(65),
+        LedgerError::NameTooLong,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn long_metadata_uri_is_rejected() {
+    let ledger = TestLedger::start().await;
+    expect_args_rejected(
+        &ledger,
+        |a| a.metadata_uri = "u".repeat(201),
+        LedgerError::UriTooLong,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn zero_content_hash_is_rejected() {
+    let ledger = TestLedger::start().await;
+    expect_args_rejected(
+        &ledger,
+        |a| a.content_hash = [0; 32],
+        LedgerError::ContentHashMissing,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn attribution_above_whole_is_rejected() {
+    let ledger = TestLedger::start().await;
+    expect_args_rejected(
+        &ledger,
+        |a| a.attribution_bps = 10_001,
+        LedgerError::BasisPointsOutOfRange,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn token_2022_mint_with_only_metadata_pointer_is_accepted() {
+    let ledger = TestLedger::start().await;
+    let mint = ledger
+        .create_token_2022_mint(&[ExtensionType::MetadataPointer])
+        .await;
+    let creator = ledger.wallet().await;
+    let (model, _) = ledger
+        .client
+        .register_model(&creator, &mint, model_args(4))
+        .await
+        .unwrap();
+    let record = ledger.client.model(&model).await.unwrap();
+    assert_eq!(record.token_program, anchor_spl::token_2022::ID);
+    assert_eq!(
+        ledger.account(&record.vault).await.unwrap().owner,
+        anchor_spl::token_2022::ID
+    );
+}
+
+#[tokio::test]
+async fn token_2022_mints_with_unsafe_extensions_are_rejected() {
+    let ledger = TestLedger::start().await;
+    for extension in [
+        ExtensionType::TransferFeeConfig,
+        ExtensionType::TransferHook,
+        ExtensionType::PermanentDelegate,
+        ExtensionType::DefaultAccountState,
+        ExtensionType::NonTransferable,
+        ExtensionType::MintCloseAuthority,
+    ] {
+        let mint = ledger.create_token_2022_mint(&[extension]).await;
+        let creator = ledger.wallet().await;
+        let args = model_args(5);
+        let model = pda::model(&creator.pubkey(), &args.model_id).0;
+        let instruction =
+            ix::register_model(&creator.pubkey(), &mint, &anchor_spl::token_2022::ID, args);
+        ledger
+            .expect_ledger_error(
+                &[instruction],
+                &[&creator],
+                LedgerError::UnsupportedMintExtension,
+                &[model, pda::vault(&model).0, mint],
+            )
+            .await;
+    }
+}
+
+#[tokio::test]
+async fn remaining_accounts_are_rejected() {
+    let ledger = TestLedger::start().await;
+    let creator = ledger.wallet().await;
+    let args = model_args(6);
+    let model = pda::model(&creator.pubkey(), &args.model_id).0;
+    let instruction = ix::register_model(&creator.pubkey(), &ledger.mint, &spl_token::ID, args);
+    ledger
+        .expect_ledger_error(
+            &[with_extra_account(instruction)],
+            &[&creator],
+            LedgerError::UnexpectedRemainingAccounts,
+            &[model, pda::vault(&model).0],
+        )
+        .await;
+}

@@ -1,0 +1,116 @@
+use model_ledger::{errors::LedgerError, state::ContributionStatus};
+use model_ledger_sdk::events::LedgerEvent;
+use model_ledger_tests::{ix, only_event, pda, with_extra_account, TestLedger};
+use solana_sdk::signer::Signer;
+
+#[tokio::test]
+async fn rejects_a_proposal_without_touching_model_totals() {
+    let ledger = TestLedger::start().await;
+    let authority = ledger.wallet().await;
+    let model = ledger.register_model(&authority, 1).await;
+    let (_, kept) = ledger.propose(&model).await;
+    ledger
+        .client
+        .accept_contribution(&authority, &model, kept, 40)
+        .await
+        .unwrap();
+    let (_, index) = ledger.propose(&model).await;
+    let outcome = ledger
+        .client
+        .reject_contribution(&authority, &model, index)
+        .await
+        .unwrap();
+    let record = ledger
+        .client
+        .contribution(&pda::contribution(&model, index).0)
+        .await
+        .unwrap();
+    assert_eq!(record.status, ContributionStatus::Rejected);
+    assert_eq!(record.shares, 0);
+    let model_record = ledger.client.model(&model).await.unwrap();
+    assert_eq!(model_record.total_shares, 40);
+    assert_eq!(model_record.accepted_count, 1);
+    let LedgerEvent::ContributionStatusChanged(event) = only_event(&outcome) else {
+        panic!("wrong event {:?}", outcome.events)
+    };
+    assert_eq!(event.previous_status, ContributionStatus::Proposed);
+    assert_eq!(event.status, ContributionStatus::Rejected);
+    assert_eq!(event.model_total_shares, 40);
+}
+
+#[tokio::test]
+async fn non_authority_is_rejected() {
+    let ledger = TestLedger::start().await;
+    let authority = ledger.wallet().await;
+    let model = ledger.register_model(&authority, 1).await;
+    let (contributor, index) = ledger.propose(&model).await;
+    let instruction = ix::reject_contribution(&contributor.pubkey(), &model, index);
+    ledger
+        .expect_ledger_error(
+            &[instruction],
+            &[&contributor],
+            LedgerError::NotModelAuthority,
+            &[model, pda::contribution(&model, index).0],
+        )
+        .await;
+}
+
+#[tokio::test]
+async fn contribution_of_another_model_is_rejected() {
+    let ledger = TestLedger::start().await;
+    let authority = ledger.wallet().await;
+    let own = ledger.register_model(&authority, 1).await;
+    let other_authority = ledger.wallet().await;
+    let other = ledger.register_model(&other_authority, 2).await;
+    let (_, index) = ledger.propose(&other).await;
+    let foreign = pda::contribution(&other, index).0;
+    let mut instruction = ix::reject_contribution(&authority.pubkey(), &own, index);
+    instruction.accounts[2].pubkey = foreign;
+    ledger
+        .expect_ledger_error(
+            &[instruction],
+            &[&authority],
+            LedgerError::ModelMismatch,
+            &[own, foreign],
+        )
+        .await;
+}
+
+#[tokio::test]
+async fn accepted_contribution_cannot_be_rejected() {
+    let ledger = TestLedger::start().await;
+    let authority = ledger.wallet().await;
+    let model = ledger.register_model(&authority, 1).await;
+    let (_, index) = ledger.propose(&model).await;
+    ledger
+        .client
+        .accept_contribution(&authority, &model, index, 10)
+        .await
+        .unwrap();
+    let instruction = ix::reject_contribution(&authority.pubkey(), &model, index);
+    ledger
+        .expect_ledger_error(
+            &[instruction],
+            &[&authority],
+            LedgerError::ContributionNotProposed,
+            &[model, pda::contribution(&model, index).0],
+        )
+        .await;
+}
+
+#[tokio::test]
+async fn remaining_accounts_are_rejected() {
+    let ledger = TestLedger::start().await;
+    let authority = ledger.wallet().await;
+    let model = ledger.register_model(&authority, 1).await;
+    let (_, index) = ledger.propose(&model).await;
+    let instruction = ix::reject_contribution(&authority.pubkey(), &model, index);
+    ledger
+        .expect_ledger_error(
+            &[with_extra_account(instruction)],
+            &[&authority],
+            LedgerError::UnexpectedRemainingAccounts,
+            &[model, pda::contribution(&model, index).0],
+        )
+        .await;
+}
