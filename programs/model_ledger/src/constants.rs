@@ -20,15 +20,15 @@ pub mod seeds {
     pub const VAULT: &[u8] = b"vault";
 }
 
+// Limits are `usize` for `#[max_len]`; Anchor's IDL cannot carry `usize`
+// constants, so they are documented here and in the account docs instead.
+
 /// Upper bound of a model's parents; fixed so a `Model` never needs a realloc.
-#[constant]
 pub const MAX_PARENTS: usize = 8;
 
-#[constant]
 pub const MAX_NAME_LEN: usize = 64;
 
 /// Long enough for an `ar://`, `ipfs://` or `https://` locator with a path.
-#[constant]
 pub const MAX_URI_LEN: usize = 200;
 
 /// Layout version written into every account's first field, so that a later

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Deploys Model Ledger to a real cluster and initialises its config, for users
+# who have the Solana toolchain (solana CLI, anchor 1.2.x, platform tools).
+#
+#   migrations/deploy.sh <cluster-url> <admin-keypair> <protocol-fee-bps> <treasury-pubkey>
+#
+# The config's admin is whoever initialises it first, so initialisation runs
+# immediately after the deploy, in the same script.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+url=${1:?cluster url, e.g. https://api.devnet.solana.com}
+admin=${2:?admin keypair file}
+fee_bps=${3:?protocol fee in basis points (0..=10000)}
+treasury=${4:?treasury wallet public key}
+
+# Your own deployment needs your own program id: `anchor keys sync` writes the
+# id of target/deploy/model_ledger-keypair.json into lib.rs and Anchor.toml.
+anchor build
+anchor deploy --provider.cluster "$url" --provider.wallet "$admin"
+cargo run --locked -q -p model-ledger-sdk --example initialize_config -- \
+    "$url" "$admin" "$fee_bps" "$treasury"
