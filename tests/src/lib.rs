@@ -60,7 +60,15 @@ fn process_instruction(
 }
 
 /// A fresh runtime with the program loaded natively and nothing initialised.
+/// The runtime logs every instruction at debug level unless `RUST_LOG` says
+/// otherwise; tests keep it to errors so failures stay readable.
 pub fn program_test() -> ProgramTest {
+    static QUIET_LOGS: std::sync::Once = std::sync::Once::new();
+    QUIET_LOGS.call_once(|| {
+        if std::env::var_os("RUST_LOG").is_none() {
+            std::env::set_var("RUST_LOG", "error");
+        }
+    });
     let mut program_test = ProgramTest::new(
         "model_ledger",
         model_ledger::ID,
@@ -322,6 +330,32 @@ impl TestLedger {
         model
     }
 
+    /// A started ledger with one model (seed 1) and one proposed contribution:
+    /// `(ledger, authority, model, (contributor, index))`.
+    pub async fn with_proposal() -> (Self, Keypair, Pubkey, (Keypair, u32)) {
+        let ledger = Self::start().await;
+        let authority = ledger.wallet().await;
+        let model = ledger.register_model(&authority, 1).await;
+        let proposal = ledger.propose(&model).await;
+        (ledger, authority, model, proposal)
+    }
+
+    /// A second model (seed 2, its own authority) with one contribution,
+    /// accepted when `accepted`: for substitution tests. Returns the model
+    /// and the contribution's address.
+    pub async fn foreign_contribution(&self, accepted: bool) -> (Pubkey, Pubkey) {
+        let authority = self.wallet().await;
+        let model = self.register_model(&authority, 2).await;
+        let (_, index) = self.propose(&model).await;
+        if accepted {
+            self.client
+                .accept_contribution(&authority, &model, index, 5)
+                .await
+                .expect("accept foreign contribution");
+        }
+        (model, pda::contribution(&model, index).0)
+    }
+
     /// A wallet proposes a dataset to `model`; returns the wallet and the index.
     pub async fn propose(&self, model: &Pubkey) -> (Keypair, u32) {
         let contributor = self.wallet().await;
@@ -387,9 +421,3 @@ pub fn only_event(outcome: &TransactionOutcome) -> &LedgerEvent {
 pub fn anchor_error(code: anchor_lang::error::ErrorCode) -> InstructionError {
     InstructionError::Custom(code as u32)
 }
-
-/// How this runtime refuses `init` of an account that already exists: Anchor
-/// 1.2 asks the system program for `CreateAccountAllowPrefund`, which the
-/// Agave 3.1 system program does not know yet, so it answers "invalid
-/// instruction data" and nothing is created.
-pub const ACCOUNT_EXISTS: InstructionError = InstructionError::InvalidInstructionData;

@@ -82,6 +82,8 @@ ledger_errors! {
     MintMismatch,
     #[msg("Protocol is paused")]
     ProtocolPaused,
+    #[msg("Account already exists")]
+    AccountAlreadyExists,
 }
 
 impl From<crate::math::MathError> for Error {

@@ -7,6 +7,7 @@
 
 use anchor_lang::prelude::*;
 
+pub mod account_init;
 pub mod constants;
 pub mod errors;
 pub mod events;

@@ -5,10 +5,7 @@ use solana_sdk::signer::Signer;
 
 #[tokio::test]
 async fn accepts_with_shares_and_updates_model_totals() {
-    let ledger = TestLedger::start().await;
-    let authority = ledger.wallet().await;
-    let model = ledger.register_model(&authority, 1).await;
-    let (_, first) = ledger.propose(&model).await;
+    let (ledger, authority, model, (_, first)) = TestLedger::with_proposal().await;
     let (_, second) = ledger.propose(&model).await;
     ledger
         .client
@@ -46,10 +43,7 @@ async fn accepts_with_shares_and_updates_model_totals() {
 
 #[tokio::test]
 async fn non_authority_is_rejected() {
-    let ledger = TestLedger::start().await;
-    let authority = ledger.wallet().await;
-    let model = ledger.register_model(&authority, 1).await;
-    let (contributor, index) = ledger.propose(&model).await;
+    let (ledger, _, model, (contributor, index)) = TestLedger::with_proposal().await;
     let instruction = ix::accept_contribution(&contributor.pubkey(), &model, index, 1_000_000);
     ledger
         .expect_ledger_error(
@@ -66,11 +60,8 @@ async fn contribution_of_another_model_is_rejected() {
     let ledger = TestLedger::start().await;
     let authority = ledger.wallet().await;
     let own = ledger.register_model(&authority, 1).await;
-    let other_authority = ledger.wallet().await;
-    let other = ledger.register_model(&other_authority, 2).await;
-    let (_, index) = ledger.propose(&other).await;
-    let foreign = pda::contribution(&other, index).0;
-    let mut instruction = ix::accept_contribution(&authority.pubkey(), &own, index, 10);
+    let (other, foreign) = ledger.foreign_contribution(false).await;
+    let mut instruction = ix::accept_contribution(&authority.pubkey(), &own, 0, 10);
     instruction.accounts[2].pubkey = foreign;
     ledger
         .expect_ledger_error(
@@ -84,10 +75,7 @@ async fn contribution_of_another_model_is_rejected() {
 
 #[tokio::test]
 async fn accepting_twice_is_rejected() {
-    let ledger = TestLedger::start().await;
-    let authority = ledger.wallet().await;
-    let model = ledger.register_model(&authority, 1).await;
-    let (_, index) = ledger.propose(&model).await;
+    let (ledger, authority, model, (_, index)) = TestLedger::with_proposal().await;
     ledger
         .client
         .accept_contribution(&authority, &model, index, 10)
@@ -106,10 +94,7 @@ async fn accepting_twice_is_rejected() {
 
 #[tokio::test]
 async fn rejected_contribution_cannot_be_accepted() {
-    let ledger = TestLedger::start().await;
-    let authority = ledger.wallet().await;
-    let model = ledger.register_model(&authority, 1).await;
-    let (_, index) = ledger.propose(&model).await;
+    let (ledger, authority, model, (_, index)) = TestLedger::with_proposal().await;
     ledger
         .client
         .reject_contribution(&authority, &model, index)
@@ -128,10 +113,7 @@ async fn rejected_contribution_cannot_be_accepted() {
 
 #[tokio::test]
 async fn zero_shares_are_rejected() {
-    let ledger = TestLedger::start().await;
-    let authority = ledger.wallet().await;
-    let model = ledger.register_model(&authority, 1).await;
-    let (_, index) = ledger.propose(&model).await;
+    let (ledger, authority, model, (_, index)) = TestLedger::with_proposal().await;
     let instruction = ix::accept_contribution(&authority.pubkey(), &model, index, 0);
     ledger
         .expect_ledger_error(
@@ -145,10 +127,7 @@ async fn zero_shares_are_rejected() {
 
 #[tokio::test]
 async fn share_total_overflow_is_rejected() {
-    let ledger = TestLedger::start().await;
-    let authority = ledger.wallet().await;
-    let model = ledger.register_model(&authority, 1).await;
-    let (_, first) = ledger.propose(&model).await;
+    let (ledger, authority, model, (_, first)) = TestLedger::with_proposal().await;
     let (_, second) = ledger.propose(&model).await;
     ledger
         .client
@@ -168,10 +147,7 @@ async fn share_total_overflow_is_rejected() {
 
 #[tokio::test]
 async fn remaining_accounts_are_rejected() {
-    let ledger = TestLedger::start().await;
-    let authority = ledger.wallet().await;
-    let model = ledger.register_model(&authority, 1).await;
-    let (_, index) = ledger.propose(&model).await;
+    let (ledger, authority, model, (_, index)) = TestLedger::with_proposal().await;
     let instruction = ix::accept_contribution(&authority.pubkey(), &model, index, 10);
     ledger
         .expect_ledger_error(

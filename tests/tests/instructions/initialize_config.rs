@@ -1,6 +1,6 @@
 use model_ledger::{errors::LedgerError, instructions::InitializeConfigArgs};
 use model_ledger_sdk::events::LedgerEvent;
-use model_ledger_tests::{ix, only_event, pda, with_extra_account, TestLedger, ACCOUNT_EXISTS};
+use model_ledger_tests::{ix, only_event, pda, with_extra_account, TestLedger};
 use solana_sdk::{pubkey::Pubkey, signer::Signer};
 
 #[tokio::test]
@@ -49,10 +49,10 @@ async fn second_initialisation_fails() {
         },
     );
     ledger
-        .expect_instruction_error(
+        .expect_ledger_error(
             &[instruction],
             &[&usurper],
-            ACCOUNT_EXISTS,
+            LedgerError::AccountAlreadyExists,
             &[pda::config().0],
         )
         .await;
@@ -101,4 +101,25 @@ async fn remaining_accounts_are_rejected() {
             &[pda::config().0],
         )
         .await;
+}
+
+#[tokio::test]
+async fn prefunded_config_address_does_not_block_initialisation() {
+    let ledger = TestLedger::start_uninitialized().await;
+    ledger.airdrop(&pda::config().0, 1_000_000).await;
+    ledger
+        .client
+        .initialize_config(
+            &ledger.admin,
+            InitializeConfigArgs {
+                protocol_fee_bps: 100,
+                treasury: ledger.treasury,
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        ledger.client.config().await.unwrap().admin,
+        ledger.admin.pubkey()
+    );
 }

@@ -134,3 +134,21 @@ async fn remaining_accounts_are_rejected() {
         )
         .await;
 }
+
+#[tokio::test]
+async fn prefunded_next_address_does_not_block_proposals() {
+    let ledger = TestLedger::start().await;
+    let authority = ledger.wallet().await;
+    let model = ledger.register_model(&authority, 1).await;
+    ledger
+        .airdrop(&pda::contribution(&model, 0).0, 10_000_000)
+        .await;
+    let (_, index) = ledger.propose(&model).await;
+    assert_eq!(index, 0);
+    let record = ledger
+        .client
+        .contribution(&pda::contribution(&model, 0).0)
+        .await
+        .unwrap();
+    assert_eq!(record.status, ContributionStatus::Proposed);
+}

@@ -219,3 +219,23 @@ async fn remaining_accounts_are_rejected() {
         )
         .await;
 }
+
+#[tokio::test]
+async fn prefunded_next_address_does_not_block_publication() {
+    let ledger = TestLedger::start().await;
+    let authority = ledger.wallet().await;
+    let model = ledger.register_model(&authority, 1).await;
+    ledger.airdrop(&pda::license(&model, 1).0, 10_000_000).await;
+    let (version, _) = ledger
+        .client
+        .publish_license(&authority, &model, commercial_terms())
+        .await
+        .unwrap();
+    assert_eq!(version, 1);
+    let license = ledger
+        .client
+        .license(&pda::license(&model, 1).0)
+        .await
+        .unwrap();
+    assert_eq!(license.terms, commercial_terms());
+}

@@ -73,10 +73,10 @@ async fn same_creator_cannot_register_an_id_twice() {
     again.name = "impostor".into();
     let instruction = ix::register_model(&creator.pubkey(), &ledger.mint, &spl_token::ID, again);
     ledger
-        .expect_instruction_error(
+        .expect_ledger_error(
             &[instruction],
             &[&creator],
-            model_ledger_tests::ACCOUNT_EXISTS,
+            LedgerError::AccountAlreadyExists,
             &[model, pda::vault(&model).0, pda::royalty_book(&model).0],
         )
         .await;
@@ -246,4 +246,34 @@ async fn remaining_accounts_are_rejected() {
             &[model, pda::vault(&model).0],
         )
         .await;
+}
+
+#[tokio::test]
+async fn prefunded_addresses_do_not_block_registration() {
+    let ledger = TestLedger::start().await;
+    let creator = ledger.wallet().await;
+    let args = model_args(7);
+    let model = pda::model(&creator.pubkey(), &args.model_id).0;
+    let (book, vault) = (pda::royalty_book(&model).0, pda::vault(&model).0);
+    for address in [model, book, vault] {
+        ledger.airdrop(&address, 1_000_000_000).await;
+    }
+    ledger
+        .client
+        .register_model(&creator, &ledger.mint, args)
+        .await
+        .unwrap();
+    assert_eq!(
+        ledger.client.model(&model).await.unwrap().creator,
+        creator.pubkey()
+    );
+    let vault_account = ledger.account(&vault).await.unwrap();
+    assert_eq!(vault_account.owner, spl_token::ID);
+    assert_eq!(
+        spl_token::state::Account::unpack(&vault_account.data)
+            .unwrap()
+            .owner,
+        model
+    );
+    assert_eq!(ledger.account(&book).await.unwrap().owner, model_ledger::ID);
 }

@@ -5,10 +5,7 @@ use solana_sdk::signer::Signer;
 
 #[tokio::test]
 async fn rejects_a_proposal_without_touching_model_totals() {
-    let ledger = TestLedger::start().await;
-    let authority = ledger.wallet().await;
-    let model = ledger.register_model(&authority, 1).await;
-    let (_, kept) = ledger.propose(&model).await;
+    let (ledger, authority, model, (_, kept)) = TestLedger::with_proposal().await;
     ledger
         .client
         .accept_contribution(&authority, &model, kept, 40)
@@ -40,10 +37,7 @@ async fn rejects_a_proposal_without_touching_model_totals() {
 
 #[tokio::test]
 async fn non_authority_is_rejected() {
-    let ledger = TestLedger::start().await;
-    let authority = ledger.wallet().await;
-    let model = ledger.register_model(&authority, 1).await;
-    let (contributor, index) = ledger.propose(&model).await;
+    let (ledger, _, model, (contributor, index)) = TestLedger::with_proposal().await;
     let instruction = ix::reject_contribution(&contributor.pubkey(), &model, index);
     ledger
         .expect_ledger_error(
@@ -60,28 +54,22 @@ async fn contribution_of_another_model_is_rejected() {
     let ledger = TestLedger::start().await;
     let authority = ledger.wallet().await;
     let own = ledger.register_model(&authority, 1).await;
-    let other_authority = ledger.wallet().await;
-    let other = ledger.register_model(&other_authority, 2).await;
-    let (_, index) = ledger.propose(&other).await;
-    let foreign = pda::contribution(&other, index).0;
-    let mut instruction = ix::reject_contribution(&authority.pubkey(), &own, index);
+    let (other, foreign) = ledger.foreign_contribution(false).await;
+    let mut instruction = ix::reject_contribution(&authority.pubkey(), &own, 0);
     instruction.accounts[2].pubkey = foreign;
     ledger
         .expect_ledger_error(
             &[instruction],
             &[&authority],
             LedgerError::ModelMismatch,
-            &[own, foreign],
+            &[own, other, foreign],
         )
         .await;
 }
 
 #[tokio::test]
 async fn accepted_contribution_cannot_be_rejected() {
-    let ledger = TestLedger::start().await;
-    let authority = ledger.wallet().await;
-    let model = ledger.register_model(&authority, 1).await;
-    let (_, index) = ledger.propose(&model).await;
+    let (ledger, authority, model, (_, index)) = TestLedger::with_proposal().await;
     ledger
         .client
         .accept_contribution(&authority, &model, index, 10)
@@ -100,10 +88,7 @@ async fn accepted_contribution_cannot_be_rejected() {
 
 #[tokio::test]
 async fn remaining_accounts_are_rejected() {
-    let ledger = TestLedger::start().await;
-    let authority = ledger.wallet().await;
-    let model = ledger.register_model(&authority, 1).await;
-    let (_, index) = ledger.propose(&model).await;
+    let (ledger, authority, model, (_, index)) = TestLedger::with_proposal().await;
     let instruction = ix::reject_contribution(&authority.pubkey(), &model, index);
     ledger
         .expect_ledger_error(

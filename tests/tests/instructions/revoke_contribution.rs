@@ -5,10 +5,7 @@ use solana_sdk::signer::Signer;
 
 #[tokio::test]
 async fn revokes_and_removes_shares_from_the_model_total() {
-    let ledger = TestLedger::start().await;
-    let authority = ledger.wallet().await;
-    let model = ledger.register_model(&authority, 1).await;
-    let (_, kept) = ledger.propose(&model).await;
+    let (ledger, authority, model, (_, kept)) = TestLedger::with_proposal().await;
     let (_, revoked) = ledger.propose(&model).await;
     ledger
         .client
@@ -48,10 +45,7 @@ async fn revokes_and_removes_shares_from_the_model_total() {
 
 #[tokio::test]
 async fn proposed_contribution_cannot_be_revoked() {
-    let ledger = TestLedger::start().await;
-    let authority = ledger.wallet().await;
-    let model = ledger.register_model(&authority, 1).await;
-    let (_, index) = ledger.propose(&model).await;
+    let (ledger, authority, model, (_, index)) = TestLedger::with_proposal().await;
     let instruction = ix::revoke_contribution(&authority.pubkey(), &model, index);
     ledger
         .expect_ledger_error(
@@ -65,10 +59,7 @@ async fn proposed_contribution_cannot_be_revoked() {
 
 #[tokio::test]
 async fn revoking_twice_is_rejected() {
-    let ledger = TestLedger::start().await;
-    let authority = ledger.wallet().await;
-    let model = ledger.register_model(&authority, 1).await;
-    let (_, index) = ledger.propose(&model).await;
+    let (ledger, authority, model, (_, index)) = TestLedger::with_proposal().await;
     ledger
         .client
         .accept_contribution(&authority, &model, index, 5)
@@ -92,10 +83,7 @@ async fn revoking_twice_is_rejected() {
 
 #[tokio::test]
 async fn non_authority_is_rejected() {
-    let ledger = TestLedger::start().await;
-    let authority = ledger.wallet().await;
-    let model = ledger.register_model(&authority, 1).await;
-    let (contributor, index) = ledger.propose(&model).await;
+    let (ledger, authority, model, (contributor, index)) = TestLedger::with_proposal().await;
     ledger
         .client
         .accept_contribution(&authority, &model, index, 5)
@@ -117,16 +105,8 @@ async fn contribution_of_another_model_is_rejected() {
     let ledger = TestLedger::start().await;
     let authority = ledger.wallet().await;
     let own = ledger.register_model(&authority, 1).await;
-    let other_authority = ledger.wallet().await;
-    let other = ledger.register_model(&other_authority, 2).await;
-    let (_, index) = ledger.propose(&other).await;
-    ledger
-        .client
-        .accept_contribution(&other_authority, &other, index, 5)
-        .await
-        .unwrap();
-    let foreign = pda::contribution(&other, index).0;
-    let mut instruction = ix::revoke_contribution(&authority.pubkey(), &own, index);
+    let (other, foreign) = ledger.foreign_contribution(true).await;
+    let mut instruction = ix::revoke_contribution(&authority.pubkey(), &own, 0);
     instruction.accounts[2].pubkey = foreign;
     ledger
         .expect_ledger_error(
@@ -140,10 +120,7 @@ async fn contribution_of_another_model_is_rejected() {
 
 #[tokio::test]
 async fn remaining_accounts_are_rejected() {
-    let ledger = TestLedger::start().await;
-    let authority = ledger.wallet().await;
-    let model = ledger.register_model(&authority, 1).await;
-    let (_, index) = ledger.propose(&model).await;
+    let (ledger, authority, model, (_, index)) = TestLedger::with_proposal().await;
     ledger
         .client
         .accept_contribution(&authority, &model, index, 5)

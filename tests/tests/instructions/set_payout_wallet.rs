@@ -5,10 +5,7 @@ use solana_sdk::{pubkey::Pubkey, signer::Signer};
 
 #[tokio::test]
 async fn contributor_names_a_new_payout_wallet() {
-    let ledger = TestLedger::start().await;
-    let authority = ledger.wallet().await;
-    let model = ledger.register_model(&authority, 1).await;
-    let (contributor, index) = ledger.propose(&model).await;
+    let (ledger, _, model, (contributor, index)) = TestLedger::with_proposal().await;
     let address = pda::contribution(&model, index).0;
     let cold_wallet = Pubkey::new_unique();
     let outcome = ledger
@@ -33,10 +30,7 @@ async fn contributor_names_a_new_payout_wallet() {
 
 #[tokio::test]
 async fn allowed_after_revocation() {
-    let ledger = TestLedger::start().await;
-    let authority = ledger.wallet().await;
-    let model = ledger.register_model(&authority, 1).await;
-    let (contributor, index) = ledger.propose(&model).await;
+    let (ledger, authority, model, (contributor, index)) = TestLedger::with_proposal().await;
     ledger
         .client
         .accept_contribution(&authority, &model, index, 5)
@@ -67,10 +61,7 @@ async fn allowed_after_revocation() {
 
 #[tokio::test]
 async fn model_authority_cannot_redirect_payouts() {
-    let ledger = TestLedger::start().await;
-    let authority = ledger.wallet().await;
-    let model = ledger.register_model(&authority, 1).await;
-    let (_, index) = ledger.propose(&model).await;
+    let (ledger, authority, model, (_, index)) = TestLedger::with_proposal().await;
     let address = pda::contribution(&model, index).0;
     let instruction = ix::set_payout_wallet(&authority.pubkey(), &address, authority.pubkey());
     ledger
@@ -85,10 +76,7 @@ async fn model_authority_cannot_redirect_payouts() {
 
 #[tokio::test]
 async fn unchanged_wallet_is_rejected() {
-    let ledger = TestLedger::start().await;
-    let authority = ledger.wallet().await;
-    let model = ledger.register_model(&authority, 1).await;
-    let (contributor, index) = ledger.propose(&model).await;
+    let (ledger, _, model, (contributor, index)) = TestLedger::with_proposal().await;
     let address = pda::contribution(&model, index).0;
     let instruction = ix::set_payout_wallet(&contributor.pubkey(), &address, contributor.pubkey());
     ledger
@@ -103,10 +91,7 @@ async fn unchanged_wallet_is_rejected() {
 
 #[tokio::test]
 async fn remaining_accounts_are_rejected() {
-    let ledger = TestLedger::start().await;
-    let authority = ledger.wallet().await;
-    let model = ledger.register_model(&authority, 1).await;
-    let (contributor, index) = ledger.propose(&model).await;
+    let (ledger, _, model, (contributor, index)) = TestLedger::with_proposal().await;
     let address = pda::contribution(&model, index).0;
     let instruction = ix::set_payout_wallet(&contributor.pubkey(), &address, Pubkey::new_unique());
     ledger

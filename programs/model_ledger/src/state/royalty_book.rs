@@ -28,4 +28,22 @@ const _: () = assert!(core::mem::size_of::<RoyaltyBook>() == 304);
 
 impl RoyaltyBook {
     pub const SPACE: usize = crate::constants::DISCRIMINATOR_LEN + core::mem::size_of::<Self>();
+
+    /// Writes the discriminator and an empty header into a freshly created book.
+    pub fn initialize(account: &AccountInfo, model: Pubkey, bump: u8) -> Result<()> {
+        let header = RoyaltyBook {
+            version: crate::constants::ACCOUNT_VERSION,
+            bump,
+            reserved_header: [0; 6],
+            model,
+            entry_count: 0,
+            reserved_count: [0; 4],
+            reserved: [0; 256],
+        };
+        let mut data = account.try_borrow_mut_data()?;
+        let (discriminator, body) = data.split_at_mut(crate::constants::DISCRIMINATOR_LEN);
+        discriminator.copy_from_slice(Self::DISCRIMINATOR);
+        body[..core::mem::size_of::<Self>()].copy_from_slice(bytemuck::bytes_of(&header));
+        Ok(())
+    }
 }

@@ -1,6 +1,7 @@
 use anchor_lang::prelude::*;
 
 use crate::{
+    account_init::Creation,
     constants::{seeds, ACCOUNT_VERSION, DISCRIMINATOR_LEN},
     errors::LedgerError,
     events::ConfigInitialized,
@@ -21,14 +22,10 @@ pub struct InitializeConfigArgs {
 pub struct InitializeConfig<'info> {
     #[account(mut)]
     pub admin: Signer<'info>,
-    #[account(
-        init,
-        payer = admin,
-        space = DISCRIMINATOR_LEN + Config::INIT_SPACE,
-        seeds = [seeds::CONFIG],
-        bump,
-    )]
-    pub config: Box<Account<'info, Config>>,
+    /// CHECK: created by this instruction through `Creation::create_record`, which refuses
+    /// an existing account; the seeds fix its address.
+    #[account(mut, seeds = [seeds::CONFIG], bump)]
+    pub config: UncheckedAccount<'info>,
     pub system_program: Program<'info, System>,
 }
 
@@ -45,7 +42,8 @@ impl InitializeConfig<'_> {
 /// Creates the protocol's configuration; the signer becomes its admin.
 ///
 /// Specification:
-/// - The config is a singleton PDA: a second initialisation fails (the account exists).
+/// - The config is a singleton PDA: a second initialisation fails with `AccountAlreadyExists`.
+/// - Lamports sent to the config address beforehand do not block initialisation.
 /// - `protocol_fee_bps` ≤ 10 000, else `BasisPointsOutOfRange`.
 /// - The protocol starts unpaused, with the signer as admin and the given treasury.
 /// - No remaining accounts, else `UnexpectedRemainingAccounts`.
@@ -60,8 +58,7 @@ pub fn handle_initialize_config(
     reject_remaining_accounts(ctx.remaining_accounts)?;
     ctx.accounts.validate(&args)?;
 
-    let config = &mut ctx.accounts.config;
-    config.set_inner(Config {
+    let config = Config {
         version: ACCOUNT_VERSION,
         bump: ctx.bumps.config,
         admin: ctx.accounts.admin.key(),
@@ -70,11 +67,21 @@ pub fn handle_initialize_config(
         paused: false,
         update_count: 0,
         reserved: [0; 64],
-    });
+    };
     config.invariant()?;
+    let creation = Creation {
+        payer: &ctx.accounts.admin.to_account_info(),
+        system_program: &ctx.accounts.system_program.to_account_info(),
+    };
+    creation.create_record(
+        &ctx.accounts.config.to_account_info(),
+        DISCRIMINATOR_LEN + Config::INIT_SPACE,
+        &[seeds::CONFIG, &[ctx.bumps.config]],
+        &config,
+    )?;
 
     emit_cpi!(ConfigInitialized {
-        config: config.key(),
+        config: ctx.accounts.config.key(),
         admin: config.admin,
         treasury: config.treasury,
         protocol_fee_bps: config.protocol_fee_bps,

@@ -1,6 +1,7 @@
 use anchor_lang::prelude::*;
 
 use crate::{
+    account_init::Creation,
     constants::{seeds, ACCOUNT_VERSION, DISCRIMINATOR_LEN},
     errors::LedgerError,
     events::LicensePublished,
@@ -17,11 +18,11 @@ pub struct PublishLicense<'info> {
     pub authority: Signer<'info>,
     #[account(mut, has_one = authority @ LedgerError::NotModelAuthority)]
     pub model: Box<Account<'info, Model>>,
-    /// The version comes from the model's counter, so versions are gapless and never reused.
+    /// CHECK: created by this instruction through `Creation::create_record`, which refuses
+    /// an existing account. The version comes from the model's counter inside the seeds, so
+    /// versions are gapless and never reused.
     #[account(
-        init,
-        payer = authority,
-        space = DISCRIMINATOR_LEN + License::INIT_SPACE,
+        mut,
         seeds = [
             seeds::LICENSE,
             model.key().as_ref(),
@@ -29,7 +30,7 @@ pub struct PublishLicense<'info> {
         ],
         bump,
     )]
-    pub license: Box<Account<'info, License>>,
+    pub license: UncheckedAccount<'info>,
     pub system_program: Program<'info, System>,
 }
 
@@ -37,7 +38,9 @@ pub struct PublishLicense<'info> {
 ///
 /// Specification:
 /// - Only the model authority may sign, else `NotModelAuthority`.
-/// - The version is the model's `next_license_version` (starting at 1), which grows by one.
+/// - The version is the model's `next_license_version` (starting at 1), which grows by one;
+///   any other address is refused by the seeds constraint.
+/// - Lamports sent to the next licence address beforehand do not block publication.
 /// - `derivative_royalty_bps` ≤ 10 000, else `BasisPointsOutOfRange`.
 /// - A non-commercial licence cannot charge per call, else `NonCommercialLicenseWithPrice`.
 /// - A licence that forbids derivatives cannot set a derivative royalty, else
@@ -58,26 +61,41 @@ pub fn handle_publish_license(ctx: Context<PublishLicense>, terms: LicenseTerms)
     model.next_license_version = license_version.safe_add(1)?;
     model.invariant()?;
 
-    let license = &mut ctx.accounts.license;
-    license.set_inner(License {
+    let model_key = model.key();
+    let license = License {
         version: ACCOUNT_VERSION,
         bump: ctx.bumps.license,
-        model: model.key(),
+        model: model_key,
         license_version,
         payment_mint: model.payment_mint,
         terms,
         published_slot: slot,
         retired_slot: None,
         reserved: [0; 64],
-    });
+    };
     license.invariant()?;
+    let creation = Creation {
+        payer: &ctx.accounts.authority.to_account_info(),
+        system_program: &ctx.accounts.system_program.to_account_info(),
+    };
+    creation.create_record(
+        &ctx.accounts.license.to_account_info(),
+        DISCRIMINATOR_LEN + License::INIT_SPACE,
+        &[
+            seeds::LICENSE,
+            model_key.as_ref(),
+            &license_version.to_le_bytes(),
+            &[ctx.bumps.license],
+        ],
+        &license,
+    )?;
 
     emit_cpi!(LicensePublished {
-        model: model.key(),
-        license: license.key(),
+        model: model_key,
+        license: ctx.accounts.license.key(),
         license_version,
         payment_mint: license.payment_mint,
-        terms: license.terms.clone(),
+        terms: license.terms,
         slot,
     });
     Ok(())

@@ -1,7 +1,8 @@
 use anchor_lang::prelude::*;
-use anchor_spl::token_interface::{Mint, TokenAccount, TokenInterface};
+use anchor_spl::token_interface::{initialize_account3, InitializeAccount3, Mint, TokenInterface};
 
 use crate::{
+    account_init::Creation,
     constants::{
         seeds, ACCOUNT_VERSION, DISCRIMINATOR_LEN, FIRST_LICENSE_VERSION, MAX_NAME_LEN, MAX_URI_LEN,
     },
@@ -12,6 +13,11 @@ use crate::{
     state::{is_zero_hash, Config, Model, RoyaltyBook},
     token_policy::validate_payment_mint,
 };
+
+/// Size of the vault. The allow-listed Token-2022 mint extensions require no
+/// token-account extension, so vaults of both token programs have the base size.
+const VAULT_SPACE: usize =
+    <anchor_spl::token::spl_token::state::Account as anchor_lang::solana_program::program_pack::Pack>::LEN;
 
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Debug)]
 pub struct RegisterModelArgs {
@@ -34,36 +40,20 @@ pub struct RegisterModel<'info> {
     pub authority: Signer<'info>,
     #[account(seeds = [seeds::CONFIG], bump = config.bump)]
     pub config: Box<Account<'info, Config>>,
-    #[account(
-        init,
-        payer = authority,
-        space = DISCRIMINATOR_LEN + Model::INIT_SPACE,
-        seeds = [seeds::MODEL, authority.key().as_ref(), args.model_id.as_ref()],
-        bump,
-    )]
-    pub model: Box<Account<'info, Model>>,
-    #[account(
-        init,
-        payer = authority,
-        space = RoyaltyBook::SPACE,
-        seeds = [seeds::ROYALTY_BOOK, model.key().as_ref()],
-        bump,
-    )]
-    pub royalty_book: AccountLoader<'info, RoyaltyBook>,
+    /// CHECK: created by this instruction through `Creation::create_record`, which refuses
+    /// an existing account; the seeds fix its address.
+    #[account(mut, seeds = [seeds::MODEL, authority.key().as_ref(), args.model_id.as_ref()], bump)]
+    pub model: UncheckedAccount<'info>,
+    /// CHECK: created and initialised as an empty `RoyaltyBook` by this instruction; the
+    /// seeds fix its address.
+    #[account(mut, seeds = [seeds::ROYALTY_BOOK, model.key().as_ref()], bump)]
+    pub royalty_book: UncheckedAccount<'info>,
     #[account(mint::token_program = token_program)]
     pub payment_mint: Box<InterfaceAccount<'info, Mint>>,
-    /// Holds every token the model earns until contributors claim it; only the
-    /// model PDA can move tokens out.
-    #[account(
-        init,
-        payer = authority,
-        seeds = [seeds::VAULT, model.key().as_ref()],
-        bump,
-        token::mint = payment_mint,
-        token::authority = model,
-        token::token_program = token_program,
-    )]
-    pub vault: Box<InterfaceAccount<'info, TokenAccount>>,
+    /// CHECK: created by this instruction as a token account of `payment_mint` owned by the
+    /// model PDA, so only the program can move tokens out; the seeds fix its address.
+    #[account(mut, seeds = [seeds::VAULT, model.key().as_ref()], bump)]
+    pub vault: UncheckedAccount<'info>,
     pub token_program: Interface<'info, TokenInterface>,
     pub system_program: Program<'info, System>,
 }
@@ -103,6 +93,8 @@ impl RegisterModel<'_> {
 ///   all on the allow-list, else `UnsupportedMintExtension`.
 /// - Creates the vault, a token account of the payment mint owned by the model PDA, and an
 ///   empty royalty book.
+/// - Registering an existing model again fails with `AccountAlreadyExists`; lamports sent to
+///   the model, book or vault address beforehand do not block registration.
 /// - No remaining accounts, else `UnexpectedRemainingAccounts`.
 /// - Emits `ModelRegistered`.
 pub fn handle_register_model(ctx: Context<RegisterModel>, args: RegisterModelArgs) -> Result<()> {
@@ -112,20 +104,48 @@ pub fn handle_register_model(ctx: Context<RegisterModel>, args: RegisterModelArg
     let slot = Clock::get()?.slot;
     let accounts = &ctx.accounts;
     let model_key = accounts.model.key();
-    {
-        let mut book = accounts.royalty_book.load_init()?;
-        book.version = ACCOUNT_VERSION;
-        book.bump = ctx.bumps.royalty_book;
-        book.model = model_key;
-    }
+    let creator = accounts.authority.key();
+    let creation = Creation {
+        payer: &accounts.authority.to_account_info(),
+        system_program: &accounts.system_program.to_account_info(),
+    };
+
+    let book_info = accounts.royalty_book.to_account_info();
+    creation.create_pda(
+        &book_info,
+        RoyaltyBook::SPACE,
+        &crate::ID,
+        &[
+            seeds::ROYALTY_BOOK,
+            model_key.as_ref(),
+            &[ctx.bumps.royalty_book],
+        ],
+    )?;
+    RoyaltyBook::initialize(&book_info, model_key, ctx.bumps.royalty_book)?;
+
+    let vault_info = accounts.vault.to_account_info();
+    creation.create_pda(
+        &vault_info,
+        VAULT_SPACE,
+        &accounts.token_program.key(),
+        &[seeds::VAULT, model_key.as_ref(), &[ctx.bumps.vault]],
+    )?;
+    initialize_account3(CpiContext::new(
+        accounts.token_program.key(),
+        InitializeAccount3 {
+            account: vault_info,
+            mint: accounts.payment_mint.to_account_info(),
+            authority: accounts.model.to_account_info(),
+        },
+    ))?;
 
     let record = Model {
         version: ACCOUNT_VERSION,
         bump: ctx.bumps.model,
         vault_bump: ctx.bumps.vault,
         royalty_book_bump: ctx.bumps.royalty_book,
-        creator: accounts.authority.key(),
-        authority: accounts.authority.key(),
+        creator,
+        authority: creator,
         pending_authority: None,
         model_id: args.model_id,
         name: args.name,
@@ -161,7 +181,17 @@ pub fn handle_register_model(ctx: Context<RegisterModel>, args: RegisterModelArg
         parents: record.parents.clone(),
         slot,
     };
-    ctx.accounts.model.set_inner(record);
+    creation.create_record(
+        &accounts.model.to_account_info(),
+        DISCRIMINATOR_LEN + Model::INIT_SPACE,
+        &[
+            seeds::MODEL,
+            creator.as_ref(),
+            &record.model_id,
+            &[ctx.bumps.model],
+        ],
+        &record,
+    )?;
 
     emit_cpi!(event);
     Ok(())

@@ -1,6 +1,7 @@
 use anchor_lang::prelude::*;
 
 use crate::{
+    account_init::Creation,
     constants::{seeds, ACCOUNT_VERSION, DISCRIMINATOR_LEN, MAX_URI_LEN},
     errors::LedgerError,
     events::ContributionProposed,
@@ -26,11 +27,11 @@ pub struct ProposeContribution<'info> {
     pub contributor: Signer<'info>,
     #[account(mut)]
     pub model: Box<Account<'info, Model>>,
-    /// Its index comes from the model's counter, so a client can neither skip nor reuse one.
+    /// CHECK: created by this instruction through `Creation::create_record`, which refuses
+    /// an existing account. Its index comes from the model's counter inside the seeds, so a
+    /// client can neither skip nor reuse one.
     #[account(
-        init,
-        payer = contributor,
-        space = DISCRIMINATOR_LEN + Contribution::INIT_SPACE,
+        mut,
         seeds = [
             seeds::CONTRIBUTION,
             model.key().as_ref(),
@@ -38,7 +39,7 @@ pub struct ProposeContribution<'info> {
         ],
         bump,
     )]
-    pub contribution: Box<Account<'info, Contribution>>,
+    pub contribution: UncheckedAccount<'info>,
     pub system_program: Program<'info, System>,
 }
 
@@ -57,7 +58,9 @@ impl ProposeContribution<'_> {
 /// Anyone proposes a contribution to a model; the model authority decides on it later.
 ///
 /// Specification:
-/// - The record's index is the model's `contribution_count`, which grows by one.
+/// - The record's index is the model's `contribution_count`, which grows by one; any other
+///   address is refused by the seeds constraint.
+/// - Lamports sent to the next contribution address beforehand do not block the proposal.
 /// - `content_hash` must not be all zeros, else `ContentHashMissing`.
 /// - `uri` must not be empty (`UriEmpty`) nor longer than 200 bytes (`UriTooLong`).
 /// - The record starts `Proposed` with zero shares, the signer as contributor and payout wallet.
@@ -76,12 +79,12 @@ pub fn handle_propose_contribution(
     model.contribution_count = index.safe_add(1)?;
     model.invariant()?;
 
+    let model_key = model.key();
     let contributor = ctx.accounts.contributor.key();
-    let contribution = &mut ctx.accounts.contribution;
-    contribution.set_inner(Contribution {
+    let contribution = Contribution {
         version: ACCOUNT_VERSION,
         bump: ctx.bumps.contribution,
-        model: model.key(),
+        model: model_key,
         index,
         contributor,
         kind: args.kind,
@@ -93,19 +96,34 @@ pub fn handle_propose_contribution(
         payout_wallet: contributor,
         status_slot: slot,
         reserved: [0; 64],
-    });
+    };
     contribution.invariant()?;
+    let creation = Creation {
+        payer: &ctx.accounts.contributor.to_account_info(),
+        system_program: &ctx.accounts.system_program.to_account_info(),
+    };
+    creation.create_record(
+        &ctx.accounts.contribution.to_account_info(),
+        DISCRIMINATOR_LEN + Contribution::INIT_SPACE,
+        &[
+            seeds::CONTRIBUTION,
+            model_key.as_ref(),
+            &index.to_le_bytes(),
+            &[ctx.bumps.contribution],
+        ],
+        &contribution,
+    )?;
 
     emit_cpi!(ContributionProposed {
-        model: model.key(),
-        contribution: contribution.key(),
+        model: model_key,
+        contribution: ctx.accounts.contribution.key(),
         index,
         contributor,
         kind: contribution.kind,
         content_hash: contribution.content_hash,
-        uri: contribution.uri.clone(),
+        uri: contribution.uri,
         slot,
-        contribution_count: model.contribution_count,
+        contribution_count: ctx.accounts.model.contribution_count,
     });
     Ok(())
 }

@@ -1,0 +1,91 @@
+//! Creation of the program's PDAs, robust against pre-funding.
+//!
+//! Anyone can send lamports to an address before it is created. Anchor 1.2's
+//! `init` then asks the system program for `CreateAccountAllowPrefund`, an
+//! instruction clusters without that feature reject, so a few lamports sent
+//! to a predictable address (the config, the next contribution index, the
+//! next licence version) would block its creation for good. Creating the
+//! account here with the long-supported transfer + allocate + assign sequence
+//! closes that hole on every cluster, and lets an already created account be
+//! refused with a named error instead of a system-program failure.
+
+use anchor_lang::{
+    prelude::*,
+    system_program::{self, Allocate, Assign, CreateAccount, Transfer},
+};
+
+use crate::errors::LedgerError;
+
+/// The accounts every creation needs.
+pub struct Creation<'a, 'info> {
+    pub payer: &'a AccountInfo<'info>,
+    pub system_program: &'a AccountInfo<'info>,
+}
+
+impl<'info> Creation<'_, 'info> {
+    /// Creates `account` (a PDA of `signer_seeds`, bump included) with `space`
+    /// bytes, rent-exempt, owned by `owner`, whatever lamports it already holds.
+    pub fn create_pda(
+        &self,
+        account: &AccountInfo<'info>,
+        space: usize,
+        owner: &Pubkey,
+        signer_seeds: &[&[u8]],
+    ) -> Result<()> {
+        require!(
+            account.data_is_empty() && *account.owner == system_program::ID,
+            LedgerError::AccountAlreadyExists
+        );
+        let rent_exempt = Rent::get()?.minimum_balance(space);
+        let seeds = [signer_seeds];
+        let space = u64::try_from(space).map_err(|_| error!(LedgerError::MathOverflow))?;
+        let held = account.lamports();
+        if held == 0 {
+            let accounts = CreateAccount {
+                from: self.payer.clone(),
+                to: account.clone(),
+            };
+            return system_program::create_account(
+                CpiContext::new_with_signer(system_program::ID, accounts, &seeds),
+                rent_exempt,
+                space,
+                owner,
+            );
+        }
+        let top_up = rent_exempt.saturating_sub(held);
+        if top_up > 0 {
+            let accounts = Transfer {
+                from: self.payer.clone(),
+                to: account.clone(),
+            };
+            system_program::transfer(CpiContext::new(system_program::ID, accounts), top_up)?;
+        }
+        let allocate = Allocate {
+            account_to_allocate: account.clone(),
+        };
+        system_program::allocate(
+            CpiContext::new_with_signer(system_program::ID, allocate, &seeds),
+            space,
+        )?;
+        let assign = Assign {
+            account_to_assign: account.clone(),
+        };
+        system_program::assign(
+            CpiContext::new_with_signer(system_program::ID, assign, &seeds),
+            owner,
+        )
+    }
+
+    /// Creates a program-owned PDA and writes `value` (discriminator + borsh) into it.
+    pub fn create_record<T: AccountSerialize>(
+        &self,
+        account: &AccountInfo<'info>,
+        space: usize,
+        signer_seeds: &[&[u8]],
+        value: &T,
+    ) -> Result<()> {
+        self.create_pda(account, space, &crate::ID, signer_seeds)?;
+        let mut data = account.try_borrow_mut_data()?;
+        value.try_serialize(&mut &mut data[..])
+    }
+}
