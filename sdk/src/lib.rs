@@ -2,6 +2,41 @@
 //! instruction, typed account decoding, event decoding, named errors, and a
 //! [`client::LedgerClient`] that runs the same calls against an RPC endpoint
 //! or the in-process runtime.
+//!
+//! ```no_run
+//! use model_ledger_sdk::{
+//!     client::{LedgerClient, RpcConnection},
+//!     instructions::{ProposeContributionArgs, RegisterModelArgs},
+//!     accounts::ContributionKind,
+//! };
+//! use solana_sdk::{pubkey::Pubkey, signature::Keypair};
+//!
+//! # async fn demo(mint: Pubkey) -> Result<(), model_ledger_sdk::SdkError> {
+//! let authority = Keypair::new();
+//! let client = LedgerClient::new(RpcConnection::new("http://127.0.0.1:8899"), authority.insecure_clone());
+//! let (model, _) = client
+//!     .register_model(&authority, &mint, RegisterModelArgs {
+//!         model_id: [1; 32],
+//!         name: "base-7b".into(),
+//!         metadata_uri: "ipfs://base-7b".into(),
+//!         content_hash: [2; 32],
+//!         attribution_bps: 3_000,
+//!     })
+//!     .await?;
+//! let contributor = Keypair::new();
+//! let (index, _) = client
+//!     .propose_contribution(&contributor, &model, ProposeContributionArgs {
+//!         kind: ContributionKind::Dataset,
+//!         content_hash: [3; 32],
+//!         uri: "ar://corpus".into(),
+//!     })
+//!     .await?;
+//! client.accept_contribution(&authority, &model, index, 100).await?;
+//! let view = client.model_view(&model).await?;
+//! assert_eq!(view.contributions.len(), 1);
+//! # Ok(())
+//! # }
+//! ```
 
 pub mod accounts;
 pub mod client;
