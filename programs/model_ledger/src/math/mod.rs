@@ -4,6 +4,10 @@
 #![deny(clippy::arithmetic_side_effects)]
 
 pub mod bps;
+pub mod royalty;
 pub mod safe;
+
+#[cfg(test)]
+mod proptests;
 
 pub use safe::{MathError, SafeMath};
