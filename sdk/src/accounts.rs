@@ -1,12 +1,12 @@
 //! Typed decoding of the program's accounts.
 
 use anchor_lang::{AccountDeserialize, Discriminator};
-use model_ledger::state::RoyaltyBook;
+use model_ledger::state::{BookEntry, RoyaltyBook, BOOK_ENTRY_SIZE};
 use solana_sdk::{account::Account, pubkey::Pubkey};
 
 pub use model_ledger::state::{
-    Config, Contribution, ContributionKind, ContributionStatus, License, LicenseTerms, Model,
-    ParentLink,
+    Config, Contribution, ContributionKind, ContributionStatus, Grant, License, LicenseTerms,
+    Model, ParentLink,
 };
 
 use crate::{SdkError, PROGRAM_ID};
@@ -51,6 +51,28 @@ pub fn decode_royalty_book(address: &Pubkey, account: &Account) -> Result<Royalt
     Ok(*bytemuck::from_bytes(
         &data[RoyaltyBook::DISCRIMINATOR.len()..header_end],
     ))
+}
+
+/// Entry `index` of a royalty book; an entry beyond the book's end (a
+/// contribution never accepted) is all zeros.
+pub fn decode_book_entry(
+    address: &Pubkey,
+    account: &Account,
+    index: u32,
+) -> Result<BookEntry, SdkError> {
+    let header = decode_royalty_book(address, account)?;
+    if index >= header.entry_count {
+        return Ok(BookEntry::default());
+    }
+    let start = RoyaltyBook::SPACE + index as usize * BOOK_ENTRY_SIZE;
+    account
+        .data
+        .get(start..start + BOOK_ENTRY_SIZE)
+        .map(bytemuck::pod_read_unaligned)
+        .ok_or_else(|| SdkError::Decode {
+            address: *address,
+            reason: format!("entry {index} lies beyond the account's data"),
+        })
 }
 
 /// A model with every contribution and licence version it has.

@@ -24,14 +24,19 @@ use solana_transaction_status_client_types::{
 };
 
 use crate::{
-    accounts::{decode, Config, Contribution, License, LicenseTerms, Model, ModelView},
+    accounts::{
+        decode, decode_book_entry, decode_royalty_book, Config, Contribution, Grant, License,
+        LicenseTerms, Model, ModelView,
+    },
     events::LedgerEvent,
     instructions::{
-        self as ix, InitializeConfigArgs, ProposeContributionArgs, RegisterModelArgs,
+        self as ix, AcquireGrantArgs, AttributionEntry, InitializeConfigArgs, ModelAccounts,
+        ParentGrant, ProposeContributionArgs, RecordInferenceArgs, RegisterModelArgs,
         UpdateConfigArgs,
     },
     pda, SdkError,
 };
+use model_ledger::state::{ParentLink, RoyaltyBook, MAX_ENTRIES_PER_GROWTH};
 
 /// What a landed transaction left behind.
 #[derive(Debug, Clone)]
@@ -263,6 +268,98 @@ impl<C: LedgerConnection> LedgerClient<C> {
         self.fetch(address).await
     }
 
+    pub async fn grant(&self, address: &Pubkey) -> Result<Grant, SdkError> {
+        self.fetch(address).await
+    }
+
+    /// The header of a model's royalty book.
+    pub async fn royalty_book(&self, model: &Pubkey) -> Result<RoyaltyBook, SdkError> {
+        let address = pda::royalty_book(model).0;
+        let account = self
+            .connection
+            .get_account(&address)
+            .await?
+            .ok_or(SdkError::AccountNotFound(address))?;
+        decode_royalty_book(&address, &account)
+    }
+
+    /// Where `model` keeps its money.
+    pub async fn model_accounts(&self, model: &Pubkey) -> Result<ModelAccounts, SdkError> {
+        let record = self.model(model).await?;
+        Ok(ModelAccounts {
+            model: *model,
+            payment_mint: record.payment_mint,
+            token_program: record.token_program,
+        })
+    }
+
+    /// The treasury's associated token account for `model`'s payment mint,
+    /// where the SDK sends protocol fees (the program accepts any token
+    /// account the treasury owns).
+    pub async fn treasury_token(&self, model: &ModelAccounts) -> Result<Pubkey, SdkError> {
+        let treasury = self.config().await?.treasury;
+        Ok(associated_token(&treasury, model))
+    }
+
+    /// What every contribution of `wallet` (as payout wallet) can claim now
+    /// and has claimed, across `models`.
+    pub async fn earnings(
+        &self,
+        wallet: &Pubkey,
+        models: &[Pubkey],
+    ) -> Result<Vec<Earning>, SdkError> {
+        let mut earnings = Vec::new();
+        for model in models {
+            let view = self.model_view(model).await?;
+            let book_address = pda::royalty_book(model).0;
+            let book_account = self
+                .connection
+                .get_account(&book_address)
+                .await?
+                .ok_or(SdkError::AccountNotFound(book_address))?;
+            let book = decode_royalty_book(&book_address, &book_account)?;
+            for (address, contribution) in &view.contributions {
+                if contribution.payout_wallet != *wallet {
+                    continue;
+                }
+                let entry = decode_book_entry(&book_address, &book_account, contribution.index)?;
+                let mut balance = entry.balance();
+                balance
+                    .settle(&book.pools())
+                    .map_err(|_| SdkError::Decode {
+                        address: book_address,
+                        reason: "book entry overflows".into(),
+                    })?;
+                earnings.push(Earning {
+                    model: *model,
+                    contribution: *address,
+                    index: contribution.index,
+                    claimable: balance.claimable().unwrap_or(u64::MAX),
+                    claimed: entry.claimed_total,
+                });
+            }
+        }
+        Ok(earnings)
+    }
+
+    /// The ancestry of `model`, breadth first: every ancestor with the link
+    /// (licence, grant, royalty bps) through which its child derives from it.
+    pub async fn lineage(&self, model: &Pubkey) -> Result<Vec<LineageLink>, SdkError> {
+        let mut links = Vec::new();
+        let mut frontier = vec![(*model, 0usize)];
+        while let Some((child, depth)) = frontier.pop() {
+            for parent in self.model(&child).await?.parents {
+                frontier.insert(0, (parent.model, depth + 1));
+                links.push(LineageLink {
+                    child,
+                    depth: depth + 1,
+                    link: parent,
+                });
+            }
+        }
+        Ok(links)
+    }
+
     /// A model with all its contributions and licence versions, read by index
     /// from the model's own counters (no account scan needed).
     pub async fn model_view(&self, address: &Pubkey) -> Result<ModelView, SdkError> {
@@ -341,6 +438,158 @@ impl<C: LedgerConnection> LedgerClient<C> {
         self.send(&[instruction], &[new_authority]).await
     }
 
+    /// Registers a model deriving from `parents`, each under a grant its
+    /// authority holds. Returns the model's address.
+    pub async fn register_derived_model(
+        &self,
+        authority: &dyn Signer,
+        payment_mint: &Pubkey,
+        args: RegisterModelArgs,
+        parents: &[ParentGrant],
+    ) -> Result<(Pubkey, TransactionOutcome), SdkError> {
+        let mint = self
+            .connection
+            .get_account(payment_mint)
+            .await?
+            .ok_or(SdkError::AccountNotFound(*payment_mint))?;
+        let model = pda::model(&authority.pubkey(), &args.model_id).0;
+        let instruction = ix::register_derived_model(
+            &authority.pubkey(),
+            payment_mint,
+            &mint.owner,
+            args,
+            parents,
+        );
+        let outcome = self.send(&[instruction], &[authority]).await?;
+        Ok((model, outcome))
+    }
+
+    /// Buys a grant on licence `version` of `model`, refusing to pay more
+    /// than `max_fee` up front or `max_price_per_call`. Returns the grant.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn acquire_grant(
+        &self,
+        licensee: &dyn Signer,
+        model: &Pubkey,
+        version: u32,
+        max_fee: u64,
+        max_price_per_call: u64,
+        payer_token: &Pubkey,
+    ) -> Result<(Pubkey, TransactionOutcome), SdkError> {
+        let accounts = self.model_accounts(model).await?;
+        let treasury_token = self.treasury_token(&accounts).await?;
+        let license = pda::license(model, version).0;
+        let instruction = ix::acquire_grant(
+            &licensee.pubkey(),
+            &accounts,
+            &license,
+            payer_token,
+            &treasury_token,
+            AcquireGrantArgs {
+                expected_version: version,
+                max_fee,
+                max_price_per_call,
+            },
+        );
+        let outcome = self.send(&[instruction], &[licensee]).await?;
+        Ok((pda::grant(&license, &licensee.pubkey()).0, outcome))
+    }
+
+    pub async fn set_meter(
+        &self,
+        licensee: &dyn Signer,
+        grant: &Pubkey,
+        meter: Option<Pubkey>,
+    ) -> Result<TransactionOutcome, SdkError> {
+        let instruction = ix::set_meter(&licensee.pubkey(), grant, meter);
+        self.send(&[instruction], &[licensee]).await
+    }
+
+    /// Records one batch; `recorder` is the licensee or the grant's meter and
+    /// should be this client's fee payer so the transaction has one signer.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn record_inference(
+        &self,
+        recorder: &dyn Signer,
+        grant: &Pubkey,
+        payer_token: &Pubkey,
+        seq: u64,
+        calls: u64,
+        merkle_root: [u8; 32],
+        attribution: Vec<AttributionEntry>,
+    ) -> Result<TransactionOutcome, SdkError> {
+        let instruction = self
+            .record_inference_instruction(
+                &recorder.pubkey(),
+                grant,
+                payer_token,
+                RecordInferenceArgs {
+                    seq,
+                    calls,
+                    merkle_root,
+                    attribution,
+                },
+            )
+            .await?;
+        self.send(&[instruction], &[recorder]).await
+    }
+
+    /// The `record_inference` instruction for `grant`, with every account resolved.
+    pub async fn record_inference_instruction(
+        &self,
+        recorder: &Pubkey,
+        grant: &Pubkey,
+        payer_token: &Pubkey,
+        args: RecordInferenceArgs,
+    ) -> Result<Instruction, SdkError> {
+        let model = self.grant(grant).await?.model;
+        let accounts = self.model_accounts(&model).await?;
+        let treasury_token = self.treasury_token(&accounts).await?;
+        Ok(ix::record_inference(
+            recorder,
+            grant,
+            &accounts,
+            payer_token,
+            &treasury_token,
+            args,
+        ))
+    }
+
+    /// Permissionless: settles what `child` owes `parent`.
+    pub async fn settle_upstream(
+        &self,
+        child: &Pubkey,
+        parent: &Pubkey,
+    ) -> Result<TransactionOutcome, SdkError> {
+        let accounts = self.model_accounts(child).await?;
+        self.send(&[ix::settle_upstream(&accounts, parent)], &[])
+            .await
+    }
+
+    /// Claims everything contribution `index` of `model` has earned into `destination`.
+    pub async fn claim(
+        &self,
+        payout_wallet: &dyn Signer,
+        model: &Pubkey,
+        index: u32,
+        destination: &Pubkey,
+    ) -> Result<TransactionOutcome, SdkError> {
+        let accounts = self.model_accounts(model).await?;
+        let instruction = ix::claim(&payout_wallet.pubkey(), &accounts, index, destination);
+        self.send(&[instruction], &[payout_wallet]).await
+    }
+
+    pub async fn claim_unallocated(
+        &self,
+        authority: &dyn Signer,
+        model: &Pubkey,
+        destination: &Pubkey,
+    ) -> Result<TransactionOutcome, SdkError> {
+        let accounts = self.model_accounts(model).await?;
+        let instruction = ix::claim_unallocated(&authority.pubkey(), &accounts, destination);
+        self.send(&[instruction], &[authority]).await
+    }
+
     /// Proposes a contribution under the model's next index, which it returns.
     /// Two proposals racing for the same index: the second fails and can simply be retried.
     pub async fn propose_contribution(
@@ -355,6 +604,8 @@ impl<C: LedgerConnection> LedgerClient<C> {
         Ok((index, outcome))
     }
 
+    /// Accepts contribution `index` with `shares`. If the royalty book must
+    /// grow by more than one instruction allows, it is extended first.
     pub async fn accept_contribution(
         &self,
         authority: &dyn Signer,
@@ -362,6 +613,12 @@ impl<C: LedgerConnection> LedgerClient<C> {
         index: u32,
         shares: u64,
     ) -> Result<TransactionOutcome, SdkError> {
+        let mut entries = self.royalty_book(model).await?.entry_count;
+        while index.saturating_add(1).saturating_sub(entries) > MAX_ENTRIES_PER_GROWTH {
+            let step = ix::extend_royalty_book(&authority.pubkey(), model, MAX_ENTRIES_PER_GROWTH);
+            self.send(&[step], &[authority]).await?;
+            entries += MAX_ENTRIES_PER_GROWTH;
+        }
         let instruction = ix::accept_contribution(&authority.pubkey(), model, index, shares);
         self.send(&[instruction], &[authority]).await
     }
@@ -418,4 +675,34 @@ impl<C: LedgerConnection> LedgerClient<C> {
         let instruction = ix::retire_license(&authority.pubkey(), model, version);
         self.send(&[instruction], &[authority]).await
     }
+}
+
+/// The associated token account of `owner` for the model's payment mint.
+pub fn associated_token(owner: &Pubkey, model: &ModelAccounts) -> Pubkey {
+    anchor_spl::associated_token::get_associated_token_address_with_program_id(
+        owner,
+        &model.payment_mint,
+        &model.token_program,
+    )
+}
+
+/// One contribution's earnings.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Earning {
+    pub model: Pubkey,
+    pub contribution: Pubkey,
+    pub index: u32,
+    /// Whole tokens a claim would move now.
+    pub claimable: u64,
+    /// Tokens claimed so far.
+    pub claimed: u64,
+}
+
+/// One derivation in a model's ancestry.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LineageLink {
+    pub child: Pubkey,
+    /// 1 for a parent of the model asked about, 2 for a grandparent…
+    pub depth: usize,
+    pub link: ParentLink,
 }

@@ -22,6 +22,13 @@ pub enum LedgerEvent {
     PayoutWalletSet(PayoutWalletSet),
     LicensePublished(LicensePublished),
     LicenseRetired(LicenseRetired),
+    RoyaltyBookExtended(RoyaltyBookExtended),
+    GrantAcquired(GrantAcquired),
+    MeterSet(MeterSet),
+    InferenceRecorded(InferenceRecorded),
+    UpstreamSettled(UpstreamSettled),
+    RoyaltyClaimed(RoyaltyClaimed),
+    UnallocatedClaimed(UnallocatedClaimed),
 }
 
 fn decode_as<T: AnchorDeserialize + Discriminator>(
@@ -51,6 +58,13 @@ impl LedgerEvent {
             .or_else(|| decode_as(payload, LedgerEvent::PayoutWalletSet))
             .or_else(|| decode_as(payload, LedgerEvent::LicensePublished))
             .or_else(|| decode_as(payload, LedgerEvent::LicenseRetired))
+            .or_else(|| decode_as(payload, LedgerEvent::RoyaltyBookExtended))
+            .or_else(|| decode_as(payload, LedgerEvent::GrantAcquired))
+            .or_else(|| decode_as(payload, LedgerEvent::MeterSet))
+            .or_else(|| decode_as(payload, LedgerEvent::InferenceRecorded))
+            .or_else(|| decode_as(payload, LedgerEvent::UpstreamSettled))
+            .or_else(|| decode_as(payload, LedgerEvent::RoyaltyClaimed))
+            .or_else(|| decode_as(payload, LedgerEvent::UnallocatedClaimed))
     }
 
     /// Collects the events among a transaction's inner instructions, given as

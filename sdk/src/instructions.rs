@@ -7,10 +7,15 @@ use anchor_lang::{InstructionData, ToAccountMetas};
 use model_ledger::{accounts, instruction as ix, state::LicenseTerms};
 use solana_sdk::{instruction::Instruction, pubkey::Pubkey};
 
-pub use model_ledger::instructions::{
-    AcceptContributionArgs, InitializeConfigArgs, ProposeContributionArgs, RegisterModelArgs,
-    SetPayoutWalletArgs, TransferModelAuthorityArgs, UpdateConfigArgs,
+pub use model_ledger::{
+    instructions::{
+        AcceptContributionArgs, AcquireGrantArgs, ExtendRoyaltyBookArgs, InitializeConfigArgs,
+        ProposeContributionArgs, RecordInferenceArgs, RegisterModelArgs, SetMeterArgs,
+        SetPayoutWalletArgs, TransferModelAuthorityArgs, UpdateConfigArgs,
+    },
+    state::AttributionEntry,
 };
+use solana_sdk::instruction::AccountMeta;
 
 use crate::{pda, PROGRAM_ID};
 
@@ -57,6 +62,14 @@ pub fn update_config(admin: &Pubkey, args: UpdateConfigArgs) -> Instruction {
     )
 }
 
+/// A parent of a model being registered: the parent model and the grant its
+/// authority holds on one of the parent's licences.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ParentGrant {
+    pub model: Pubkey,
+    pub grant: Pubkey,
+}
+
 /// Registers a model created by `authority`, paid in `payment_mint` (owned by `token_program`).
 ///
 /// ```
@@ -79,8 +92,20 @@ pub fn register_model(
     token_program: &Pubkey,
     args: RegisterModelArgs,
 ) -> Instruction {
+    register_derived_model(authority, payment_mint, token_program, args, &[])
+}
+
+/// Registers a model deriving from `parents` (at most 8), each under a grant
+/// its authority holds.
+pub fn register_derived_model(
+    authority: &Pubkey,
+    payment_mint: &Pubkey,
+    token_program: &Pubkey,
+    args: RegisterModelArgs,
+    parents: &[ParentGrant],
+) -> Instruction {
     let model = pda::model(authority, &args.model_id).0;
-    build(
+    let mut instruction = build(
         accounts::RegisterModel {
             authority: *authority,
             config: pda::config().0,
@@ -94,7 +119,16 @@ pub fn register_model(
             program: PROGRAM_ID,
         },
         ix::RegisterModel { args },
-    )
+    );
+    for parent in parents {
+        instruction
+            .accounts
+            .push(AccountMeta::new_readonly(parent.model, false));
+        instruction
+            .accounts
+            .push(AccountMeta::new_readonly(parent.grant, false));
+    }
+    instruction
 }
 
 /// Proposes `new_authority` for `model` (or cancels with `None`).
@@ -159,6 +193,8 @@ fn decide_contribution(
         authority: *authority,
         model: *model,
         contribution: pda::contribution(model, index).0,
+        royalty_book: pda::royalty_book(model).0,
+        system_program: system_program::ID,
         event_authority: pda::event_authority().0,
         program: PROGRAM_ID,
     }
@@ -246,5 +282,198 @@ pub fn retire_license(authority: &Pubkey, model: &Pubkey, version: u32) -> Instr
             program: PROGRAM_ID,
         },
         ix::RetireLicense {},
+    )
+}
+
+/// Where a model keeps its money and in which token: what every payment
+/// instruction needs besides the model itself.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ModelAccounts {
+    pub model: Pubkey,
+    pub payment_mint: Pubkey,
+    pub token_program: Pubkey,
+}
+
+impl ModelAccounts {
+    pub fn royalty_book(&self) -> Pubkey {
+        pda::royalty_book(&self.model).0
+    }
+
+    pub fn vault(&self) -> Pubkey {
+        pda::vault(&self.model).0
+    }
+}
+
+/// Adds `additional` (1..=160) entries to a model's royalty book.
+pub fn extend_royalty_book(authority: &Pubkey, model: &Pubkey, additional: u32) -> Instruction {
+    build(
+        accounts::ExtendRoyaltyBook {
+            authority: *authority,
+            model: *model,
+            royalty_book: pda::royalty_book(model).0,
+            system_program: system_program::ID,
+            event_authority: pda::event_authority().0,
+            program: PROGRAM_ID,
+        },
+        ix::ExtendRoyaltyBook {
+            args: ExtendRoyaltyBookArgs { additional },
+        },
+    )
+}
+
+/// `licensee` buys a grant on `license`, paying the fee from `payer_token`
+/// (the protocol fee goes to `treasury_token`).
+pub fn acquire_grant(
+    licensee: &Pubkey,
+    model: &ModelAccounts,
+    license: &Pubkey,
+    payer_token: &Pubkey,
+    treasury_token: &Pubkey,
+    args: AcquireGrantArgs,
+) -> Instruction {
+    build(
+        accounts::AcquireGrant {
+            licensee: *licensee,
+            config: pda::config().0,
+            model: model.model,
+            license: *license,
+            grant: pda::grant(license, licensee).0,
+            royalty_book: model.royalty_book(),
+            vault: model.vault(),
+            payer_token: *payer_token,
+            treasury_token: *treasury_token,
+            payment_mint: model.payment_mint,
+            token_program: model.token_program,
+            system_program: system_program::ID,
+            event_authority: pda::event_authority().0,
+            program: PROGRAM_ID,
+        },
+        ix::AcquireGrant { args },
+    )
+}
+
+/// The licensee names (or with `None` removes) the meter of `grant`.
+pub fn set_meter(licensee: &Pubkey, grant: &Pubkey, meter: Option<Pubkey>) -> Instruction {
+    build(
+        accounts::SetMeter {
+            licensee: *licensee,
+            grant: *grant,
+            event_authority: pda::event_authority().0,
+            program: PROGRAM_ID,
+        },
+        ix::SetMeter {
+            args: SetMeterArgs { meter },
+        },
+    )
+}
+
+/// Records one batch on `grant`, signed by `recorder` (licensee or meter),
+/// paid from the licensee's `payer_token`.
+///
+/// ```
+/// use model_ledger_sdk::instructions::{record_inference, ModelAccounts, RecordInferenceArgs};
+/// use solana_sdk::pubkey::Pubkey;
+/// let model = ModelAccounts {
+///     model: Pubkey::new_unique(),
+///     payment_mint: Pubkey::new_unique(),
+///     token_program: anchor_spl::token::ID,
+/// };
+/// let args = RecordInferenceArgs { seq: 0, calls: 10, merkle_root: [0; 32], attribution: vec![] };
+/// let ix = record_inference(&Pubkey::new_unique(), &Pubkey::new_unique(), &model,
+///     &Pubkey::new_unique(), &Pubkey::new_unique(), args);
+/// // The same accounts whatever the number of contributions or attribution entries.
+/// assert_eq!(ix.accounts.len(), 12);
+/// ```
+pub fn record_inference(
+    recorder: &Pubkey,
+    grant: &Pubkey,
+    model: &ModelAccounts,
+    payer_token: &Pubkey,
+    treasury_token: &Pubkey,
+    args: RecordInferenceArgs,
+) -> Instruction {
+    build(
+        accounts::RecordInference {
+            recorder: *recorder,
+            config: pda::config().0,
+            grant: *grant,
+            model: model.model,
+            royalty_book: model.royalty_book(),
+            vault: model.vault(),
+            payer_token: *payer_token,
+            treasury_token: *treasury_token,
+            payment_mint: model.payment_mint,
+            token_program: model.token_program,
+            event_authority: pda::event_authority().0,
+            program: PROGRAM_ID,
+        },
+        ix::RecordInference { args },
+    )
+}
+
+/// Permissionless: moves what `child` owes `parent` into the parent's vault.
+pub fn settle_upstream(child: &ModelAccounts, parent: &Pubkey) -> Instruction {
+    build(
+        accounts::SettleUpstream {
+            config: pda::config().0,
+            child: child.model,
+            child_book: child.royalty_book(),
+            child_vault: child.vault(),
+            parent: *parent,
+            parent_book: pda::royalty_book(parent).0,
+            parent_vault: pda::vault(parent).0,
+            payment_mint: child.payment_mint,
+            token_program: child.token_program,
+            event_authority: pda::event_authority().0,
+            program: PROGRAM_ID,
+        },
+        ix::SettleUpstream {},
+    )
+}
+
+/// The payout wallet claims everything contribution `index` of the model has
+/// earned into `destination`.
+pub fn claim(
+    payout_wallet: &Pubkey,
+    model: &ModelAccounts,
+    index: u32,
+    destination: &Pubkey,
+) -> Instruction {
+    build(
+        accounts::Claim {
+            payout_wallet: *payout_wallet,
+            model: model.model,
+            contribution: pda::contribution(&model.model, index).0,
+            royalty_book: model.royalty_book(),
+            vault: model.vault(),
+            destination: *destination,
+            payment_mint: model.payment_mint,
+            token_program: model.token_program,
+            event_authority: pda::event_authority().0,
+            program: PROGRAM_ID,
+        },
+        ix::Claim {},
+    )
+}
+
+/// The model authority withdraws the unallocated balance into `destination`.
+pub fn claim_unallocated(
+    authority: &Pubkey,
+    model: &ModelAccounts,
+    destination: &Pubkey,
+) -> Instruction {
+    build(
+        accounts::ClaimUnallocated {
+            authority: *authority,
+            model: model.model,
+            royalty_book: model.royalty_book(),
+            vault: model.vault(),
+            destination: *destination,
+            payment_mint: model.payment_mint,
+            token_program: model.token_program,
+            event_authority: pda::event_authority().0,
+            program: PROGRAM_ID,
+        },
+        ix::ClaimUnallocated {},
     )
 }

@@ -43,6 +43,8 @@ pub mod client;
 pub mod error;
 pub mod events;
 pub mod instructions;
+pub mod merkle;
+pub mod meter;
 pub mod pda;
 
 pub use error::SdkError;

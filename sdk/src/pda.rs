@@ -54,6 +54,14 @@ pub fn license(model: &Pubkey, version: u32) -> (Pubkey, u8) {
     )
 }
 
+/// The grant `licensee` holds on `license`.
+pub fn grant(license: &Pubkey, licensee: &Pubkey) -> (Pubkey, u8) {
+    Pubkey::find_program_address(
+        &[seeds::GRANT, license.as_ref(), licensee.as_ref()],
+        &PROGRAM_ID,
+    )
+}
+
 /// The signer of the program's self-CPI events (`emit_cpi!`).
 /// Derived once at compile time by the program itself.
 pub fn event_authority() -> (Pubkey, u8) {

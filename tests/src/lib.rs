@@ -18,18 +18,21 @@ use anchor_spl::token_2022::spl_token_2022::{
     },
     state::{AccountState, Mint as MintState},
 };
+use model_ledger::math::royalty::SCALE;
 use model_ledger::{
     errors::LedgerError,
     instructions::{InitializeConfigArgs, ProposeContributionArgs, RegisterModelArgs},
+    state::AttributionEntry,
     state::{ContributionKind, LicenseTerms},
 };
 use model_ledger_sdk::{
+    accounts::{decode_book_entry, decode_royalty_book},
     client::{BanksConnection, LedgerClient, TransactionOutcome},
     events::LedgerEvent,
     SdkError,
 };
 use solana_compute_budget_interface::ComputeBudgetInstruction;
-use solana_program_test::{processor, BanksClient, ProgramTest};
+use solana_program_test::{processor, BanksClient, ProgramTest, ProgramTestContext};
 use solana_sdk::{
     account::Account,
     instruction::{AccountMeta, Instruction, InstructionError},
@@ -40,6 +43,7 @@ use solana_sdk::{
     transaction::TransactionError,
 };
 
+use model_ledger_sdk::instructions::ModelAccounts;
 pub use model_ledger_sdk::{instructions as ix, pda};
 
 static ATTEMPTS: AtomicU64 = AtomicU64::new(1);
@@ -80,6 +84,8 @@ pub fn program_test() -> ProgramTest {
 
 /// The running ledger plus the actors every test needs.
 pub struct TestLedger {
+    /// The runtime itself, for moving its clock.
+    pub context: tokio::sync::Mutex<ProgramTestContext>,
     pub client: LedgerClient<BanksConnection>,
     pub banks: BanksClient,
     pub admin: Keypair,
@@ -89,7 +95,85 @@ pub struct TestLedger {
 }
 
 impl TestLedger {
-    /// Starts the runtime without initialising the config.
+    /// Creates (idempotently) `owner`'s associated token account for `mint`.
+    pub async fn token_account(&self, owner: &Pubkey, mint: &Pubkey) -> Pubkey {
+        let program = self.account(mint).await.expect("mint exists").owner;
+        let create = anchor_spl::associated_token::spl_associated_token_account::instruction::create_associated_token_account_idempotent(
+            &self.payer().pubkey(),
+            owner,
+            mint,
+            &program,
+        );
+        self.client
+            .send(&[create], &[])
+            .await
+            .expect("create token account");
+        anchor_spl::associated_token::get_associated_token_address_with_program_id(
+            owner, mint, &program,
+        )
+    }
+
+    /// Mints `amount` of the fixture's mint (its authority is the payer) to `account`.
+    pub async fn mint_to(&self, mint: &Pubkey, account: &Pubkey, amount: u64) {
+        let program = self.account(mint).await.expect("mint exists").owner;
+        let instruction = spl_token_2022::instruction::mint_to(
+            &program,
+            mint,
+            account,
+            &self.payer().pubkey(),
+            &[],
+            amount,
+        )
+        .unwrap();
+        self.client
+            .send(&[instruction], &[])
+            .await
+            .expect("mint to");
+    }
+
+    /// A token account's balance (0 if it does not exist).
+    pub async fn balance(&self, account: &Pubkey) -> u64 {
+        match self.account(account).await {
+            Some(account) => spl_token_2022::extension::StateWithExtensions::<
+                spl_token_2022::state::Account,
+            >::unpack(&account.data)
+            .map(|state| state.base.amount)
+            .unwrap_or(0),
+            None => 0,
+        }
+    }
+
+    /// The treasury's token account for the fixture mint.
+    pub async fn treasury_token(&self) -> Pubkey {
+        self.token_account(&self.treasury, &self.mint).await
+    }
+
+    /// Checks, against the vault's real token balance, that the royalty book
+    /// accounts for every token unit exactly:
+    /// vault · SCALE = Σ entries owed + pools held (upstream, carries, unallocated).
+    pub async fn assert_conserved(&self, model: &Pubkey) {
+        let (vault, owed, held) = self.conservation(model).await;
+        assert_eq!(
+            u128::from(vault) * SCALE,
+            owed + held,
+            "model {model}: vault {vault} ≠ owed {owed} + held {held} (1/SCALE units)"
+        );
+    }
+
+    /// (vault balance, Σ entries owed in 1/SCALE, pools held in 1/SCALE).
+    pub async fn conservation(&self, model: &Pubkey) -> (u64, u128, u128) {
+        let book_address = pda::royalty_book(model).0;
+        let account = self.account(&book_address).await.expect("book exists");
+        let book = decode_royalty_book(&book_address, &account).unwrap();
+        let pools = book.pools();
+        let mut owed = 0u128;
+        for index in 0..book.entry_count {
+            let entry = decode_book_entry(&book_address, &account, index).unwrap();
+            owed += entry.balance().owed_scaled(&pools).unwrap();
+        }
+        let vault = self.balance(&pda::vault(model).0).await;
+        (vault, owed, pools.held_scaled().unwrap())
+    }
     pub async fn start_uninitialized() -> Self {
         let context = program_test().start_with_context().await;
         let banks = context.banks_client.clone();
@@ -98,6 +182,7 @@ impl TestLedger {
             context.payer.insecure_clone(),
         );
         let mut ledger = TestLedger {
+            context: tokio::sync::Mutex::new(context),
             client,
             banks,
             admin: Keypair::new(),
@@ -125,6 +210,19 @@ impl TestLedger {
             .await
             .expect("initialize config");
         ledger
+    }
+
+    /// Moves the runtime's clock to `unix_timestamp` (grants expire by it).
+    pub async fn set_time(&self, unix_timestamp: i64) {
+        let context = self.context.lock().await;
+        let mut clock: anchor_lang::prelude::Clock = self.banks.get_sysvar().await.unwrap();
+        clock.unix_timestamp = unix_timestamp;
+        context.set_sysvar(&clock);
+    }
+
+    pub async fn now(&self) -> i64 {
+        let clock: anchor_lang::prelude::Clock = self.banks.get_sysvar().await.unwrap();
+        clock.unix_timestamp
     }
 
     pub fn payer(&self) -> &Keypair {
@@ -366,6 +464,139 @@ impl TestLedger {
             .expect("propose contribution");
         (contributor, index)
     }
+}
+
+/// A model open for business: accepted contributions, a licence, and a
+/// licensee holding a grant with tokens to pay.
+pub struct Market {
+    pub authority: Keypair,
+    pub model: Pubkey,
+    /// (contributor, index, shares), all accepted.
+    pub contributors: Vec<(Keypair, u32, u64)>,
+    pub license: Pubkey,
+    pub licensee: Keypair,
+    pub licensee_token: Pubkey,
+    pub grant: Pubkey,
+    pub treasury_token: Pubkey,
+}
+
+impl Market {
+    pub fn accounts(&self, mint: &Pubkey) -> ModelAccounts {
+        ModelAccounts {
+            model: self.model,
+            payment_mint: *mint,
+            token_program: anchor_spl::token::ID,
+        }
+    }
+}
+
+/// Tokens every market licensee starts with.
+pub const LICENSEE_FUNDS: u64 = 1_000_000_000;
+
+impl TestLedger {
+    /// Opens a market on a new model (`seed`) whose contributions hold
+    /// `shares`, selling `terms` as licence v1 to a funded licensee.
+    pub async fn market(&self, seed: u8, shares: &[u64], terms: LicenseTerms) -> Market {
+        let authority = self.wallet().await;
+        let model = self.register_model(&authority, seed).await;
+        self.open_market(authority, model, shares, terms).await
+    }
+
+    /// Like [`Self::market`] on an existing model.
+    pub async fn open_market(
+        &self,
+        authority: Keypair,
+        model: Pubkey,
+        shares: &[u64],
+        terms: LicenseTerms,
+    ) -> Market {
+        let mut contributors = Vec::new();
+        for share in shares {
+            let (contributor, index) = self.propose(&model).await;
+            self.client
+                .accept_contribution(&authority, &model, index, *share)
+                .await
+                .expect("accept");
+            contributors.push((contributor, index, *share));
+        }
+        let (version, _) = self
+            .client
+            .publish_license(&authority, &model, terms.clone())
+            .await
+            .expect("publish");
+        let license = pda::license(&model, version).0;
+        let licensee = self.wallet().await;
+        let mint = self.client.model(&model).await.unwrap().payment_mint;
+        let licensee_token = self.token_account(&licensee.pubkey(), &mint).await;
+        self.mint_to(&mint, &licensee_token, LICENSEE_FUNDS).await;
+        let treasury = self.client.config().await.unwrap().treasury;
+        let treasury_token = self.token_account(&treasury, &mint).await;
+        let (grant, _) = self
+            .client
+            .acquire_grant(
+                &licensee,
+                &model,
+                version,
+                terms.upfront_fee,
+                terms.price_per_call,
+                &licensee_token,
+            )
+            .await
+            .expect("acquire grant");
+        Market {
+            authority,
+            model,
+            contributors,
+            license,
+            licensee,
+            licensee_token,
+            grant,
+            treasury_token,
+        }
+    }
+
+    /// The licensee records `calls` calls as batch `seq` with `attribution`.
+    pub async fn record(
+        &self,
+        market: &Market,
+        seq: u64,
+        calls: u64,
+        attribution: Vec<AttributionEntry>,
+    ) -> Result<TransactionOutcome, SdkError> {
+        self.client
+            .record_inference(
+                &market.licensee,
+                &market.grant,
+                &market.licensee_token,
+                seq,
+                calls,
+                [7; 32],
+                attribution,
+            )
+            .await
+    }
+
+    /// The accounts a refused payment must leave untouched.
+    pub fn money_accounts(&self, market: &Market) -> Vec<Pubkey> {
+        vec![
+            market.grant,
+            market.model,
+            pda::royalty_book(&market.model).0,
+            pda::vault(&market.model).0,
+            market.licensee_token,
+            market.treasury_token,
+        ]
+    }
+}
+
+pub fn attribution(entries: &[(u32, u16)]) -> Vec<AttributionEntry> {
+    entries
+        .iter()
+        .map(|(index, weight)| AttributionEntry {
+            index: *index,
+            weight: *weight,
+        })
+        .collect()
 }
 
 pub fn model_args(seed: u8) -> RegisterModelArgs {

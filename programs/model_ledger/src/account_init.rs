@@ -76,6 +76,22 @@ impl<'info> Creation<'_, 'info> {
         )
     }
 
+    /// Grows a program-owned account to `new_len` bytes (zero-filled), topping
+    /// its rent exemption up from the payer.
+    pub fn grow(&self, account: &AccountInfo<'info>, new_len: usize) -> Result<()> {
+        let rent_exempt = Rent::get()?.minimum_balance(new_len);
+        let top_up = rent_exempt.saturating_sub(account.lamports());
+        if top_up > 0 {
+            let accounts = Transfer {
+                from: self.payer.clone(),
+                to: account.clone(),
+            };
+            system_program::transfer(CpiContext::new(system_program::ID, accounts), top_up)?;
+        }
+        account.resize(new_len)?;
+        Ok(())
+    }
+
     /// Creates a program-owned PDA and writes `value` (discriminator + borsh) into it.
     pub fn create_record<T: AccountSerialize>(
         &self,

@@ -18,13 +18,15 @@ pub mod seeds {
     pub const ROYALTY_BOOK: &[u8] = b"royalty_book";
     #[constant]
     pub const VAULT: &[u8] = b"vault";
+    #[constant]
+    pub const GRANT: &[u8] = b"grant";
 }
 
 // Limits are `usize` for `#[max_len]`; Anchor's IDL cannot carry `usize`
 // constants, so they are documented here and in the account docs instead.
 
 /// Upper bound of a model's parents; fixed so a `Model` never needs a realloc.
-pub const MAX_PARENTS: usize = 8;
+pub const MAX_PARENTS: usize = crate::math::royalty::MAX_PARENTS;
 
 pub const MAX_NAME_LEN: usize = 64;
 
@@ -40,3 +42,8 @@ pub const DISCRIMINATOR_LEN: usize = 8;
 
 /// Licence versions start at 1 so that `0` can never be mistaken for a real version.
 pub const FIRST_LICENSE_VERSION: u32 = 1;
+
+/// Upper bound of one batch's attribution vector: 100 entries fit a
+/// single-signer legacy transaction, and the bound keeps the loop finite.
+#[constant]
+pub const MAX_ATTRIBUTION_ENTRIES: u16 = 100;

@@ -84,6 +84,64 @@ ledger_errors! {
     ProtocolPaused,
     #[msg("Account already exists")]
     AccountAlreadyExists,
+    #[msg("Royalty book is not the model's")]
+    BookMismatch,
+    #[msg("Token account is not the treasury's")]
+    TreasuryMismatch,
+    #[msg("Licence is retired and sells no new grants")]
+    LicenseRetired,
+    #[msg("Licence version differs from the expected one")]
+    LicenseVersionMismatch,
+    #[msg("Up-front fee is above the buyer's limit")]
+    FeeAboveLimit,
+    #[msg("Price per call is above the buyer's limit")]
+    PriceAboveLimit,
+    #[msg("Signer is not the grant's licensee")]
+    NotLicensee,
+    #[msg("Signer is neither the grant's licensee nor its meter")]
+    NotLicenseeOrMeter,
+    #[msg("Grant has expired")]
+    GrantExpired,
+    #[msg("Grant's call limit is exhausted")]
+    GrantExhausted,
+    #[msg("Batch sequence number is not the grant's next one")]
+    SequenceMismatch,
+    #[msg("A batch must record at least one call")]
+    ZeroCalls,
+    #[msg("The grant does not allow commercial use")]
+    CommercialUseNotGranted,
+    #[msg("Paying token account is not the licensee's")]
+    PayerNotLicensee,
+    #[msg("Too many attribution entries")]
+    TooManyAttributionEntries,
+    #[msg("Attribution entries must be sorted by contribution index")]
+    AttributionNotSorted,
+    #[msg("A contribution appears twice in the attribution")]
+    DuplicateAttribution,
+    #[msg("Attribution weight must be greater than zero")]
+    ZeroAttributionWeight,
+    #[msg("No contribution has that index")]
+    UnknownContribution,
+    #[msg("A model has at most 8 parents")]
+    TooManyParents,
+    #[msg("Parent accounts must come as (model, grant) pairs")]
+    ParentAccountsMalformed,
+    #[msg("The same parent appears twice")]
+    DuplicateParent,
+    #[msg("Grant is not for that parent model")]
+    ParentGrantMismatch,
+    #[msg("The parent grant is not held by the model authority")]
+    ParentGrantNotHeld,
+    #[msg("The parent's licence does not allow derivatives")]
+    DerivativesNotAllowed,
+    #[msg("Protocol fee and parent royalties exceed 100 %")]
+    FeesExceedWhole,
+    #[msg("Model is not a parent of the child")]
+    ParentMismatch,
+    #[msg("Signer is not the contribution's payout wallet")]
+    NotPayoutWallet,
+    #[msg("Royalty book would grow by more than one instruction allows")]
+    BookGrowthTooLarge,
 }
 
 impl From<crate::math::MathError> for Error {

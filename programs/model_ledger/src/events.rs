@@ -6,7 +6,9 @@
 
 use anchor_lang::prelude::*;
 
-use crate::state::{ContributionKind, ContributionStatus, LicenseTerms, ParentLink};
+use crate::state::{
+    AttributionEntry, ContributionKind, ContributionStatus, LicenseTerms, ParentLink,
+};
 
 #[event]
 #[derive(Debug, Clone, PartialEq)]
@@ -95,6 +97,9 @@ pub struct ContributionStatusChanged {
     pub model_total_shares: u64,
     /// `Model::accepted_count` after the change.
     pub model_accepted_count: u32,
+    /// The book's reward per share at the change: an accepted contribution
+    /// earns from here on, a revoked one has earned up to here.
+    pub acc_per_share: u128,
     pub slot: u64,
 }
 
@@ -126,4 +131,143 @@ pub struct LicenseRetired {
     pub license: Pubkey,
     pub license_version: u32,
     pub slot: u64,
+}
+
+/// How one payment was booked into a model's royalty book, with the book's
+/// pools after it, so an indexer can follow every balance from events alone.
+#[derive(AnchorSerialize, AnchorDeserialize, Clone, Debug, PartialEq, Eq)]
+pub struct PaymentRecord {
+    /// The payment, before the protocol fee.
+    pub amount: u64,
+    /// Sent to the treasury (0 on upstream settlements).
+    pub protocol_fee: u64,
+    /// Booked for each parent, in `Model::parents` order.
+    pub upstream: Vec<u64>,
+    /// This payment's attributed share (before carry).
+    pub attributed: u64,
+    /// Paid to each attribution entry, in the vector's order (carry included).
+    pub attributed_amounts: Vec<u64>,
+    /// This payment's shares part.
+    pub shares_part: u64,
+    /// Part of `shares_part` owed to the authority because no shares existed.
+    pub to_unallocated: u64,
+    /// Book state after the payment.
+    pub acc_per_share: u128,
+    pub shares_carry: u128,
+    pub attributed_carry: u64,
+    pub unallocated: u64,
+    pub total_shares: u64,
+    pub owed_upstream: Vec<u64>,
+    /// `RoyaltyBook::payment_count` after this payment.
+    pub payment_count: u64,
+}
+
+impl PaymentRecord {
+    /// A record of "nothing booked", carrying the book's current state.
+    pub fn unbooked(book: &crate::state::RoyaltyBook) -> Self {
+        let pools = book.pools();
+        PaymentRecord {
+            amount: 0,
+            protocol_fee: 0,
+            upstream: Vec::new(),
+            attributed: 0,
+            attributed_amounts: Vec::new(),
+            shares_part: 0,
+            to_unallocated: 0,
+            acc_per_share: pools.acc_per_share,
+            shares_carry: pools.shares_carry,
+            attributed_carry: pools.attributed_carry,
+            unallocated: pools.unallocated,
+            total_shares: pools.total_shares,
+            owed_upstream: Vec::new(),
+            payment_count: book.payment_count,
+        }
+    }
+}
+
+#[event]
+#[derive(Debug, Clone, PartialEq)]
+pub struct GrantAcquired {
+    pub model: Pubkey,
+    pub license: Pubkey,
+    pub license_version: u32,
+    pub grant: Pubkey,
+    pub licensee: Pubkey,
+    pub price_per_call: u64,
+    pub call_limit: u64,
+    pub granted_at: i64,
+    pub expires_at: Option<i64>,
+    /// The up-front fee as booked (amount 0 when the licence has none).
+    pub payment: PaymentRecord,
+}
+
+#[event]
+#[derive(Debug, Clone, PartialEq)]
+pub struct MeterSet {
+    pub grant: Pubkey,
+    pub licensee: Pubkey,
+    pub previous_meter: Option<Pubkey>,
+    pub meter: Option<Pubkey>,
+}
+
+#[event]
+#[derive(Debug, Clone, PartialEq)]
+pub struct InferenceRecorded {
+    pub model: Pubkey,
+    pub grant: Pubkey,
+    pub licensee: Pubkey,
+    /// The licensee or its meter.
+    pub recorder: Pubkey,
+    pub seq: u64,
+    pub calls: u64,
+    /// Root of the Merkle tree over the batch's call records.
+    pub merkle_root: [u8; 32],
+    pub attribution: Vec<AttributionEntry>,
+    pub payment: PaymentRecord,
+    /// `Grant::calls_used` after the batch.
+    pub calls_used: u64,
+    pub slot: u64,
+}
+
+#[event]
+#[derive(Debug, Clone, PartialEq)]
+pub struct UpstreamSettled {
+    pub child: Pubkey,
+    pub parent: Pubkey,
+    /// Position of the parent in the child's `parents`.
+    pub parent_position: u8,
+    pub amount: u64,
+    /// How the parent booked it (no protocol fee, no attribution).
+    pub payment: PaymentRecord,
+}
+
+#[event]
+#[derive(Debug, Clone, PartialEq)]
+pub struct RoyaltyClaimed {
+    pub model: Pubkey,
+    pub contribution: Pubkey,
+    pub index: u32,
+    pub payout_wallet: Pubkey,
+    pub destination: Pubkey,
+    pub amount: u64,
+    /// Book entry after the claim.
+    pub claimed_total: u64,
+    pub accrued_scaled_left: u128,
+    pub snapshot: u128,
+}
+
+#[event]
+#[derive(Debug, Clone, PartialEq)]
+pub struct UnallocatedClaimed {
+    pub model: Pubkey,
+    pub authority: Pubkey,
+    pub destination: Pubkey,
+    pub amount: u64,
+}
+
+#[event]
+#[derive(Debug, Clone, PartialEq)]
+pub struct RoyaltyBookExtended {
+    pub model: Pubkey,
+    pub entry_count: u32,
 }

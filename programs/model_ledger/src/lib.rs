@@ -103,4 +103,45 @@ pub mod model_ledger {
     pub fn retire_license(ctx: Context<RetireLicense>) -> Result<()> {
         instructions::handle_retire_license(ctx)
     }
+
+    /// Adds room to a model's royalty book ahead of acceptances.
+    pub fn extend_royalty_book(
+        ctx: Context<ExtendRoyaltyBook>,
+        args: ExtendRoyaltyBookArgs,
+    ) -> Result<()> {
+        instructions::handle_extend_royalty_book(ctx, args)
+    }
+
+    /// Buys a grant on a licence version, paying its up-front fee.
+    pub fn acquire_grant(ctx: Context<AcquireGrant>, args: AcquireGrantArgs) -> Result<()> {
+        instructions::handle_acquire_grant(ctx, args)
+    }
+
+    /// Names or removes the grant's meter key.
+    pub fn set_meter(ctx: Context<SetMeter>, args: SetMeterArgs) -> Result<()> {
+        instructions::handle_set_meter(ctx, args)
+    }
+
+    /// Records and pays for one batch of inference calls.
+    pub fn record_inference(
+        ctx: Context<RecordInference>,
+        args: RecordInferenceArgs,
+    ) -> Result<()> {
+        instructions::handle_record_inference(ctx, args)
+    }
+
+    /// Moves what a child owes one parent into the parent's vault.
+    pub fn settle_upstream(ctx: Context<SettleUpstream>) -> Result<()> {
+        instructions::handle_settle_upstream(ctx)
+    }
+
+    /// Withdraws everything a contribution has earned.
+    pub fn claim(ctx: Context<Claim>) -> Result<()> {
+        instructions::handle_claim(ctx)
+    }
+
+    /// The authority withdraws what arrived while no shares existed.
+    pub fn claim_unallocated(ctx: Context<ClaimUnallocated>) -> Result<()> {
+        instructions::handle_claim_unallocated(ctx)
+    }
 }

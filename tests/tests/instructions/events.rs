@@ -155,6 +155,7 @@ impl Indexer {
             LedgerEvent::LicenseRetired(e) => {
                 self.licenses.get_mut(&e.license).unwrap().retired_slot = Some(e.slot);
             }
+            other => panic!("this session emits no money events, got {other:?}"),
         }
     }
 }

@@ -7,6 +7,7 @@ mod events;
 mod initialize_config;
 mod propose_contribution;
 mod publish_license;
+mod record_inference;
 mod register_model;
 mod reject_contribution;
 mod retire_license;

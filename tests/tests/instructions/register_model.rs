@@ -232,7 +232,7 @@ async fn token_2022_mints_with_unsafe_extensions_are_rejected() {
 }
 
 #[tokio::test]
-async fn remaining_accounts_are_rejected() {
+async fn odd_parent_accounts_are_rejected() {
     let ledger = TestLedger::start().await;
     let creator = ledger.wallet().await;
     let args = model_args(6);
@@ -242,7 +242,7 @@ async fn remaining_accounts_are_rejected() {
         .expect_ledger_error(
             &[with_extra_account(instruction)],
             &[&creator],
-            LedgerError::UnexpectedRemainingAccounts,
+            LedgerError::ParentAccountsMalformed,
             &[model, pda::vault(&model).0],
         )
         .await;

@@ -1,10 +1,15 @@
 pub mod admin;
 pub mod authority;
 pub mod contributor;
+pub mod crank;
+pub mod licensee;
+pub mod payment;
 
 pub use admin::*;
 pub use authority::*;
 pub use contributor::*;
+pub use crank::*;
+pub use licensee::*;
 
 use anchor_lang::prelude::*;
 

@@ -1,11 +1,13 @@
 pub mod config;
 pub mod contribution;
+pub mod grant;
 pub mod license;
 pub mod model;
 pub mod royalty_book;
 
 pub use config::*;
 pub use contribution::*;
+pub use grant::*;
 pub use license::*;
 pub use model::*;
 pub use royalty_book::*;

@@ -25,6 +25,10 @@ fn validate(accounts: &DecideContribution, args: &AcceptContributionArgs) -> Res
 /// - `shares` > 0, else `ZeroShares`.
 /// - The model's `total_shares` grows by `shares` (`MathOverflow` past u64) and its
 ///   `accepted_count` by one.
+/// - The royalty book must be the model's (`BookMismatch`); it grows to hold the
+///   contribution's entry, the authority paying the rent, by at most 160 entries per
+///   instruction (`BookGrowthTooLarge`; `extend_royalty_book` adds room in steps). The entry
+///   earns from payments booked after the acceptance only.
 /// - No remaining accounts, else `UnexpectedRemainingAccounts`.
 /// - Emits `ContributionStatusChanged` (Proposed → Accepted).
 pub fn handle_accept_contribution<'info>(

@@ -1,6 +1,8 @@
 pub mod accept_contribution;
 pub mod accept_model_authority;
+pub mod claim_unallocated;
 pub mod contribution_status;
+pub mod extend_royalty_book;
 pub mod publish_license;
 pub mod register_model;
 pub mod reject_contribution;
@@ -10,7 +12,9 @@ pub mod transfer_model_authority;
 
 pub use accept_contribution::*;
 pub use accept_model_authority::*;
+pub use claim_unallocated::*;
 pub use contribution_status::*;
+pub use extend_royalty_book::*;
 pub use publish_license::*;
 pub use register_model::*;
 pub use reject_contribution::*;

@@ -4,13 +4,13 @@ use anchor_spl::token_interface::{initialize_account3, InitializeAccount3, Mint,
 use crate::{
     account_init::Creation,
     constants::{
-        seeds, ACCOUNT_VERSION, DISCRIMINATOR_LEN, FIRST_LICENSE_VERSION, MAX_NAME_LEN, MAX_URI_LEN,
+        seeds, ACCOUNT_VERSION, DISCRIMINATOR_LEN, FIRST_LICENSE_VERSION, MAX_NAME_LEN,
+        MAX_PARENTS, MAX_URI_LEN,
     },
     errors::LedgerError,
     events::ModelRegistered,
-    instructions::reject_remaining_accounts,
-    math::bps::is_valid_bps,
-    state::{is_zero_hash, Config, Model, RoyaltyBook},
+    math::bps::{is_valid_bps, sum_within_whole},
+    state::{is_zero_hash, Config, Grant, Model, ParentLink, RoyaltyBook},
     token_policy::validate_payment_mint,
 };
 
@@ -77,9 +77,71 @@ impl RegisterModel<'_> {
         );
         validate_payment_mint(&self.payment_mint.to_account_info())
     }
+
+    /// Reads the lineage from the remaining accounts: one (parent model,
+    /// grant) pair per parent, each grant held by this model's authority on a
+    /// licence of that parent that allows derivatives.
+    fn parse_parents(&self, remaining: &[AccountInfo]) -> Result<Vec<ParentLink>> {
+        require!(
+            remaining.len().is_multiple_of(2),
+            LedgerError::ParentAccountsMalformed
+        );
+        require!(
+            remaining.len() / 2 <= MAX_PARENTS,
+            LedgerError::TooManyParents
+        );
+        let now = Clock::get()?.unix_timestamp;
+        let mut links: Vec<ParentLink> = Vec::with_capacity(remaining.len() / 2);
+        for pair in remaining.chunks_exact(2) {
+            let parent = read_program_account::<Model>(&pair[0])?;
+            let grant = read_program_account::<Grant>(&pair[1])?;
+            let parent_key = pair[0].key();
+            require_keys_eq!(grant.model, parent_key, LedgerError::ParentGrantMismatch);
+            require_keys_eq!(
+                grant.licensee,
+                self.authority.key(),
+                LedgerError::ParentGrantNotHeld
+            );
+            require!(!grant.is_expired(now), LedgerError::GrantExpired);
+            require!(
+                grant.derivatives_allowed,
+                LedgerError::DerivativesNotAllowed
+            );
+            require_keys_eq!(
+                parent.payment_mint,
+                self.payment_mint.key(),
+                LedgerError::MintMismatch
+            );
+            require!(
+                links.iter().all(|link| link.model != parent_key),
+                LedgerError::DuplicateParent
+            );
+            links.push(ParentLink {
+                model: parent_key,
+                license: grant.license,
+                grant: pair[1].key(),
+                derivative_bps: grant.derivative_royalty_bps,
+            });
+        }
+        let parts = core::iter::once(self.config.protocol_fee_bps)
+            .chain(links.iter().map(|link| link.derivative_bps));
+        require!(
+            sum_within_whole(parts)?.is_some(),
+            LedgerError::FeesExceedWhole
+        );
+        Ok(links)
+    }
 }
 
-/// Registers a root model: its provenance record, royalty book and vault.
+/// Decodes an account this program owns, checking owner and discriminator.
+fn read_program_account<T: AccountDeserialize>(info: &AccountInfo) -> Result<T> {
+    require_keys_eq!(*info.owner, crate::ID, LedgerError::ParentAccountsMalformed);
+    let data = info.try_borrow_data()?;
+    T::try_deserialize(&mut &data[..])
+}
+
+/// Registers a model, with its parents if it derives from any: its provenance
+/// record, royalty book and vault.
 ///
 /// Specification:
 /// - The model address is derived from the creator and the 32-byte model id, so the same
@@ -95,11 +157,19 @@ impl RegisterModel<'_> {
 ///   empty royalty book.
 /// - Registering an existing model again fails with `AccountAlreadyExists`; lamports sent to
 ///   the model, book or vault address beforehand do not block registration.
-/// - No remaining accounts, else `UnexpectedRemainingAccounts`.
-/// - Emits `ModelRegistered`.
+/// - Parents come as remaining accounts, one (parent model, grant) pair each: an odd count
+///   is `ParentAccountsMalformed`, more than 8 pairs `TooManyParents`, a repeated parent
+///   `DuplicateParent`. Each grant must be for its parent (`ParentGrantMismatch`), held by
+///   the new model's authority (`ParentGrantNotHeld`), unexpired (`GrantExpired`), on a
+///   licence allowing derivatives (`DerivativesNotAllowed`); the parent must use the same
+///   payment mint (`MintMismatch`). The protocol fee plus all parents' derivative royalty
+///   must not exceed 100 % (`FeesExceedWhole`).
+/// - Lineage is fixed here and never changes; a parent exists before its child, so cycles
+///   are impossible.
+/// - Emits `ModelRegistered` with the parent links.
 pub fn handle_register_model(ctx: Context<RegisterModel>, args: RegisterModelArgs) -> Result<()> {
-    reject_remaining_accounts(ctx.remaining_accounts)?;
     ctx.accounts.validate(&args)?;
+    let parents = ctx.accounts.parse_parents(ctx.remaining_accounts)?;
 
     let slot = Clock::get()?.slot;
     let accounts = &ctx.accounts;
@@ -156,7 +226,7 @@ pub fn handle_register_model(ctx: Context<RegisterModel>, args: RegisterModelArg
         vault: accounts.vault.key(),
         royalty_book: accounts.royalty_book.key(),
         attribution_bps: args.attribution_bps,
-        parents: Vec::new(),
+        parents,
         contribution_count: 0,
         accepted_count: 0,
         total_shares: 0,

@@ -13,6 +13,7 @@ use super::contribution_status::{change_status, DecideContribution};
 /// - The contribution must be `Accepted`, else `ContributionNotAccepted`.
 /// - The model's `total_shares` drops by the contribution's shares and its
 ///   `accepted_count` by one; the record keeps its shares as history.
+/// - Its book entry stops earning; everything earned so far stays claimable.
 /// - No remaining accounts, else `UnexpectedRemainingAccounts`.
 /// - Emits `ContributionStatusChanged` (Accepted → Revoked).
 pub fn handle_revoke_contribution<'info>(

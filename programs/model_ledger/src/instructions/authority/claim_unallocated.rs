@@ -1,0 +1,80 @@
+use anchor_lang::prelude::*;
+use anchor_spl::token_interface::{Mint, TokenAccount, TokenInterface};
+
+use crate::{
+    errors::LedgerError,
+    events::UnallocatedClaimed,
+    instructions::{
+        payment::{book_payout, TokenMove},
+        reject_remaining_accounts,
+    },
+    state::{Model, RoyaltyBook},
+};
+
+#[event_cpi]
+#[derive(Accounts)]
+pub struct ClaimUnallocated<'info> {
+    pub authority: Signer<'info>,
+    #[account(
+        has_one = authority @ LedgerError::NotModelAuthority,
+        has_one = royalty_book @ LedgerError::BookMismatch,
+        has_one = vault @ LedgerError::VaultMismatch,
+        has_one = payment_mint @ LedgerError::MintMismatch,
+        has_one = token_program @ LedgerError::MintMismatch,
+    )]
+    pub model: Box<Account<'info, Model>>,
+    #[account(mut)]
+    pub royalty_book: AccountLoader<'info, RoyaltyBook>,
+    #[account(mut)]
+    pub vault: Box<InterfaceAccount<'info, TokenAccount>>,
+    #[account(mut, constraint = destination.mint == payment_mint.key() @ LedgerError::MintMismatch)]
+    pub destination: Box<InterfaceAccount<'info, TokenAccount>>,
+    pub payment_mint: Box<InterfaceAccount<'info, Mint>>,
+    pub token_program: Interface<'info, TokenInterface>,
+}
+
+/// The model authority withdraws the shares part of payments that arrived
+/// while the model had no accepted shares (nobody else could be owed it).
+///
+/// Specification:
+/// - Only the model authority may sign, else `NotModelAuthority`.
+/// - Book, vault, mint and token program must be the model's (`BookMismatch`,
+///   `VaultMismatch`, `MintMismatch`); the destination must hold the mint (`MintMismatch`).
+/// - Never blocked by the pause. Moves the whole unallocated balance; a second call moves nothing.
+/// - No remaining accounts, else `UnexpectedRemainingAccounts`.
+/// - Emits `UnallocatedClaimed`.
+pub fn handle_claim_unallocated(ctx: Context<ClaimUnallocated>) -> Result<()> {
+    reject_remaining_accounts(ctx.remaining_accounts)?;
+
+    let accounts = &ctx.accounts;
+    let book_info = accounts.royalty_book.to_account_info();
+    let mut book = RoyaltyBook::read(&book_info)?;
+    let mut pools = book.pools();
+    let amount = pools.take_unallocated();
+    book.set_pools(&pools);
+    book.write(&book_info)?;
+    if amount > 0 {
+        book_payout(&book_info, amount)?;
+        TokenMove {
+            token_program: &accounts.token_program.to_account_info(),
+            mint: &accounts.payment_mint.to_account_info(),
+            decimals: accounts.payment_mint.decimals,
+        }
+        .transfer(
+            &accounts.vault.to_account_info(),
+            &accounts.destination.to_account_info(),
+            &accounts.model.to_account_info(),
+            amount,
+            &[&accounts.model.signer_seeds()],
+        )?;
+    }
+    RoyaltyBook::read(&book_info)?.invariant(&accounts.model.key(), book_info.data_len())?;
+
+    emit_cpi!(UnallocatedClaimed {
+        model: ctx.accounts.model.key(),
+        authority: ctx.accounts.authority.key(),
+        destination: ctx.accounts.destination.key(),
+        amount,
+    });
+    Ok(())
+}

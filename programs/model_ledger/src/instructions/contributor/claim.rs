@@ -1,0 +1,105 @@
+use anchor_lang::prelude::*;
+use anchor_spl::token_interface::{Mint, TokenAccount, TokenInterface};
+
+use crate::{
+    errors::LedgerError,
+    events::RoyaltyClaimed,
+    instructions::{
+        payment::{book_payout, TokenMove},
+        reject_remaining_accounts,
+    },
+    math::SafeMath,
+    state::{Contribution, Model, RoyaltyBook},
+};
+
+#[event_cpi]
+#[derive(Accounts)]
+pub struct Claim<'info> {
+    pub payout_wallet: Signer<'info>,
+    #[account(
+        has_one = royalty_book @ LedgerError::BookMismatch,
+        has_one = vault @ LedgerError::VaultMismatch,
+        has_one = payment_mint @ LedgerError::MintMismatch,
+        has_one = token_program @ LedgerError::MintMismatch,
+    )]
+    pub model: Box<Account<'info, Model>>,
+    #[account(
+        has_one = model @ LedgerError::ModelMismatch,
+        has_one = payout_wallet @ LedgerError::NotPayoutWallet,
+    )]
+    pub contribution: Box<Account<'info, Contribution>>,
+    #[account(mut)]
+    pub royalty_book: AccountLoader<'info, RoyaltyBook>,
+    #[account(mut)]
+    pub vault: Box<InterfaceAccount<'info, TokenAccount>>,
+    /// Any token account of the payment mint the payout wallet chooses.
+    #[account(mut, constraint = destination.mint == payment_mint.key() @ LedgerError::MintMismatch)]
+    pub destination: Box<InterfaceAccount<'info, TokenAccount>>,
+    pub payment_mint: Box<InterfaceAccount<'info, Mint>>,
+    pub token_program: Interface<'info, TokenInterface>,
+}
+
+/// Withdraws everything one contribution has earned: its shares accrual and its
+/// attributed balance.
+///
+/// Specification:
+/// - Signed by the contribution's payout wallet, else `NotPayoutWallet`.
+/// - The contribution must belong to the model (`ModelMismatch`); book, vault, mint and token
+///   program must be the model's (`BookMismatch`, `VaultMismatch`, `MintMismatch`); the
+///   destination must hold the payment mint (`MintMismatch`).
+/// - Never blocked by the pause, and never by other contributions: it touches one book entry.
+/// - Pays every whole token owed; the sub-token fraction of the shares accrual stays for the
+///   next claim. Revoked contributions keep and can claim what they earned.
+/// - A second claim moves nothing (and succeeds).
+/// - No remaining accounts, else `UnexpectedRemainingAccounts`.
+/// - Emits `RoyaltyClaimed`.
+pub fn handle_claim(ctx: Context<Claim>) -> Result<()> {
+    reject_remaining_accounts(ctx.remaining_accounts)?;
+
+    let accounts = &ctx.accounts;
+    let index = accounts.contribution.index;
+    let book_info = accounts.royalty_book.to_account_info();
+    let book = RoyaltyBook::read(&book_info)?;
+    // A contribution that was never accepted has no entry and is owed nothing.
+    let mut entry = if index < book.entry_count {
+        book.read_entry(&book_info, index)?
+    } else {
+        Default::default()
+    };
+    let mut balance = entry.balance();
+    let amount = balance.take_claimable(&book.pools())?;
+    if index < book.entry_count {
+        entry.set_balance(&balance);
+        entry.claimed_total = entry.claimed_total.safe_add(amount)?;
+        book.write_entry(&book_info, index, &entry)?;
+    }
+    if amount > 0 {
+        book_payout(&book_info, amount)?;
+        TokenMove {
+            token_program: &accounts.token_program.to_account_info(),
+            mint: &accounts.payment_mint.to_account_info(),
+            decimals: accounts.payment_mint.decimals,
+        }
+        .transfer(
+            &accounts.vault.to_account_info(),
+            &accounts.destination.to_account_info(),
+            &accounts.model.to_account_info(),
+            amount,
+            &[&accounts.model.signer_seeds()],
+        )?;
+    }
+    RoyaltyBook::read(&book_info)?.invariant(&accounts.model.key(), book_info.data_len())?;
+
+    emit_cpi!(RoyaltyClaimed {
+        model: ctx.accounts.model.key(),
+        contribution: ctx.accounts.contribution.key(),
+        index,
+        payout_wallet: ctx.accounts.payout_wallet.key(),
+        destination: ctx.accounts.destination.key(),
+        amount,
+        claimed_total: entry.claimed_total,
+        accrued_scaled_left: balance.accrued_scaled,
+        snapshot: balance.snapshot,
+    });
+    Ok(())
+}

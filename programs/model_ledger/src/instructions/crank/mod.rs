@@ -1,0 +1,3 @@
+pub mod settle_upstream;
+
+pub use settle_upstream::*;

@@ -1,0 +1,126 @@
+use anchor_lang::prelude::*;
+use anchor_spl::token_interface::{Mint, TokenAccount, TokenInterface};
+
+use crate::{
+    constants::seeds,
+    errors::LedgerError,
+    events::UpstreamSettled,
+    instructions::{
+        payment::{book_payment, book_payout, TokenMove},
+        reject_remaining_accounts,
+    },
+    state::{Config, Model, RoyaltyBook},
+};
+
+#[event_cpi]
+#[derive(Accounts)]
+pub struct SettleUpstream<'info> {
+    #[account(seeds = [seeds::CONFIG], bump = config.bump)]
+    pub config: Box<Account<'info, Config>>,
+    #[account(
+        constraint = child.royalty_book == child_book.key() @ LedgerError::BookMismatch,
+        constraint = child.vault == child_vault.key() @ LedgerError::VaultMismatch,
+        has_one = payment_mint @ LedgerError::MintMismatch,
+        has_one = token_program @ LedgerError::MintMismatch,
+    )]
+    pub child: Box<Account<'info, Model>>,
+    #[account(mut)]
+    pub child_book: AccountLoader<'info, RoyaltyBook>,
+    #[account(mut)]
+    pub child_vault: Box<InterfaceAccount<'info, TokenAccount>>,
+    #[account(
+        constraint = parent.royalty_book == parent_book.key() @ LedgerError::BookMismatch,
+        constraint = parent.vault == parent_vault.key() @ LedgerError::VaultMismatch,
+    )]
+    pub parent: Box<Account<'info, Model>>,
+    #[account(mut)]
+    pub parent_book: AccountLoader<'info, RoyaltyBook>,
+    #[account(mut)]
+    pub parent_vault: Box<InterfaceAccount<'info, TokenAccount>>,
+    pub payment_mint: Box<InterfaceAccount<'info, Mint>>,
+    pub token_program: Interface<'info, TokenInterface>,
+}
+
+impl SettleUpstream<'_> {
+    /// The parent's position in the child's lineage.
+    fn parent_position(&self) -> Result<usize> {
+        require!(!self.config.paused, LedgerError::ProtocolPaused);
+        self.child
+            .parents
+            .iter()
+            .position(|link| link.model == self.parent.key())
+            .ok_or_else(|| error!(LedgerError::ParentMismatch))
+    }
+}
+
+/// Permissionless crank: moves what a child model owes one parent from the
+/// child's vault into the parent's, booked there as a payment of the parent
+/// (so it flows on to the grandparents through their own settlement).
+///
+/// Royalties propagate relatively: a grandparent earns its bps of what its
+/// child (our parent) receives, not a fixed share of every descendant's
+/// revenue. Each link is priced by the one licence it was made under, which
+/// only the two parties of that link agreed to; absolute ancestor shares
+/// (Story-style) would let a grandparent's terms reach into derivatives it
+/// never licensed directly and make royalty totals depend on tree depth.
+///
+/// Specification:
+/// - Anyone may call it; refused while the protocol is paused (`ProtocolPaused`).
+/// - The parent must be one of the child's parents, else `ParentMismatch`.
+/// - Books and vaults must be the models' own (`BookMismatch`, `VaultMismatch`); mint and
+///   token program the child's (`MintMismatch`); parents share the child's mint by construction.
+/// - Moves exactly the amount owed, by `transfer_checked` signed by the child PDA, and books it
+///   in the parent with no protocol fee and no attribution.
+/// - Idempotent: with nothing owed it moves nothing and books nothing.
+/// - No remaining accounts, else `UnexpectedRemainingAccounts`.
+/// - Emits `UpstreamSettled`.
+pub fn handle_settle_upstream(ctx: Context<SettleUpstream>) -> Result<()> {
+    reject_remaining_accounts(ctx.remaining_accounts)?;
+    let position = ctx.accounts.parent_position()?;
+
+    let accounts = &ctx.accounts;
+    let child_book_info = accounts.child_book.to_account_info();
+    let mut child_book = RoyaltyBook::read(&child_book_info)?;
+    let mut pools = child_book.pools();
+    let amount = pools.take_upstream(position)?;
+    child_book.set_pools(&pools);
+    child_book.write(&child_book_info)?;
+
+    let payment = if amount > 0 {
+        book_payout(&child_book_info, amount)?;
+        let tokens = TokenMove {
+            token_program: &accounts.token_program.to_account_info(),
+            mint: &accounts.payment_mint.to_account_info(),
+            decimals: accounts.payment_mint.decimals,
+        };
+        tokens.transfer(
+            &accounts.child_vault.to_account_info(),
+            &accounts.parent_vault.to_account_info(),
+            &accounts.child.to_account_info(),
+            amount,
+            &[&accounts.child.signer_seeds()],
+        )?;
+        book_payment(
+            &accounts.parent_book.to_account_info(),
+            &accounts.parent,
+            amount,
+            0,
+            &[],
+        )?
+    } else {
+        crate::events::PaymentRecord::unbooked(&RoyaltyBook::read(
+            &accounts.parent_book.to_account_info(),
+        )?)
+    };
+    RoyaltyBook::read(&child_book_info)?
+        .invariant(&accounts.child.key(), child_book_info.data_len())?;
+
+    emit_cpi!(UpstreamSettled {
+        child: ctx.accounts.child.key(),
+        parent: ctx.accounts.parent.key(),
+        parent_position: u8::try_from(position).map_err(|_| error!(LedgerError::MathOverflow))?,
+        amount,
+        payment,
+    });
+    Ok(())
+}

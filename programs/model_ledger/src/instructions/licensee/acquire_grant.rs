@@ -1,0 +1,199 @@
+use anchor_lang::prelude::*;
+use anchor_spl::token_interface::{Mint, TokenAccount, TokenInterface};
+
+use crate::{
+    account_init::Creation,
+    constants::{seeds, ACCOUNT_VERSION, DISCRIMINATOR_LEN},
+    errors::LedgerError,
+    events::GrantAcquired,
+    instructions::{
+        payment::{book_payment, require_fees_within_whole, TokenMove},
+        reject_remaining_accounts,
+    },
+    math::SafeMath,
+    state::{Config, Grant, License, Model, RoyaltyBook},
+};
+
+/// The buyer's view of the terms when it decided to buy: if the licence
+/// changed since, the purchase fails instead of paying something else.
+#[derive(AnchorSerialize, AnchorDeserialize, Clone, Debug)]
+pub struct AcquireGrantArgs {
+    pub expected_version: u32,
+    /// Highest up-front fee the buyer accepts.
+    pub max_fee: u64,
+    /// Highest price per call the buyer accepts.
+    pub max_price_per_call: u64,
+}
+
+#[event_cpi]
+#[derive(Accounts)]
+#[instruction(args: AcquireGrantArgs)]
+pub struct AcquireGrant<'info> {
+    /// Buys the grant, pays its rent and the up-front fee.
+    #[account(mut)]
+    pub licensee: Signer<'info>,
+    #[account(seeds = [seeds::CONFIG], bump = config.bump)]
+    pub config: Box<Account<'info, Config>>,
+    #[account(
+        has_one = royalty_book @ LedgerError::BookMismatch,
+        has_one = vault @ LedgerError::VaultMismatch,
+        has_one = payment_mint @ LedgerError::MintMismatch,
+        has_one = token_program @ LedgerError::MintMismatch,
+    )]
+    pub model: Box<Account<'info, Model>>,
+    #[account(has_one = model @ LedgerError::ModelMismatch)]
+    pub license: Box<Account<'info, License>>,
+    /// CHECK: created by this instruction through `Creation::create_record`, which refuses
+    /// an existing account; the seeds fix its address.
+    #[account(mut, seeds = [seeds::GRANT, license.key().as_ref(), licensee.key().as_ref()], bump)]
+    pub grant: UncheckedAccount<'info>,
+    #[account(mut)]
+    pub royalty_book: AccountLoader<'info, RoyaltyBook>,
+    #[account(mut)]
+    pub vault: Box<InterfaceAccount<'info, TokenAccount>>,
+    /// Pays the fee; the licensee signs for it as owner or delegate.
+    #[account(mut, constraint = payer_token.mint == payment_mint.key() @ LedgerError::MintMismatch)]
+    pub payer_token: Box<InterfaceAccount<'info, TokenAccount>>,
+    #[account(
+        mut,
+        constraint = treasury_token.owner == config.treasury @ LedgerError::TreasuryMismatch,
+        constraint = treasury_token.mint == payment_mint.key() @ LedgerError::MintMismatch,
+    )]
+    pub treasury_token: Box<InterfaceAccount<'info, TokenAccount>>,
+    pub payment_mint: Box<InterfaceAccount<'info, Mint>>,
+    pub token_program: Interface<'info, TokenInterface>,
+    pub system_program: Program<'info, System>,
+}
+
+impl AcquireGrant<'_> {
+    fn validate(&self, args: &AcquireGrantArgs) -> Result<()> {
+        require!(!self.config.paused, LedgerError::ProtocolPaused);
+        let license = &self.license;
+        require!(!license.is_retired(), LedgerError::LicenseRetired);
+        require_eq!(
+            license.license_version,
+            args.expected_version,
+            LedgerError::LicenseVersionMismatch
+        );
+        require!(
+            license.terms.upfront_fee <= args.max_fee,
+            LedgerError::FeeAboveLimit
+        );
+        require!(
+            license.terms.price_per_call <= args.max_price_per_call,
+            LedgerError::PriceAboveLimit
+        );
+        require_fees_within_whole(self.config.protocol_fee_bps, &self.model)
+    }
+}
+
+/// Buys a grant on a licence version: the licensee pays the up-front fee
+/// (split like any payment) and receives terms locked to that version.
+///
+/// Specification:
+/// - The licence must belong to the model (`ModelMismatch`), and the book, vault, mint and
+///   token program must be the model's (`BookMismatch`, `VaultMismatch`, `MintMismatch`).
+/// - Refused while the protocol is paused, with `ProtocolPaused`.
+/// - A retired licence sells nothing, `LicenseRetired`.
+/// - `expected_version` must be the licence's version (`LicenseVersionMismatch`); the fee and
+///   price must not exceed `max_fee` (`FeeAboveLimit`) and `max_price_per_call`
+///   (`PriceAboveLimit`): terms cannot change between quote and purchase.
+/// - The treasury token account must be the configured treasury's (`TreasuryMismatch`).
+/// - One grant per licence and licensee; buying again fails with `AccountAlreadyExists`.
+/// - The fee moves by `transfer_checked`: the protocol fee to the treasury, the rest into the
+///   vault, booked with no attribution (parents' royalties, then shares).
+/// - The grant copies price, call limit, commercial and derivative terms; it expires
+///   `duration_seconds` after purchase (never when 0).
+/// - No remaining accounts, else `UnexpectedRemainingAccounts`.
+/// - Emits `GrantAcquired` with the booked payment.
+pub fn handle_acquire_grant(ctx: Context<AcquireGrant>, args: AcquireGrantArgs) -> Result<()> {
+    reject_remaining_accounts(ctx.remaining_accounts)?;
+    ctx.accounts.validate(&args)?;
+
+    let accounts = &ctx.accounts;
+    let now = Clock::get()?.unix_timestamp;
+    let terms = &accounts.license.terms;
+    let duration =
+        i64::try_from(terms.duration_seconds).map_err(|_| error!(LedgerError::MathOverflow))?;
+    let expires_at = match duration {
+        0 => None,
+        seconds => Some(now.checked_add(seconds).ok_or(LedgerError::MathOverflow)?),
+    };
+    let fee = terms.upfront_fee;
+    let grant = Grant {
+        version: ACCOUNT_VERSION,
+        bump: ctx.bumps.grant,
+        model: accounts.model.key(),
+        license: accounts.license.key(),
+        license_version: accounts.license.license_version,
+        licensee: accounts.licensee.key(),
+        meter: None,
+        price_per_call: terms.price_per_call,
+        call_limit: terms.call_limit,
+        commercial_use: terms.commercial_use,
+        derivatives_allowed: terms.derivatives_allowed,
+        derivative_royalty_bps: terms.derivative_royalty_bps,
+        granted_at: now,
+        expires_at,
+        calls_used: 0,
+        next_seq: 0,
+        total_paid: fee,
+        reserved: [0; 64],
+    };
+    grant.invariant()?;
+    let licensee_info = accounts.licensee.to_account_info();
+    Creation {
+        payer: &licensee_info,
+        system_program: &accounts.system_program.to_account_info(),
+    }
+    .create_record(
+        &accounts.grant.to_account_info(),
+        DISCRIMINATOR_LEN + Grant::INIT_SPACE,
+        &[
+            seeds::GRANT,
+            grant.license.as_ref(),
+            grant.licensee.as_ref(),
+            &[ctx.bumps.grant],
+        ],
+        &grant,
+    )?;
+
+    let fee_bps = accounts.config.protocol_fee_bps;
+    let book_info = accounts.royalty_book.to_account_info();
+    let payment = book_payment(&book_info, &accounts.model, fee, fee_bps, &[])?;
+    let tokens = TokenMove {
+        token_program: &accounts.token_program.to_account_info(),
+        mint: &accounts.payment_mint.to_account_info(),
+        decimals: accounts.payment_mint.decimals,
+    };
+    let payer = accounts.payer_token.to_account_info();
+    tokens.transfer(
+        &payer,
+        &accounts.treasury_token.to_account_info(),
+        &licensee_info,
+        payment.protocol_fee,
+        &[],
+    )?;
+    tokens.transfer(
+        &payer,
+        &accounts.vault.to_account_info(),
+        &licensee_info,
+        fee.safe_sub(payment.protocol_fee)?,
+        &[],
+    )?;
+    RoyaltyBook::read(&book_info)?.invariant(&accounts.model.key(), book_info.data_len())?;
+
+    emit_cpi!(GrantAcquired {
+        model: grant.model,
+        license: grant.license,
+        license_version: grant.license_version,
+        grant: ctx.accounts.grant.key(),
+        licensee: grant.licensee,
+        price_per_call: grant.price_per_call,
+        call_limit: grant.call_limit,
+        granted_at: grant.granted_at,
+        expires_at: grant.expires_at,
+        payment,
+    });
+    Ok(())
+}

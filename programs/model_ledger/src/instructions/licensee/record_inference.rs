@@ -1,0 +1,203 @@
+use anchor_lang::prelude::*;
+use anchor_spl::token_interface::{Mint, TokenAccount, TokenInterface};
+
+use crate::{
+    constants::{seeds, MAX_ATTRIBUTION_ENTRIES},
+    errors::LedgerError,
+    events::InferenceRecorded,
+    instructions::{
+        payment::{book_payment, require_fees_within_whole, TokenMove},
+        reject_remaining_accounts,
+    },
+    math::SafeMath,
+    state::{AttributionEntry, Config, Grant, Model, RoyaltyBook},
+};
+
+#[derive(AnchorSerialize, AnchorDeserialize, Clone, Debug)]
+pub struct RecordInferenceArgs {
+    /// Must equal the grant's `next_seq`, so a retried batch is never paid twice.
+    pub seq: u64,
+    pub calls: u64,
+    /// Root of the Merkle tree over the batch's call records (request hash,
+    /// output hash, per-call attribution), so any call can be proven later.
+    pub merkle_root: [u8; 32],
+    /// Strictly ascending by contribution index; may be empty (everything to shares).
+    pub attribution: Vec<AttributionEntry>,
+}
+
+/// The account list is the same whatever the number of contributions or
+/// attribution entries: entries are read from the royalty book by index.
+#[event_cpi]
+#[derive(Accounts)]
+#[instruction(args: RecordInferenceArgs)]
+pub struct RecordInference<'info> {
+    /// The licensee, or the grant's meter key. It authorises the token
+    /// transfer as owner of the paying account or as its delegate (a licensee
+    /// can cap a hot meter key with an SPL `approve`).
+    pub recorder: Signer<'info>,
+    #[account(seeds = [seeds::CONFIG], bump = config.bump)]
+    pub config: Box<Account<'info, Config>>,
+    #[account(mut, has_one = model @ LedgerError::ModelMismatch)]
+    pub grant: Box<Account<'info, Grant>>,
+    #[account(
+        has_one = royalty_book @ LedgerError::BookMismatch,
+        has_one = vault @ LedgerError::VaultMismatch,
+        has_one = payment_mint @ LedgerError::MintMismatch,
+        has_one = token_program @ LedgerError::MintMismatch,
+    )]
+    pub model: Box<Account<'info, Model>>,
+    #[account(mut)]
+    pub royalty_book: AccountLoader<'info, RoyaltyBook>,
+    #[account(mut)]
+    pub vault: Box<InterfaceAccount<'info, TokenAccount>>,
+    #[account(
+        mut,
+        constraint = payer_token.owner == grant.licensee @ LedgerError::PayerNotLicensee,
+        constraint = payer_token.mint == payment_mint.key() @ LedgerError::MintMismatch,
+    )]
+    pub payer_token: Box<InterfaceAccount<'info, TokenAccount>>,
+    #[account(
+        mut,
+        constraint = treasury_token.owner == config.treasury @ LedgerError::TreasuryMismatch,
+        constraint = treasury_token.mint == payment_mint.key() @ LedgerError::MintMismatch,
+    )]
+    pub treasury_token: Box<InterfaceAccount<'info, TokenAccount>>,
+    pub payment_mint: Box<InterfaceAccount<'info, Mint>>,
+    pub token_program: Interface<'info, TokenInterface>,
+}
+
+impl RecordInference<'_> {
+    fn validate(&self, args: &RecordInferenceArgs) -> Result<()> {
+        require!(!self.config.paused, LedgerError::ProtocolPaused);
+        let grant = &self.grant;
+        require!(
+            grant.may_record(&self.recorder.key()),
+            LedgerError::NotLicenseeOrMeter
+        );
+        require_eq!(args.seq, grant.next_seq, LedgerError::SequenceMismatch);
+        require!(
+            !grant.is_expired(Clock::get()?.unix_timestamp),
+            LedgerError::GrantExpired
+        );
+        require!(args.calls > 0, LedgerError::ZeroCalls);
+        require!(grant.has_room_for(args.calls), LedgerError::GrantExhausted);
+        require!(
+            grant.commercial_use || grant.price_per_call == 0,
+            LedgerError::CommercialUseNotGranted
+        );
+        require_fees_within_whole(self.config.protocol_fee_bps, &self.model)?;
+        self.validate_attribution(&args.attribution)
+    }
+
+    fn validate_attribution(&self, attribution: &[AttributionEntry]) -> Result<()> {
+        require!(
+            attribution.len() <= usize::from(MAX_ATTRIBUTION_ENTRIES),
+            LedgerError::TooManyAttributionEntries
+        );
+        let book_info = self.royalty_book.to_account_info();
+        let book = RoyaltyBook::read(&book_info)?;
+        let mut previous: Option<u32> = None;
+        for entry in attribution {
+            if let Some(previous) = previous {
+                require!(entry.index != previous, LedgerError::DuplicateAttribution);
+                require!(entry.index > previous, LedgerError::AttributionNotSorted);
+            }
+            previous = Some(entry.index);
+            require!(entry.weight > 0, LedgerError::ZeroAttributionWeight);
+            require!(
+                entry.index < self.model.contribution_count,
+                LedgerError::UnknownContribution
+            );
+            let accepted = entry.index < book.entry_count
+                && book.read_entry(&book_info, entry.index)?.active_shares > 0;
+            require!(accepted, LedgerError::ContributionNotAccepted);
+        }
+        Ok(())
+    }
+}
+
+/// Records one batch of inference calls and pays for it.
+///
+/// Specification:
+/// - Signed by the grant's licensee or meter, else `NotLicenseeOrMeter`.
+/// - Refused while the protocol is paused, with `ProtocolPaused`.
+/// - `seq` must equal the grant's `next_seq`, else `SequenceMismatch` (a retry of a recorded
+///   batch gets exactly this, which the SDK reports as "already recorded").
+/// - The grant must not have expired (`GrantExpired`); `calls` > 0 (`ZeroCalls`) and within
+///   the call limit (`GrantExhausted`); a priced grant must allow commercial use
+///   (`CommercialUseNotGranted`).
+/// - The grant must be for the model (`ModelMismatch`); book, vault, mint and token program
+///   must be the model's (`BookMismatch`, `VaultMismatch`, `MintMismatch`); the paying
+///   account must be the licensee's (`PayerNotLicensee`) and the fee account the treasury's
+///   (`TreasuryMismatch`).
+/// - Attribution: at most 100 entries (`TooManyAttributionEntries`), strictly ascending
+///   (`DuplicateAttribution`, `AttributionNotSorted`), weights > 0 (`ZeroAttributionWeight`),
+///   each an existing (`UnknownContribution`) accepted (`ContributionNotAccepted`) contribution.
+/// - Fee plus parent royalties must not exceed 100 % (`FeesExceedWhole`).
+/// - Payment = calls × price (`MathOverflow` past u64) moves by `transfer_checked`: protocol
+///   fee to the treasury, the rest into the vault; it is booked: upstream per parent, the
+///   attributed part over the vector, the shares part over all accepted contributions.
+/// - The grant's `calls_used`, `next_seq` and `total_paid` advance.
+/// - No remaining accounts, else `UnexpectedRemainingAccounts`.
+/// - Emits `InferenceRecorded` with the Merkle root, the attribution and the booked payment.
+pub fn handle_record_inference(
+    ctx: Context<RecordInference>,
+    args: RecordInferenceArgs,
+) -> Result<()> {
+    reject_remaining_accounts(ctx.remaining_accounts)?;
+    ctx.accounts.validate(&args)?;
+
+    let accounts = &ctx.accounts;
+    let amount = args.calls.safe_mul(accounts.grant.price_per_call)?;
+    let book_info = accounts.royalty_book.to_account_info();
+    let payment = book_payment(
+        &book_info,
+        &accounts.model,
+        amount,
+        accounts.config.protocol_fee_bps,
+        &args.attribution,
+    )?;
+    let tokens = TokenMove {
+        token_program: &accounts.token_program.to_account_info(),
+        mint: &accounts.payment_mint.to_account_info(),
+        decimals: accounts.payment_mint.decimals,
+    };
+    let payer = accounts.payer_token.to_account_info();
+    let recorder = accounts.recorder.to_account_info();
+    tokens.transfer(
+        &payer,
+        &accounts.treasury_token.to_account_info(),
+        &recorder,
+        payment.protocol_fee,
+        &[],
+    )?;
+    tokens.transfer(
+        &payer,
+        &accounts.vault.to_account_info(),
+        &recorder,
+        amount.safe_sub(payment.protocol_fee)?,
+        &[],
+    )?;
+    RoyaltyBook::read(&book_info)?.invariant(&accounts.model.key(), book_info.data_len())?;
+
+    let grant = &mut ctx.accounts.grant;
+    grant.calls_used = grant.calls_used.safe_add(args.calls)?;
+    grant.next_seq = grant.next_seq.safe_add(1)?;
+    grant.total_paid = grant.total_paid.safe_add(amount)?;
+    grant.invariant()?;
+
+    emit_cpi!(InferenceRecorded {
+        model: grant.model,
+        grant: grant.key(),
+        licensee: grant.licensee,
+        recorder: ctx.accounts.recorder.key(),
+        seq: args.seq,
+        calls: args.calls,
+        merkle_root: args.merkle_root,
+        attribution: args.attribution,
+        payment,
+        calls_used: grant.calls_used,
+        slot: Clock::get()?.slot,
+    });
+    Ok(())
+}

@@ -1,0 +1,180 @@
+//! The host side of metering: buffer call records, cut them into batches that
+//! fit one transaction, and record each batch exactly once.
+
+use std::collections::{BTreeMap, VecDeque};
+
+use model_ledger::{errors::LedgerError, state::AttributionEntry};
+use solana_sdk::{pubkey::Pubkey, signer::Signer};
+
+use crate::{
+    client::{LedgerClient, LedgerConnection, TransactionOutcome},
+    merkle::{CallRecord, CallTree},
+    SdkError,
+};
+
+/// Distinct contributions one batch may attribute to. 100 entries fit a
+/// single-signer legacy transaction with room to spare (measured in the tests).
+pub const MAX_BATCH_ENTRIES: usize = 100;
+
+/// A batch ready to record: its calls, their Merkle tree, and the batch-level
+/// attribution (per-call weights summed per contribution).
+#[derive(Clone, Debug)]
+pub struct Batch {
+    pub calls: Vec<CallRecord>,
+    pub tree: CallTree,
+    pub attribution: Vec<AttributionEntry>,
+}
+
+impl Batch {
+    /// Builds a batch from calls, which must name at most
+    /// [`MAX_BATCH_ENTRIES`] distinct contributions together.
+    pub fn new(calls: Vec<CallRecord>) -> Self {
+        let attribution = aggregate_attribution(&calls);
+        assert!(attribution.len() <= MAX_BATCH_ENTRIES);
+        Self {
+            tree: CallTree::new(&calls),
+            calls,
+            attribution,
+        }
+    }
+
+    pub fn merkle_root(&self) -> [u8; 32] {
+        self.tree.root()
+    }
+}
+
+/// Sums per-call weights per contribution, then scales them so the largest
+/// fits a u16 (keeping every named contribution at weight ≥ 1). Proportions
+/// are kept to within one part in 65 535.
+///
+/// ```
+/// use model_ledger::state::AttributionEntry;
+/// use model_ledger_sdk::{merkle::CallRecord, meter::aggregate_attribution};
+/// let call = |index, weight| CallRecord {
+///     request_hash: [0; 32],
+///     output_hash: [0; 32],
+///     attribution: vec![AttributionEntry { index, weight }],
+/// };
+/// let batch = aggregate_attribution(&[call(4, 1), call(2, 3), call(4, 2)]);
+/// assert_eq!(batch, vec![AttributionEntry { index: 2, weight: 3 }, AttributionEntry { index: 4, weight: 3 }]);
+/// ```
+pub fn aggregate_attribution(calls: &[CallRecord]) -> Vec<AttributionEntry> {
+    let mut sums: BTreeMap<u32, u64> = BTreeMap::new();
+    for call in calls {
+        for entry in &call.attribution {
+            *sums.entry(entry.index).or_default() += u64::from(entry.weight);
+        }
+    }
+    let largest = sums.values().copied().max().unwrap_or(0);
+    sums.into_iter()
+        .filter(|(_, weight)| *weight > 0)
+        .map(|(index, weight)| {
+            let scaled = if largest <= u64::from(u16::MAX) {
+                weight
+            } else {
+                (u128::from(weight) * u128::from(u16::MAX) / u128::from(largest)).max(1) as u64
+            };
+            AttributionEntry {
+                index,
+                weight: u16::try_from(scaled).unwrap_or(u16::MAX),
+            }
+        })
+        .collect()
+}
+
+/// Buffers calls and cuts batches.
+#[derive(Debug)]
+pub struct InferenceMeter {
+    pending: VecDeque<CallRecord>,
+    max_calls_per_batch: usize,
+}
+
+/// How a submission ended.
+#[derive(Debug)]
+pub enum Submission {
+    /// This call recorded (and paid for) the batch.
+    Recorded(TransactionOutcome),
+    /// The grant had already moved past this sequence number: an earlier
+    /// attempt landed. Nothing was paid again.
+    AlreadyRecorded { seq: u64 },
+}
+
+impl InferenceMeter {
+    pub fn new(max_calls_per_batch: usize) -> Self {
+        assert!(max_calls_per_batch > 0);
+        Self {
+            pending: VecDeque::new(),
+            max_calls_per_batch,
+        }
+    }
+
+    pub fn push(&mut self, call: CallRecord) {
+        self.pending.push_back(call);
+    }
+
+    pub fn pending(&self) -> usize {
+        self.pending.len()
+    }
+
+    /// Takes the longest prefix of pending calls that stays within the call
+    /// cap and names at most [`MAX_BATCH_ENTRIES`] distinct contributions.
+    pub fn cut_batch(&mut self) -> Option<Batch> {
+        let mut distinct = std::collections::BTreeSet::new();
+        let mut take = 0;
+        for call in self.pending.iter().take(self.max_calls_per_batch) {
+            let mut with_call = distinct.clone();
+            with_call.extend(call.attribution.iter().map(|entry| entry.index));
+            if with_call.len() > MAX_BATCH_ENTRIES {
+                break;
+            }
+            distinct = with_call;
+            take += 1;
+        }
+        if take == 0 {
+            // A single call naming too many contributions cannot be recorded as is.
+            return self.pending.pop_front().map(|mut call| {
+                call.attribution.truncate(MAX_BATCH_ENTRIES);
+                Batch::new(vec![call])
+            });
+        }
+        Some(Batch::new(self.pending.drain(..take).collect()))
+    }
+
+    /// Records `batch` on `grant` as sequence number `seq` (the grant's
+    /// `next_seq` when the batch was cut). If the transaction fails or its
+    /// outcome is unknown (a timeout), the grant is read again: a `next_seq`
+    /// past `seq` means the batch landed, so it is never paid twice.
+    pub async fn submit<C: LedgerConnection>(
+        client: &LedgerClient<C>,
+        recorder: &dyn Signer,
+        grant: &Pubkey,
+        payer_token: &Pubkey,
+        seq: u64,
+        batch: &Batch,
+    ) -> Result<Submission, SdkError> {
+        let sent = client
+            .record_inference(
+                recorder,
+                grant,
+                payer_token,
+                seq,
+                batch.calls.len() as u64,
+                batch.merkle_root(),
+                batch.attribution.clone(),
+            )
+            .await;
+        match sent {
+            Ok(outcome) => Ok(Submission::Recorded(outcome)),
+            Err(error) => {
+                let unknown_outcome = matches!(error, SdkError::Connection(_))
+                    || error.ledger_error().map(u32::from)
+                        == Some(u32::from(LedgerError::SequenceMismatch));
+                if unknown_outcome && client.grant(grant).await?.next_seq > seq {
+                    Ok(Submission::AlreadyRecorded { seq })
+                } else {
+                    Err(error)
+                }
+            }
+        }
+    }
+}

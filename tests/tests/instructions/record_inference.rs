@@ -1,0 +1,362 @@
+use model_ledger::{errors::LedgerError, instructions::UpdateConfigArgs, state::LicenseTerms};
+use model_ledger_sdk::{events::LedgerEvent, instructions::RecordInferenceArgs};
+use model_ledger_tests::{
+    attribution, commercial_terms, ix, only_event, pda, with_extra_account, Market, TestLedger,
+    LICENSEE_FUNDS,
+};
+use solana_sdk::{instruction::Instruction, pubkey::Pubkey, signer::Signer};
+
+async fn recording(
+    ledger: &TestLedger,
+    market: &Market,
+    seq: u64,
+    calls: u64,
+    entries: &[(u32, u16)],
+) -> Instruction {
+    ledger
+        .client
+        .record_inference_instruction(
+            &market.licensee.pubkey(),
+            &market.grant,
+            &market.licensee_token,
+            RecordInferenceArgs {
+                seq,
+                calls,
+                merkle_root: [7; 32],
+                attribution: attribution(entries),
+            },
+        )
+        .await
+        .unwrap()
+}
+
+async fn expect_refused(
+    ledger: &TestLedger,
+    market: &Market,
+    instruction: Instruction,
+    error: LedgerError,
+) {
+    let watched = ledger.money_accounts(market);
+    ledger
+        .expect_ledger_error(&[instruction], &[&market.licensee], error, &watched)
+        .await;
+}
+
+#[tokio::test]
+async fn pays_splits_and_books_a_batch() {
+    let ledger = TestLedger::start().await;
+    let market = ledger.market(1, &[600, 400], commercial_terms()).await;
+    let outcome = ledger
+        .record(&market, 0, 10, attribution(&[(0, 1), (1, 3)]))
+        .await
+        .unwrap();
+
+    // Fee 50 000 up front, then 10 calls × 1 000; the treasury takes 2.5 % of each.
+    assert_eq!(
+        ledger.balance(&market.licensee_token).await,
+        LICENSEE_FUNDS - 60_000
+    );
+    assert_eq!(ledger.balance(&market.treasury_token).await, 1_250 + 250);
+    assert_eq!(
+        ledger.balance(&pda::vault(&market.model).0).await,
+        48_750 + 9_750
+    );
+
+    let LedgerEvent::InferenceRecorded(event) = only_event(&outcome) else {
+        panic!("wrong event {:?}", outcome.events)
+    };
+    assert_eq!(event.seq, 0);
+    assert_eq!(event.calls, 10);
+    assert_eq!(event.merkle_root, [7; 32]);
+    assert_eq!(event.recorder, market.licensee.pubkey());
+    let payment = &event.payment;
+    assert_eq!((payment.amount, payment.protocol_fee), (10_000, 250));
+    assert_eq!(payment.attributed, 2_925, "30 % of 9 750");
+    assert_eq!(
+        payment.attributed_amounts,
+        vec![731, 2_193],
+        "1 : 3, floored"
+    );
+    assert_eq!(
+        payment.attributed_carry, 1,
+        "the remainder waits for the next batch"
+    );
+    assert_eq!(payment.shares_part, 6_825);
+    assert_eq!(payment.total_shares, 1_000);
+
+    let grant = ledger.client.grant(&market.grant).await.unwrap();
+    assert_eq!((grant.calls_used, grant.next_seq), (10, 1));
+    assert_eq!(grant.total_paid, 60_000);
+    assert_eq!(event.calls_used, 10);
+
+    let earnings = ledger
+        .client
+        .earnings(&market.contributors[0].0.pubkey(), &[market.model])
+        .await
+        .unwrap();
+    assert_eq!(earnings[0].claimable, 29_250 + 731 + 4_095);
+    let earnings = ledger
+        .client
+        .earnings(&market.contributors[1].0.pubkey(), &[market.model])
+        .await
+        .unwrap();
+    assert_eq!(earnings[0].claimable, 19_500 + 2_193 + 2_730);
+    ledger.assert_conserved(&market.model).await;
+}
+
+#[tokio::test]
+async fn meter_records_as_a_delegate_of_the_licensee() {
+    let ledger = TestLedger::start().await;
+    let market = ledger.market(1, &[1], commercial_terms()).await;
+    let meter = ledger.wallet().await;
+    ledger
+        .client
+        .set_meter(&market.licensee, &market.grant, Some(meter.pubkey()))
+        .await
+        .unwrap();
+    let approve = anchor_spl::token::spl_token::instruction::approve(
+        &anchor_spl::token::ID,
+        &market.licensee_token,
+        &meter.pubkey(),
+        &market.licensee.pubkey(),
+        &[],
+        5_000,
+    )
+    .unwrap();
+    ledger
+        .client
+        .send(&[approve], &[&market.licensee])
+        .await
+        .unwrap();
+    let outcome = ledger
+        .client
+        .record_inference(
+            &meter,
+            &market.grant,
+            &market.licensee_token,
+            0,
+            5,
+            [1; 32],
+            vec![],
+        )
+        .await
+        .unwrap();
+    let LedgerEvent::InferenceRecorded(event) = only_event(&outcome) else {
+        panic!("wrong event")
+    };
+    assert_eq!(event.recorder, meter.pubkey());
+    assert_eq!(event.licensee, market.licensee.pubkey());
+    assert_eq!(
+        ledger.balance(&market.licensee_token).await,
+        LICENSEE_FUNDS - 50_000 - 5_000
+    );
+    ledger.assert_conserved(&market.model).await;
+}
+
+#[tokio::test]
+async fn stranger_cannot_record() {
+    let ledger = TestLedger::start().await;
+    let market = ledger.market(1, &[1], commercial_terms()).await;
+    let stranger = ledger.wallet().await;
+    let mut instruction = recording(&ledger, &market, 0, 1, &[]).await;
+    instruction.accounts[0].pubkey = stranger.pubkey();
+    let watched = ledger.money_accounts(&market);
+    ledger
+        .expect_ledger_error(
+            &[instruction],
+            &[&stranger],
+            LedgerError::NotLicenseeOrMeter,
+            &watched,
+        )
+        .await;
+}
+
+#[tokio::test]
+async fn retried_and_out_of_order_batches_are_refused() {
+    let ledger = TestLedger::start().await;
+    let market = ledger.market(1, &[1], commercial_terms()).await;
+    ledger.record(&market, 0, 3, vec![]).await.unwrap();
+    for seq in [0, 2] {
+        let instruction = recording(&ledger, &market, seq, 3, &[]).await;
+        expect_refused(&ledger, &market, instruction, LedgerError::SequenceMismatch).await;
+    }
+    assert_eq!(
+        ledger.client.grant(&market.grant).await.unwrap().calls_used,
+        3
+    );
+}
+
+#[tokio::test]
+async fn paused_protocol_takes_no_payment() {
+    let ledger = TestLedger::start().await;
+    let market = ledger.market(1, &[1], commercial_terms()).await;
+    ledger
+        .client
+        .update_config(
+            &ledger.admin,
+            UpdateConfigArgs {
+                paused: Some(true),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let instruction = recording(&ledger, &market, 0, 1, &[]).await;
+    expect_refused(&ledger, &market, instruction, LedgerError::ProtocolPaused).await;
+}
+
+#[tokio::test]
+async fn expired_grant_is_refused() {
+    let ledger = TestLedger::start().await;
+    let market = ledger.market(1, &[1], commercial_terms()).await;
+    let expires_at = ledger
+        .client
+        .grant(&market.grant)
+        .await
+        .unwrap()
+        .expires_at
+        .unwrap();
+    ledger.set_time(expires_at).await;
+    let instruction = recording(&ledger, &market, 0, 1, &[]).await;
+    expect_refused(&ledger, &market, instruction, LedgerError::GrantExpired).await;
+}
+
+#[tokio::test]
+async fn call_limit_is_enforced() {
+    let ledger = TestLedger::start().await;
+    let terms = LicenseTerms {
+        call_limit: 100,
+        ..commercial_terms()
+    };
+    let market = ledger.market(1, &[1], terms).await;
+    let instruction = recording(&ledger, &market, 0, 101, &[]).await;
+    expect_refused(&ledger, &market, instruction, LedgerError::GrantExhausted).await;
+    ledger.record(&market, 0, 100, vec![]).await.unwrap();
+    let instruction = recording(&ledger, &market, 1, 1, &[]).await;
+    expect_refused(&ledger, &market, instruction, LedgerError::GrantExhausted).await;
+}
+
+#[tokio::test]
+async fn zero_calls_are_refused() {
+    let ledger = TestLedger::start().await;
+    let market = ledger.market(1, &[1], commercial_terms()).await;
+    let instruction = recording(&ledger, &market, 0, 0, &[]).await;
+    expect_refused(&ledger, &market, instruction, LedgerError::ZeroCalls).await;
+}
+
+#[tokio::test]
+async fn free_licence_records_without_moving_tokens() {
+    let ledger = TestLedger::start().await;
+    let terms = LicenseTerms {
+        price_per_call: 0,
+        upfront_fee: 0,
+        commercial_use: false,
+        derivatives_allowed: false,
+        derivative_royalty_bps: 0,
+        ..commercial_terms()
+    };
+    let market = ledger.market(1, &[1], terms).await;
+    ledger.record(&market, 0, 1_000, vec![]).await.unwrap();
+    assert_eq!(ledger.balance(&market.licensee_token).await, LICENSEE_FUNDS);
+    assert_eq!(
+        ledger.client.grant(&market.grant).await.unwrap().calls_used,
+        1_000
+    );
+}
+
+#[tokio::test]
+async fn malformed_attribution_is_refused_by_name() {
+    let ledger = TestLedger::start().await;
+    let market = ledger.market(1, &[10, 20, 30], commercial_terms()).await;
+    let (_, proposed) = ledger.propose(&market.model).await;
+    let cases: Vec<(Vec<(u32, u16)>, LedgerError)> = vec![
+        (vec![(1, 1), (0, 1)], LedgerError::AttributionNotSorted),
+        (vec![(1, 1), (1, 2)], LedgerError::DuplicateAttribution),
+        (vec![(0, 1), (1, 0)], LedgerError::ZeroAttributionWeight),
+        (vec![(0, 1), (99, 1)], LedgerError::UnknownContribution),
+        (vec![(proposed, 1)], LedgerError::ContributionNotAccepted),
+    ];
+    for (entries, error) in cases {
+        let instruction = recording(&ledger, &market, 0, 1, &entries).await;
+        expect_refused(&ledger, &market, instruction, error).await;
+    }
+    ledger
+        .client
+        .revoke_contribution(&market.authority, &market.model, 2)
+        .await
+        .unwrap();
+    let instruction = recording(&ledger, &market, 0, 1, &[(2, 1)]).await;
+    expect_refused(
+        &ledger,
+        &market,
+        instruction,
+        LedgerError::ContributionNotAccepted,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn substituted_accounts_are_refused() {
+    let ledger = TestLedger::start().await;
+    let market = ledger.market(1, &[1], commercial_terms()).await;
+    let other = ledger.market(2, &[1], commercial_terms()).await;
+    let foreign_mint = ledger.create_legacy_mint().await;
+    let foreign_token = ledger
+        .token_account(&market.licensee.pubkey(), &foreign_mint)
+        .await;
+    let strangers_token = other.licensee_token;
+    // (account position in the instruction, substitute, expected error)
+    let cases = [
+        (2, other.grant, LedgerError::ModelMismatch),
+        (
+            4,
+            pda::royalty_book(&other.model).0,
+            LedgerError::BookMismatch,
+        ),
+        (5, pda::vault(&other.model).0, LedgerError::VaultMismatch),
+        (6, strangers_token, LedgerError::PayerNotLicensee),
+        (6, foreign_token, LedgerError::MintMismatch),
+        (7, strangers_token, LedgerError::TreasuryMismatch),
+        (8, foreign_mint, LedgerError::MintMismatch),
+    ];
+    for (position, substitute, error) in cases {
+        let mut instruction = recording(&ledger, &market, 0, 1, &[]).await;
+        instruction.accounts[position].pubkey = substitute;
+        let mut watched = ledger.money_accounts(&market);
+        watched.extend([substitute, other.licensee_token, pda::vault(&other.model).0]);
+        ledger
+            .expect_ledger_error(&[instruction], &[&market.licensee], error, &watched)
+            .await;
+    }
+}
+
+#[tokio::test]
+async fn remaining_accounts_are_refused() {
+    let ledger = TestLedger::start().await;
+    let market = ledger.market(1, &[1], commercial_terms()).await;
+    let instruction = recording(&ledger, &market, 0, 1, &[]).await;
+    expect_refused(
+        &ledger,
+        &market,
+        with_extra_account(instruction),
+        LedgerError::UnexpectedRemainingAccounts,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn account_list_is_fixed_whatever_the_attribution() {
+    let ledger = TestLedger::start().await;
+    let market = ledger.market(1, &[1, 1, 1], commercial_terms()).await;
+    let none = recording(&ledger, &market, 0, 1, &[]).await;
+    let three = recording(&ledger, &market, 0, 1, &[(0, 1), (1, 1), (2, 1)]).await;
+    let keys = |ix: &Instruction| {
+        ix.accounts
+            .iter()
+            .map(|meta| meta.pubkey)
+            .collect::<Vec<Pubkey>>()
+    };
+    assert_eq!(keys(&none), keys(&three));
+    assert_eq!(none.accounts.len(), 12);
+    let _ = ix::record_inference;
+}
