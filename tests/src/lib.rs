@@ -43,7 +43,7 @@ use solana_sdk::{
     transaction::TransactionError,
 };
 
-use model_ledger_sdk::instructions::ModelAccounts;
+use model_ledger_sdk::instructions::{ModelAccounts, ParentGrant};
 pub use model_ledger_sdk::{instructions as ix, pda};
 
 static ATTEMPTS: AtomicU64 = AtomicU64::new(1);
@@ -209,6 +209,7 @@ impl TestLedger {
             )
             .await
             .expect("initialize config");
+        ledger.token_account(&ledger.treasury, &ledger.mint).await;
         ledger
     }
 
@@ -586,6 +587,106 @@ impl TestLedger {
             market.licensee_token,
             market.treasury_token,
         ]
+    }
+}
+
+impl TestLedger {
+    /// `authority` buys a grant on licence v1 of each parent (paying its fee)
+    /// and registers model `seed` deriving from them. Returns the model and
+    /// the grants.
+    pub async fn derive(
+        &self,
+        authority: &Keypair,
+        seed: u8,
+        parents: &[Pubkey],
+    ) -> (Pubkey, Vec<Pubkey>) {
+        let links = self.buy_parent_grants(authority, parents).await;
+        let (model, _) = self
+            .client
+            .register_derived_model(authority, &self.mint, model_args(seed), &links)
+            .await
+            .expect("register derived model");
+        (model, links.iter().map(|link| link.grant).collect())
+    }
+
+    /// `authority` buys a grant on licence v1 of each parent.
+    pub async fn buy_parent_grants(
+        &self,
+        authority: &Keypair,
+        parents: &[Pubkey],
+    ) -> Vec<ParentGrant> {
+        let token = self.token_account(&authority.pubkey(), &self.mint).await;
+        let mut links = Vec::new();
+        for parent in parents {
+            let license = self
+                .client
+                .license(&pda::license(parent, 1).0)
+                .await
+                .expect("licence v1");
+            self.mint_to(&self.mint, &token, license.terms.upfront_fee)
+                .await;
+            let (grant, _) = self
+                .client
+                .acquire_grant(
+                    authority,
+                    parent,
+                    1,
+                    license.terms.upfront_fee,
+                    license.terms.price_per_call,
+                    &token,
+                )
+                .await
+                .expect("parent grant");
+            links.push(ParentGrant {
+                model: *parent,
+                grant,
+            });
+        }
+        links
+    }
+
+    /// `contributor` proposes `count` contributions to `model`, ten per transaction.
+    pub async fn propose_many(&self, model: &Pubkey, contributor: &Keypair, count: u32) {
+        let first = self.client.model(model).await.unwrap().contribution_count;
+        let indices: Vec<u32> = (first..first + count).collect();
+        for chunk in indices.chunks(10) {
+            let instructions: Vec<Instruction> = chunk
+                .iter()
+                .map(|index| {
+                    ix::propose_contribution(
+                        &contributor.pubkey(),
+                        model,
+                        *index,
+                        contribution_args(),
+                    )
+                })
+                .collect();
+            self.client
+                .send(&instructions, &[contributor])
+                .await
+                .expect("propose batch");
+        }
+    }
+
+    /// The authority accepts contributions `indices` with `shares` each, twenty per transaction.
+    pub async fn accept_many(
+        &self,
+        authority: &Keypair,
+        model: &Pubkey,
+        indices: std::ops::Range<u32>,
+        shares: u64,
+    ) {
+        let indices: Vec<u32> = indices.collect();
+        for chunk in indices.chunks(20) {
+            let instructions: Vec<Instruction> = chunk
+                .iter()
+                .map(|index| ix::accept_contribution(&authority.pubkey(), model, *index, shares))
+                .collect();
+            self.client
+                .send(&instructions, &[authority])
+                .await
+                .expect("accept batch");
+        }
     }
 }
 

@@ -3,7 +3,11 @@
 
 mod accept_contribution;
 mod accept_model_authority;
+mod acquire_grant;
+mod claim;
+mod claim_unallocated;
 mod events;
+mod extend_royalty_book;
 mod initialize_config;
 mod propose_contribution;
 mod publish_license;
@@ -12,6 +16,8 @@ mod register_model;
 mod reject_contribution;
 mod retire_license;
 mod revoke_contribution;
+mod set_meter;
 mod set_payout_wallet;
+mod settle_upstream;
 mod transfer_model_authority;
 mod update_config;

@@ -277,3 +277,255 @@ async fn prefunded_addresses_do_not_block_registration() {
     );
     assert_eq!(ledger.account(&book).await.unwrap().owner, model_ledger::ID);
 }
+
+mod lineage {
+    use model_ledger::{errors::LedgerError, state::LicenseTerms};
+    use model_ledger_sdk::{events::LedgerEvent, instructions::ParentGrant};
+    use model_ledger_tests::{commercial_terms, ix, model_args, only_event, pda, TestLedger};
+    use solana_sdk::{pubkey::Pubkey, signature::Keypair, signer::Signer};
+
+    /// A licensed parent model (licence v1 = `terms`); returns its address.
+    async fn parent(ledger: &TestLedger, seed: u8, terms: LicenseTerms) -> Pubkey {
+        let authority = ledger.wallet().await;
+        let model = ledger.register_model(&authority, seed).await;
+        ledger
+            .client
+            .publish_license(&authority, &model, terms)
+            .await
+            .unwrap();
+        model
+    }
+
+    async fn expect_refused(
+        ledger: &TestLedger,
+        authority: &Keypair,
+        parents: &[ParentGrant],
+        error: LedgerError,
+    ) {
+        let args = model_args(50);
+        let child = pda::model(&authority.pubkey(), &args.model_id).0;
+        let instruction = ix::register_derived_model(
+            &authority.pubkey(),
+            &ledger.mint,
+            &anchor_spl::token::ID,
+            args,
+            parents,
+        );
+        ledger
+            .expect_ledger_error(
+                &[instruction],
+                &[authority],
+                error,
+                &[child, pda::vault(&child).0],
+            )
+            .await;
+    }
+
+    #[tokio::test]
+    async fn records_each_parent_with_its_licence_and_royalty() {
+        let ledger = TestLedger::start().await;
+        let first = parent(&ledger, 1, commercial_terms()).await;
+        let second = parent(
+            &ledger,
+            2,
+            LicenseTerms {
+                derivative_royalty_bps: 500,
+                ..commercial_terms()
+            },
+        )
+        .await;
+        let authority = ledger.wallet().await;
+        let links = ledger.buy_parent_grants(&authority, &[first, second]).await;
+        let (child, outcome) = ledger
+            .client
+            .register_derived_model(&authority, &ledger.mint, model_args(9), &links)
+            .await
+            .unwrap();
+        let record = ledger.client.model(&child).await.unwrap();
+        assert_eq!(record.parents.len(), 2);
+        for (link, (parent, bps)) in record.parents.iter().zip([(first, 1_000), (second, 500)]) {
+            assert_eq!(link.model, parent);
+            assert_eq!(link.license, pda::license(&parent, 1).0);
+            assert_eq!(link.grant, pda::grant(&link.license, &authority.pubkey()).0);
+            assert_eq!(link.derivative_bps, bps);
+        }
+        let LedgerEvent::ModelRegistered(event) = only_event(&outcome) else {
+            panic!("wrong event")
+        };
+        assert_eq!(event.parents, record.parents);
+
+        let lineage = ledger.client.lineage(&child).await.unwrap();
+        assert_eq!(lineage.len(), 2);
+        assert!(lineage
+            .iter()
+            .all(|link| link.depth == 1 && link.child == child));
+    }
+
+    #[tokio::test]
+    async fn more_than_eight_parents_are_refused() {
+        let ledger = TestLedger::start().await;
+        let mut parents = Vec::new();
+        for seed in 1..=9 {
+            parents.push(
+                parent(
+                    &ledger,
+                    seed,
+                    LicenseTerms {
+                        derivative_royalty_bps: 100,
+                        ..commercial_terms()
+                    },
+                )
+                .await,
+            );
+        }
+        let authority = ledger.wallet().await;
+        let links = ledger.buy_parent_grants(&authority, &parents).await;
+        expect_refused(&ledger, &authority, &links, LedgerError::TooManyParents).await;
+    }
+
+    #[tokio::test]
+    async fn repeated_parent_is_refused() {
+        let ledger = TestLedger::start().await;
+        let first = parent(&ledger, 1, commercial_terms()).await;
+        let authority = ledger.wallet().await;
+        let links = ledger.buy_parent_grants(&authority, &[first]).await;
+        expect_refused(
+            &ledger,
+            &authority,
+            &[links[0], links[0]],
+            LedgerError::DuplicateParent,
+        )
+        .await;
+    }
+
+    #[tokio::test]
+    async fn grant_of_another_parent_is_refused() {
+        let ledger = TestLedger::start().await;
+        let first = parent(&ledger, 1, commercial_terms()).await;
+        let second = parent(&ledger, 2, commercial_terms()).await;
+        let authority = ledger.wallet().await;
+        let links = ledger.buy_parent_grants(&authority, &[first]).await;
+        let crossed = ParentGrant {
+            model: second,
+            grant: links[0].grant,
+        };
+        expect_refused(
+            &ledger,
+            &authority,
+            &[crossed],
+            LedgerError::ParentGrantMismatch,
+        )
+        .await;
+    }
+
+    #[tokio::test]
+    async fn someone_elses_grant_is_refused() {
+        let ledger = TestLedger::start().await;
+        let first = parent(&ledger, 1, commercial_terms()).await;
+        let holder = ledger.wallet().await;
+        let links = ledger.buy_parent_grants(&holder, &[first]).await;
+        let borrower = ledger.wallet().await;
+        expect_refused(&ledger, &borrower, &links, LedgerError::ParentGrantNotHeld).await;
+    }
+
+    #[tokio::test]
+    async fn expired_parent_grant_is_refused() {
+        let ledger = TestLedger::start().await;
+        let first = parent(&ledger, 1, commercial_terms()).await;
+        let authority = ledger.wallet().await;
+        let links = ledger.buy_parent_grants(&authority, &[first]).await;
+        let expires_at = ledger
+            .client
+            .grant(&links[0].grant)
+            .await
+            .unwrap()
+            .expires_at
+            .unwrap();
+        ledger.set_time(expires_at + 1).await;
+        expect_refused(&ledger, &authority, &links, LedgerError::GrantExpired).await;
+    }
+
+    #[tokio::test]
+    async fn licence_forbidding_derivatives_is_refused() {
+        let ledger = TestLedger::start().await;
+        let closed = LicenseTerms {
+            derivatives_allowed: false,
+            derivative_royalty_bps: 0,
+            ..commercial_terms()
+        };
+        let first = parent(&ledger, 1, closed).await;
+        let authority = ledger.wallet().await;
+        let links = ledger.buy_parent_grants(&authority, &[first]).await;
+        expect_refused(
+            &ledger,
+            &authority,
+            &links,
+            LedgerError::DerivativesNotAllowed,
+        )
+        .await;
+    }
+
+    #[tokio::test]
+    async fn parent_paid_in_another_mint_is_refused() {
+        let ledger = TestLedger::start().await;
+        let first = parent(&ledger, 1, commercial_terms()).await;
+        let authority = ledger.wallet().await;
+        let links = ledger.buy_parent_grants(&authority, &[first]).await;
+        let other_mint = ledger.create_legacy_mint().await;
+        let args = model_args(50);
+        let child = pda::model(&authority.pubkey(), &args.model_id).0;
+        let instruction = ix::register_derived_model(
+            &authority.pubkey(),
+            &other_mint,
+            &anchor_spl::token::ID,
+            args,
+            &links,
+        );
+        ledger
+            .expect_ledger_error(
+                &[instruction],
+                &[&authority],
+                LedgerError::MintMismatch,
+                &[child],
+            )
+            .await;
+    }
+
+    #[tokio::test]
+    async fn royalties_and_fee_above_whole_are_refused() {
+        let ledger = TestLedger::start().await;
+        // 9 800 bps to the parent + 250 bps protocol fee > 100 %.
+        let greedy = parent(
+            &ledger,
+            1,
+            LicenseTerms {
+                derivative_royalty_bps: 9_800,
+                ..commercial_terms()
+            },
+        )
+        .await;
+        let authority = ledger.wallet().await;
+        let links = ledger.buy_parent_grants(&authority, &[greedy]).await;
+        expect_refused(&ledger, &authority, &links, LedgerError::FeesExceedWhole).await;
+    }
+
+    #[tokio::test]
+    async fn a_model_that_is_not_ours_cannot_pose_as_a_parent() {
+        let ledger = TestLedger::start().await;
+        let first = parent(&ledger, 1, commercial_terms()).await;
+        let authority = ledger.wallet().await;
+        let links = ledger.buy_parent_grants(&authority, &[first]).await;
+        // A system account posing as the parent model.
+        let fake = ParentGrant {
+            model: authority.pubkey(),
+            grant: links[0].grant,
+        };
+        expect_refused(
+            &ledger,
+            &authority,
+            &[fake],
+            LedgerError::ParentAccountsMalformed,
+        )
+        .await;
+    }
+}

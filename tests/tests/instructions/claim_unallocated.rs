@@ -1,0 +1,82 @@
+use model_ledger::errors::LedgerError;
+use model_ledger_sdk::{events::LedgerEvent, instructions::ModelAccounts};
+use model_ledger_tests::{commercial_terms, ix, only_event, pda, with_extra_account, TestLedger};
+use solana_sdk::signer::Signer;
+
+#[tokio::test]
+async fn authority_withdraws_what_arrived_before_any_shares() {
+    let ledger = TestLedger::start().await;
+    // No contributions: the whole shares part of the grant fee is unallocated.
+    let market = ledger.market(1, &[], commercial_terms()).await;
+    let destination = ledger
+        .token_account(&market.authority.pubkey(), &ledger.mint)
+        .await;
+    let outcome = ledger
+        .client
+        .claim_unallocated(&market.authority, &market.model, &destination)
+        .await
+        .unwrap();
+    assert_eq!(ledger.balance(&destination).await, 48_750);
+    assert_eq!(ledger.balance(&pda::vault(&market.model).0).await, 0);
+    let LedgerEvent::UnallocatedClaimed(event) = only_event(&outcome) else {
+        panic!("wrong event {:?}", outcome.events)
+    };
+    assert_eq!(event.amount, 48_750);
+    ledger.assert_conserved(&market.model).await;
+
+    let again = ledger
+        .client
+        .claim_unallocated(&market.authority, &market.model, &destination)
+        .await
+        .unwrap();
+    let LedgerEvent::UnallocatedClaimed(event) = only_event(&again) else {
+        panic!("wrong event")
+    };
+    assert_eq!(event.amount, 0);
+    assert_eq!(ledger.balance(&destination).await, 48_750);
+}
+
+#[tokio::test]
+async fn only_the_authority_withdraws() {
+    let ledger = TestLedger::start().await;
+    let market = ledger.market(1, &[], commercial_terms()).await;
+    let thief = &market.licensee;
+    let destination = market.licensee_token;
+    let accounts = ModelAccounts {
+        model: market.model,
+        payment_mint: ledger.mint,
+        token_program: anchor_spl::token::ID,
+    };
+    let instruction = ix::claim_unallocated(&thief.pubkey(), &accounts, &destination);
+    ledger
+        .expect_ledger_error(
+            &[instruction],
+            &[thief],
+            LedgerError::NotModelAuthority,
+            &[
+                pda::vault(&market.model).0,
+                pda::royalty_book(&market.model).0,
+                destination,
+            ],
+        )
+        .await;
+}
+
+#[tokio::test]
+async fn remaining_accounts_are_refused() {
+    let ledger = TestLedger::start().await;
+    let market = ledger.market(1, &[], commercial_terms()).await;
+    let destination = ledger
+        .token_account(&market.authority.pubkey(), &ledger.mint)
+        .await;
+    let accounts = market.accounts(&ledger.mint);
+    let instruction = ix::claim_unallocated(&market.authority.pubkey(), &accounts, &destination);
+    ledger
+        .expect_ledger_error(
+            &[with_extra_account(instruction)],
+            &[&market.authority],
+            LedgerError::UnexpectedRemainingAccounts,
+            &[pda::vault(&market.model).0, destination],
+        )
+        .await;
+}
