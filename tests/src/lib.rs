@@ -645,6 +645,22 @@ impl TestLedger {
         links
     }
 
+    /// Processes a transaction without first simulating it for its events:
+    /// for bulk set-up, where only the resulting state matters.
+    pub async fn send_unobserved(&self, instructions: &[Instruction], signer: &Keypair) {
+        let blockhash = self.banks.get_latest_blockhash().await.unwrap();
+        let transaction = solana_sdk::transaction::Transaction::new_signed_with_payer(
+            instructions,
+            Some(&self.payer().pubkey()),
+            &[self.payer(), signer],
+            blockhash,
+        );
+        self.banks
+            .process_transaction(transaction)
+            .await
+            .expect("bulk transaction");
+    }
+
     /// `contributor` proposes `count` contributions to `model`, ten per transaction.
     pub async fn propose_many(&self, model: &Pubkey, contributor: &Keypair, count: u32) {
         let first = self.client.model(model).await.unwrap().contribution_count;
