@@ -17,7 +17,7 @@ use solana_sdk::{
     pubkey::Pubkey,
     signature::{Keypair, Signature},
     signer::Signer,
-    transaction::Transaction,
+    transaction::{Transaction, TransactionError},
 };
 use solana_transaction_status_client_types::{
     option_serializer::OptionSerializer, UiInstruction, UiTransactionEncoding,
@@ -93,6 +93,11 @@ impl LedgerConnection for BanksConnection {
             .simulate_transaction(transaction.clone())
             .await
             .map_err(banks_error)?;
+        // The bank answers a resubmitted (identical) transaction as a success
+        // of its own; report it as what it is.
+        if let Some(Err(TransactionError::AlreadyProcessed)) = &simulation.result {
+            return Err(TransactionError::AlreadyProcessed.into());
+        }
         self.0
             .process_transaction(transaction.clone())
             .await

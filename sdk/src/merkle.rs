@@ -130,3 +130,50 @@ pub fn verify(root: &[u8; 32], call: &CallRecord, proof: &[ProofStep]) -> bool {
     }
     hash == *root
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn calls(count: u8) -> Vec<CallRecord> {
+        (0..count)
+            .map(|i| CallRecord {
+                request_hash: [i; 32],
+                output_hash: [i.wrapping_mul(7); 32],
+                attribution: vec![AttributionEntry {
+                    index: u32::from(i % 3),
+                    weight: 1,
+                }],
+            })
+            .collect()
+    }
+
+    #[test]
+    fn every_call_of_every_tree_size_proves_and_no_other_does() {
+        for size in 1..=17u8 {
+            let calls = calls(size);
+            let tree = CallTree::new(&calls);
+            for (index, call) in calls.iter().enumerate() {
+                let proof = tree.proof(index);
+                assert!(
+                    verify(&tree.root(), call, &proof),
+                    "size {size} index {index}"
+                );
+                let mut forged = call.clone();
+                forged.attribution[0].weight += 1;
+                assert!(!verify(&tree.root(), &forged, &proof));
+            }
+        }
+    }
+
+    #[test]
+    fn a_leaf_cannot_pose_as_an_inner_node() {
+        let calls = calls(2);
+        let tree = CallTree::new(&calls);
+        assert_ne!(tree.root(), calls[0].leaf());
+        assert_ne!(
+            node(&calls[0].leaf(), &calls[1].leaf()),
+            CallTree::new(&calls[..1]).root()
+        );
+    }
+}

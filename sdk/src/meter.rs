@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, VecDeque};
 
 use model_ledger::{errors::LedgerError, state::AttributionEntry};
-use solana_sdk::{pubkey::Pubkey, signer::Signer};
+use solana_sdk::{pubkey::Pubkey, signer::Signer, transaction::TransactionError};
 
 use crate::{
     client::{LedgerClient, LedgerConnection, TransactionOutcome},
@@ -166,9 +166,12 @@ impl InferenceMeter {
         match sent {
             Ok(outcome) => Ok(Submission::Recorded(outcome)),
             Err(error) => {
-                let unknown_outcome = matches!(error, SdkError::Connection(_))
-                    || error.ledger_error().map(u32::from)
-                        == Some(u32::from(LedgerError::SequenceMismatch));
+                let unknown_outcome = matches!(
+                    error,
+                    SdkError::Connection(_)
+                        | SdkError::Transaction(TransactionError::AlreadyProcessed)
+                ) || error.ledger_error().map(u32::from)
+                    == Some(u32::from(LedgerError::SequenceMismatch));
                 if unknown_outcome && client.grant(grant).await?.next_seq > seq {
                     Ok(Submission::AlreadyRecorded { seq })
                 } else {
@@ -176,5 +179,70 @@ impl InferenceMeter {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn call(indices: &[u32]) -> CallRecord {
+        CallRecord {
+            request_hash: [1; 32],
+            output_hash: [2; 32],
+            attribution: indices
+                .iter()
+                .map(|index| AttributionEntry {
+                    index: *index,
+                    weight: 1,
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn batches_respect_the_call_cap_and_keep_order() {
+        let mut meter = InferenceMeter::new(100);
+        for i in 0..250 {
+            meter.push(call(&[i % 3]));
+        }
+        let sizes: Vec<usize> = std::iter::from_fn(|| meter.cut_batch())
+            .map(|b| b.calls.len())
+            .collect();
+        assert_eq!(sizes, vec![100, 100, 50]);
+        assert_eq!(meter.pending(), 0);
+    }
+
+    #[test]
+    fn batches_name_at_most_a_transaction_s_worth_of_contributions() {
+        let mut meter = InferenceMeter::new(10_000);
+        for i in 0..150 {
+            meter.push(call(&[i]));
+        }
+        let first = meter.cut_batch().unwrap();
+        assert_eq!(first.calls.len(), MAX_BATCH_ENTRIES);
+        assert_eq!(first.attribution.len(), MAX_BATCH_ENTRIES);
+        assert_eq!(meter.cut_batch().unwrap().calls.len(), 50);
+    }
+
+    #[test]
+    fn heavy_weights_are_scaled_into_u16_keeping_every_entry() {
+        let heavy = CallRecord {
+            request_hash: [0; 32],
+            output_hash: [0; 32],
+            attribution: vec![
+                AttributionEntry {
+                    index: 0,
+                    weight: u16::MAX,
+                },
+                AttributionEntry {
+                    index: 1,
+                    weight: 1,
+                },
+            ],
+        };
+        let batch = aggregate_attribution(&vec![heavy; 4]);
+        assert_eq!(batch[0].weight, u16::MAX);
+        assert_eq!(batch[1].weight, 1, "4 scaled by 65 535 / 262 140");
     }
 }

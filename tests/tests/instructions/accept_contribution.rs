@@ -1,5 +1,8 @@
 use model_ledger::{errors::LedgerError, state::ContributionStatus};
-use model_ledger_sdk::events::LedgerEvent;
+use model_ledger_sdk::{
+    accounts::{decode_book_entry, decode_royalty_book},
+    events::LedgerEvent,
+};
 use model_ledger_tests::{ix, only_event, pda, with_extra_account, TestLedger};
 use solana_sdk::signer::Signer;
 
@@ -39,6 +42,15 @@ async fn accepts_with_shares_and_updates_model_totals() {
     assert_eq!(event.model_total_shares, 1_000);
     assert_eq!(event.model_accepted_count, 2);
     assert_eq!(event.slot, record.status_slot);
+
+    let book_address = pda::royalty_book(&model).0;
+    let book_account = ledger.account(&book_address).await.unwrap();
+    let book = decode_royalty_book(&book_address, &book_account).unwrap();
+    assert_eq!(book.total_shares, 1_000, "the book and the model agree");
+    assert_eq!(book.entry_count, second + 1);
+    let entry = decode_book_entry(&book_address, &book_account, second).unwrap();
+    assert_eq!(entry.active_shares, 700);
+    assert_eq!(u128::from_le_bytes(entry.snapshot), event.acc_per_share);
 }
 
 #[tokio::test]

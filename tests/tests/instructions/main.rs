@@ -10,6 +10,7 @@ mod conservation;
 mod events;
 mod extend_royalty_book;
 mod initialize_config;
+mod meter;
 mod propose_contribution;
 mod publish_license;
 mod record_inference;

@@ -41,6 +41,11 @@ async fn revokes_and_removes_shares_from_the_model_total() {
     assert_eq!(event.shares, 40);
     assert_eq!(event.model_total_shares, 60);
     assert_eq!(event.model_accepted_count, 1);
+    let book = ledger.client.royalty_book(&model).await.unwrap();
+    assert_eq!(
+        book.total_shares, 60,
+        "a revoked contribution stops earning"
+    );
 }
 
 #[tokio::test]
