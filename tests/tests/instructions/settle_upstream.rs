@@ -42,6 +42,12 @@ async fn royalties_flow_up_the_lineage_exactly_once() {
     for model in [grandparent, parent, child.model] {
         ledger.assert_conserved(&model).await;
     }
+    let lineage = ledger.client.lineage(&child.model).await.unwrap();
+    let ancestry: Vec<(Pubkey, usize, u16)> = lineage
+        .iter()
+        .map(|link| (link.link.model, link.depth, link.link.derivative_bps))
+        .collect();
+    assert_eq!(ancestry, vec![(parent, 1, 1_000), (grandparent, 2, 1_000)]);
     let before = (
         ledger.balance(&vault(&grandparent)).await,
         ledger.balance(&vault(&parent)).await,

@@ -2,7 +2,7 @@
 //! in (grant fees, inference batches, upstream settlements) or pays it out.
 
 use anchor_lang::prelude::*;
-use anchor_spl::token_interface::{transfer_checked, TransferChecked};
+use anchor_spl::token_interface::{transfer_checked, Mint, TokenInterface, TransferChecked};
 
 use crate::{
     errors::LedgerError,
@@ -11,17 +11,28 @@ use crate::{
     state::{AttributionEntry, Model, RoyaltyBook},
 };
 
-/// The token accounts of one transfer, all of the model's payment mint.
-pub struct TokenMove<'a, 'info> {
-    pub token_program: &'a AccountInfo<'info>,
-    pub mint: &'a AccountInfo<'info>,
-    pub decimals: u8,
+/// The token program and mint of a model's transfers.
+pub struct TokenMove<'info> {
+    token_program: AccountInfo<'info>,
+    mint: AccountInfo<'info>,
+    decimals: u8,
 }
 
-impl<'info> TokenMove<'_, 'info> {
+impl<'info> TokenMove<'info> {
+    pub fn new(
+        token_program: &Interface<'info, TokenInterface>,
+        mint: &InterfaceAccount<'info, Mint>,
+    ) -> Self {
+        Self {
+            token_program: token_program.to_account_info(),
+            mint: mint.to_account_info(),
+            decimals: mint.decimals,
+        }
+    }
+
     /// `transfer_checked` of `amount` from `from` to `to`, authorised by
     /// `authority` (a signer, or a PDA with `signer_seeds`). Zero moves nothing.
-    pub fn transfer(
+    fn transfer(
         &self,
         from: &AccountInfo<'info>,
         to: &AccountInfo<'info>,
@@ -42,6 +53,44 @@ impl<'info> TokenMove<'_, 'info> {
             CpiContext::new_with_signer(self.token_program.key(), accounts, signer_seeds),
             amount,
             self.decimals,
+        )
+    }
+
+    /// Takes a first-hop payment of `amount` from `payer` (authorised by
+    /// `authority`): `protocol_fee` to the treasury, the rest into the vault.
+    pub fn collect(
+        &self,
+        payer: &AccountInfo<'info>,
+        authority: &AccountInfo<'info>,
+        treasury: &AccountInfo<'info>,
+        vault: &AccountInfo<'info>,
+        amount: u64,
+        protocol_fee: u64,
+    ) -> Result<()> {
+        self.transfer(payer, treasury, authority, protocol_fee, &[])?;
+        self.transfer(payer, vault, authority, amount.safe_sub(protocol_fee)?, &[])
+    }
+
+    /// Pays `amount` out of `model`'s vault (the model PDA signs) and records
+    /// it in the book's running total.
+    pub fn pay_out(
+        &self,
+        model: &Account<'info, Model>,
+        book: &AccountInfo<'info>,
+        vault: &AccountInfo<'info>,
+        destination: &AccountInfo<'info>,
+        amount: u64,
+    ) -> Result<()> {
+        if amount == 0 {
+            return Ok(());
+        }
+        book_payout(book, amount)?;
+        self.transfer(
+            vault,
+            destination,
+            &model.to_account_info(),
+            amount,
+            &[&model.signer_seeds()],
         )
     }
 }
@@ -116,7 +165,7 @@ pub fn book_payment(
 }
 
 /// Records tokens leaving the vault in the book's running total.
-pub fn book_payout(book_info: &AccountInfo, amount: u64) -> Result<()> {
+fn book_payout(book_info: &AccountInfo, amount: u64) -> Result<()> {
     let mut book = RoyaltyBook::read(book_info)?;
     book.total_paid_out = book.total_paid_out.safe_add(amount)?;
     book.write(book_info)

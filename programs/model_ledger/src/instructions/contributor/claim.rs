@@ -4,10 +4,7 @@ use anchor_spl::token_interface::{Mint, TokenAccount, TokenInterface};
 use crate::{
     errors::LedgerError,
     events::RoyaltyClaimed,
-    instructions::{
-        payment::{book_payout, TokenMove},
-        reject_remaining_accounts,
-    },
+    instructions::{payment::TokenMove, reject_remaining_accounts},
     math::SafeMath,
     state::{Contribution, Model, RoyaltyBook},
 };
@@ -73,21 +70,13 @@ pub fn handle_claim(ctx: Context<Claim>) -> Result<()> {
         entry.claimed_total = entry.claimed_total.safe_add(amount)?;
         book.write_entry(&book_info, index, &entry)?;
     }
-    if amount > 0 {
-        book_payout(&book_info, amount)?;
-        TokenMove {
-            token_program: &accounts.token_program.to_account_info(),
-            mint: &accounts.payment_mint.to_account_info(),
-            decimals: accounts.payment_mint.decimals,
-        }
-        .transfer(
-            &accounts.vault.to_account_info(),
-            &accounts.destination.to_account_info(),
-            &accounts.model.to_account_info(),
-            amount,
-            &[&accounts.model.signer_seeds()],
-        )?;
-    }
+    TokenMove::new(&accounts.token_program, &accounts.payment_mint).pay_out(
+        &accounts.model,
+        &book_info,
+        &accounts.vault.to_account_info(),
+        &accounts.destination.to_account_info(),
+        amount,
+    )?;
     RoyaltyBook::read(&book_info)?.invariant(&accounts.model.key(), book_info.data_len())?;
 
     emit_cpi!(RoyaltyClaimed {

@@ -6,7 +6,7 @@ use crate::{
     errors::LedgerError,
     events::UpstreamSettled,
     instructions::{
-        payment::{book_payment, book_payout, TokenMove},
+        payment::{book_payment, TokenMove},
         reject_remaining_accounts,
     },
     state::{Config, Model, RoyaltyBook},
@@ -87,18 +87,12 @@ pub fn handle_settle_upstream(ctx: Context<SettleUpstream>) -> Result<()> {
     child_book.write(&child_book_info)?;
 
     let payment = if amount > 0 {
-        book_payout(&child_book_info, amount)?;
-        let tokens = TokenMove {
-            token_program: &accounts.token_program.to_account_info(),
-            mint: &accounts.payment_mint.to_account_info(),
-            decimals: accounts.payment_mint.decimals,
-        };
-        tokens.transfer(
+        TokenMove::new(&accounts.token_program, &accounts.payment_mint).pay_out(
+            &accounts.child,
+            &child_book_info,
             &accounts.child_vault.to_account_info(),
             &accounts.parent_vault.to_account_info(),
-            &accounts.child.to_account_info(),
             amount,
-            &[&accounts.child.signer_seeds()],
         )?;
         book_payment(
             &accounts.parent_book.to_account_info(),

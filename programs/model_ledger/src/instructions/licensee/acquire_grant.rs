@@ -10,7 +10,6 @@ use crate::{
         payment::{book_payment, require_fees_within_whole, TokenMove},
         reject_remaining_accounts,
     },
-    math::SafeMath,
     state::{Config, Grant, License, Model, RoyaltyBook},
 };
 
@@ -161,25 +160,13 @@ pub fn handle_acquire_grant(ctx: Context<AcquireGrant>, args: AcquireGrantArgs) 
     let fee_bps = accounts.config.protocol_fee_bps;
     let book_info = accounts.royalty_book.to_account_info();
     let payment = book_payment(&book_info, &accounts.model, fee, fee_bps, &[])?;
-    let tokens = TokenMove {
-        token_program: &accounts.token_program.to_account_info(),
-        mint: &accounts.payment_mint.to_account_info(),
-        decimals: accounts.payment_mint.decimals,
-    };
-    let payer = accounts.payer_token.to_account_info();
-    tokens.transfer(
-        &payer,
+    TokenMove::new(&accounts.token_program, &accounts.payment_mint).collect(
+        &accounts.payer_token.to_account_info(),
+        &licensee_info,
         &accounts.treasury_token.to_account_info(),
-        &licensee_info,
-        payment.protocol_fee,
-        &[],
-    )?;
-    tokens.transfer(
-        &payer,
         &accounts.vault.to_account_info(),
-        &licensee_info,
-        fee.safe_sub(payment.protocol_fee)?,
-        &[],
+        fee,
+        payment.protocol_fee,
     )?;
     RoyaltyBook::read(&book_info)?.invariant(&accounts.model.key(), book_info.data_len())?;
 

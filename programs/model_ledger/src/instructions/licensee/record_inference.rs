@@ -157,26 +157,13 @@ pub fn handle_record_inference(
         accounts.config.protocol_fee_bps,
         &args.attribution,
     )?;
-    let tokens = TokenMove {
-        token_program: &accounts.token_program.to_account_info(),
-        mint: &accounts.payment_mint.to_account_info(),
-        decimals: accounts.payment_mint.decimals,
-    };
-    let payer = accounts.payer_token.to_account_info();
-    let recorder = accounts.recorder.to_account_info();
-    tokens.transfer(
-        &payer,
+    TokenMove::new(&accounts.token_program, &accounts.payment_mint).collect(
+        &accounts.payer_token.to_account_info(),
+        &accounts.recorder.to_account_info(),
         &accounts.treasury_token.to_account_info(),
-        &recorder,
-        payment.protocol_fee,
-        &[],
-    )?;
-    tokens.transfer(
-        &payer,
         &accounts.vault.to_account_info(),
-        &recorder,
-        amount.safe_sub(payment.protocol_fee)?,
-        &[],
+        amount,
+        payment.protocol_fee,
     )?;
     RoyaltyBook::read(&book_info)?.invariant(&accounts.model.key(), book_info.data_len())?;
 
