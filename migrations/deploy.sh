@@ -18,5 +18,5 @@ treasury=${4:?treasury wallet public key}
 # id of target/deploy/model_ledger-keypair.json into lib.rs and Anchor.toml.
 anchor build
 anchor deploy --provider.cluster "$url" --provider.wallet "$admin"
-cargo run --locked -q -p model-ledger-sdk --example initialize_config -- \
-    "$url" "$admin" "$fee_bps" "$treasury"
+cargo run --locked -q -p model-ledger-cli -- --url "$url" --keypair "$admin" \
+    init-config --fee-bps "$fee_bps" --treasury "$treasury"

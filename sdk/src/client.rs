@@ -98,10 +98,13 @@ impl LedgerConnection for BanksConnection {
         if let Some(Err(TransactionError::AlreadyProcessed)) = &simulation.result {
             return Err(TransactionError::AlreadyProcessed.into());
         }
+        // Executed on the working bank directly: unlike `process_transaction`,
+        // this path also accepts durable-nonce transactions.
         self.0
-            .process_transaction(transaction.clone())
+            .process_transaction_with_metadata(transaction.clone())
             .await
-            .map_err(banks_error)?;
+            .map_err(banks_error)?
+            .result?;
         let keys = &transaction.message.account_keys;
         let inner = simulation
             .simulation_details
@@ -132,6 +135,56 @@ impl RpcConnection {
             url.into(),
             CommitmentConfig::confirmed(),
         ))
+    }
+}
+
+impl RpcConnection {
+    /// The Model Ledger events a confirmed transaction emitted; `keys` are
+    /// its message's account keys.
+    pub async fn events_of(
+        &self,
+        signature: &Signature,
+        keys: &[Pubkey],
+    ) -> Result<Vec<LedgerEvent>, SdkError> {
+        let signature = *signature;
+        let keys = keys.to_vec();
+        let confirmed = self
+            .0
+            .get_transaction_with_config(
+                &signature,
+                RpcTransactionConfig {
+                    encoding: Some(UiTransactionEncoding::Base64),
+                    commitment: Some(self.0.commitment()),
+                    max_supported_transaction_version: Some(0),
+                },
+            )
+            .await
+            .map_err(rpc_error)?;
+        let inner = match confirmed
+            .transaction
+            .meta
+            .map(|meta| meta.inner_instructions)
+        {
+            Some(OptionSerializer::Some(inner)) => inner,
+            _ => Vec::new(),
+        };
+        let decoded: Vec<(Pubkey, Vec<u8>)> = inner
+            .iter()
+            .flat_map(|group| group.instructions.iter())
+            .filter_map(|instruction| match instruction {
+                UiInstruction::Compiled(compiled) => Some((
+                    *keys.get(usize::from(compiled.program_id_index))?,
+                    bs58::decode(&compiled.data).into_vec().ok()?,
+                )),
+                UiInstruction::Parsed(_) => None,
+            })
+            .collect();
+        let events = LedgerEvent::from_inner_instructions(
+            decoded
+                .iter()
+                .map(|(program, data)| (*program, data.as_slice())),
+        );
+        Ok(events)
     }
 }
 
@@ -166,43 +219,9 @@ impl LedgerConnection for RpcConnection {
             .send_and_confirm_transaction(transaction)
             .await
             .map_err(rpc_error)?;
-        let confirmed = self
-            .0
-            .get_transaction_with_config(
-                &signature,
-                RpcTransactionConfig {
-                    encoding: Some(UiTransactionEncoding::Base64),
-                    commitment: Some(self.0.commitment()),
-                    max_supported_transaction_version: Some(0),
-                },
-            )
-            .await
-            .map_err(rpc_error)?;
-        let keys = transaction.message.account_keys.clone();
-        let inner = match confirmed
-            .transaction
-            .meta
-            .map(|meta| meta.inner_instructions)
-        {
-            Some(OptionSerializer::Some(inner)) => inner,
-            _ => Vec::new(),
-        };
-        let decoded: Vec<(Pubkey, Vec<u8>)> = inner
-            .iter()
-            .flat_map(|group| group.instructions.iter())
-            .filter_map(|instruction| match instruction {
-                UiInstruction::Compiled(compiled) => Some((
-                    *keys.get(usize::from(compiled.program_id_index))?,
-                    bs58::decode(&compiled.data).into_vec().ok()?,
-                )),
-                UiInstruction::Parsed(_) => None,
-            })
-            .collect();
-        let events = LedgerEvent::from_inner_instructions(
-            decoded
-                .iter()
-                .map(|(program, data)| (*program, data.as_slice())),
-        );
+        let events = self
+            .events_of(&signature, &transaction.message.account_keys)
+            .await?;
         Ok(TransactionOutcome { signature, events })
     }
 }
@@ -286,6 +305,45 @@ impl<C: LedgerConnection> LedgerClient<C> {
             .await?
             .ok_or(SdkError::AccountNotFound(address))?;
         decode_royalty_book(&address, &account)
+    }
+
+    /// Checks, against the vault's real token balance, that the model's
+    /// royalty book accounts for every token unit (reads every book entry).
+    pub async fn audit(&self, model: &Pubkey) -> Result<Audit, SdkError> {
+        let book_address = pda::royalty_book(model).0;
+        let book_account = self
+            .connection
+            .get_account(&book_address)
+            .await?
+            .ok_or(SdkError::AccountNotFound(book_address))?;
+        let book = decode_royalty_book(&book_address, &book_account)?;
+        let pools = book.pools();
+        let overflow = |_| SdkError::Decode {
+            address: book_address,
+            reason: "book totals overflow".into(),
+        };
+        let mut owed_scaled = 0u128;
+        for index in 0..book.entry_count {
+            let entry = decode_book_entry(&book_address, &book_account, index)?;
+            owed_scaled = owed_scaled
+                .checked_add(entry.balance().owed_scaled(&pools).map_err(overflow)?)
+                .ok_or(SdkError::Decode {
+                    address: book_address,
+                    reason: "book totals overflow".into(),
+                })?;
+        }
+        let vault_address = pda::vault(model).0;
+        let vault = self
+            .connection
+            .get_account(&vault_address)
+            .await?
+            .ok_or(SdkError::AccountNotFound(vault_address))?;
+        let vault_balance = token_amount(&vault_address, &vault)?;
+        Ok(Audit {
+            vault_balance,
+            owed_scaled,
+            held_scaled: pools.held_scaled().map_err(overflow)?,
+        })
     }
 
     /// Where `model` keeps its money.
@@ -710,4 +768,35 @@ pub struct LineageLink {
     /// 1 for a parent of the model asked about, 2 for a grandparent…
     pub depth: usize,
     pub link: ParentLink,
+}
+
+/// A token account's balance (SPL Token or Token-2022).
+pub fn token_amount(address: &Pubkey, account: &Account) -> Result<u64, SdkError> {
+    use anchor_spl::token_2022::spl_token_2022::{
+        extension::StateWithExtensions, state::Account as TokenAccount,
+    };
+    StateWithExtensions::<TokenAccount>::unpack(&account.data)
+        .map(|state| state.base.amount)
+        .map_err(|error| SdkError::Decode {
+            address: *address,
+            reason: error.to_string(),
+        })
+}
+
+/// A model's books against its vault, in 1/SCALE token units.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Audit {
+    pub vault_balance: u64,
+    /// Σ every contribution's balance, including unsettled accrual.
+    pub owed_scaled: u128,
+    /// Carries, owed upstream and unallocated.
+    pub held_scaled: u128,
+}
+
+impl Audit {
+    /// vault · SCALE = owed + held, exactly.
+    pub fn balanced(&self) -> bool {
+        u128::from(self.vault_balance).checked_mul(model_ledger::math::royalty::SCALE)
+            == self.owed_scaled.checked_add(self.held_scaled)
+    }
 }

@@ -40,6 +40,8 @@
 
 pub mod accounts;
 pub mod client;
+#[cfg(feature = "embedded")]
+pub mod embedded;
 pub mod error;
 pub mod events;
 pub mod instructions;

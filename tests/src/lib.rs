@@ -6,7 +6,6 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use anchor_lang::prelude::AccountInfo;
 use anchor_lang::solana_program::system_instruction;
 use anchor_spl::token_2022::spl_token_2022::{
     self,
@@ -26,13 +25,12 @@ use model_ledger::{
     state::{ContributionKind, LicenseTerms},
 };
 use model_ledger_sdk::{
-    accounts::{decode_book_entry, decode_royalty_book},
     client::{BanksConnection, LedgerClient, TransactionOutcome},
     events::LedgerEvent,
     SdkError,
 };
 use solana_compute_budget_interface::ComputeBudgetInstruction;
-use solana_program_test::{processor, BanksClient, ProgramTest, ProgramTestContext};
+use solana_program_test::{BanksClient, ProgramTestContext};
 use solana_sdk::{
     account::Account,
     instruction::{AccountMeta, Instruction, InstructionError},
@@ -51,36 +49,7 @@ static ATTEMPTS: AtomicU64 = AtomicU64::new(1);
 /// The protocol fee every fixture starts with, in basis points.
 pub const FEE_BPS: u16 = 250;
 
-fn process_instruction(
-    program_id: &Pubkey,
-    accounts: &[AccountInfo],
-    data: &[u8],
-) -> anchor_lang::solana_program::entrypoint::ProgramResult {
-    // Anchor's `entry` ties the program id, the accounts and the data to one
-    // lifetime; program-test hands them over with independent ones that all
-    // outlive this call, so narrowing them to one is sound.
-    let accounts: &[AccountInfo] = unsafe { core::mem::transmute(accounts) };
-    model_ledger::entry(program_id, accounts, data)
-}
-
-/// A fresh runtime with the program loaded natively and nothing initialised.
-/// The runtime logs every instruction at debug level unless `RUST_LOG` says
-/// otherwise; tests keep it to errors so failures stay readable.
-pub fn program_test() -> ProgramTest {
-    static QUIET_LOGS: std::sync::Once = std::sync::Once::new();
-    QUIET_LOGS.call_once(|| {
-        if std::env::var_os("RUST_LOG").is_none() {
-            std::env::set_var("RUST_LOG", "error");
-        }
-    });
-    let mut program_test = ProgramTest::new(
-        "model_ledger",
-        model_ledger::ID,
-        processor!(process_instruction),
-    );
-    program_test.prefer_bpf(false);
-    program_test
-}
+pub use model_ledger_sdk::embedded::program_test;
 
 /// The running ledger plus the actors every test needs.
 pub struct TestLedger {
@@ -125,6 +94,7 @@ impl TestLedger {
             amount,
         )
         .unwrap();
+        self.next_blockhash().await;
         self.client
             .send(&[instruction], &[])
             .await
@@ -152,27 +122,18 @@ impl TestLedger {
     /// accounts for every token unit exactly:
     /// vault · SCALE = Σ entries owed + pools held (upstream, carries, unallocated).
     pub async fn assert_conserved(&self, model: &Pubkey) {
-        let (vault, owed, held) = self.conservation(model).await;
-        assert_eq!(
-            u128::from(vault) * SCALE,
-            owed + held,
-            "model {model}: vault {vault} ≠ owed {owed} + held {held} (1/SCALE units)"
+        let audit = self.client.audit(model).await.unwrap();
+        assert!(
+            audit.balanced(),
+            "model {model}: vault {} ≠ owed {} + held {} (1/SCALE units)",
+            audit.vault_balance,
+            audit.owed_scaled,
+            audit.held_scaled
         );
-    }
-
-    /// (vault balance, Σ entries owed in 1/SCALE, pools held in 1/SCALE).
-    pub async fn conservation(&self, model: &Pubkey) -> (u64, u128, u128) {
-        let book_address = pda::royalty_book(model).0;
-        let account = self.account(&book_address).await.expect("book exists");
-        let book = decode_royalty_book(&book_address, &account).unwrap();
-        let pools = book.pools();
-        let mut owed = 0u128;
-        for index in 0..book.entry_count {
-            let entry = decode_book_entry(&book_address, &account, index).unwrap();
-            owed += entry.balance().owed_scaled(&pools).unwrap();
-        }
-        let vault = self.balance(&pda::vault(model).0).await;
-        (vault, owed, pools.held_scaled().unwrap())
+        assert_eq!(
+            u128::from(audit.vault_balance) * SCALE,
+            audit.owed_scaled + audit.held_scaled
+        );
     }
     pub async fn start_uninitialized() -> Self {
         let context = program_test().start_with_context().await;
@@ -224,6 +185,16 @@ impl TestLedger {
     pub async fn now(&self) -> i64 {
         let clock: anchor_lang::prelude::Clock = self.banks.get_sysvar().await.unwrap();
         clock.unix_timestamp
+    }
+
+    /// Waits for the runtime's next blockhash, so that repeating a call
+    /// that just landed makes a new transaction rather than a duplicate
+    /// (which the runtime answers with `AlreadyProcessed`).
+    pub async fn next_blockhash(&self) {
+        let current = self.banks.get_latest_blockhash().await.unwrap();
+        while self.banks.get_latest_blockhash().await.unwrap() == current {
+            tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+        }
     }
 
     pub fn payer(&self) -> &Keypair {

@@ -43,6 +43,7 @@ async fn withdraws_shares_and_attributed_earnings_once() {
     assert_eq!(event.destination, destination);
     ledger.assert_conserved(&market.model).await;
 
+    ledger.next_blockhash().await;
     let again = ledger
         .client
         .claim(contributor, &market.model, *index, &destination)

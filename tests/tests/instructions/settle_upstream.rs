@@ -93,6 +93,7 @@ async fn royalties_flow_up_the_lineage_exactly_once() {
     );
     assert_eq!(ledger.balance(&vault(&parent)).await, before.1 + 6_000);
 
+    ledger.next_blockhash().await;
     let again = ledger
         .client
         .settle_upstream(&child.model, &parent)

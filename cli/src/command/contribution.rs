@@ -1,0 +1,162 @@
+use anyhow::{anyhow, Result};
+use clap::{Subcommand, ValueEnum};
+use model_ledger_sdk::{
+    accounts::ContributionKind,
+    instructions::{self as ix, ProposeContributionArgs},
+    pda,
+};
+use sha2::{Digest, Sha256};
+use solana_sdk::{pubkey::Pubkey, signer::Signer};
+
+use super::print_landed;
+use crate::{output::parse_hash, session::Session};
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum Kind {
+    BaseModel,
+    Dataset,
+    FineTune,
+    Adapter,
+    Evaluation,
+    Code,
+    Other,
+}
+
+impl From<Kind> for ContributionKind {
+    fn from(kind: Kind) -> Self {
+        match kind {
+            Kind::BaseModel => ContributionKind::BaseModel,
+            Kind::Dataset => ContributionKind::Dataset,
+            Kind::FineTune => ContributionKind::FineTune,
+            Kind::Adapter => ContributionKind::Adapter,
+            Kind::Evaluation => ContributionKind::Evaluation,
+            Kind::Code => ContributionKind::Code,
+            Kind::Other => ContributionKind::Other,
+        }
+    }
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ContributionCommand {
+    /// Propose a contribution to a model (anyone)
+    Propose {
+        model: Pubkey,
+        #[arg(long, value_enum)]
+        kind: Kind,
+        /// SHA-256 of the contributed artifact, 64 hex digits
+        #[arg(long, conflicts_with = "content_file")]
+        content_hash: Option<String>,
+        /// The artifact itself, hashed with SHA-256
+        #[arg(long)]
+        content_file: Option<std::path::PathBuf>,
+        #[arg(long)]
+        uri: String,
+    },
+    /// Accept a proposed contribution with its shares (model authority)
+    Accept {
+        model: Pubkey,
+        index: u32,
+        #[arg(long)]
+        shares: u64,
+    },
+    /// Reject a proposed contribution (model authority)
+    Reject { model: Pubkey, index: u32 },
+    /// Revoke an accepted contribution; its earnings stay claimable (model authority)
+    Revoke { model: Pubkey, index: u32 },
+    /// Name the wallet that receives a contribution's royalties (contributor)
+    SetPayout {
+        model: Pubkey,
+        index: u32,
+        wallet: Pubkey,
+    },
+}
+
+pub async fn execute(session: &Session, command: ContributionCommand) -> Result<()> {
+    let me = session.wallet.pubkey();
+    let (instruction, what, details) = match command {
+        ContributionCommand::Propose {
+            model,
+            kind,
+            content_hash,
+            content_file,
+            uri,
+        } => {
+            let content_hash = match (content_hash, content_file) {
+                (Some(hash), _) => parse_hash(&hash)?,
+                (None, Some(path)) => Sha256::digest(
+                    std::fs::read(&path)
+                        .map_err(|error| anyhow!("cannot read {}: {error}", path.display()))?,
+                )
+                .into(),
+                (None, None) => {
+                    anyhow::bail!("give the artifact's --content-hash or --content-file")
+                }
+            };
+            let index = session.client.model(&model).await?.contribution_count;
+            let args = ProposeContributionArgs {
+                kind: kind.into(),
+                content_hash,
+                uri,
+            };
+            (
+                ix::propose_contribution(&me, &model, index, args),
+                "Contribution proposed",
+                serde_json::json!({ "model": model.to_string(), "index": index, "contribution": pda::contribution(&model, index).0.to_string() }),
+            )
+        }
+        ContributionCommand::Accept {
+            model,
+            index,
+            shares,
+        } => {
+            let outcome =
+                session
+                    .client
+                    .accept_contribution(&session.wallet, &model, index, shares);
+            if session_is_online(session) {
+                let outcome = outcome.await?;
+                print_landed(
+                    session,
+                    &Some(outcome),
+                    "Contribution accepted",
+                    serde_json::json!({ "model": model.to_string(), "index": index, "shares": shares }),
+                );
+                return Ok(());
+            }
+            drop(outcome);
+            (
+                ix::accept_contribution(&me, &model, index, shares),
+                "Contribution accepted",
+                serde_json::json!({ "model": model.to_string(), "index": index, "shares": shares }),
+            )
+        }
+        ContributionCommand::Reject { model, index } => (
+            ix::reject_contribution(&me, &model, index),
+            "Contribution rejected",
+            serde_json::json!({ "model": model.to_string(), "index": index }),
+        ),
+        ContributionCommand::Revoke { model, index } => (
+            ix::revoke_contribution(&me, &model, index),
+            "Contribution revoked",
+            serde_json::json!({ "model": model.to_string(), "index": index }),
+        ),
+        ContributionCommand::SetPayout {
+            model,
+            index,
+            wallet,
+        } => (
+            ix::set_payout_wallet(&me, &pda::contribution(&model, index).0, wallet),
+            "Payout wallet set",
+            serde_json::json!({ "model": model.to_string(), "index": index, "payout_wallet": wallet.to_string() }),
+        ),
+    };
+    let outcome = session.send(&[instruction], &[&session.wallet]).await?;
+    print_landed(session, &outcome, what, details);
+    Ok(())
+}
+
+/// Whether transactions go out now (not `--sign-only`, no nonce, no fixed
+/// blockhash); only then can the SDK's multi-transaction helpers be used.
+fn session_is_online(session: &Session) -> bool {
+    session.is_online()
+}

@@ -1,0 +1,622 @@
+//! The end-to-end demo on a fresh embedded chain: a base model, a fine-tune
+//! derived from it, an adapter derived from the fine-tune; dozens of
+//! contributors of every kind; two hosts metering a generated log of
+//! inference calls with per-call attribution; settlement up the lineage;
+//! every contributor claims; then the books are audited against the tokens.
+
+// solana-program-test 3.x flags its API as "unstable" ahead of 4.0.
+#![allow(deprecated)]
+
+use std::{collections::BTreeMap, time::Instant};
+
+use anyhow::{ensure, Result};
+use clap::Args;
+use model_ledger::state::{AttributionEntry, ContributionKind, LicenseTerms};
+use model_ledger_sdk::{
+    client::{associated_token, token_amount, BanksConnection, LedgerClient, LedgerConnection},
+    instructions::{
+        InitializeConfigArgs, ModelAccounts, ParentGrant, ProposeContributionArgs,
+        RegisterModelArgs,
+    },
+    merkle::CallRecord,
+    meter::{InferenceMeter, Submission},
+};
+use rand::{rngs::StdRng, Rng, SeedableRng};
+use serde_json::json;
+use solana_sdk::{pubkey::Pubkey, signature::Keypair, signer::Signer};
+
+use crate::output::{tokens, OutputFormat};
+
+#[derive(Args, Debug)]
+pub struct DemoArgs {
+    /// Inference calls to generate and meter
+    #[arg(long, default_value_t = 100_000)]
+    pub calls: u64,
+    /// Most calls per batch
+    #[arg(long, default_value_t = 1_000)]
+    pub batch_calls: usize,
+    /// Seed of the generated call log
+    #[arg(long, default_value_t = 7)]
+    pub seed: u64,
+}
+
+const DECIMALS: u8 = 6;
+const FEE_PER_SIGNATURE: u64 = 5_000;
+
+struct Contributor {
+    name: String,
+    wallet: Keypair,
+    model: usize,
+    index: u32,
+    kind: ContributionKind,
+    shares: u64,
+    claimed: u64,
+}
+
+struct DemoModel {
+    name: &'static str,
+    authority: Keypair,
+    address: Pubkey,
+    parent: Option<usize>,
+    terms: LicenseTerms,
+}
+
+struct Host {
+    name: &'static str,
+    wallet: Keypair,
+    meter: Keypair,
+    model: usize,
+    grant: Pubkey,
+    token: Pubkey,
+    calls: u64,
+}
+
+struct Counters {
+    transactions: u64,
+    signatures: u64,
+}
+
+fn terms(price: u64, fee: u64, royalty: u16) -> LicenseTerms {
+    LicenseTerms {
+        price_per_call: price,
+        upfront_fee: fee,
+        commercial_use: true,
+        derivatives_allowed: true,
+        attribution_required: true,
+        transferable: false,
+        derivative_royalty_bps: royalty,
+        call_limit: 0,
+        duration_seconds: 365 * 24 * 3600,
+        terms_uri: "https://model-ledger.example/terms/commercial-v1".into(),
+        terms_hash: [0x5a; 32],
+    }
+}
+
+pub async fn execute(args: DemoArgs, output: OutputFormat) -> Result<()> {
+    ensure!(
+        args.calls > 0 && args.batch_calls > 0,
+        "calls and batch size must be positive"
+    );
+    let started = Instant::now();
+    let mut context = model_ledger_sdk::embedded::program_test()
+        .start_with_context()
+        .await;
+    let faucet = context.payer.insecure_clone();
+    let client = LedgerClient::new(
+        BanksConnection(context.banks_client.clone()),
+        faucet.insecure_clone(),
+    );
+    let mut counters = Counters {
+        transactions: 0,
+        signatures: 0,
+    };
+    let say = |line: String| {
+        if output == OutputFormat::Human {
+            eprintln!("{line}");
+        }
+    };
+
+    // Protocol and money.
+    let admin = Keypair::new();
+    let treasury = Keypair::new().pubkey();
+    client
+        .send(
+            &[solana_system_interface::instruction::transfer(
+                &faucet.pubkey(),
+                &admin.pubkey(),
+                1_000_000_000,
+            )],
+            &[],
+        )
+        .await?;
+    client
+        .initialize_config(
+            &admin,
+            InitializeConfigArgs {
+                protocol_fee_bps: 250,
+                treasury,
+            },
+        )
+        .await?;
+    let mint = Keypair::new();
+    let rent = context.banks_client.get_rent().await?;
+    let mint_space = 82;
+    client
+        .send(
+            &[
+                solana_system_interface::instruction::create_account(
+                    &faucet.pubkey(),
+                    &mint.pubkey(),
+                    rent.minimum_balance(mint_space),
+                    mint_space as u64,
+                    &anchor_spl::token::ID,
+                ),
+                anchor_spl::token_2022::spl_token_2022::instruction::initialize_mint2(
+                    &anchor_spl::token::ID,
+                    &mint.pubkey(),
+                    &faucet.pubkey(),
+                    None,
+                    DECIMALS,
+                )?,
+            ],
+            &[&mint],
+        )
+        .await?;
+    let mint = mint.pubkey();
+    let accounts_of = |model: Pubkey| ModelAccounts {
+        model,
+        payment_mint: mint,
+        token_program: anchor_spl::token::ID,
+    };
+    let ata = |owner: &Pubkey| associated_token(owner, &accounts_of(Pubkey::default()));
+    let create_ata = |owner: Pubkey| {
+        anchor_spl::associated_token::spl_associated_token_account::instruction::create_associated_token_account_idempotent(&faucet.pubkey(), &owner, &mint, &anchor_spl::token::ID)
+    };
+    client.send(&[create_ata(treasury)], &[]).await?;
+    let fund = |owner: Pubkey, amount: u64| {
+        let client = &client;
+        let faucet = &faucet;
+        async move {
+            let instructions = [
+                solana_system_interface::instruction::transfer(&faucet.pubkey(), &owner, 2_000_000_000),
+                anchor_spl::associated_token::spl_associated_token_account::instruction::create_associated_token_account_idempotent(&faucet.pubkey(), &owner, &mint, &anchor_spl::token::ID),
+                anchor_spl::token_2022::spl_token_2022::instruction::mint_to(&anchor_spl::token::ID, &mint, &associated_token(&owner, &ModelAccounts { model: Pubkey::default(), payment_mint: mint, token_program: anchor_spl::token::ID }), &faucet.pubkey(), &[], amount).expect("mint_to"),
+            ];
+            client.send(&instructions, &[]).await
+        }
+    };
+
+    // Three generations of models, each with its licence.
+    let mut models = vec![
+        DemoModel {
+            name: "atlas-base-7b",
+            authority: Keypair::new(),
+            address: Pubkey::default(),
+            parent: None,
+            terms: terms(200, 5_000_000, 1_000),
+        },
+        DemoModel {
+            name: "atlas-chat-7b",
+            authority: Keypair::new(),
+            address: Pubkey::default(),
+            parent: Some(0),
+            terms: terms(500, 10_000_000, 1_500),
+        },
+        DemoModel {
+            name: "atlas-med-lora",
+            authority: Keypair::new(),
+            address: Pubkey::default(),
+            parent: Some(1),
+            terms: terms(800, 20_000_000, 0),
+        },
+    ];
+    for position in 0..models.len() {
+        fund(models[position].authority.pubkey(), 100_000_000).await?;
+        let parents = match models[position].parent {
+            Some(parent) => {
+                let parent_model = models[parent].address;
+                let (grant, _) = client
+                    .acquire_grant(
+                        &models[position].authority,
+                        &parent_model,
+                        1,
+                        models[parent].terms.upfront_fee,
+                        models[parent].terms.price_per_call,
+                        &ata(&models[position].authority.pubkey()),
+                    )
+                    .await?;
+                vec![ParentGrant {
+                    model: parent_model,
+                    grant,
+                }]
+            }
+            None => Vec::new(),
+        };
+        let model = &models[position];
+        let id: [u8; 32] = sha(model.name);
+        let (address, _) = client
+            .register_derived_model(
+                &model.authority,
+                &mint,
+                RegisterModelArgs {
+                    model_id: id,
+                    name: model.name.into(),
+                    metadata_uri: format!("ipfs://{}/model-card.json", model.name),
+                    content_hash: sha(format!("{}-weights", model.name)),
+                    attribution_bps: 4_000,
+                },
+                &parents,
+            )
+            .await?;
+        models[position].address = address;
+        client
+            .publish_license(
+                &models[position].authority,
+                &address,
+                models[position].terms.clone(),
+            )
+            .await?;
+        say(format!("registered {} ({address})", models[position].name));
+    }
+
+    // Contributors of every kind.
+    let plan: [&[(ContributionKind, &str, usize)]; 3] = [
+        &[
+            (ContributionKind::BaseModel, "pretraining", 2),
+            (ContributionKind::Dataset, "corpus", 12),
+            (ContributionKind::Code, "trainer", 3),
+            (ContributionKind::Evaluation, "eval", 3),
+        ],
+        &[
+            (ContributionKind::FineTune, "sft", 3),
+            (ContributionKind::Dataset, "dialogues", 10),
+            (ContributionKind::Evaluation, "redteam", 3),
+            (ContributionKind::Code, "rlhf", 2),
+        ],
+        &[
+            (ContributionKind::Adapter, "lora", 2),
+            (ContributionKind::Dataset, "clinical-notes", 8),
+            (ContributionKind::Evaluation, "med-bench", 2),
+            (ContributionKind::Other, "review-board", 2),
+        ],
+    ];
+    let mut rng = StdRng::seed_from_u64(args.seed);
+    let mut contributors: Vec<Contributor> = Vec::new();
+    for (model_position, groups) in plan.iter().enumerate() {
+        for (kind, label, count) in groups.iter() {
+            for n in 0..*count {
+                let wallet = Keypair::new();
+                client
+                    .send(
+                        &[solana_system_interface::instruction::transfer(
+                            &faucet.pubkey(),
+                            &wallet.pubkey(),
+                            100_000_000,
+                        )],
+                        &[],
+                    )
+                    .await?;
+                let model = models[model_position].address;
+                let name = format!("{label}-{}", n + 1);
+                let (index, _) = client
+                    .propose_contribution(
+                        &wallet,
+                        &model,
+                        ProposeContributionArgs {
+                            kind: *kind,
+                            content_hash: sha(&name),
+                            uri: format!("ar://{}/{name}", models[model_position].name),
+                        },
+                    )
+                    .await?;
+                let shares = rng.gen_range(100..=1_000);
+                client
+                    .accept_contribution(&models[model_position].authority, &model, index, shares)
+                    .await?;
+                contributors.push(Contributor {
+                    name,
+                    wallet,
+                    model: model_position,
+                    index,
+                    kind: *kind,
+                    shares,
+                    claimed: 0,
+                });
+            }
+        }
+    }
+    say(format!(
+        "{} contributors accepted across {} models",
+        contributors.len(),
+        models.len()
+    ));
+
+    // Two hosts with grants and hot meter keys capped by an SPL approve.
+    // Each call of the log goes to one of the two hosts (60 / 40).
+    let host_a_calls = (0..args.calls).filter(|_| rng.gen_bool(0.6)).count() as u64;
+    let mut hosts = Vec::new();
+    for (name, model_position, calls) in [
+        ("host-a (adapter)", 2usize, host_a_calls),
+        ("host-b (chat)", 1usize, args.calls - host_a_calls),
+    ] {
+        let wallet = Keypair::new();
+        let meter = Keypair::new();
+        let model = &models[model_position];
+        let budget = model.terms.upfront_fee + calls * model.terms.price_per_call;
+        fund(wallet.pubkey(), budget).await?;
+        client
+            .send(
+                &[solana_system_interface::instruction::transfer(
+                    &faucet.pubkey(),
+                    &meter.pubkey(),
+                    1_000_000_000,
+                )],
+                &[],
+            )
+            .await?;
+        let token = ata(&wallet.pubkey());
+        let (grant, _) = client
+            .acquire_grant(
+                &wallet,
+                &model.address,
+                1,
+                model.terms.upfront_fee,
+                model.terms.price_per_call,
+                &token,
+            )
+            .await?;
+        client
+            .set_meter(&wallet, &grant, Some(meter.pubkey()))
+            .await?;
+        let approve = anchor_spl::token::spl_token::instruction::approve(
+            &anchor_spl::token::ID,
+            &token,
+            &meter.pubkey(),
+            &wallet.pubkey(),
+            &[],
+            budget,
+        )?;
+        client.send(&[approve], &[&wallet]).await?;
+        hosts.push(Host {
+            name,
+            wallet,
+            meter,
+            model: model_position,
+            grant,
+            token,
+            calls,
+        });
+    }
+
+    // The call log, metered in batches by each host's meter key (the only signer).
+    let metering_started = Instant::now();
+    let mut batches = 0u64;
+    for host in &hosts {
+        let model_contributions: Vec<&Contributor> = contributors
+            .iter()
+            .filter(|c| c.model == host.model)
+            .collect();
+        let meter_client = LedgerClient::new(
+            BanksConnection(context.banks_client.clone()),
+            host.meter.insecure_clone(),
+        );
+        let mut meter = InferenceMeter::new(args.batch_calls);
+        let mut seq = 0u64;
+        let mut generated = 0u64;
+        while generated < host.calls || meter.pending() > 0 {
+            while generated < host.calls && meter.pending() < args.batch_calls {
+                let used = rng.gen_range(1..=3);
+                let mut attribution: Vec<AttributionEntry> = (0..used)
+                    .map(|_| AttributionEntry {
+                        index: model_contributions[rng.gen_range(0..model_contributions.len())]
+                            .index,
+                        weight: rng.gen_range(1..=100),
+                    })
+                    .collect();
+                attribution.sort_by_key(|entry| entry.index);
+                attribution.dedup_by_key(|entry| entry.index);
+                meter.push(CallRecord {
+                    request_hash: rng.gen(),
+                    output_hash: rng.gen(),
+                    attribution,
+                });
+                generated += 1;
+            }
+            let Some(batch) = meter.cut_batch() else {
+                break;
+            };
+            match InferenceMeter::submit(
+                &meter_client,
+                &host.meter,
+                &host.grant,
+                &host.token,
+                seq,
+                &batch,
+            )
+            .await?
+            {
+                Submission::Recorded(_) => {}
+                Submission::AlreadyRecorded { seq } => {
+                    anyhow::bail!("batch {seq} unexpectedly recorded twice")
+                }
+            }
+            seq += 1;
+            batches += 1;
+            counters.transactions += 1;
+            counters.signatures += 1;
+        }
+        say(format!(
+            "{} metered {} calls in {seq} batches",
+            host.name, host.calls
+        ));
+    }
+    let metering_seconds = metering_started.elapsed().as_secs_f64();
+
+    // Royalties flow up the lineage, then everybody claims.
+    for (child, parent) in [(2usize, 1usize), (1, 0)] {
+        client
+            .settle_upstream(&models[child].address, &models[parent].address)
+            .await?;
+    }
+    for contributor in &mut contributors {
+        let model = models[contributor.model].address;
+        let destination = ata(&contributor.wallet.pubkey());
+        client
+            .send(&[create_ata(contributor.wallet.pubkey())], &[])
+            .await?;
+        let before = balance(&client, &destination).await?;
+        client
+            .claim(&contributor.wallet, &model, contributor.index, &destination)
+            .await?;
+        contributor.claimed = balance(&client, &destination).await? - before;
+    }
+    let mut unallocated = BTreeMap::new();
+    for model in &models {
+        let destination = ata(&model.authority.pubkey());
+        let before = balance(&client, &destination).await?;
+        client
+            .claim_unallocated(&model.authority, &model.address, &destination)
+            .await?;
+        unallocated.insert(model.name, balance(&client, &destination).await? - before);
+    }
+
+    // Audit: every book against its vault, and the whole supply accounted for.
+    let mut per_model = Vec::new();
+    let mut all_balanced = true;
+    for model in &models {
+        let audit = client.audit(&model.address).await?;
+        all_balanced &= audit.balanced();
+        let book = client.royalty_book(&model.address).await?;
+        let claimed: u64 = contributors
+            .iter()
+            .filter(|c| {
+                c.model
+                    == models
+                        .iter()
+                        .position(|m| m.address == model.address)
+                        .unwrap()
+            })
+            .map(|c| c.claimed)
+            .sum();
+        per_model.push(json!({
+            "model": model.name, "address": model.address.to_string(),
+            "received": book.total_received, "paid_out": book.total_paid_out,
+            "claimed_by_contributors": claimed, "vault_left": audit.vault_balance, "balanced": audit.balanced(),
+            "unallocated_withdrawn": unallocated[model.name],
+        }));
+    }
+    let supply = {
+        let account = client.connection.get_account(&mint).await?.expect("mint");
+        anchor_spl::token::spl_token::state::Mint::unpack_from_slice(&account.data)?.supply
+    };
+    let mut holders: Vec<Pubkey> = vec![treasury];
+    holders.extend(models.iter().map(|m| m.authority.pubkey()));
+    holders.extend(hosts.iter().map(|h| h.wallet.pubkey()));
+    holders.extend(contributors.iter().map(|c| c.wallet.pubkey()));
+    let mut held: u64 = 0;
+    for owner in &holders {
+        held += balance(&client, &ata(owner)).await?;
+    }
+    let in_vaults: u64 = per_model
+        .iter()
+        .map(|m| m["vault_left"].as_u64().unwrap_or(0))
+        .sum();
+    let treasury_fees = balance(&client, &ata(&treasury)).await?;
+    let paid_in: u64 = hosts
+        .iter()
+        .map(|h| models[h.model].terms.upfront_fee + h.calls * models[h.model].terms.price_per_call)
+        .sum::<u64>()
+        + models
+            .iter()
+            .filter_map(|m| m.parent.map(|p| models[p].terms.upfront_fee))
+            .sum::<u64>();
+    let paid_out: u64 = contributors.iter().map(|c| c.claimed).sum::<u64>()
+        + unallocated.values().sum::<u64>()
+        + treasury_fees;
+    let conserved = all_balanced && held + in_vaults == supply && paid_in == paid_out + in_vaults;
+    let fee_lamports = counters.signatures * FEE_PER_SIGNATURE;
+    let wall = started.elapsed().as_secs_f64();
+    let _ = &mut context;
+
+    let lineage: Vec<_> = models
+        .iter()
+        .map(|m| json!({ "model": m.name, "address": m.address.to_string(), "parent": m.parent.map(|p| models[p].name), "royalty_to_parent_bps": m.parent.map(|p| models[p].terms.derivative_royalty_bps) }))
+        .collect();
+    let licences: Vec<_> = models.iter().map(|m| json!({ "model": m.name, "version": 1, "summary": super::license::summary(&m.terms) })).collect();
+    let table: Vec<_> = contributors
+        .iter()
+        .map(|c| json!({ "contributor": c.name, "model": models[c.model].name, "index": c.index, "kind": format!("{:?}", c.kind), "shares": c.shares, "claimed": c.claimed }))
+        .collect();
+    let figures = json!({
+        "calls": args.calls, "batches": batches, "metering_transactions": counters.transactions,
+        "fee_lamports_per_call": fee_lamports as f64 / args.calls as f64,
+        "metering_seconds": metering_seconds, "wall_seconds": wall, "contributors": contributors.len(),
+    });
+    let report = json!({
+        "lineage": lineage, "licences": licences, "contributors": table, "models": per_model,
+        "totals": { "paid_in": paid_in, "paid_out": paid_out, "left_in_vaults": in_vaults, "treasury_fees": treasury_fees, "token_supply": supply, "held_in_wallets": held },
+        "conserved": conserved, "figures": figures,
+    });
+    output.print(report, || {
+        let mut text = String::from("\nLineage\n");
+        for (depth, model) in models.iter().enumerate() {
+            let royalty = model.parent.map(|p| format!("  (pays {} bps to {})", models[p].terms.derivative_royalty_bps, models[p].name)).unwrap_or_default();
+            text.push_str(&format!("  {}{}{}{royalty}\n", "   ".repeat(depth), if depth > 0 { "└─ " } else { "" }, model.name));
+        }
+        text.push_str("\nLicences (v1)\n");
+        for model in &models {
+            text.push_str(&format!("  {:<15} {}\n", model.name, super::license::summary(&model.terms)));
+        }
+        text.push_str("\nRoyalties per contributor\n  contributor          model           kind        shares   claimed\n");
+        for c in &contributors {
+            text.push_str(&format!("  {:<20} {:<15} {:<11} {:>6} {:>12}\n", c.name, models[c.model].name, format!("{:?}", c.kind), c.shares, tokens(c.claimed, DECIMALS)));
+        }
+        text.push_str("\nPer model\n  model           received       paid out       to contributors  left in vault  balanced\n");
+        for m in &per_model {
+            text.push_str(&format!(
+                "  {:<15} {:>14} {:>14} {:>16} {:>14}  {}\n",
+                m["model"].as_str().unwrap_or(""),
+                tokens(m["received"].as_u64().unwrap_or(0), DECIMALS),
+                tokens(m["paid_out"].as_u64().unwrap_or(0), DECIMALS),
+                tokens(m["claimed_by_contributors"].as_u64().unwrap_or(0), DECIMALS),
+                tokens(m["vault_left"].as_u64().unwrap_or(0), DECIMALS),
+                if m["balanced"].as_bool() == Some(true) { "yes" } else { "NO" }
+            ));
+        }
+        text.push_str(&format!(
+            "\nTotals\n  paid in by hosts and derivers {}\n  paid out (contributors {}, authorities {}, protocol treasury {}) {}\n  left in vaults (sub-token remainders) {}\n  conservation: {}\n",
+            tokens(paid_in, DECIMALS),
+            tokens(contributors.iter().map(|c| c.claimed).sum(), DECIMALS),
+            tokens(unallocated.values().sum(), DECIMALS),
+            tokens(treasury_fees, DECIMALS),
+            tokens(paid_out, DECIMALS),
+            tokens(in_vaults, DECIMALS),
+            if conserved { "every token unit accounted for" } else { "VIOLATED" }
+        ));
+        text.push_str(&format!(
+            "\nFigures\n  calls {}\n  batches {batches} ({} transactions, one signer each)\n  fee {:.3} lamports per call\n  metering {:.2} s, wall time {:.2} s\n",
+            args.calls,
+            counters.transactions,
+            fee_lamports as f64 / args.calls as f64,
+            metering_seconds,
+            wall
+        ));
+        text
+    });
+    ensure!(conserved, "conservation check failed");
+    Ok(())
+}
+
+async fn balance(client: &LedgerClient<BanksConnection>, account: &Pubkey) -> Result<u64> {
+    Ok(match client.connection.get_account(account).await? {
+        Some(data) => token_amount(account, &data)?,
+        None => 0,
+    })
+}
+
+use anchor_lang::solana_program::program_pack::Pack;
+use sha2::{Digest, Sha256};
+
+fn sha(text: impl AsRef<[u8]>) -> [u8; 32] {
+    Sha256::digest(text).into()
+}

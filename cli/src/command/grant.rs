@@ -1,0 +1,119 @@
+use anyhow::Result;
+use clap::Subcommand;
+use model_ledger_sdk::{
+    client::associated_token,
+    instructions::{self as ix, AcquireGrantArgs},
+    pda,
+};
+use solana_sdk::{pubkey::Pubkey, signer::Signer};
+
+use super::print_landed;
+use crate::session::Session;
+
+#[derive(Subcommand, Debug)]
+pub enum GrantCommand {
+    /// Buy a grant on a licence version, paying its up-front fee
+    Acquire {
+        model: Pubkey,
+        version: u32,
+        /// Refuse if the up-front fee is higher than this
+        #[arg(long)]
+        max_fee: u64,
+        /// Refuse if the price per call is higher than this
+        #[arg(long)]
+        max_price: u64,
+        /// Paying token account [default: the wallet's associated account]
+        #[arg(long)]
+        from: Option<Pubkey>,
+    },
+    /// Name (or with no --meter, remove) the hot key that records inference
+    SetMeter {
+        grant: Pubkey,
+        #[arg(long)]
+        meter: Option<Pubkey>,
+    },
+    /// Show a grant: terms, expiry, calls used, next batch number
+    Show { grant: Pubkey },
+}
+
+pub async fn execute(session: &Session, command: GrantCommand) -> Result<()> {
+    let me = session.wallet.pubkey();
+    match command {
+        GrantCommand::Acquire {
+            model,
+            version,
+            max_fee,
+            max_price,
+            from,
+        } => {
+            let accounts = session.client.model_accounts(&model).await?;
+            let payer_token = from.unwrap_or_else(|| associated_token(&me, &accounts));
+            let treasury_token = session.client.treasury_token(&accounts).await?;
+            let license = pda::license(&model, version).0;
+            let instruction = ix::acquire_grant(
+                &me,
+                &accounts,
+                &license,
+                &payer_token,
+                &treasury_token,
+                AcquireGrantArgs {
+                    expected_version: version,
+                    max_fee,
+                    max_price_per_call: max_price,
+                },
+            );
+            let outcome = session.send(&[instruction], &[&session.wallet]).await?;
+            print_landed(
+                session,
+                &outcome,
+                "Grant acquired",
+                serde_json::json!({ "grant": pda::grant(&license, &me).0.to_string(), "model": model.to_string(), "version": version }),
+            );
+        }
+        GrantCommand::SetMeter { grant, meter } => {
+            let outcome = session
+                .send(&[ix::set_meter(&me, &grant, meter)], &[&session.wallet])
+                .await?;
+            print_landed(
+                session,
+                &outcome,
+                "Meter set",
+                serde_json::json!({ "grant": grant.to_string(), "meter": meter.map(|key| key.to_string()) }),
+            );
+        }
+        GrantCommand::Show { grant } => {
+            let record = session.client.grant(&grant).await?;
+            let expires = record
+                .expires_at
+                .map(|at| at.to_string())
+                .unwrap_or_else(|| "never".into());
+            let limit = if record.call_limit == 0 {
+                "unlimited".to_string()
+            } else {
+                record.call_limit.to_string()
+            };
+            session.output.print(
+                serde_json::json!({
+                    "grant": grant.to_string(), "model": record.model.to_string(), "license": record.license.to_string(),
+                    "license_version": record.license_version, "licensee": record.licensee.to_string(),
+                    "meter": record.meter.map(|key| key.to_string()), "price_per_call": record.price_per_call,
+                    "call_limit": record.call_limit, "calls_used": record.calls_used, "next_seq": record.next_seq,
+                    "granted_at": record.granted_at, "expires_at": record.expires_at, "total_paid": record.total_paid,
+                }),
+                || format!(
+                    "Grant {grant}\n  licence v{} of {}\n  licensee {}  meter {}\n  {} per call; calls used {} of {limit}; next batch #{}\n  granted at {} (unix), expires {expires}; paid {}",
+                    record.license_version,
+                    record.model,
+                    record.licensee,
+                    record.meter.map(|key| key.to_string()).unwrap_or_else(|| "none".into()),
+                    record.price_per_call,
+                    record.calls_used,
+                    record.next_seq,
+                    record.granted_at,
+                    record.total_paid
+                ),
+            );
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,373 @@
+//! Records inference calls from JSONL in batches, resumably: every batch is
+//! journaled to a file before it is sent, and the grant's on-chain sequence
+//! number decides, after a crash, whether a journaled batch already landed.
+//! Re-running the same command therefore never pays for a call twice.
+
+use std::{
+    io::BufRead,
+    path::{Path, PathBuf},
+};
+
+use anyhow::{anyhow, bail, Context, Result};
+use clap::Args;
+use indicatif::{ProgressBar, ProgressStyle};
+use model_ledger::state::AttributionEntry;
+use model_ledger_sdk::{
+    client::associated_token,
+    events::LedgerEvent,
+    merkle::CallRecord,
+    meter::{Batch, InferenceMeter, Submission},
+};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use solana_sdk::pubkey::Pubkey;
+
+use crate::{
+    output::{hex, parse_hash, OutputFormat},
+    session::Session,
+};
+
+#[derive(Args, Debug)]
+pub struct MeterArgs {
+    /// The grant to record on
+    #[arg(long)]
+    pub grant: Pubkey,
+    /// JSONL file of call records; `-` or absent reads standard input
+    #[arg(long)]
+    pub input: Option<PathBuf>,
+    /// Most calls per batch
+    #[arg(long, default_value_t = 1_000)]
+    pub batch_calls: usize,
+    /// Where batch files and progress are kept [default: model-ledger-batches/<grant>]
+    #[arg(long)]
+    pub batches: Option<PathBuf>,
+    /// Paying token account [default: the licensee's associated account]
+    #[arg(long)]
+    pub from: Option<Pubkey>,
+}
+
+/// One JSONL line.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Line {
+    request_hash: Option<String>,
+    request_id: Option<String>,
+    output_hash: Option<String>,
+    output: Option<String>,
+    #[serde(default)]
+    attribution: Vec<LineEntry>,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum LineEntry {
+    Pair(u32, u16),
+    Object { index: u32, weight: u16 },
+}
+
+fn hash_field(hash: &Option<String>, text: &Option<String>, name: &str) -> Result<[u8; 32]> {
+    match (hash, text) {
+        (Some(hash), _) => parse_hash(hash),
+        (None, Some(text)) => Ok(Sha256::digest(text.as_bytes()).into()),
+        (None, None) => bail!("missing {name}_hash (or {name})"),
+    }
+}
+
+fn parse_line(text: &str) -> Result<CallRecord> {
+    let line: Line = serde_json::from_str(text)?;
+    let mut attribution: Vec<AttributionEntry> = line
+        .attribution
+        .into_iter()
+        .map(|entry| match entry {
+            LineEntry::Pair(index, weight) | LineEntry::Object { index, weight } => {
+                AttributionEntry { index, weight }
+            }
+        })
+        .collect();
+    attribution.sort_by_key(|entry| entry.index);
+    Ok(CallRecord {
+        request_hash: hash_field(&line.request_hash, &line.request_id, "request")?,
+        output_hash: hash_field(&line.output_hash, &line.output, "output")?,
+        attribution,
+    })
+}
+
+/// Reads and validates every line before anything is sent.
+fn read_calls(input: &Option<PathBuf>) -> Result<Vec<CallRecord>> {
+    let reader: Box<dyn BufRead> = match input {
+        Some(path) if path.as_os_str() != "-" => Box::new(std::io::BufReader::new(
+            std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?,
+        )),
+        _ => Box::new(std::io::BufReader::new(std::io::stdin())),
+    };
+    let mut calls = Vec::new();
+    for (number, line) in reader.lines().enumerate() {
+        let line = line?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        calls.push(parse_line(&line).map_err(|error| anyhow!("line {}: {error}", number + 1))?);
+    }
+    Ok(calls)
+}
+
+/// A batch as journaled on disk.
+#[derive(Serialize, Deserialize)]
+pub struct BatchFile {
+    pub grant: String,
+    pub seq: u64,
+    /// Position of the batch's first call among the input's calls.
+    pub first_call: usize,
+    pub merkle_root: String,
+    pub calls: Vec<StoredCall>,
+    /// Set once the batch landed.
+    pub signature: Option<String>,
+    /// The root the on-chain `InferenceRecorded` event carried.
+    pub event_root: Option<String>,
+}
+
+#[derive(Serialize, Deserialize)]
+pub struct StoredCall {
+    pub request_hash: String,
+    pub output_hash: String,
+    pub attribution: Vec<(u32, u16)>,
+}
+
+impl StoredCall {
+    pub fn record(&self) -> Result<CallRecord> {
+        Ok(CallRecord {
+            request_hash: parse_hash(&self.request_hash)?,
+            output_hash: parse_hash(&self.output_hash)?,
+            attribution: self
+                .attribution
+                .iter()
+                .map(|(index, weight)| AttributionEntry {
+                    index: *index,
+                    weight: *weight,
+                })
+                .collect(),
+        })
+    }
+}
+
+#[derive(Serialize, Deserialize, Default)]
+struct Progress {
+    calls_done: usize,
+}
+
+fn batch_path(dir: &Path, seq: u64) -> PathBuf {
+    dir.join(format!("batch-{seq:08}.json"))
+}
+
+fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<()> {
+    let temporary = path.with_extension("tmp");
+    std::fs::write(&temporary, serde_json::to_vec_pretty(value)?)?;
+    std::fs::rename(&temporary, path)?;
+    Ok(())
+}
+
+fn read_json<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<Option<T>> {
+    match std::fs::read(path) {
+        Ok(bytes) => {
+            Ok(Some(serde_json::from_slice(&bytes).with_context(|| {
+                format!("{} is damaged", path.display())
+            })?))
+        }
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(error) => Err(error.into()),
+    }
+}
+
+/// The journaled batch that starts at `first_call`, if any.
+fn pending_batch(dir: &Path, first_call: usize) -> Result<Option<BatchFile>> {
+    let mut found = None;
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        if path
+            .file_name()
+            .is_some_and(|name| name.to_string_lossy().starts_with("batch-"))
+            && path.extension().is_some_and(|e| e == "json")
+        {
+            let batch: BatchFile = read_json(&path)?.expect("listed");
+            if batch.first_call == first_call && batch.signature.is_none() {
+                found = Some(batch);
+            }
+        }
+    }
+    Ok(found)
+}
+
+pub async fn execute(session: &Session, args: MeterArgs) -> Result<()> {
+    anyhow::ensure!(
+        session.is_online(),
+        "meter sends many transactions: it cannot run with --sign-only, --nonce or --blockhash"
+    );
+    let calls = read_calls(&args.input)?;
+    let grant = session.client.grant(&args.grant).await?;
+    let accounts = session.client.model_accounts(&grant.model).await?;
+    let payer_token = args
+        .from
+        .unwrap_or_else(|| associated_token(&grant.licensee, &accounts));
+    let dir = args
+        .batches
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("model-ledger-batches").join(args.grant.to_string()));
+    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let progress_path = dir.join("progress.json");
+    let mut progress: Progress = read_json(&progress_path)?.unwrap_or_default();
+    anyhow::ensure!(
+        progress.calls_done <= calls.len(),
+        "{} records more calls than the input holds: is it the same input?",
+        progress_path.display()
+    );
+
+    let bar = if session.output == OutputFormat::Json {
+        ProgressBar::hidden()
+    } else {
+        ProgressBar::new(calls.len() as u64)
+    };
+    bar.set_style(
+        ProgressStyle::with_template("{bar:40} {pos}/{len} calls {msg}").expect("template"),
+    );
+    bar.set_position(progress.calls_done as u64);
+    let (mut batches, mut resumed, mut already) = (0usize, 0usize, 0usize);
+    while progress.calls_done < calls.len() {
+        let next_seq = session.client.grant(&args.grant).await?.next_seq;
+        let (seq, batch) = match pending_batch(&dir, progress.calls_done)? {
+            Some(pending) if pending.seq < next_seq => {
+                // Landed before the crash that interrupted the last run.
+                resumed += 1;
+                let mut pending = pending;
+                pending.signature = Some("landed before resume".into());
+                progress.calls_done += pending.calls.len();
+                write_json(&batch_path(&dir, pending.seq), &pending)?;
+                write_json(&progress_path, &progress)?;
+                bar.set_position(progress.calls_done as u64);
+                continue;
+            }
+            Some(pending) => {
+                let records = pending
+                    .calls
+                    .iter()
+                    .map(StoredCall::record)
+                    .collect::<Result<Vec<_>>>()?;
+                (pending.seq, Batch::new(records))
+            }
+            None => {
+                let mut meter = InferenceMeter::new(args.batch_calls);
+                for call in calls[progress.calls_done..].iter().take(args.batch_calls) {
+                    meter.push(call.clone());
+                }
+                let batch = meter.cut_batch().expect("calls remain");
+                let stored = BatchFile {
+                    grant: args.grant.to_string(),
+                    seq: next_seq,
+                    first_call: progress.calls_done,
+                    merkle_root: hex(&batch.merkle_root()),
+                    calls: batch
+                        .calls
+                        .iter()
+                        .map(|call| StoredCall {
+                            request_hash: hex(&call.request_hash),
+                            output_hash: hex(&call.output_hash),
+                            attribution: call
+                                .attribution
+                                .iter()
+                                .map(|e| (e.index, e.weight))
+                                .collect(),
+                        })
+                        .collect(),
+                    signature: None,
+                    event_root: None,
+                };
+                write_json(&batch_path(&dir, next_seq), &stored)?;
+                (next_seq, batch)
+            }
+        };
+        let submission = InferenceMeter::submit(
+            &session.client,
+            &session.wallet,
+            &args.grant,
+            &payer_token,
+            seq,
+            &batch,
+        )
+        .await?;
+        session.checkpoint().await?;
+        if std::env::var("MODEL_LEDGER_FAULT").as_deref() == Ok("crash-after-batch") {
+            // Fault injection for the resume test: the batch landed and the
+            // ledger is saved, but the meter's own progress is not.
+            std::process::exit(101);
+        }
+        let mut stored: BatchFile = read_json(&batch_path(&dir, seq))?.expect("journaled");
+        match &submission {
+            Submission::Recorded(outcome) => {
+                stored.signature = Some(outcome.signature.to_string());
+                stored.event_root = outcome.events.iter().find_map(|event| match event {
+                    LedgerEvent::InferenceRecorded(event) => Some(hex(&event.merkle_root)),
+                    _ => None,
+                });
+                batches += 1;
+            }
+            Submission::AlreadyRecorded { .. } => {
+                stored.signature = Some("landed before resume".into());
+                already += 1;
+            }
+        }
+        write_json(&batch_path(&dir, seq), &stored)?;
+        progress.calls_done += batch.calls.len();
+        write_json(&progress_path, &progress)?;
+        bar.set_position(progress.calls_done as u64);
+    }
+    bar.finish_and_clear();
+    let grant = session.client.grant(&args.grant).await?;
+    session.output.print(
+        serde_json::json!({
+            "grant": args.grant.to_string(), "calls": calls.len(), "batches_sent": batches,
+            "batches_found_landed": resumed + already, "calls_used": grant.calls_used, "next_seq": grant.next_seq,
+            "batches_dir": dir.display().to_string(),
+        }),
+        || format!(
+            "Recorded {} calls on {}: {batches} batch(es) sent now, {} found already landed\n  grant: {} calls used, next batch #{}\n  batch files: {}",
+            calls.len(),
+            args.grant,
+            resumed + already,
+            grant.calls_used,
+            grant.next_seq,
+            dir.display()
+        ),
+    );
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_take_hashes_or_text_and_both_attribution_forms() {
+        let call = parse_line(
+            r#"{"request_id":"r1","output":"hello","attribution":[[2,5],{"index":1,"weight":3}]}"#,
+        )
+        .unwrap();
+        assert_eq!(call.request_hash, <[u8; 32]>::from(Sha256::digest(b"r1")));
+        assert_eq!(
+            call.attribution,
+            vec![
+                AttributionEntry {
+                    index: 1,
+                    weight: 3
+                },
+                AttributionEntry {
+                    index: 2,
+                    weight: 5
+                }
+            ]
+        );
+        assert!(parse_line(r#"{"request_id":"r1"}"#)
+            .unwrap_err()
+            .to_string()
+            .contains("output"));
+        assert!(parse_line("{not json").is_err());
+    }
+}

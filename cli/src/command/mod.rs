@@ -1,0 +1,124 @@
+//! One module per subcommand, each with an `execute()`.
+
+mod airdrop;
+mod claim;
+mod contribution;
+mod create_mint;
+mod create_nonce;
+mod demo;
+mod earnings;
+mod grant;
+mod init_config;
+mod license;
+mod meter;
+mod mint_to;
+mod model;
+mod prove;
+mod settle;
+mod submit;
+
+use anyhow::Result;
+use clap::Subcommand;
+
+use crate::session::{GlobalArgs, Session};
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Run the end-to-end demo on a fresh embedded chain
+    Demo(demo::DemoArgs),
+    /// Initialise the protocol config (once, right after deploying)
+    InitConfig(init_config::InitConfigArgs),
+    /// Create a test token mint with the wallet as mint authority
+    CreateMint(create_mint::CreateMintArgs),
+    /// Send SOL to a wallet (embedded: from the runtime's faucet; RPC: request an airdrop)
+    Airdrop(airdrop::AirdropArgs),
+    /// Mint test tokens (the wallet must be the mint authority)
+    MintTo(mint_to::MintToArgs),
+    /// Create a durable nonce account for offline signing
+    CreateNonce(create_nonce::CreateNonceArgs),
+    /// Register, inspect and hand over models
+    #[command(subcommand)]
+    Model(model::ModelCommand),
+    /// Propose and decide contributions
+    #[command(subcommand)]
+    Contribution(contribution::ContributionCommand),
+    /// Publish, retire and read licences
+    #[command(subcommand)]
+    License(license::LicenseCommand),
+    /// Buy grants and name meter keys
+    #[command(subcommand)]
+    Grant(grant::GrantCommand),
+    /// Record inference calls from a JSONL file (or stdin) in batches
+    Meter(meter::MeterArgs),
+    /// Prove one call against its recorded batch root
+    Prove(prove::ProveArgs),
+    /// Settle what a model owes its parents (or its whole ancestry)
+    Settle(settle::SettleArgs),
+    /// Claim royalties of the wallet's contributions
+    Claim(claim::ClaimArgs),
+    /// What the wallet has earned and can claim
+    Earnings(earnings::EarningsArgs),
+    /// Send a transaction signed elsewhere (from --sign-only)
+    Submit(submit::SubmitArgs),
+}
+
+pub async fn execute(command: Command, global: &GlobalArgs) -> Result<()> {
+    if let Command::Demo(args) = command {
+        return demo::execute(args, global.output).await;
+    }
+    let session = Session::open(global).await?;
+    let result = match command {
+        Command::Demo(_) => unreachable!("handled above"),
+        Command::InitConfig(args) => init_config::execute(&session, args).await,
+        Command::CreateMint(args) => create_mint::execute(&session, args).await,
+        Command::Airdrop(args) => airdrop::execute(&session, args).await,
+        Command::MintTo(args) => mint_to::execute(&session, args).await,
+        Command::CreateNonce(args) => create_nonce::execute(&session, args).await,
+        Command::Model(command) => model::execute(&session, command).await,
+        Command::Contribution(command) => contribution::execute(&session, command).await,
+        Command::License(command) => license::execute(&session, command).await,
+        Command::Grant(command) => grant::execute(&session, command).await,
+        Command::Meter(args) => meter::execute(&session, args).await,
+        Command::Prove(args) => prove::execute(&session, args).await,
+        Command::Settle(args) => settle::execute(&session, args).await,
+        Command::Claim(args) => claim::execute(&session, args).await,
+        Command::Earnings(args) => earnings::execute(&session, args).await,
+        Command::Submit(args) => submit::execute(&session, args).await,
+    };
+    // Whatever landed before an error is real: save it either way.
+    let saved = session.close().await;
+    result.and(saved)
+}
+
+/// Prints the signature of a landed transaction (or nothing after --sign-only).
+pub fn print_landed(
+    session: &Session,
+    outcome: &Option<model_ledger_sdk::client::TransactionOutcome>,
+    what: &str,
+    extra: serde_json::Value,
+) {
+    if let Some(outcome) = outcome {
+        let mut json = extra.clone();
+        json["signature"] = serde_json::Value::String(outcome.signature.to_string());
+        session.output.print(json, || {
+            let details = extra
+                .as_object()
+                .map(|fields| {
+                    fields
+                        .iter()
+                        .map(|(key, value)| {
+                            format!(
+                                "\n  {key}: {}",
+                                value
+                                    .as_str()
+                                    .map(str::to_string)
+                                    .unwrap_or_else(|| value.to_string())
+                            )
+                        })
+                        .collect::<String>()
+                })
+                .unwrap_or_default();
+            format!("{what}{details}\n  signature: {}", outcome.signature)
+        });
+    }
+}

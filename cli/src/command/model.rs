@@ -1,0 +1,318 @@
+use anchor_lang::Discriminator;
+use anyhow::{anyhow, Result};
+use clap::{Args, Subcommand};
+use model_ledger::state::Model;
+use model_ledger_sdk::{
+    accounts::{decode, decode_book_entry, decode_royalty_book, ContributionStatus},
+    client::LedgerConnection,
+    instructions::{self as ix, ParentGrant, RegisterModelArgs},
+    pda,
+};
+use sha2::{Digest, Sha256};
+use solana_sdk::{pubkey::Pubkey, signer::Signer};
+
+use super::print_landed;
+use crate::{
+    output::{hex, parse_hash},
+    session::Session,
+};
+
+#[derive(Subcommand, Debug)]
+pub enum ModelCommand {
+    /// Register a model (with parents and the grants it derives under)
+    Register(RegisterArgs),
+    /// Show a model: metadata, licences, contributions, lineage and earnings
+    Show { model: Pubkey },
+    /// List every model on the cluster
+    List,
+    /// Propose a new authority (first step of a transfer)
+    TransferAuthority {
+        model: Pubkey,
+        /// The proposed authority; omit to cancel a pending proposal
+        #[arg(long)]
+        to: Option<Pubkey>,
+    },
+    /// Accept a proposed authority transfer (the wallet becomes the authority)
+    AcceptAuthority { model: Pubkey },
+}
+
+#[derive(Args, Debug)]
+pub struct RegisterArgs {
+    /// Model id: 64 hex digits, or any text (hashed with SHA-256)
+    #[arg(long)]
+    pub id: String,
+    #[arg(long)]
+    pub name: String,
+    #[arg(long, default_value = "")]
+    pub uri: String,
+    /// SHA-256 of the model artifact, as 64 hex digits
+    #[arg(long, conflicts_with = "content_file")]
+    pub content_hash: Option<String>,
+    /// The artifact itself, hashed with SHA-256
+    #[arg(long)]
+    pub content_file: Option<std::path::PathBuf>,
+    /// Payment mint of the model's royalties
+    #[arg(long)]
+    pub mint: Pubkey,
+    /// Share of each payment split by per-call attribution, in basis points
+    #[arg(long, default_value_t = 3_000)]
+    pub attribution_bps: u16,
+    /// A parent as MODEL:GRANT (repeat for several, at most 8)
+    #[arg(long = "parent", value_parser = parse_parent)]
+    pub parents: Vec<ParentGrant>,
+}
+
+fn parse_parent(text: &str) -> Result<ParentGrant, String> {
+    let (model, grant) = text.split_once(':').ok_or("expected MODEL:GRANT")?;
+    Ok(ParentGrant {
+        model: model
+            .parse()
+            .map_err(|_| format!("not a public key: {model}"))?,
+        grant: grant
+            .parse()
+            .map_err(|_| format!("not a public key: {grant}"))?,
+    })
+}
+
+pub fn id_from_text(text: &str) -> [u8; 32] {
+    parse_hash(text).unwrap_or_else(|_| Sha256::digest(text.as_bytes()).into())
+}
+
+pub async fn execute(session: &Session, command: ModelCommand) -> Result<()> {
+    match command {
+        ModelCommand::Register(args) => register(session, args).await,
+        ModelCommand::Show { model } => show(session, &model).await,
+        ModelCommand::List => list(session).await,
+        ModelCommand::TransferAuthority { model, to } => {
+            let instruction = ix::transfer_model_authority(&session.wallet.pubkey(), &model, to);
+            let outcome = session.send(&[instruction], &[&session.wallet]).await?;
+            let proposed = to.map(|key| key.to_string());
+            print_landed(
+                session,
+                &outcome,
+                "Authority transfer proposed",
+                serde_json::json!({ "model": model.to_string(), "pending_authority": proposed }),
+            );
+            Ok(())
+        }
+        ModelCommand::AcceptAuthority { model } => {
+            let instruction = ix::accept_model_authority(&session.wallet.pubkey(), &model);
+            let outcome = session.send(&[instruction], &[&session.wallet]).await?;
+            print_landed(
+                session,
+                &outcome,
+                "Authority accepted",
+                serde_json::json!({ "model": model.to_string(), "authority": session.wallet.pubkey().to_string() }),
+            );
+            Ok(())
+        }
+    }
+}
+
+async fn register(session: &Session, args: RegisterArgs) -> Result<()> {
+    let content_hash = match (&args.content_hash, &args.content_file) {
+        (Some(hash), _) => parse_hash(hash)?,
+        (None, Some(path)) => Sha256::digest(
+            std::fs::read(path)
+                .map_err(|error| anyhow!("cannot read {}: {error}", path.display()))?,
+        )
+        .into(),
+        (None, None) => anyhow::bail!("give the artifact's --content-hash or --content-file"),
+    };
+    let mint = session
+        .client
+        .connection
+        .get_account(&args.mint)
+        .await?
+        .ok_or_else(|| anyhow!("mint {} does not exist", args.mint))?;
+    let model_id = id_from_text(&args.id);
+    let authority = session.wallet.pubkey();
+    let model = pda::model(&authority, &model_id).0;
+    let instruction = ix::register_derived_model(
+        &authority,
+        &args.mint,
+        &mint.owner,
+        RegisterModelArgs {
+            model_id,
+            name: args.name.clone(),
+            metadata_uri: args.uri,
+            content_hash,
+            attribution_bps: args.attribution_bps,
+        },
+        &args.parents,
+    );
+    let outcome = session.send(&[instruction], &[&session.wallet]).await?;
+    print_landed(
+        session,
+        &outcome,
+        "Model registered",
+        serde_json::json!({ "model": model.to_string(), "name": args.name, "model_id": hex(&model_id), "parents": args.parents.len() }),
+    );
+    Ok(())
+}
+
+/// Every model on the cluster: a program-account scan on RPC, the ledger's
+/// accounts on the embedded cluster.
+pub async fn list_models(session: &Session) -> Result<Vec<(Pubkey, Model)>> {
+    let mut models = Vec::new();
+    if let Some(embedded) = session.embedded() {
+        for address in embedded.addresses() {
+            if let Some(account) = session.client.connection.get_account(address).await? {
+                if account.owner == model_ledger::ID
+                    && account.data.starts_with(Model::DISCRIMINATOR)
+                {
+                    models.push((*address, decode::<Model>(address, &account)?));
+                }
+            }
+        }
+    } else if let Some(rpc) = session.client.connection.rpc() {
+        let accounts = rpc
+            .0
+            .get_program_accounts(&model_ledger::ID)
+            .await
+            .map_err(|error| anyhow!("{error}"))?;
+        for (address, account) in accounts {
+            if account.data.starts_with(Model::DISCRIMINATOR) {
+                models.push((address, decode::<Model>(&address, &account)?));
+            }
+        }
+    }
+    models.sort_by(|a, b| a.1.name.cmp(&b.1.name));
+    Ok(models)
+}
+
+async fn list(session: &Session) -> Result<()> {
+    let models = list_models(session).await?;
+    let json: Vec<_> = models
+        .iter()
+        .map(|(address, model)| serde_json::json!({ "model": address.to_string(), "name": model.name, "authority": model.authority.to_string(), "contributions": model.contribution_count, "parents": model.parents.len() }))
+        .collect();
+    session.output.print(serde_json::Value::Array(json), || {
+        if models.is_empty() {
+            return "No models.".into();
+        }
+        models
+            .iter()
+            .map(|(address, model)| {
+                format!(
+                    "{address}  {:<24} {} contributions, {} parents",
+                    model.name,
+                    model.contribution_count,
+                    model.parents.len()
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    });
+    Ok(())
+}
+
+async fn show(session: &Session, address: &Pubkey) -> Result<()> {
+    let view = session.client.model_view(address).await?;
+    let book_address = pda::royalty_book(address).0;
+    let book_account = session
+        .client
+        .connection
+        .get_account(&book_address)
+        .await?
+        .ok_or_else(|| anyhow!("royalty book of {address} is missing"))?;
+    let book = decode_royalty_book(&book_address, &book_account)?;
+    let lineage = session.client.lineage(address).await?;
+    let model = &view.model;
+    let mut contributions = Vec::new();
+    for (key, contribution) in &view.contributions {
+        let entry = decode_book_entry(&book_address, &book_account, contribution.index)?;
+        let mut balance = entry.balance();
+        balance
+            .settle(&book.pools())
+            .map_err(|_| anyhow!("book entry overflows"))?;
+        contributions.push(serde_json::json!({
+            "index": contribution.index,
+            "address": key.to_string(),
+            "contributor": contribution.contributor.to_string(),
+            "kind": format!("{:?}", contribution.kind),
+            "status": format!("{:?}", contribution.status),
+            "shares": contribution.shares,
+            "uri": contribution.uri,
+            "claimable": balance.claimable().unwrap_or(u64::MAX),
+            "claimed": entry.claimed_total,
+        }));
+    }
+    let licenses: Vec<_> = view
+        .licenses
+        .iter()
+        .map(|(key, license)| {
+            serde_json::json!({
+                "version": license.license_version,
+                "address": key.to_string(),
+                "retired": license.is_retired(),
+                "summary": super::license::summary(&license.terms),
+            })
+        })
+        .collect();
+    let ancestry: Vec<_> = lineage
+        .iter()
+        .map(|link| serde_json::json!({ "depth": link.depth, "child": link.child.to_string(), "parent": link.link.model.to_string(), "license": link.link.license.to_string(), "royalty_bps": link.link.derivative_bps }))
+        .collect();
+    let json = serde_json::json!({
+        "model": address.to_string(),
+        "name": model.name,
+        "authority": model.authority.to_string(),
+        "pending_authority": model.pending_authority.map(|key| key.to_string()),
+        "metadata_uri": model.metadata_uri,
+        "content_hash": hex(&model.content_hash),
+        "payment_mint": model.payment_mint.to_string(),
+        "attribution_bps": model.attribution_bps,
+        "total_shares": model.total_shares,
+        "licenses": licenses,
+        "contributions": contributions,
+        "lineage": ancestry,
+        "vault_received": book.total_received,
+        "vault_paid_out": book.total_paid_out,
+        "unallocated": book.unallocated,
+    });
+    session.output.print(json.clone(), || {
+        let mut text = format!(
+            "Model {}  ({address})\n  authority {}\n  content {}\n  metadata {}\n  attribution {} bps, {} shares\n",
+            model.name, model.authority, hex(&model.content_hash), model.metadata_uri, model.attribution_bps, model.total_shares
+        );
+        text.push_str("Licences:\n");
+        for license in &view.licenses {
+            text.push_str(&format!(
+                "  v{}{}: {}\n",
+                license.1.license_version,
+                if license.1.is_retired() { " (retired)" } else { "" },
+                super::license::summary(&license.1.terms)
+            ));
+        }
+        text.push_str("Contributions:\n");
+        for (value, (_, contribution)) in json["contributions"].as_array().unwrap_or(&Vec::new()).iter().zip(&view.contributions) {
+            let accepted = contribution.status == ContributionStatus::Accepted;
+            text.push_str(&format!(
+                "  #{:<4} {:<10} {:<9} shares {:<8} claimable {} {}\n",
+                contribution.index,
+                format!("{:?}", contribution.kind),
+                format!("{:?}", contribution.status),
+                if accepted { contribution.shares.to_string() } else { "-".into() },
+                value["claimable"],
+                contribution.contributor
+            ));
+        }
+        text.push_str("Lineage:\n");
+        if lineage.is_empty() {
+            text.push_str("  (root model)\n");
+        }
+        for link in &lineage {
+            text.push_str(&format!(
+                "  {}└─ {} via licence {} at {} bps\n",
+                "   ".repeat(link.depth - 1),
+                link.link.model,
+                link.link.license,
+                link.link.derivative_bps
+            ));
+        }
+        text.push_str(&format!("Vault: received {} paid out {} unallocated {}", book.total_received, book.total_paid_out, book.unallocated));
+        text
+    });
+    Ok(())
+}

@@ -1,0 +1,510 @@
+//! The real `model-ledger` binary through whole sessions on a temporary
+//! embedded ledger: every command a host, a contributor and a wallet use,
+//! the crash/resume of `meter`, a corrupt ledger, bad JSONL, and offline
+//! signing with a durable nonce and a separate fee payer.
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use serde_json::Value;
+use solana_sdk::{
+    signature::{write_keypair_file, Keypair},
+    signer::Signer,
+};
+
+struct Session {
+    home: tempfile::TempDir,
+}
+
+const HASH: &str = "1111111111111111111111111111111111111111111111111111111111111111";
+
+impl Session {
+    fn new() -> Self {
+        Self {
+            home: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.home.path().join(name)
+    }
+
+    /// The binary with a private HOME (so no real Solana config is read) and
+    /// the session's ledger.
+    fn command(&self, args: &[&str]) -> Command {
+        let mut command = Command::cargo_bin("model-ledger").unwrap();
+        command
+            .env("HOME", self.home.path())
+            .env_remove("MODEL_LEDGER_FAULT")
+            .current_dir(self.home.path())
+            .arg("--ledger")
+            .arg(self.path("ledger"))
+            .args(["--output", "json"])
+            .args(args);
+        command
+    }
+
+    fn json(&self, args: &[&str]) -> Value {
+        let output = self.command(args).output().unwrap();
+        assert!(
+            output.status.success(),
+            "model-ledger {args:?} failed:\n{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        serde_json::from_slice(&output.stdout).unwrap_or_else(|error| {
+            panic!(
+                "{args:?} printed no JSON ({error}):\n{}",
+                String::from_utf8_lossy(&output.stdout)
+            )
+        })
+    }
+
+    fn fails(&self, args: &[&str]) -> String {
+        let output = self.command(args).output().unwrap();
+        assert!(
+            !output.status.success(),
+            "model-ledger {args:?} should have failed"
+        );
+        String::from_utf8_lossy(&output.stderr).to_string()
+    }
+
+    fn keypair(&self, name: &str) -> (PathBuf, String) {
+        let keypair = Keypair::new();
+        let path = self.path(&format!("{name}.json"));
+        write_keypair_file(&keypair, &path).unwrap();
+        (path, keypair.pubkey().to_string())
+    }
+
+    /// Mint, config (treasury with a token account) and a funded wallet.
+    fn bootstrap(&self) -> String {
+        self.json(&["airdrop", "10"]);
+        let mint = self.json(&["create-mint"])["mint"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let (_, treasury) = self.keypair("treasury");
+        self.json(&["init-config", "--fee-bps", "250", "--treasury", &treasury]);
+        self.json(&["mint-to", &mint, "0", "--to", &treasury]);
+        self.json(&["mint-to", &mint, "10000000"]);
+        mint
+    }
+
+    fn model(&self, mint: &str, id: &str, extra: &[&str]) -> String {
+        let mut args = vec![
+            "model",
+            "register",
+            "--id",
+            id,
+            "--name",
+            id,
+            "--content-hash",
+            HASH,
+            "--mint",
+            mint,
+        ];
+        args.extend_from_slice(extra);
+        self.json(&args)["model"].as_str().unwrap().to_string()
+    }
+
+    fn licence(&self, model: &str, extra: &[&str]) {
+        let mut args = vec![
+            "license",
+            "publish",
+            model,
+            "--price-per-call",
+            "10",
+            "--upfront-fee",
+            "1000",
+            "--commercial",
+            "--derivatives",
+            "--derivative-royalty-bps",
+            "1000",
+            "--terms-uri",
+            "https://terms.example/v1",
+            "--terms-hash",
+            HASH,
+        ];
+        args.extend_from_slice(extra);
+        self.json(&args);
+    }
+
+    fn write_calls(&self, name: &str, count: usize) -> PathBuf {
+        let lines: Vec<String> = (0..count)
+            .map(|n| {
+                format!(
+                    r#"{{"request_id":"req-{n}","output":"out-{n}","attribution":[[0,{}]]}}"#,
+                    1 + n % 7
+                )
+            })
+            .collect();
+        let path = self.path(name);
+        std::fs::write(&path, lines.join("\n")).unwrap();
+        path
+    }
+}
+
+fn text(path: &Path) -> &str {
+    path.to_str().unwrap()
+}
+
+#[test]
+fn a_whole_session_from_mint_to_claim() {
+    let s = Session::new();
+    let mint = s.bootstrap();
+    let model = s.model(&mint, "base-7b", &[]);
+    let proposed = s.json(&[
+        "contribution",
+        "propose",
+        &model,
+        "--kind",
+        "dataset",
+        "--content-hash",
+        HASH,
+        "--uri",
+        "ar://corpus",
+    ]);
+    assert_eq!(proposed["index"], 0);
+    s.json(&["contribution", "accept", &model, "0", "--shares", "100"]);
+    s.licence(&model, &[]);
+    let licence = s.json(&["license", "show", &model, "1"]);
+    assert_eq!(licence["price_per_call"], 10);
+    assert!(licence["summary"]
+        .as_str()
+        .unwrap()
+        .contains("may use commercially"));
+
+    let grant = s.json(&[
+        "grant",
+        "acquire",
+        &model,
+        "1",
+        "--max-fee",
+        "1000",
+        "--max-price",
+        "10",
+    ])["grant"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let calls = s.write_calls("calls.jsonl", 250);
+    let batches = s.path("batches");
+    let metered = s.json(&[
+        "meter",
+        "--grant",
+        &grant,
+        "--input",
+        text(&calls),
+        "--batch-calls",
+        "100",
+        "--batches",
+        text(&batches),
+    ]);
+    assert_eq!(
+        (metered["calls_used"].as_u64(), metered["next_seq"].as_u64()),
+        (Some(250), Some(3))
+    );
+
+    let proof = s.json(&[
+        "prove",
+        "--batch",
+        text(&batches.join("batch-00000001.json")),
+        "--call",
+        "5",
+    ]);
+    assert_eq!(proof["verified"], true);
+    assert_eq!(proof["batch_landed"], true);
+    assert_eq!(proof["root_matches_event"], true);
+
+    let shown = s.json(&["model", "show", &model]);
+    assert_eq!(shown["contributions"][0]["status"], "Accepted");
+    let claimable = shown["contributions"][0]["claimable"].as_u64().unwrap();
+    assert!(claimable > 0);
+    let claimed = s.json(&["claim", &model, "0"]);
+    assert_eq!(claimed["total"].as_u64(), Some(claimable));
+    let earnings = s.json(&["earnings"]);
+    assert_eq!(earnings["claimed"].as_u64(), Some(claimable));
+    assert_eq!(earnings["claimable"], 0);
+    let listed = s.json(&["model", "list"]);
+    assert_eq!(listed[0]["model"].as_str(), Some(model.as_str()));
+
+    // A derived model under a grant on the base licence, then settlement.
+    let (child_keypair, child_wallet) = s.keypair("child");
+    s.json(&["airdrop", "5", "--to", &child_wallet]);
+    s.json(&["mint-to", &mint, "100000", "--to", &child_wallet]);
+    let child_grant = s.json(&[
+        "--keypair",
+        text(&child_keypair),
+        "grant",
+        "acquire",
+        &model,
+        "1",
+        "--max-fee",
+        "1000",
+        "--max-price",
+        "10",
+    ])["grant"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let parent = format!("{model}:{child_grant}");
+    let child = s.model(
+        &mint,
+        "chat-7b",
+        &["--keypair", text(&child_keypair), "--parent", &parent],
+    );
+    let lineage = s.json(&["model", "show", &child])["lineage"].clone();
+    assert_eq!(lineage[0]["parent"].as_str(), Some(model.as_str()));
+    assert_eq!(lineage[0]["royalty_bps"], 1000);
+    let settled = s.json(&["settle", &child, "--all"]);
+    assert_eq!(settled[0]["parent"].as_str(), Some(model.as_str()));
+
+    // Authority hand-over in two steps.
+    let (next_keypair, next_wallet) = s.keypair("next");
+    s.json(&["airdrop", "1", "--to", &next_wallet]);
+    s.json(&["model", "transfer-authority", &model, "--to", &next_wallet]);
+    s.json(&[
+        "--keypair",
+        text(&next_keypair),
+        "model",
+        "accept-authority",
+        &model,
+    ]);
+    assert_eq!(
+        s.json(&["model", "show", &model])["authority"].as_str(),
+        Some(next_wallet.as_str())
+    );
+}
+
+#[test]
+fn program_errors_are_named_and_exit_non_zero() {
+    let s = Session::new();
+    let mint = s.bootstrap();
+    let model = s.model(&mint, "base-7b", &[]);
+    let error = s.fails(&["contribution", "accept", &model, "0", "--shares", "1"]);
+    assert!(error.contains("error:"), "{error}");
+    s.json(&[
+        "contribution",
+        "propose",
+        &model,
+        "--kind",
+        "code",
+        "--content-hash",
+        HASH,
+        "--uri",
+        "ar://x",
+    ]);
+    let error = s.fails(&["contribution", "accept", &model, "0", "--shares", "0"]);
+    assert!(error.contains("ZeroShares"), "{error}");
+    let error = s.fails(&[
+        "license",
+        "publish",
+        &model,
+        "--price-per-call",
+        "5",
+        "--terms-uri",
+        "u",
+        "--terms-hash",
+        HASH,
+    ]);
+    assert!(error.contains("NonCommercialLicenseWithPrice"), "{error}");
+    let error = s.fails(&["license", "show", &model, "9"]);
+    assert!(error.contains("no licence version 9"), "{error}");
+    let missing = s.fails(&["meter", "--grant", &model, "--input", "/no/such/file.jsonl"]);
+    assert!(
+        missing.contains("cannot open /no/such/file.jsonl"),
+        "{missing}"
+    );
+}
+
+#[test]
+fn meter_resumes_after_a_crash_without_paying_twice() {
+    let s = Session::new();
+    let mint = s.bootstrap();
+    let model = s.model(&mint, "base-7b", &[]);
+    s.json(&[
+        "contribution",
+        "propose",
+        &model,
+        "--kind",
+        "dataset",
+        "--content-hash",
+        HASH,
+        "--uri",
+        "ar://d",
+    ]);
+    s.json(&["contribution", "accept", &model, "0", "--shares", "1"]);
+    s.licence(&model, &[]);
+    let grant = s.json(&[
+        "grant",
+        "acquire",
+        &model,
+        "1",
+        "--max-fee",
+        "1000",
+        "--max-price",
+        "10",
+    ])["grant"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let calls = s.write_calls("calls.jsonl", 300);
+    let batches = s.path("batches");
+    let args = [
+        "meter",
+        "--grant",
+        &grant,
+        "--input",
+        text(&calls),
+        "--batch-calls",
+        "100",
+        "--batches",
+        text(&batches),
+    ];
+
+    // The first batch lands and is saved, then the process dies before
+    // recording its own progress.
+    let crashed = s
+        .command(&args)
+        .env("MODEL_LEDGER_FAULT", "crash-after-batch")
+        .output()
+        .unwrap();
+    assert_eq!(crashed.status.code(), Some(101));
+    let grant_after_crash = s.json(&["grant", "show", &grant]);
+    assert_eq!(grant_after_crash["calls_used"], 100);
+
+    let resumed = s.json(&args);
+    assert_eq!(
+        resumed["batches_found_landed"], 1,
+        "the landed batch is recognised, not re-sent"
+    );
+    assert_eq!(resumed["calls_used"], 300);
+    assert_eq!(resumed["next_seq"], 3);
+    let grant = s.json(&["grant", "show", &grant]);
+    assert_eq!(
+        grant["total_paid"],
+        1000 + 300 * 10,
+        "every call paid exactly once"
+    );
+
+    let again = s.json(&args);
+    assert_eq!(
+        again["batches_sent"], 0,
+        "re-running a finished log sends nothing"
+    );
+    assert_eq!(again["calls_used"], 300);
+}
+
+#[test]
+fn bad_jsonl_is_refused_with_its_line_number_before_anything_is_paid() {
+    let s = Session::new();
+    let mint = s.bootstrap();
+    let model = s.model(&mint, "base-7b", &[]);
+    s.licence(&model, &[]);
+    let grant = s.json(&[
+        "grant",
+        "acquire",
+        &model,
+        "1",
+        "--max-fee",
+        "1000",
+        "--max-price",
+        "10",
+    ])["grant"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let path = s.path("bad.jsonl");
+    std::fs::write(
+        &path,
+        "{\"request_id\":\"a\",\"output\":\"b\"}\n{\"request_id\":\"c\",\"output\":\"d\"}\n{oops\n",
+    )
+    .unwrap();
+    let error = s.fails(&["meter", "--grant", &grant, "--input", text(&path)]);
+    assert!(error.contains("line 3"), "{error}");
+    assert_eq!(s.json(&["grant", "show", &grant])["calls_used"], 0);
+}
+
+#[test]
+fn a_corrupt_ledger_is_reported_not_loaded() {
+    let s = Session::new();
+    s.json(&["airdrop", "1"]);
+    let state = s.path("ledger").join("state.bin");
+    let mut bytes = std::fs::read(&state).unwrap();
+    let middle = bytes.len() / 2;
+    bytes[middle] ^= 0xff;
+    std::fs::write(&state, &bytes).unwrap();
+    let error = s.fails(&["model", "list"]);
+    assert!(
+        error.contains("corrupt") && error.contains("checksum"),
+        "{error}"
+    );
+    std::fs::write(&state, b"not a ledger").unwrap();
+    let error = s.fails(&["model", "list"]);
+    assert!(error.contains("corrupt"), "{error}");
+    assert!(!error.contains("panicked"), "{error}");
+}
+
+#[test]
+fn offline_signing_with_a_nonce_and_a_separate_fee_payer() {
+    let s = Session::new();
+    let mint = s.bootstrap();
+    let model = s.model(&mint, "base-7b", &[]);
+    let nonce = s.json(&["create-nonce"])["nonce"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (payer, payer_wallet) = s.keypair("payer");
+    s.json(&["airdrop", "1", "--to", &payer_wallet]);
+
+    // Sign offline (no transaction is sent), then submit later from another process.
+    let signed = s.json(&[
+        "--sign-only",
+        "--nonce",
+        &nonce,
+        "--fee-payer",
+        text(&payer),
+        "contribution",
+        "propose",
+        &model,
+        "--kind",
+        "evaluation",
+        "--content-hash",
+        HASH,
+        "--uri",
+        "ar://eval",
+    ]);
+    assert_eq!(signed["missing_signers"].as_array().unwrap().len(), 0);
+    assert_eq!(
+        s.json(&["model", "show", &model])["contributions"]
+            .as_array()
+            .unwrap()
+            .len(),
+        0
+    );
+    let transaction = signed["transaction"].as_str().unwrap();
+    s.json(&["submit", transaction]);
+    let shown = s.json(&["model", "show", &model]);
+    assert_eq!(shown["contributions"][0]["kind"], "Evaluation");
+    // The nonce advanced: the same signed transaction cannot land twice.
+    s.fails(&["submit", transaction]);
+}
+
+#[test]
+fn the_demo_runs_end_to_end_and_conserves_every_token() {
+    let s = Session::new();
+    let report = s.json(&["demo", "--calls", "3000", "--batch-calls", "500"]);
+    assert_eq!(report["conserved"], true);
+    assert_eq!(report["figures"]["calls"], 3000);
+    assert!(report["contributors"].as_array().unwrap().len() >= 50);
+    assert_eq!(report["lineage"].as_array().unwrap().len(), 3);
+    let totals = &report["totals"];
+    assert_eq!(
+        totals["paid_in"].as_u64().unwrap(),
+        totals["paid_out"].as_u64().unwrap() + totals["left_in_vaults"].as_u64().unwrap()
+    );
+    assert!(report["contributors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|c| c["claimed"].as_u64().unwrap() > 0));
+}
