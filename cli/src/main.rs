@@ -33,8 +33,25 @@ async fn main() -> ExitCode {
     match command::execute(cli.command, &cli.global).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
-            eprintln!("error: {error:#}");
+            eprintln!("error: {error:#}{}", hint(&error));
             ExitCode::FAILURE
         }
+    }
+}
+
+/// A plain-words hint for failures users meet most.
+fn hint(error: &anyhow::Error) -> &'static str {
+    use model_ledger_sdk::SdkError;
+    use solana_sdk::{instruction::InstructionError, transaction::TransactionError};
+    match error.downcast_ref::<SdkError>() {
+        // Code 1 of both the system and the token program: not enough to pay.
+        Some(SdkError::Transaction(TransactionError::InstructionError(_, InstructionError::Custom(1))))
+        | Some(SdkError::Transaction(TransactionError::InsufficientFundsForFee)) => {
+            "\nhint: insufficient balance: a wallet lacks SOL or a token account lacks tokens (see `airdrop` and `mint-to`)"
+        }
+        Some(SdkError::Transaction(TransactionError::AccountNotFound)) => {
+            "\nhint: the fee payer has no SOL on this cluster (see `airdrop`)"
+        }
+        _ => "",
     }
 }

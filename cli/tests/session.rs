@@ -166,6 +166,17 @@ fn a_whole_session_from_mint_to_claim() {
     assert_eq!(proposed["index"], 0);
     s.json(&["contribution", "accept", &model, "0", "--shares", "100"]);
     s.licence(&model, &[]);
+    let toml = s.path("licence.toml");
+    std::fs::write(
+        &toml,
+        format!("price_per_call = 20\ncommercial = true\nterms_uri = \"https://terms.example/v2\"\nterms_hash = \"{HASH}\"\n"),
+    )
+    .unwrap();
+    s.json(&["license", "publish", &model, "--terms-file", text(&toml)]);
+    assert_eq!(
+        s.json(&["license", "show", &model, "2"])["price_per_call"],
+        20
+    );
     let licence = s.json(&["license", "show", &model, "1"]);
     assert_eq!(licence["price_per_call"], 10);
     assert!(licence["summary"]
@@ -307,6 +318,26 @@ fn program_errors_are_named_and_exit_non_zero() {
         HASH,
     ]);
     assert!(error.contains("NonCommercialLicenseWithPrice"), "{error}");
+    let (poor, _) = s.keypair("poor");
+    let error = s.fails(&[
+        "--keypair",
+        text(&poor),
+        "contribution",
+        "propose",
+        &model,
+        "--kind",
+        "code",
+        "--content-hash",
+        HASH,
+        "--uri",
+        "ar://y",
+    ]);
+    assert!(error.contains("airdrop"), "{error}");
+    let error = s.fails(&["grant", "show", &model]);
+    assert!(
+        error.contains("could not be decoded") || error.contains("does not exist"),
+        "{error}"
+    );
     let error = s.fails(&["license", "show", &model, "9"]);
     assert!(error.contains("no licence version 9"), "{error}");
     let missing = s.fails(&["meter", "--grant", &model, "--input", "/no/such/file.jsonl"]);
