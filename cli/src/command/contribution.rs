@@ -109,25 +109,22 @@ pub async fn execute(session: &Session, command: ContributionCommand) -> Result<
             index,
             shares,
         } => {
-            let outcome =
-                session
+            let details =
+                serde_json::json!({ "model": model.to_string(), "index": index, "shares": shares });
+            if session.is_online() {
+                // The SDK first extends the royalty book when this index lies
+                // beyond what one instruction may grow it by.
+                let outcome = session
                     .client
-                    .accept_contribution(&session.wallet, &model, index, shares);
-            if session_is_online(session) {
-                let outcome = outcome.await?;
-                print_landed(
-                    session,
-                    &Some(outcome),
-                    "Contribution accepted",
-                    serde_json::json!({ "model": model.to_string(), "index": index, "shares": shares }),
-                );
+                    .accept_contribution(&session.wallet, &model, index, shares)
+                    .await?;
+                print_landed(session, &Some(outcome), "Contribution accepted", details);
                 return Ok(());
             }
-            drop(outcome);
             (
                 ix::accept_contribution(&me, &model, index, shares),
                 "Contribution accepted",
-                serde_json::json!({ "model": model.to_string(), "index": index, "shares": shares }),
+                details,
             )
         }
         ContributionCommand::Reject { model, index } => (
@@ -153,10 +150,4 @@ pub async fn execute(session: &Session, command: ContributionCommand) -> Result<
     let outcome = session.send(&[instruction], &[&session.wallet]).await?;
     print_landed(session, &outcome, what, details);
     Ok(())
-}
-
-/// Whether transactions go out now (not `--sign-only`, no nonce, no fixed
-/// blockhash); only then can the SDK's multi-transaction helpers be used.
-fn session_is_online(session: &Session) -> bool {
-    session.is_online()
 }

@@ -1,5 +1,7 @@
+use anchor_lang::solana_program::program_pack::Pack;
 use anyhow::Result;
 use clap::Args;
+use model_ledger_sdk::client::LedgerConnection;
 use solana_sdk::{signature::Keypair, signer::Signer};
 
 use super::print_landed;
@@ -57,6 +59,3 @@ pub async fn execute(session: &Session, args: CreateMintArgs) -> Result<()> {
     );
     Ok(())
 }
-
-use anchor_lang::solana_program::program_pack::Pack;
-use model_ledger_sdk::client::LedgerConnection;

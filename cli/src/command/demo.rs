@@ -9,6 +9,8 @@
 
 use std::{collections::BTreeMap, time::Instant};
 
+use anchor_lang::solana_program::program_pack::Pack;
+
 use anyhow::{ensure, Result};
 use clap::Args;
 use model_ledger::state::{AttributionEntry, ContributionKind, LicenseTerms};
@@ -23,6 +25,7 @@ use model_ledger_sdk::{
 };
 use rand::{rngs::StdRng, Rng, SeedableRng};
 use serde_json::json;
+use sha2::{Digest, Sha256};
 use solana_sdk::{pubkey::Pubkey, signature::Keypair, signer::Signer};
 
 use crate::output::{tokens, OutputFormat};
@@ -41,6 +44,7 @@ pub struct DemoArgs {
 }
 
 const DECIMALS: u8 = 6;
+/// Every metering transaction has one signature: the meter key pays.
 const FEE_PER_SIGNATURE: u64 = 5_000;
 
 struct Contributor {
@@ -71,11 +75,6 @@ struct Host {
     calls: u64,
 }
 
-struct Counters {
-    transactions: u64,
-    signatures: u64,
-}
-
 fn terms(price: u64, fee: u64, royalty: u16) -> LicenseTerms {
     LicenseTerms {
         price_per_call: price,
@@ -98,7 +97,7 @@ pub async fn execute(args: DemoArgs, output: OutputFormat) -> Result<()> {
         "calls and batch size must be positive"
     );
     let started = Instant::now();
-    let mut context = model_ledger_sdk::embedded::program_test()
+    let context = model_ledger_sdk::embedded::program_test()
         .start_with_context()
         .await;
     let faucet = context.payer.insecure_clone();
@@ -106,10 +105,6 @@ pub async fn execute(args: DemoArgs, output: OutputFormat) -> Result<()> {
         BanksConnection(context.banks_client.clone()),
         faucet.insecure_clone(),
     );
-    let mut counters = Counters {
-        transactions: 0,
-        signatures: 0,
-    };
     let say = |line: String| {
         if output == OutputFormat::Human {
             eprintln!("{line}");
@@ -442,8 +437,6 @@ pub async fn execute(args: DemoArgs, output: OutputFormat) -> Result<()> {
             }
             seq += 1;
             batches += 1;
-            counters.transactions += 1;
-            counters.signatures += 1;
         }
         say(format!(
             "{} metered {} calls in {seq} batches",
@@ -534,9 +527,8 @@ pub async fn execute(args: DemoArgs, output: OutputFormat) -> Result<()> {
         + unallocated.values().sum::<u64>()
         + treasury_fees;
     let conserved = all_balanced && held + in_vaults == supply && paid_in == paid_out + in_vaults;
-    let fee_lamports = counters.signatures * FEE_PER_SIGNATURE;
+    let fee_lamports = batches * FEE_PER_SIGNATURE;
     let wall = started.elapsed().as_secs_f64();
-    let _ = &mut context;
 
     let lineage: Vec<_> = models
         .iter()
@@ -548,7 +540,7 @@ pub async fn execute(args: DemoArgs, output: OutputFormat) -> Result<()> {
         .map(|c| json!({ "contributor": c.name, "model": models[c.model].name, "index": c.index, "kind": format!("{:?}", c.kind), "shares": c.shares, "claimed": c.claimed }))
         .collect();
     let figures = json!({
-        "calls": args.calls, "batches": batches, "metering_transactions": counters.transactions,
+        "calls": args.calls, "batches": batches, "metering_transactions": batches,
         "fee_lamports_per_call": fee_lamports as f64 / args.calls as f64,
         "metering_seconds": metering_seconds, "wall_seconds": wall, "contributors": contributors.len(),
     });
@@ -596,7 +588,7 @@ pub async fn execute(args: DemoArgs, output: OutputFormat) -> Result<()> {
         text.push_str(&format!(
             "\nFigures\n  calls {}\n  batches {batches} ({} transactions, one signer each)\n  fee {:.3} lamports per call\n  metering {:.2} s, wall time {:.2} s\n",
             args.calls,
-            counters.transactions,
+            batches,
             fee_lamports as f64 / args.calls as f64,
             metering_seconds,
             wall
@@ -613,9 +605,6 @@ async fn balance(client: &LedgerClient<BanksConnection>, account: &Pubkey) -> Re
         None => 0,
     })
 }
-
-use anchor_lang::solana_program::program_pack::Pack;
-use sha2::{Digest, Sha256};
 
 fn sha(text: impl AsRef<[u8]>) -> [u8; 32] {
     Sha256::digest(text).into()

@@ -178,23 +178,22 @@ fn read_json<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<Option<T>> {
     }
 }
 
-/// The journaled batch that starts at `first_call`, if any.
-fn pending_batch(dir: &Path, first_call: usize) -> Result<Option<BatchFile>> {
-    let mut found = None;
-    for entry in std::fs::read_dir(dir)? {
-        let path = entry?.path();
-        if path
-            .file_name()
-            .is_some_and(|name| name.to_string_lossy().starts_with("batch-"))
-            && path.extension().is_some_and(|e| e == "json")
-        {
-            let batch: BatchFile = read_json(&path)?.expect("listed");
+/// The journaled, unconfirmed batch that starts at `first_call`, if any.
+/// A batch is journaled as the grant's `next_seq` before it is sent, so it is
+/// either that batch (not landed) or the one before (landed, then the run
+/// stopped before recording it).
+fn pending_batch(dir: &Path, first_call: usize, next_seq: u64) -> Result<Option<BatchFile>> {
+    for seq in [Some(next_seq), next_seq.checked_sub(1)]
+        .into_iter()
+        .flatten()
+    {
+        if let Some(batch) = read_json::<BatchFile>(&batch_path(dir, seq))? {
             if batch.first_call == first_call && batch.signature.is_none() {
-                found = Some(batch);
+                return Ok(Some(batch));
             }
         }
     }
-    Ok(found)
+    Ok(None)
 }
 
 pub async fn execute(session: &Session, args: MeterArgs) -> Result<()> {
@@ -233,7 +232,7 @@ pub async fn execute(session: &Session, args: MeterArgs) -> Result<()> {
     let (mut batches, mut resumed, mut already) = (0usize, 0usize, 0usize);
     while progress.calls_done < calls.len() {
         let next_seq = session.client.grant(&args.grant).await?.next_seq;
-        let (seq, batch) = match pending_batch(&dir, progress.calls_done)? {
+        let (seq, batch) = match pending_batch(&dir, progress.calls_done, next_seq)? {
             Some(pending) if pending.seq < next_seq => {
                 // Landed before the crash that interrupted the last run.
                 resumed += 1;
