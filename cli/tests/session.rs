@@ -128,6 +128,22 @@ impl Session {
         self.json(&args);
     }
 
+    /// Buys licence v1 of `model` (fee 1000, price 10); returns the grant.
+    fn acquire(&self, model: &str, extra: &[&str]) -> String {
+        let mut args = extra.to_vec();
+        args.extend_from_slice(&[
+            "grant",
+            "acquire",
+            model,
+            "1",
+            "--max-fee",
+            "1000",
+            "--max-price",
+            "10",
+        ]);
+        self.json(&args)["grant"].as_str().unwrap().to_string()
+    }
+
     fn write_calls(&self, name: &str, count: usize) -> PathBuf {
         let lines: Vec<String> = (0..count)
             .map(|n| {
@@ -184,19 +200,7 @@ fn a_whole_session_from_mint_to_claim() {
         .unwrap()
         .contains("may use commercially"));
 
-    let grant = s.json(&[
-        "grant",
-        "acquire",
-        &model,
-        "1",
-        "--max-fee",
-        "1000",
-        "--max-price",
-        "10",
-    ])["grant"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let grant = s.acquire(&model, &[]);
     let calls = s.write_calls("calls.jsonl", 250);
     let batches = s.path("batches");
     let metered = s.json(&[
@@ -242,21 +246,7 @@ fn a_whole_session_from_mint_to_claim() {
     let (child_keypair, child_wallet) = s.keypair("child");
     s.json(&["airdrop", "5", "--to", &child_wallet]);
     s.json(&["mint-to", &mint, "100000", "--to", &child_wallet]);
-    let child_grant = s.json(&[
-        "--keypair",
-        text(&child_keypair),
-        "grant",
-        "acquire",
-        &model,
-        "1",
-        "--max-fee",
-        "1000",
-        "--max-price",
-        "10",
-    ])["grant"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let child_grant = s.acquire(&model, &["--keypair", text(&child_keypair)]);
     let parent = format!("{model}:{child_grant}");
     let child = s.model(
         &mint,
@@ -365,19 +355,7 @@ fn meter_resumes_after_a_crash_without_paying_twice() {
     ]);
     s.json(&["contribution", "accept", &model, "0", "--shares", "1"]);
     s.licence(&model, &[]);
-    let grant = s.json(&[
-        "grant",
-        "acquire",
-        &model,
-        "1",
-        "--max-fee",
-        "1000",
-        "--max-price",
-        "10",
-    ])["grant"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let grant = s.acquire(&model, &[]);
     let calls = s.write_calls("calls.jsonl", 300);
     let batches = s.path("batches");
     let args = [
@@ -431,19 +409,7 @@ fn bad_jsonl_is_refused_with_its_line_number_before_anything_is_paid() {
     let mint = s.bootstrap();
     let model = s.model(&mint, "base-7b", &[]);
     s.licence(&model, &[]);
-    let grant = s.json(&[
-        "grant",
-        "acquire",
-        &model,
-        "1",
-        "--max-fee",
-        "1000",
-        "--max-price",
-        "10",
-    ])["grant"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let grant = s.acquire(&model, &[]);
     let path = s.path("bad.jsonl");
     std::fs::write(
         &path,
