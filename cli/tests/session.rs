@@ -505,3 +505,20 @@ fn the_demo_runs_end_to_end_and_conserves_every_token() {
         .iter()
         .all(|c| c["claimed"].as_u64().unwrap() > 0));
 }
+
+#[test]
+fn bench_prints_sizes_within_the_transaction_limit() {
+    let s = Session::new();
+    let report = s.json(&["bench", "--rounds", "2"]);
+    let rows = report["record_inference"].as_array().unwrap();
+    let hundred = rows
+        .iter()
+        .find(|row| row["attribution_entries"] == 100)
+        .unwrap();
+    assert!(hundred["transaction_bytes"].as_u64().unwrap() <= 1_232);
+    assert!(
+        rows.iter().all(|row| row["accounts"] == 12),
+        "same accounts whatever the attribution"
+    );
+    assert!(report["rent_per_contribution"]["total"].as_u64().unwrap() > 0);
+}

@@ -1,6 +1,7 @@
 //! One module per subcommand, each with an `execute()`.
 
 mod airdrop;
+mod bench;
 mod claim;
 mod contribution;
 mod create_mint;
@@ -26,6 +27,8 @@ use crate::session::{GlobalArgs, Session};
 pub enum Command {
     /// Run the end-to-end demo on a fresh embedded chain
     Demo(demo::DemoArgs),
+    /// Measure transaction sizes, execution time and rent on a fresh embedded chain
+    Bench(bench::BenchArgs),
     /// Initialise the protocol config (once, right after deploying)
     InitConfig(init_config::InitConfigArgs),
     /// Create a test token mint with the wallet as mint authority
@@ -63,12 +66,14 @@ pub enum Command {
 }
 
 pub async fn execute(command: Command, global: &GlobalArgs) -> Result<()> {
-    if let Command::Demo(args) = command {
-        return demo::execute(args, global.output).await;
+    match command {
+        Command::Demo(args) => return demo::execute(args, global.output).await,
+        Command::Bench(args) => return bench::execute(args, global.output).await,
+        _ => {}
     }
     let session = Session::open(global).await?;
     let result = match command {
-        Command::Demo(_) => unreachable!("handled above"),
+        Command::Demo(_) | Command::Bench(_) => unreachable!("handled above"),
         Command::InitConfig(args) => init_config::execute(&session, args).await,
         Command::CreateMint(args) => create_mint::execute(&session, args).await,
         Command::Airdrop(args) => airdrop::execute(&session, args).await,

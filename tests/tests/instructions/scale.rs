@@ -80,6 +80,37 @@ async fn hundred_entry_attribution_fits_one_legacy_transaction() {
 }
 
 #[tokio::test]
+async fn more_than_a_hundred_entries_are_refused_by_name() {
+    let ledger = TestLedger::start().await;
+    let market = market_with(&ledger, 101).await;
+    let entries: Vec<(u32, u16)> = (0..101).map(|index| (index, 1)).collect();
+    let instruction = recording(&ledger, &market, &entries).await;
+    let blockhash = ledger.client.connection.latest_blockhash().await.unwrap();
+    let transaction = Transaction::new_signed_with_payer(
+        &[instruction],
+        Some(&market.licensee.pubkey()),
+        &[&market.licensee],
+        blockhash,
+    );
+    assert!(bincode::serialize(&transaction).unwrap().len() <= MAX_TRANSACTION_BYTES);
+    let watched = ledger.money_accounts(&market);
+    let before = ledger.snapshot(&watched).await;
+    let error = ledger
+        .client
+        .connection
+        .send_transaction(&transaction)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        error.ledger_error().map(u32::from),
+        Some(u32::from(
+            model_ledger::errors::LedgerError::TooManyAttributionEntries
+        ))
+    );
+    assert_eq!(before, ledger.snapshot(&watched).await, "nothing moved");
+}
+
+#[tokio::test]
 async fn ten_thousand_contributions_pay_through_the_same_accounts() {
     let ledger = TestLedger::start().await;
     let small = market_with(&ledger, 10).await;

@@ -125,7 +125,8 @@ impl RecordInference<'_> {
 ///   batch gets exactly this, which the SDK reports as "already recorded").
 /// - The grant must not have expired (`GrantExpired`); `calls` > 0 (`ZeroCalls`) and within
 ///   the call limit (`GrantExhausted`); a priced grant must allow commercial use
-///   (`CommercialUseNotGranted`).
+///   (`CommercialUseNotGranted`; unreachable through published licences, which already
+///   refuse a price without commercial use, and kept as a second line of defence).
 /// - The grant must be for the model (`ModelMismatch`); book, vault, mint and token program
 ///   must be the model's (`BookMismatch`, `VaultMismatch`, `MintMismatch`); the paying
 ///   account must be the licensee's (`PayerNotLicensee`) and the fee account the treasury's
