@@ -307,6 +307,14 @@ impl<C: LedgerConnection> LedgerClient<C> {
         decode_royalty_book(&address, &account)
     }
 
+    /// A token account's balance; 0 if the account does not exist.
+    pub async fn token_balance(&self, account: &Pubkey) -> Result<u64, SdkError> {
+        match self.connection.get_account(account).await? {
+            Some(data) => token_amount(account, &data),
+            None => Ok(0),
+        }
+    }
+
     /// Checks, against the vault's real token balance, that the model's
     /// royalty book accounts for every token unit (reads every book entry).
     pub async fn audit(&self, model: &Pubkey) -> Result<Audit, SdkError> {

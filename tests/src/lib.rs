@@ -103,14 +103,7 @@ impl TestLedger {
 
     /// A token account's balance (0 if it does not exist).
     pub async fn balance(&self, account: &Pubkey) -> u64 {
-        match self.account(account).await {
-            Some(account) => spl_token_2022::extension::StateWithExtensions::<
-                spl_token_2022::state::Account,
-            >::unpack(&account.data)
-            .map(|state| state.base.amount)
-            .unwrap_or(0),
-            None => 0,
-        }
+        self.client.token_balance(account).await.unwrap()
     }
 
     /// The treasury's token account for the fixture mint.
@@ -546,6 +539,24 @@ impl TestLedger {
                 attribution,
             )
             .await
+    }
+
+    /// The licensee lets `meter` spend up to `allowance` of its tokens (SPL
+    /// `approve`), as a host caps a hot meter key.
+    pub async fn approve_meter(&self, market: &Market, meter: &Pubkey, allowance: u64) {
+        let approve = anchor_spl::token::spl_token::instruction::approve(
+            &anchor_spl::token::ID,
+            &market.licensee_token,
+            meter,
+            &market.licensee.pubkey(),
+            &[],
+            allowance,
+        )
+        .unwrap();
+        self.client
+            .send(&[approve], &[&market.licensee])
+            .await
+            .expect("approve meter");
     }
 
     /// The accounts a refused payment must leave untouched.

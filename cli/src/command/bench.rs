@@ -7,16 +7,13 @@
 //! in-process runtime, simulation and commit included: comparable between
 //! runs on one machine, not compute units (a native builtin is charged 1 CU).
 
-// solana-program-test 3.x flags its API as "unstable" ahead of 4.0.
-#![allow(deprecated)]
-
 use std::time::Instant;
 
 use anyhow::Result;
 use clap::Args;
 use model_ledger::state::{AttributionEntry, LicenseTerms, RoyaltyBook};
 use model_ledger_sdk::{
-    client::{associated_token, BanksConnection, LedgerClient, LedgerConnection},
+    client::LedgerConnection,
     instructions::{
         self as ix, InitializeConfigArgs, ModelAccounts, ProposeContributionArgs,
         RecordInferenceArgs, RegisterModelArgs,
@@ -26,6 +23,7 @@ use model_ledger_sdk::{
 use serde_json::json;
 use solana_sdk::{signature::Keypair, signer::Signer, transaction::Transaction};
 
+use super::sandbox::Sandbox;
 use crate::output::OutputFormat;
 
 #[derive(Args, Debug)]
@@ -39,27 +37,14 @@ const LENGTHS: [u32; 6] = [0, 1, 10, 25, 50, 100];
 
 pub async fn execute(args: BenchArgs, output: OutputFormat) -> Result<()> {
     anyhow::ensure!(args.rounds > 0, "rounds must be positive");
-    let context = model_ledger_sdk::embedded::program_test()
-        .start_with_context()
-        .await;
-    let faucet = context.payer.insecure_clone();
-    let client = LedgerClient::new(
-        BanksConnection(context.banks_client.clone()),
-        faucet.insecure_clone(),
-    );
-    let system = |to: &Keypair| {
-        solana_system_interface::instruction::transfer(
-            &faucet.pubkey(),
-            &to.pubkey(),
-            10_000_000_000,
-        )
-    };
-
+    let sandbox = Sandbox::start().await;
+    let client = &sandbox.client;
     let admin = Keypair::new();
     let authority = Keypair::new();
     let host = Keypair::new();
+    let sol = |to: &Keypair| sandbox.send_sol(&to.pubkey(), 10_000_000_000);
     client
-        .send(&[system(&admin), system(&authority), system(&host)], &[])
+        .send(&[sol(&admin), sol(&authority), sol(&host)], &[])
         .await?;
     client
         .initialize_config(
@@ -70,51 +55,19 @@ pub async fn execute(args: BenchArgs, output: OutputFormat) -> Result<()> {
             },
         )
         .await?;
-    let mint = Keypair::new();
-    let rent = context.banks_client.get_rent().await?;
-    client
-        .send(
-            &[
-                solana_system_interface::instruction::create_account(
-                    &faucet.pubkey(),
-                    &mint.pubkey(),
-                    rent.minimum_balance(82),
-                    82,
-                    &anchor_spl::token::ID,
-                ),
-                anchor_spl::token_2022::spl_token_2022::instruction::initialize_mint2(
-                    &anchor_spl::token::ID,
-                    &mint.pubkey(),
-                    &faucet.pubkey(),
-                    None,
-                    6,
-                )?,
-            ],
-            &[&mint],
-        )
-        .await?;
+    let mint = sandbox.create_mint(6).await?;
     let accounts = ModelAccounts {
         model: pda::model(&authority.pubkey(), &[1; 32]).0,
-        payment_mint: mint.pubkey(),
+        payment_mint: mint,
         token_program: anchor_spl::token::ID,
     };
-    let ata = |owner: &Keypair| associated_token(&owner.pubkey(), &accounts);
-    let create = |owner: &Keypair| {
-        anchor_spl::associated_token::spl_associated_token_account::instruction::create_associated_token_account_idempotent(&faucet.pubkey(), &owner.pubkey(), &mint.pubkey(), &anchor_spl::token::ID)
-    };
+    let ata = |owner: &Keypair| Sandbox::token_account(&owner.pubkey(), &mint);
     client
         .send(
             &[
-                create(&admin),
-                create(&host),
-                anchor_spl::token_2022::spl_token_2022::instruction::mint_to(
-                    &anchor_spl::token::ID,
-                    &mint.pubkey(),
-                    &ata(&host),
-                    &faucet.pubkey(),
-                    &[],
-                    u64::MAX / 2,
-                )?,
+                sandbox.create_token_account(&admin.pubkey(), &mint),
+                sandbox.create_token_account(&host.pubkey(), &mint),
+                sandbox.mint_to(&mint, &host.pubkey(), u64::MAX / 2)?,
             ],
             &[],
         )
@@ -122,7 +75,7 @@ pub async fn execute(args: BenchArgs, output: OutputFormat) -> Result<()> {
     client
         .register_model(
             &authority,
-            &mint.pubkey(),
+            &mint,
             RegisterModelArgs {
                 model_id: [1; 32],
                 name: "bench".into(),
@@ -134,7 +87,7 @@ pub async fn execute(args: BenchArgs, output: OutputFormat) -> Result<()> {
         .await?;
     let model = accounts.model;
     let contributor = Keypair::new();
-    client.send(&[system(&contributor)], &[]).await?;
+    client.send(&[sol(&contributor)], &[]).await?;
     let contributions = *LENGTHS.iter().max().expect("lengths");
     for first in (0..contributions).step_by(10) {
         let proposals: Vec<_> = (first..first + 10)
@@ -176,10 +129,7 @@ pub async fn execute(args: BenchArgs, output: OutputFormat) -> Result<()> {
         .await?;
 
     // The host pays its own fees: one signer, as a metering server would.
-    let host_client = LedgerClient::new(
-        BanksConnection(context.banks_client.clone()),
-        host.insecure_clone(),
-    );
+    let host_client = sandbox.client_paid_by(&host);
     let mut rows = Vec::new();
     let mut seq = 0u64;
     for length in LENGTHS {
@@ -238,6 +188,7 @@ pub async fn execute(args: BenchArgs, output: OutputFormat) -> Result<()> {
         .await?
         .map(|a| a.lamports)
         .unwrap_or(0);
+    let rent = sandbox.rent().await?;
     let entry_rent = rent.minimum_balance(RoyaltyBook::space_for(contributions))
         - rent.minimum_balance(RoyaltyBook::space_for(contributions - 1));
 

@@ -4,9 +4,6 @@
 //! inference calls with per-call attribution; settlement up the lineage;
 //! every contributor claims; then the books are audited against the tokens.
 
-// solana-program-test 3.x flags its API as "unstable" ahead of 4.0.
-#![allow(deprecated)]
-
 use std::{collections::BTreeMap, time::Instant};
 
 use anchor_lang::solana_program::program_pack::Pack;
@@ -15,11 +12,8 @@ use anyhow::{ensure, Result};
 use clap::Args;
 use model_ledger::state::{AttributionEntry, ContributionKind, LicenseTerms};
 use model_ledger_sdk::{
-    client::{associated_token, token_amount, BanksConnection, LedgerClient, LedgerConnection},
-    instructions::{
-        InitializeConfigArgs, ModelAccounts, ParentGrant, ProposeContributionArgs,
-        RegisterModelArgs,
-    },
+    client::LedgerConnection,
+    instructions::{InitializeConfigArgs, ParentGrant, ProposeContributionArgs, RegisterModelArgs},
     merkle::CallRecord,
     meter::{InferenceMeter, Submission},
 };
@@ -28,6 +22,7 @@ use serde_json::json;
 use sha2::{Digest, Sha256};
 use solana_sdk::{pubkey::Pubkey, signature::Keypair, signer::Signer};
 
+use super::sandbox::Sandbox;
 use crate::output::{tokens, OutputFormat};
 
 #[derive(Args, Debug)]
@@ -97,14 +92,8 @@ pub async fn execute(args: DemoArgs, output: OutputFormat) -> Result<()> {
         "calls and batch size must be positive"
     );
     let started = Instant::now();
-    let context = model_ledger_sdk::embedded::program_test()
-        .start_with_context()
-        .await;
-    let faucet = context.payer.insecure_clone();
-    let client = LedgerClient::new(
-        BanksConnection(context.banks_client.clone()),
-        faucet.insecure_clone(),
-    );
+    let sandbox = Sandbox::start().await;
+    let client = &sandbox.client;
     let say = |line: String| {
         if output == OutputFormat::Human {
             eprintln!("{line}");
@@ -115,14 +104,7 @@ pub async fn execute(args: DemoArgs, output: OutputFormat) -> Result<()> {
     let admin = Keypair::new();
     let treasury = Keypair::new().pubkey();
     client
-        .send(
-            &[solana_system_interface::instruction::transfer(
-                &faucet.pubkey(),
-                &admin.pubkey(),
-                1_000_000_000,
-            )],
-            &[],
-        )
+        .send(&[sandbox.send_sol(&admin.pubkey(), 1_000_000_000)], &[])
         .await?;
     client
         .initialize_config(
@@ -133,51 +115,22 @@ pub async fn execute(args: DemoArgs, output: OutputFormat) -> Result<()> {
             },
         )
         .await?;
-    let mint = Keypair::new();
-    let rent = context.banks_client.get_rent().await?;
-    let mint_space = 82;
+    let mint = sandbox.create_mint(DECIMALS).await?;
+    let ata = |owner: &Pubkey| Sandbox::token_account(owner, &mint);
     client
-        .send(
-            &[
-                solana_system_interface::instruction::create_account(
-                    &faucet.pubkey(),
-                    &mint.pubkey(),
-                    rent.minimum_balance(mint_space),
-                    mint_space as u64,
-                    &anchor_spl::token::ID,
-                ),
-                anchor_spl::token_2022::spl_token_2022::instruction::initialize_mint2(
-                    &anchor_spl::token::ID,
-                    &mint.pubkey(),
-                    &faucet.pubkey(),
-                    None,
-                    DECIMALS,
-                )?,
-            ],
-            &[&mint],
-        )
+        .send(&[sandbox.create_token_account(&treasury, &mint)], &[])
         .await?;
-    let mint = mint.pubkey();
-    let accounts_of = |model: Pubkey| ModelAccounts {
-        model,
-        payment_mint: mint,
-        token_program: anchor_spl::token::ID,
-    };
-    let ata = |owner: &Pubkey| associated_token(owner, &accounts_of(Pubkey::default()));
-    let create_ata = |owner: Pubkey| {
-        anchor_spl::associated_token::spl_associated_token_account::instruction::create_associated_token_account_idempotent(&faucet.pubkey(), &owner, &mint, &anchor_spl::token::ID)
-    };
-    client.send(&[create_ata(treasury)], &[]).await?;
+    // SOL for rent and fees, a token account and `amount` tokens.
     let fund = |owner: Pubkey, amount: u64| {
-        let client = &client;
-        let faucet = &faucet;
+        let sandbox = &sandbox;
         async move {
             let instructions = [
-                solana_system_interface::instruction::transfer(&faucet.pubkey(), &owner, 2_000_000_000),
-                anchor_spl::associated_token::spl_associated_token_account::instruction::create_associated_token_account_idempotent(&faucet.pubkey(), &owner, &mint, &anchor_spl::token::ID),
-                anchor_spl::token_2022::spl_token_2022::instruction::mint_to(&anchor_spl::token::ID, &mint, &associated_token(&owner, &ModelAccounts { model: Pubkey::default(), payment_mint: mint, token_program: anchor_spl::token::ID }), &faucet.pubkey(), &[], amount).expect("mint_to"),
+                sandbox.send_sol(&owner, 2_000_000_000),
+                sandbox.create_token_account(&owner, &mint),
+                sandbox.mint_to(&mint, &owner, amount)?,
             ];
-            client.send(&instructions, &[]).await
+            sandbox.client.send(&instructions, &[]).await?;
+            anyhow::Ok(())
         }
     };
 
@@ -282,14 +235,7 @@ pub async fn execute(args: DemoArgs, output: OutputFormat) -> Result<()> {
             for n in 0..*count {
                 let wallet = Keypair::new();
                 client
-                    .send(
-                        &[solana_system_interface::instruction::transfer(
-                            &faucet.pubkey(),
-                            &wallet.pubkey(),
-                            100_000_000,
-                        )],
-                        &[],
-                    )
+                    .send(&[sandbox.send_sol(&wallet.pubkey(), 100_000_000)], &[])
                     .await?;
                 let model = models[model_position].address;
                 let name = format!("{label}-{}", n + 1);
@@ -340,14 +286,7 @@ pub async fn execute(args: DemoArgs, output: OutputFormat) -> Result<()> {
         let budget = model.terms.upfront_fee + calls * model.terms.price_per_call;
         fund(wallet.pubkey(), budget).await?;
         client
-            .send(
-                &[solana_system_interface::instruction::transfer(
-                    &faucet.pubkey(),
-                    &meter.pubkey(),
-                    1_000_000_000,
-                )],
-                &[],
-            )
+            .send(&[sandbox.send_sol(&meter.pubkey(), 1_000_000_000)], &[])
             .await?;
         let token = ata(&wallet.pubkey());
         let (grant, _) = client
@@ -391,10 +330,7 @@ pub async fn execute(args: DemoArgs, output: OutputFormat) -> Result<()> {
             .iter()
             .filter(|c| c.model == host.model)
             .collect();
-        let meter_client = LedgerClient::new(
-            BanksConnection(context.banks_client.clone()),
-            host.meter.insecure_clone(),
-        );
+        let meter_client = sandbox.client_paid_by(&host.meter);
         let mut meter = InferenceMeter::new(args.batch_calls);
         let mut seq = 0u64;
         let mut generated = 0u64;
@@ -455,22 +391,28 @@ pub async fn execute(args: DemoArgs, output: OutputFormat) -> Result<()> {
         let model = models[contributor.model].address;
         let destination = ata(&contributor.wallet.pubkey());
         client
-            .send(&[create_ata(contributor.wallet.pubkey())], &[])
+            .send(
+                &[sandbox.create_token_account(&contributor.wallet.pubkey(), &mint)],
+                &[],
+            )
             .await?;
-        let before = balance(&client, &destination).await?;
+        let before = client.token_balance(&destination).await?;
         client
             .claim(&contributor.wallet, &model, contributor.index, &destination)
             .await?;
-        contributor.claimed = balance(&client, &destination).await? - before;
+        contributor.claimed = client.token_balance(&destination).await? - before;
     }
     let mut unallocated = BTreeMap::new();
     for model in &models {
         let destination = ata(&model.authority.pubkey());
-        let before = balance(&client, &destination).await?;
+        let before = client.token_balance(&destination).await?;
         client
             .claim_unallocated(&model.authority, &model.address, &destination)
             .await?;
-        unallocated.insert(model.name, balance(&client, &destination).await? - before);
+        unallocated.insert(
+            model.name,
+            client.token_balance(&destination).await? - before,
+        );
     }
 
     // Audit: every book against its vault, and the whole supply accounted for.
@@ -508,13 +450,13 @@ pub async fn execute(args: DemoArgs, output: OutputFormat) -> Result<()> {
     holders.extend(contributors.iter().map(|c| c.wallet.pubkey()));
     let mut held: u64 = 0;
     for owner in &holders {
-        held += balance(&client, &ata(owner)).await?;
+        held += client.token_balance(&ata(owner)).await?;
     }
     let in_vaults: u64 = per_model
         .iter()
         .map(|m| m["vault_left"].as_u64().unwrap_or(0))
         .sum();
-    let treasury_fees = balance(&client, &ata(&treasury)).await?;
+    let treasury_fees = client.token_balance(&ata(&treasury)).await?;
     let paid_in: u64 = hosts
         .iter()
         .map(|h| models[h.model].terms.upfront_fee + h.calls * models[h.model].terms.price_per_call)
@@ -597,13 +539,6 @@ pub async fn execute(args: DemoArgs, output: OutputFormat) -> Result<()> {
     });
     ensure!(conserved, "conservation check failed");
     Ok(())
-}
-
-async fn balance(client: &LedgerClient<BanksConnection>, account: &Pubkey) -> Result<u64> {
-    Ok(match client.connection.get_account(account).await? {
-        Some(data) => token_amount(account, &data)?,
-        None => 0,
-    })
 }
 
 fn sha(text: impl AsRef<[u8]>) -> [u8; 32] {

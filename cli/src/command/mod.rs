@@ -15,6 +15,7 @@ mod meter;
 mod mint_to;
 mod model;
 mod prove;
+mod sandbox;
 mod settle;
 mod submit;
 

@@ -40,6 +40,25 @@ async fn shop(ledger: &TestLedger, terms: LicenseTerms) -> Shop {
     }
 }
 
+/// The buyer takes licence v1 at its quoted terms.
+async fn buy(
+    ledger: &TestLedger,
+    shop: &Shop,
+) -> (Pubkey, model_ledger_sdk::client::TransactionOutcome) {
+    ledger
+        .client
+        .acquire_grant(
+            &shop.buyer,
+            &shop.model,
+            1,
+            50_000,
+            1_000,
+            &shop.buyer_token,
+        )
+        .await
+        .unwrap()
+}
+
 fn purchase(
     ledger: &TestLedger,
     shop: &Shop,
@@ -102,18 +121,7 @@ async fn buys_terms_locked_to_the_version_and_pays_the_fee() {
     let shop = shop(&ledger, commercial_terms()).await;
     let license = pda::license(&shop.model, 1).0;
     let now = ledger.now().await;
-    let (grant_address, outcome) = ledger
-        .client
-        .acquire_grant(
-            &shop.buyer,
-            &shop.model,
-            1,
-            50_000,
-            1_000,
-            &shop.buyer_token,
-        )
-        .await
-        .unwrap();
+    let (grant_address, outcome) = buy(&ledger, &shop).await;
     assert_eq!(grant_address, pda::grant(&license, &shop.buyer.pubkey()).0);
 
     let grant = ledger.client.grant(&grant_address).await.unwrap();
@@ -162,18 +170,7 @@ async fn buys_terms_locked_to_the_version_and_pays_the_fee() {
 async fn newer_version_never_changes_an_existing_grant() {
     let ledger = TestLedger::start().await;
     let shop = shop(&ledger, commercial_terms()).await;
-    let (grant, _) = ledger
-        .client
-        .acquire_grant(
-            &shop.buyer,
-            &shop.model,
-            1,
-            50_000,
-            1_000,
-            &shop.buyer_token,
-        )
-        .await
-        .unwrap();
+    let (grant, _) = buy(&ledger, &shop).await;
     let pricier = LicenseTerms {
         price_per_call: 9_000,
         ..commercial_terms()
@@ -222,18 +219,7 @@ async fn perpetual_licence_grants_never_expire() {
         },
     )
     .await;
-    let (grant, _) = ledger
-        .client
-        .acquire_grant(
-            &shop.buyer,
-            &shop.model,
-            1,
-            50_000,
-            1_000,
-            &shop.buyer_token,
-        )
-        .await
-        .unwrap();
+    let (grant, _) = buy(&ledger, &shop).await;
     assert_eq!(ledger.client.grant(&grant).await.unwrap().expires_at, None);
 }
 
@@ -312,18 +298,7 @@ async fn paused_protocol_sells_nothing() {
 async fn second_purchase_of_the_same_licence_is_refused() {
     let ledger = TestLedger::start().await;
     let shop = shop(&ledger, commercial_terms()).await;
-    ledger
-        .client
-        .acquire_grant(
-            &shop.buyer,
-            &shop.model,
-            1,
-            50_000,
-            1_000,
-            &shop.buyer_token,
-        )
-        .await
-        .unwrap();
+    buy(&ledger, &shop).await;
     let instruction = purchase(&ledger, &shop, pda::license(&shop.model, 1).0, fair_args());
     expect_refused(
         &ledger,

@@ -299,20 +299,9 @@ impl Sequence<'_> {
             None => Some(self.ledger.wallet().await),
         };
         if let Some(meter) = &next {
-            let approve = anchor_spl::token::spl_token::instruction::approve(
-                &anchor_spl::token::ID,
-                &node.market.licensee_token,
-                &meter.pubkey(),
-                &node.market.licensee.pubkey(),
-                &[],
-                u64::MAX,
-            )
-            .unwrap();
             self.ledger
-                .client
-                .send(&[approve], &[&node.market.licensee])
-                .await
-                .unwrap();
+                .approve_meter(&node.market, &meter.pubkey(), u64::MAX)
+                .await;
             self.instructions += 1;
         }
         let outcome = self

@@ -114,20 +114,7 @@ async fn meter_records_as_a_delegate_of_the_licensee() {
         .set_meter(&market.licensee, &market.grant, Some(meter.pubkey()))
         .await
         .unwrap();
-    let approve = anchor_spl::token::spl_token::instruction::approve(
-        &anchor_spl::token::ID,
-        &market.licensee_token,
-        &meter.pubkey(),
-        &market.licensee.pubkey(),
-        &[],
-        5_000,
-    )
-    .unwrap();
-    ledger
-        .client
-        .send(&[approve], &[&market.licensee])
-        .await
-        .unwrap();
+    ledger.approve_meter(&market, &meter.pubkey(), 5_000).await;
     let outcome = ledger
         .client
         .record_inference(

@@ -50,20 +50,9 @@ async fn removed_meter_can_no_longer_record() {
         .set_meter(&market.licensee, &market.grant, Some(meter.pubkey()))
         .await
         .unwrap();
-    let approve = anchor_spl::token::spl_token::instruction::approve(
-        &anchor_spl::token::ID,
-        &market.licensee_token,
-        &meter.pubkey(),
-        &market.licensee.pubkey(),
-        &[],
-        1_000_000,
-    )
-    .unwrap();
     ledger
-        .client
-        .send(&[approve], &[&market.licensee])
-        .await
-        .unwrap();
+        .approve_meter(&market, &meter.pubkey(), 1_000_000)
+        .await;
     ledger
         .client
         .record_inference(

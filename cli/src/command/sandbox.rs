@@ -1,0 +1,116 @@
+//! A fresh in-memory chain for `demo` and `bench`: the program native in
+//! solana-program-test with the real token programs, a funded faucet that is
+//! also the mint authority of the test token, and the few set-up
+//! instructions both commands need.
+
+// solana-program-test 3.x flags its API as "unstable" ahead of 4.0.
+#![allow(deprecated)]
+
+use anyhow::Result;
+use model_ledger_sdk::{
+    client::{associated_token, BanksConnection, LedgerClient},
+    instructions::ModelAccounts,
+};
+use solana_program_test::ProgramTestContext;
+use solana_sdk::{instruction::Instruction, pubkey::Pubkey, signature::Keypair, signer::Signer};
+
+const MINT_SPACE: usize = 82;
+
+pub struct Sandbox {
+    context: ProgramTestContext,
+    pub faucet: Keypair,
+    /// Pays fees from the faucet.
+    pub client: LedgerClient<BanksConnection>,
+}
+
+impl Sandbox {
+    pub async fn start() -> Self {
+        let context = model_ledger_sdk::embedded::program_test()
+            .start_with_context()
+            .await;
+        let faucet = context.payer.insecure_clone();
+        let client = LedgerClient::new(
+            BanksConnection(context.banks_client.clone()),
+            faucet.insecure_clone(),
+        );
+        Self {
+            context,
+            faucet,
+            client,
+        }
+    }
+
+    /// Another client on the same chain whose transactions `fee_payer` pays
+    /// (a meter key, a host): one signer per transaction.
+    pub fn client_paid_by(&self, fee_payer: &Keypair) -> LedgerClient<BanksConnection> {
+        LedgerClient::new(
+            BanksConnection(self.context.banks_client.clone()),
+            fee_payer.insecure_clone(),
+        )
+    }
+
+    pub async fn rent(&self) -> Result<solana_sdk::rent::Rent> {
+        Ok(self.context.banks_client.get_rent().await?)
+    }
+
+    /// A legacy SPL Token mint whose authority is the faucet.
+    pub async fn create_mint(&self, decimals: u8) -> Result<Pubkey> {
+        let mint = Keypair::new();
+        let rent = self.rent().await?;
+        let instructions = [
+            solana_system_interface::instruction::create_account(
+                &self.faucet.pubkey(),
+                &mint.pubkey(),
+                rent.minimum_balance(MINT_SPACE),
+                MINT_SPACE as u64,
+                &anchor_spl::token::ID,
+            ),
+            anchor_spl::token_2022::spl_token_2022::instruction::initialize_mint2(
+                &anchor_spl::token::ID,
+                &mint.pubkey(),
+                &self.faucet.pubkey(),
+                None,
+                decimals,
+            )?,
+        ];
+        self.client.send(&instructions, &[&mint]).await?;
+        Ok(mint.pubkey())
+    }
+
+    pub fn send_sol(&self, to: &Pubkey, lamports: u64) -> Instruction {
+        solana_system_interface::instruction::transfer(&self.faucet.pubkey(), to, lamports)
+    }
+
+    /// `owner`'s associated token account of `mint`.
+    pub fn token_account(owner: &Pubkey, mint: &Pubkey) -> Pubkey {
+        let accounts = ModelAccounts {
+            model: Pubkey::default(),
+            payment_mint: *mint,
+            token_program: anchor_spl::token::ID,
+        };
+        associated_token(owner, &accounts)
+    }
+
+    pub fn create_token_account(&self, owner: &Pubkey, mint: &Pubkey) -> Instruction {
+        anchor_spl::associated_token::spl_associated_token_account::instruction::create_associated_token_account_idempotent(
+            &self.faucet.pubkey(),
+            owner,
+            mint,
+            &anchor_spl::token::ID,
+        )
+    }
+
+    /// Mints `amount` into `owner`'s associated token account (which must exist).
+    pub fn mint_to(&self, mint: &Pubkey, owner: &Pubkey, amount: u64) -> Result<Instruction> {
+        Ok(
+            anchor_spl::token_2022::spl_token_2022::instruction::mint_to(
+                &anchor_spl::token::ID,
+                mint,
+                &Self::token_account(owner, mint),
+                &self.faucet.pubkey(),
+                &[],
+                amount,
+            )?,
+        )
+    }
+}
