@@ -18,9 +18,9 @@ use std::{
 };
 
 use anyhow::{bail, Context, Result};
+use model_ledger_sdk::embedded::BanksConnection;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use solana_program_test::{BanksClient, ProgramTestContext};
 use solana_sdk::{account::Account, pubkey::Pubkey, signature::Keypair};
 
 const MAGIC: &[u8; 8] = b"MLEDGER\0";
@@ -48,25 +48,23 @@ fn blockhash_counter() -> u64 {
 /// 1 in every process, so each command would replay the blockhashes of the
 /// last one, and a durable nonce created in one command (whose value derives
 /// from the blockhash of its time) could look "not yet advanced" in the next.
-/// Moving the counter past where the previous command stopped makes the
-/// ledger's blockhashes unique across commands, as on a real cluster.
-async fn continue_blockhashes(banks: &BanksClient, after: u64) -> Result<()> {
-    while blockhash_counter() < after {}
-    let initial = banks.get_latest_blockhash().await?;
-    let started = std::time::Instant::now();
-    while banks.get_latest_blockhash().await? == initial {
-        anyhow::ensure!(
-            started.elapsed().as_secs() < 5,
-            "the embedded runtime produces no new blockhash"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(2)).await;
-    }
-    Ok(())
+/// Moving the counter past where the previous command stopped, then moving
+/// to a new slot (which fills the old one with ticks drawn from the counter),
+/// makes the ledger's blockhashes unique across commands, as on a real
+/// cluster, without waiting on program-test's wall-clock ticker.
+async fn continue_chain(connection: &BanksConnection, slot: u64, counter: u64) -> Result<()> {
+    while blockhash_counter() < counter {}
+    connection
+        .context()
+        .await
+        .warp_to_slot(slot + 1)
+        .map_err(|error| anyhow::anyhow!("cannot restore the ledger's slot: {error:?}"))
 }
 
 pub struct EmbeddedLedger {
     dir: PathBuf,
-    context: ProgramTestContext,
+    connection: BanksConnection,
+    faucet: Keypair,
     saved: BTreeSet<Pubkey>,
 }
 
@@ -89,16 +87,17 @@ impl EmbeddedLedger {
             saved.insert(address);
             program_test.add_account(address, account);
         }
-        let mut context = program_test.start_with_context().await;
+        let context = program_test.start_with_context().await;
+        let faucet = context.payer.insecure_clone();
+        let connection = BanksConnection::new(context);
+        // A ledger saved before has a slot; a new one starts where program-test does.
         if state.slot > 0 {
-            context
-                .warp_to_slot(state.slot + 1)
-                .map_err(|error| anyhow::anyhow!("cannot restore the ledger's slot: {error:?}"))?;
+            continue_chain(&connection, state.slot, state.blockhash_counter).await?;
         }
-        continue_blockhashes(&context.banks_client, state.blockhash_counter).await?;
         Ok(Self {
             dir: dir.to_path_buf(),
-            context,
+            connection,
+            faucet,
             saved,
         })
     }
@@ -108,13 +107,13 @@ impl EmbeddedLedger {
         self.saved.iter()
     }
 
-    pub fn banks(&self) -> BanksClient {
-        self.context.banks_client.clone()
+    pub fn connection(&self) -> BanksConnection {
+        self.connection.clone()
     }
 
     /// The runtime's faucet, funded anew at every start: it pays airdrops.
     pub fn faucet(&self) -> Keypair {
-        self.context.payer.insecure_clone()
+        self.faucet.insecure_clone()
     }
 
     /// The wallet used when no keypair is configured: created once, kept in the ledger.
@@ -133,7 +132,7 @@ impl EmbeddedLedger {
 
     /// Saves every account that was saved before or that `touched` names.
     pub async fn save(&self, touched: &BTreeSet<Pubkey>) -> Result<()> {
-        let banks = self.banks();
+        let banks = self.connection.banks();
         let mut accounts = Vec::new();
         for address in self.saved.union(touched) {
             if let Some(account) = banks.get_account(*address).await? {

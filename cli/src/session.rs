@@ -7,12 +7,13 @@ use std::{
     sync::Mutex,
 };
 
-use anyhow::{anyhow, bail, Context, Result};
+use anyhow::{anyhow, bail, Result};
 use async_trait::async_trait;
 use base64::Engine;
 use clap::Args;
 use model_ledger_sdk::{
-    client::{BanksConnection, LedgerClient, LedgerConnection, RpcConnection, TransactionOutcome},
+    client::{LedgerClient, LedgerConnection, RpcConnection, TransactionOutcome},
+    embedded::BanksConnection,
     SdkError,
 };
 use solana_sdk::{
@@ -111,6 +112,13 @@ impl LedgerConnection for Connection {
         }
     }
 
+    async fn blockhash_after(&self, used: &Hash) -> Result<Hash, SdkError> {
+        match &self.backend {
+            Backend::Rpc(rpc) => rpc.blockhash_after(used).await,
+            Backend::Embedded(banks) => banks.blockhash_after(used).await,
+        }
+    }
+
     async fn send_transaction(
         &self,
         transaction: &Transaction,
@@ -180,10 +188,7 @@ impl Session {
         let (backend, embedded) = match &cluster {
             Cluster::Embedded => {
                 let ledger = EmbeddedLedger::open(&args.ledger).await?;
-                (
-                    Backend::Embedded(BanksConnection(ledger.banks())),
-                    Some(ledger),
-                )
+                (Backend::Embedded(ledger.connection()), Some(ledger))
             }
             Cluster::Rpc(url) => (Backend::Rpc(RpcConnection::new(url.clone())), None),
         };
@@ -225,7 +230,7 @@ impl Session {
     ) -> Result<Option<TransactionOutcome>> {
         let mut all = instructions.to_vec();
         let nonce_authority: &dyn Signer = self.nonce_authority.as_ref().unwrap_or(&self.wallet);
-        let blockhash = match (self.args.nonce, self.args.blockhash) {
+        let fixed_blockhash = match (self.args.nonce, self.args.blockhash) {
             (Some(nonce), blockhash) => {
                 all.insert(
                     0,
@@ -235,21 +240,20 @@ impl Session {
                     ),
                 );
                 match blockhash {
-                    Some(blockhash) => blockhash,
-                    None => self.nonce_blockhash(&nonce).await?,
+                    Some(blockhash) => Some(blockhash),
+                    None => Some(self.nonce_blockhash(&nonce).await?),
                 }
             }
-            (None, Some(blockhash)) => blockhash,
-            (None, None) => self.client.connection.latest_blockhash().await?,
+            (None, blockhash) => blockhash,
         };
         let fee_payer = &self.client.fee_payer;
-        let mut transaction = Transaction::new_with_payer(&all, Some(&fee_payer.pubkey()));
+        let unsigned = Transaction::new_with_payer(&all, Some(&fee_payer.pubkey()));
         let mut available: Vec<&dyn Signer> = vec![fee_payer];
         available.extend(signers.iter().copied());
         if self.args.nonce.is_some() {
             available.push(nonce_authority);
         }
-        let required: Vec<Pubkey> = transaction
+        let required: Vec<Pubkey> = unsigned
             .message
             .signer_keys()
             .into_iter()
@@ -260,10 +264,19 @@ impl Session {
             .into_iter()
             .filter(|signer| required.contains(&signer.pubkey()) && seen.insert(signer.pubkey()))
             .collect();
-        transaction
-            .try_partial_sign(&usable, blockhash)
-            .context("signing the transaction")?;
+        let sign = |blockhash: Hash| {
+            let mut transaction = unsigned.clone();
+            transaction
+                .try_partial_sign(&usable, blockhash)
+                .map_err(|error| SdkError::Signing(error.to_string()))?;
+            Ok(transaction)
+        };
         if self.args.sign_only {
+            let blockhash = match fixed_blockhash {
+                Some(blockhash) => blockhash,
+                None => self.client.connection.latest_blockhash().await?,
+            };
+            let transaction = sign(blockhash)?;
             let encoded =
                 base64::engine::general_purpose::STANDARD.encode(bincode::serialize(&transaction)?);
             let missing: Vec<String> = required
@@ -283,15 +296,21 @@ impl Session {
             );
             return Ok(None);
         }
-        if !transaction.is_signed() {
+        if required.iter().any(|key| !seen.contains(key)) {
             bail!("the transaction lacks signatures: a required signer's keypair was not given");
         }
-        Ok(Some(
-            self.client
-                .connection
-                .send_transaction(&transaction)
-                .await?,
-        ))
+        let outcome = match fixed_blockhash {
+            // A blockhash the user fixed (or a nonce's) cannot be replaced:
+            // a repeat under it is refused as already processed.
+            Some(blockhash) => {
+                self.client
+                    .connection
+                    .send_transaction(&sign(blockhash)?)
+                    .await?
+            }
+            None => self.client.send_signed_with(sign).await?,
+        };
+        Ok(Some(outcome))
     }
 
     async fn nonce_blockhash(&self, nonce: &Pubkey) -> Result<Hash> {

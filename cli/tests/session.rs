@@ -236,6 +236,13 @@ fn a_whole_session_from_mint_to_claim() {
     assert!(claimable > 0);
     let claimed = s.json(&["claim", &model, "0"]);
     assert_eq!(claimed["total"].as_u64(), Some(claimable));
+    // The same claim at once again: a transaction of its own that moves nothing.
+    let again = s.json(&["claim", &model, "0"]);
+    assert_eq!(again["total"], 0);
+    assert_ne!(
+        again["claims"][0]["signature"],
+        claimed["claims"][0]["signature"]
+    );
     let earnings = s.json(&["earnings"]);
     assert_eq!(earnings["claimed"].as_u64(), Some(claimable));
     assert_eq!(earnings["claimable"], 0);
@@ -258,6 +265,9 @@ fn a_whole_session_from_mint_to_claim() {
     assert_eq!(lineage[0]["royalty_bps"], 1000);
     let settled = s.json(&["settle", &child, "--all"]);
     assert_eq!(settled[0]["parent"].as_str(), Some(model.as_str()));
+    let again = s.json(&["settle", &child, "--all"]);
+    assert_eq!(again[0]["amount"], 0);
+    assert_ne!(again[0]["signature"], settled[0]["signature"]);
 
     // Authority hand-over in two steps.
     let (next_keypair, next_wallet) = s.keypair("next");

@@ -1,12 +1,11 @@
 //! A client whose calls run unchanged against an RPC endpoint
-//! ([`RpcConnection`]) or the in-process runtime ([`BanksConnection`]).
+//! ([`RpcConnection`]) or the in-process runtime (`embedded::BanksConnection`).
 
 // solana-banks-client 3.x marks its whole API deprecated ahead of moving it
 // behind an "unstable" feature in 4.0; it is still the in-process runtime's only client.
 #![allow(deprecated)]
 
 use async_trait::async_trait;
-use solana_banks_client::{BanksClient, BanksClientError};
 use solana_commitment_config::CommitmentConfig;
 use solana_rpc_client::nonblocking::rpc_client::RpcClient;
 use solana_rpc_client_api::config::RpcTransactionConfig;
@@ -17,7 +16,7 @@ use solana_sdk::{
     pubkey::Pubkey,
     signature::{Keypair, Signature},
     signer::Signer,
-    transaction::{Transaction, TransactionError},
+    transaction::Transaction,
 };
 use solana_transaction_status_client_types::{
     option_serializer::OptionSerializer, UiInstruction, UiTransactionEncoding,
@@ -51,75 +50,16 @@ pub struct TransactionOutcome {
 pub trait LedgerConnection: Send + Sync {
     async fn get_account(&self, address: &Pubkey) -> Result<Option<Account>, SdkError>;
     async fn latest_blockhash(&self) -> Result<Hash, SdkError>;
+    /// A recent blockhash other than `used`. A transaction signed again under
+    /// it differs from every transaction signed under `used`, so a repeated
+    /// call (a second claim with the same accounts) is a new transaction
+    /// rather than a duplicate that the cluster drops as already processed.
+    async fn blockhash_after(&self, used: &Hash) -> Result<Hash, SdkError>;
     /// Submits a signed transaction, waits until it is confirmed, and returns its events.
     async fn send_transaction(
         &self,
         transaction: &Transaction,
     ) -> Result<TransactionOutcome, SdkError>;
-}
-
-/// The in-process runtime (solana-program-test's bank).
-#[derive(Clone)]
-pub struct BanksConnection(pub BanksClient);
-
-fn banks_error(error: BanksClientError) -> SdkError {
-    match error {
-        BanksClientError::TransactionError(error)
-        | BanksClientError::SimulationError { err: error, .. } => error.into(),
-        other => SdkError::Connection(other.to_string()),
-    }
-}
-
-#[async_trait]
-impl LedgerConnection for BanksConnection {
-    async fn get_account(&self, address: &Pubkey) -> Result<Option<Account>, SdkError> {
-        self.0.get_account(*address).await.map_err(banks_error)
-    }
-
-    async fn latest_blockhash(&self) -> Result<Hash, SdkError> {
-        self.0.get_latest_blockhash().await.map_err(banks_error)
-    }
-
-    /// BanksClient reports no inner instructions for processed transactions, so
-    /// the same transaction is first simulated against the same bank, which
-    /// records them; execution is deterministic, so the events are those of
-    /// the processed transaction, which is only then submitted.
-    async fn send_transaction(
-        &self,
-        transaction: &Transaction,
-    ) -> Result<TransactionOutcome, SdkError> {
-        let simulation = self
-            .0
-            .simulate_transaction(transaction.clone())
-            .await
-            .map_err(banks_error)?;
-        // The bank answers a resubmitted (identical) transaction as a success
-        // of its own; report it as what it is.
-        if let Some(Err(TransactionError::AlreadyProcessed)) = &simulation.result {
-            return Err(TransactionError::AlreadyProcessed.into());
-        }
-        // Executed on the working bank directly: unlike `process_transaction`,
-        // this path also accepts durable-nonce transactions.
-        self.0
-            .process_transaction_with_metadata(transaction.clone())
-            .await
-            .map_err(banks_error)?
-            .result?;
-        let keys = &transaction.message.account_keys;
-        let inner = simulation
-            .simulation_details
-            .and_then(|details| details.inner_instructions)
-            .unwrap_or_default();
-        let events =
-            LedgerEvent::from_inner_instructions(inner.iter().flatten().filter_map(|inner| {
-                let program = keys.get(usize::from(inner.instruction.program_id_index))?;
-                Some((*program, inner.instruction.data.as_slice()))
-            }));
-        Ok(TransactionOutcome {
-            signature: transaction.signatures[0],
-            events,
-        })
-    }
 }
 
 /// A real cluster through its JSON-RPC endpoint.
@@ -210,6 +150,15 @@ impl LedgerConnection for RpcConnection {
         self.0.get_latest_blockhash().await.map_err(rpc_error)
     }
 
+    /// A real cluster moves to a new blockhash with every slot (about
+    /// 400 ms); waiting for it is the only way to get one.
+    async fn blockhash_after(&self, used: &Hash) -> Result<Hash, SdkError> {
+        self.0
+            .get_new_latest_blockhash(used)
+            .await
+            .map_err(rpc_error)
+    }
+
     async fn send_transaction(
         &self,
         transaction: &Transaction,
@@ -248,20 +197,49 @@ impl<C: LedgerConnection> LedgerClient<C> {
         instructions: &[Instruction],
         signers: &[&dyn Signer],
     ) -> Result<TransactionOutcome, SdkError> {
-        let blockhash = self.connection.latest_blockhash().await?;
         let mut all_signers: Vec<&dyn Signer> = vec![&self.fee_payer];
         all_signers.extend(
             signers
                 .iter()
                 .filter(|signer| signer.pubkey() != self.fee_payer.pubkey()),
         );
-        let transaction = Transaction::new_signed_with_payer(
-            instructions,
-            Some(&self.fee_payer.pubkey()),
-            &all_signers,
-            blockhash,
-        );
-        self.connection.send_transaction(&transaction).await
+        self.send_signed_with(|blockhash| {
+            let mut transaction =
+                Transaction::new_with_payer(instructions, Some(&self.fee_payer.pubkey()));
+            transaction
+                .try_sign(&all_signers, blockhash)
+                .map_err(|error| SdkError::Signing(error.to_string()))?;
+            Ok(transaction)
+        })
+        .await
+    }
+
+    /// Sends the transaction `sign` makes for the latest blockhash.
+    ///
+    /// Every transaction the SDK, the CLI and the test harness send passes
+    /// here, which is why the rule against duplicates lives here and nowhere
+    /// else: a call repeated with the same accounts under the same blockhash
+    /// (a second claim, a second idempotent account creation) would be
+    /// byte-identical to the first, and every cluster drops it as
+    /// `AlreadyProcessed`. Whether the blockhash moved in between depends on
+    /// timing; the answer must not. Each call here is built afresh from
+    /// current state, so such a refusal means the same request was made
+    /// before, not that this one landed: it is signed once more under a
+    /// newer blockhash ([`LedgerConnection::blockhash_after`]: the next slot
+    /// on the in-process runtime, deterministically; the cluster's next
+    /// blockhash on RPC) and sent as the new transaction it is.
+    pub async fn send_signed_with<F>(&self, sign: F) -> Result<TransactionOutcome, SdkError>
+    where
+        F: Fn(Hash) -> Result<Transaction, SdkError>,
+    {
+        let blockhash = self.connection.latest_blockhash().await?;
+        match self.connection.send_transaction(&sign(blockhash)?).await {
+            Err(SdkError::AlreadyProcessed) => {
+                let newer = self.connection.blockhash_after(&blockhash).await?;
+                self.connection.send_transaction(&sign(newer)?).await
+            }
+            outcome => outcome,
+        }
     }
 
     async fn fetch<T>(&self, address: &Pubkey) -> Result<T, SdkError>

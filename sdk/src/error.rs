@@ -15,10 +15,18 @@ pub enum SdkError {
     /// runtime, the token program, signatures…).
     #[error("transaction failed: {0}")]
     Transaction(TransactionError),
+    /// The cluster had already processed this exact transaction (same
+    /// instructions, signers and blockhash): nothing new was executed.
+    #[error("already processed: this exact transaction (same instructions, signers and blockhash) landed before, so nothing new was executed")]
+    AlreadyProcessed,
     #[error("account {0} does not exist")]
     AccountNotFound(Pubkey),
     #[error("account {address} could not be decoded: {reason}")]
     Decode { address: Pubkey, reason: String },
+    /// A transaction could not be signed (a required signer is missing, or
+    /// one was given that the transaction does not need).
+    #[error("signing: {0}")]
+    Signing(String),
     /// The connection (RPC endpoint or in-process bank) failed.
     #[error("connection: {0}")]
     Connection(String),
@@ -63,6 +71,9 @@ pub fn ledger_error_from_code(code: u32) -> Option<LedgerError> {
 
 impl From<TransactionError> for SdkError {
     fn from(error: TransactionError) -> Self {
+        if error == TransactionError::AlreadyProcessed {
+            return SdkError::AlreadyProcessed;
+        }
         if let TransactionError::InstructionError(instruction, InstructionError::Custom(code)) =
             &error
         {

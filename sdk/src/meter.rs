@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, VecDeque};
 
 use model_ledger::{errors::LedgerError, state::AttributionEntry};
-use solana_sdk::{pubkey::Pubkey, signer::Signer, transaction::TransactionError};
+use solana_sdk::{pubkey::Pubkey, signer::Signer};
 
 use crate::{
     client::{LedgerClient, LedgerConnection, TransactionOutcome},
@@ -166,12 +166,10 @@ impl InferenceMeter {
         match sent {
             Ok(outcome) => Ok(Submission::Recorded(outcome)),
             Err(error) => {
-                let unknown_outcome = matches!(
-                    error,
-                    SdkError::Connection(_)
-                        | SdkError::Transaction(TransactionError::AlreadyProcessed)
-                ) || error.ledger_error().map(u32::from)
-                    == Some(u32::from(LedgerError::SequenceMismatch));
+                let unknown_outcome =
+                    matches!(error, SdkError::Connection(_) | SdkError::AlreadyProcessed)
+                        || error.ledger_error().map(u32::from)
+                            == Some(u32::from(LedgerError::SequenceMismatch));
                 if unknown_outcome && client.grant(grant).await?.next_seq > seq {
                     Ok(Submission::AlreadyRecorded { seq })
                 } else {

@@ -4,8 +4,6 @@
 #![allow(deprecated)] // solana-program-test 3.x flags its API as "unstable" ahead of 4.0.
 #![allow(clippy::result_large_err)]
 
-use std::sync::atomic::{AtomicU64, Ordering};
-
 use anchor_lang::solana_program::system_instruction;
 use anchor_spl::token_2022::spl_token_2022::{
     self,
@@ -25,12 +23,12 @@ use model_ledger::{
     state::{ContributionKind, LicenseTerms},
 };
 use model_ledger_sdk::{
-    client::{BanksConnection, LedgerClient, TransactionOutcome},
+    client::{LedgerClient, TransactionOutcome},
+    embedded::BanksConnection,
     events::LedgerEvent,
     SdkError,
 };
-use solana_compute_budget_interface::ComputeBudgetInstruction;
-use solana_program_test::{BanksClient, ProgramTestContext};
+use solana_program_test::BanksClient;
 use solana_sdk::{
     account::Account,
     instruction::{AccountMeta, Instruction, InstructionError},
@@ -44,8 +42,6 @@ use solana_sdk::{
 use model_ledger_sdk::instructions::{ModelAccounts, ParentGrant};
 pub use model_ledger_sdk::{instructions as ix, pda};
 
-static ATTEMPTS: AtomicU64 = AtomicU64::new(1);
-
 /// The protocol fee every fixture starts with, in basis points.
 pub const FEE_BPS: u16 = 250;
 
@@ -53,8 +49,7 @@ pub use model_ledger_sdk::embedded::program_test;
 
 /// The running ledger plus the actors every test needs.
 pub struct TestLedger {
-    /// The runtime itself, for moving its clock.
-    pub context: tokio::sync::Mutex<ProgramTestContext>,
+    /// Its connection also holds the runtime itself, for moving its clock.
     pub client: LedgerClient<BanksConnection>,
     pub banks: BanksClient,
     pub admin: Keypair,
@@ -94,7 +89,6 @@ impl TestLedger {
             amount,
         )
         .unwrap();
-        self.next_blockhash().await;
         self.client
             .send(&[instruction], &[])
             .await
@@ -130,13 +124,11 @@ impl TestLedger {
     }
     pub async fn start_uninitialized() -> Self {
         let context = program_test().start_with_context().await;
-        let banks = context.banks_client.clone();
-        let client = LedgerClient::new(
-            BanksConnection(banks.clone()),
-            context.payer.insecure_clone(),
-        );
+        let payer = context.payer.insecure_clone();
+        let connection = BanksConnection::new(context);
+        let banks = connection.banks().clone();
+        let client = LedgerClient::new(connection, payer);
         let mut ledger = TestLedger {
-            context: tokio::sync::Mutex::new(context),
             client,
             banks,
             admin: Keypair::new(),
@@ -169,7 +161,7 @@ impl TestLedger {
 
     /// Moves the runtime's clock to `unix_timestamp` (grants expire by it).
     pub async fn set_time(&self, unix_timestamp: i64) {
-        let context = self.context.lock().await;
+        let context = self.client.connection.context().await;
         let mut clock: anchor_lang::prelude::Clock = self.banks.get_sysvar().await.unwrap();
         clock.unix_timestamp = unix_timestamp;
         context.set_sysvar(&clock);
@@ -178,16 +170,6 @@ impl TestLedger {
     pub async fn now(&self) -> i64 {
         let clock: anchor_lang::prelude::Clock = self.banks.get_sysvar().await.unwrap();
         clock.unix_timestamp
-    }
-
-    /// Waits for the runtime's next blockhash, so that repeating a call
-    /// that just landed makes a new transaction rather than a duplicate
-    /// (which the runtime answers with `AlreadyProcessed`).
-    pub async fn next_blockhash(&self) {
-        let current = self.banks.get_latest_blockhash().await.unwrap();
-        while self.banks.get_latest_blockhash().await.unwrap() == current {
-            tokio::time::sleep(std::time::Duration::from_millis(2)).await;
-        }
     }
 
     pub fn payer(&self) -> &Keypair {
@@ -364,15 +346,9 @@ impl TestLedger {
         watched: &[Pubkey],
     ) -> SdkError {
         let before = self.snapshot(watched).await;
-        // A test often repeats a call that just succeeded; with the same
-        // blockhash that would be the same transaction, which the bank treats
-        // as already processed. A unique priority fee makes it a new one.
-        let nonce = ATTEMPTS.fetch_add(1, Ordering::Relaxed);
-        let mut unique = vec![ComputeBudgetInstruction::set_compute_unit_price(nonce)];
-        unique.extend_from_slice(instructions);
         let error = self
             .client
-            .send(&unique, signers)
+            .send(instructions, signers)
             .await
             .expect_err("the transaction should have been refused");
         assert_eq!(
@@ -625,22 +601,6 @@ impl TestLedger {
             });
         }
         links
-    }
-
-    /// Processes a transaction without first simulating it for its events:
-    /// for bulk set-up, where only the resulting state matters.
-    pub async fn send_unobserved(&self, instructions: &[Instruction], signer: &Keypair) {
-        let blockhash = self.banks.get_latest_blockhash().await.unwrap();
-        let transaction = solana_sdk::transaction::Transaction::new_signed_with_payer(
-            instructions,
-            Some(&self.payer().pubkey()),
-            &[self.payer(), signer],
-            blockhash,
-        );
-        self.banks
-            .process_transaction(transaction)
-            .await
-            .expect("bulk transaction");
     }
 
     /// `contributor` proposes `count` contributions to `model`, ten per transaction.

@@ -25,18 +25,16 @@ pub async fn execute(session: &Session, args: AirdropArgs) -> Result<()> {
             let faucet = embedded.faucet();
             let transfer =
                 solana_system_interface::instruction::transfer(&faucet.pubkey(), &to, lamports);
-            let blockhash = embedded.banks().get_latest_blockhash().await?;
-            let transaction = solana_sdk::transaction::Transaction::new_signed_with_payer(
-                &[transfer],
-                Some(&faucet.pubkey()),
-                &[&faucet],
-                blockhash,
-            );
-            use model_ledger_sdk::client::LedgerConnection;
             session
                 .client
-                .connection
-                .send_transaction(&transaction)
+                .send_signed_with(|blockhash| {
+                    Ok(solana_sdk::transaction::Transaction::new_signed_with_payer(
+                        std::slice::from_ref(&transfer),
+                        Some(&faucet.pubkey()),
+                        &[&faucet],
+                        blockhash,
+                    ))
+                })
                 .await?
                 .signature
         }

@@ -67,19 +67,26 @@ pub async fn execute(session: &Session, args: ClaimArgs) -> Result<()> {
                 _ => None,
             })
             .unwrap_or(0);
-        claimed.push((model, index, amount, destination));
+        claimed.push((model, index, amount, destination, outcome.signature));
     }
-    let total: u64 = claimed.iter().map(|(_, _, amount, _)| amount).sum();
+    let total: u64 = claimed.iter().map(|(_, _, amount, _, _)| amount).sum();
     let json: Vec<_> = claimed
         .iter()
-        .map(|(model, index, amount, to)| serde_json::json!({ "model": model.to_string(), "index": index, "amount": amount, "destination": to.to_string() }))
+        .map(|(model, index, amount, to, signature)| serde_json::json!({ "model": model.to_string(), "index": index, "amount": amount, "destination": to.to_string(), "signature": signature.to_string() }))
         .collect();
     session.output.print(
         serde_json::json!({ "total": total, "claims": json }),
         || {
             let mut text = format!("Claimed {total} in {} claim(s)", claimed.len());
-            for (model, index, amount, _) in &claimed {
-                text.push_str(&format!("\n  {model} #{index}: {amount}"));
+            for (model, index, amount, _, signature) in &claimed {
+                let note = if *amount == 0 {
+                    " (nothing new since the last claim)"
+                } else {
+                    ""
+                };
+                text.push_str(&format!(
+                    "\n  {model} #{index}: {amount}{note}  {signature}"
+                ));
             }
             text
         },

@@ -8,16 +8,16 @@
 
 use anyhow::Result;
 use model_ledger_sdk::{
-    client::{associated_token, BanksConnection, LedgerClient},
+    client::{associated_token, LedgerClient},
+    embedded::BanksConnection,
     instructions::ModelAccounts,
 };
-use solana_program_test::ProgramTestContext;
 use solana_sdk::{instruction::Instruction, pubkey::Pubkey, signature::Keypair, signer::Signer};
 
 const MINT_SPACE: usize = 82;
 
 pub struct Sandbox {
-    context: ProgramTestContext,
+    connection: BanksConnection,
     pub faucet: Keypair,
     /// Pays fees from the faucet.
     pub client: LedgerClient<BanksConnection>,
@@ -29,12 +29,10 @@ impl Sandbox {
             .start_with_context()
             .await;
         let faucet = context.payer.insecure_clone();
-        let client = LedgerClient::new(
-            BanksConnection(context.banks_client.clone()),
-            faucet.insecure_clone(),
-        );
+        let connection = BanksConnection::new(context);
+        let client = LedgerClient::new(connection.clone(), faucet.insecure_clone());
         Self {
-            context,
+            connection,
             faucet,
             client,
         }
@@ -43,14 +41,11 @@ impl Sandbox {
     /// Another client on the same chain whose transactions `fee_payer` pays
     /// (a meter key, a host): one signer per transaction.
     pub fn client_paid_by(&self, fee_payer: &Keypair) -> LedgerClient<BanksConnection> {
-        LedgerClient::new(
-            BanksConnection(self.context.banks_client.clone()),
-            fee_payer.insecure_clone(),
-        )
+        LedgerClient::new(self.connection.clone(), fee_payer.insecure_clone())
     }
 
     pub async fn rent(&self) -> Result<solana_sdk::rent::Rent> {
-        Ok(self.context.banks_client.get_rent().await?)
+        Ok(self.connection.banks().get_rent().await?)
     }
 
     /// A legacy SPL Token mint whose authority is the faucet.

@@ -43,12 +43,15 @@ async fn withdraws_shares_and_attributed_earnings_once() {
     assert_eq!(event.destination, destination);
     ledger.assert_conserved(&market.model).await;
 
-    ledger.next_blockhash().await;
     let again = ledger
         .client
         .claim(contributor, &market.model, *index, &destination)
         .await
         .unwrap();
+    assert_ne!(
+        again.signature, outcome.signature,
+        "the repeated call is a transaction of its own"
+    );
     let LedgerEvent::RoyaltyClaimed(event) = only_event(&again) else {
         panic!("wrong event")
     };

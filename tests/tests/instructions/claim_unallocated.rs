@@ -24,12 +24,15 @@ async fn authority_withdraws_what_arrived_before_any_shares() {
     assert_eq!(event.amount, 48_750);
     ledger.assert_conserved(&market.model).await;
 
-    ledger.next_blockhash().await;
     let again = ledger
         .client
         .claim_unallocated(&market.authority, &market.model, &destination)
         .await
         .unwrap();
+    assert_ne!(
+        again.signature, outcome.signature,
+        "the repeated call is a transaction of its own"
+    );
     let LedgerEvent::UnallocatedClaimed(event) = only_event(&again) else {
         panic!("wrong event")
     };

@@ -16,6 +16,7 @@ mod publish_license;
 mod record_inference;
 mod register_model;
 mod reject_contribution;
+mod repeated_calls;
 mod retire_license;
 mod revoke_contribution;
 mod scale;

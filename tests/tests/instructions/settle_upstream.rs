@@ -93,12 +93,15 @@ async fn royalties_flow_up_the_lineage_exactly_once() {
     );
     assert_eq!(ledger.balance(&vault(&parent)).await, before.1 + 6_000);
 
-    ledger.next_blockhash().await;
     let again = ledger
         .client
         .settle_upstream(&child.model, &parent)
         .await
         .unwrap();
+    assert_ne!(
+        again.signature, outcome.signature,
+        "the repeated call is a transaction of its own"
+    );
     let LedgerEvent::UpstreamSettled(event) = only_event(&again) else {
         panic!("wrong event")
     };
