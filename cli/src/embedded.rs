@@ -77,11 +77,13 @@ fn is_runtime_owned(account: &Account) -> bool {
 
 impl EmbeddedLedger {
     /// Loads the ledger in `dir` (an empty one if the directory has none).
-    pub async fn open(dir: &Path) -> Result<Self> {
+    /// `wallet` is the program's upgrade authority here: the embedded chain
+    /// belongs to whoever runs it, so they may initialise its config.
+    pub async fn open(dir: &Path, wallet: &Pubkey) -> Result<Self> {
         fs::create_dir_all(dir)
             .with_context(|| format!("cannot create ledger directory {}", dir.display()))?;
         let state = read_state(dir)?;
-        let mut program_test = model_ledger_sdk::embedded::program_test();
+        let mut program_test = model_ledger_sdk::embedded::program_test(wallet)?;
         let mut saved = BTreeSet::new();
         for (address, account) in state.accounts {
             saved.insert(address);

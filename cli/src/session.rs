@@ -65,6 +65,10 @@ pub struct GlobalArgs {
     /// Keypair file of the nonce authority [default: the wallet]
     #[arg(long, global = true)]
     pub nonce_authority: Option<PathBuf>,
+    /// Priority fee: micro-lamports per compute unit, paid on each
+    /// transaction's compute-unit limit (set from a simulation)
+    #[arg(long, global = true, value_name = "MICRO_LAMPORTS")]
+    pub with_compute_unit_price: Option<u64>,
 }
 
 /// The cluster connection, remembering every account it touched so the
@@ -116,6 +120,13 @@ impl LedgerConnection for Connection {
         match &self.backend {
             Backend::Rpc(rpc) => rpc.blockhash_after(used).await,
             Backend::Embedded(banks) => banks.blockhash_after(used).await,
+        }
+    }
+
+    async fn simulate(&self, transaction: &Transaction) -> Result<u64, SdkError> {
+        match &self.backend {
+            Backend::Rpc(rpc) => rpc.simulate(transaction).await,
+            Backend::Embedded(banks) => banks.simulate(transaction).await,
         }
     }
 
@@ -187,7 +198,7 @@ impl Session {
         };
         let (backend, embedded) = match &cluster {
             Cluster::Embedded => {
-                let ledger = EmbeddedLedger::open(&args.ledger).await?;
+                let ledger = EmbeddedLedger::open(&args.ledger, &wallet.pubkey()).await?;
                 (Backend::Embedded(ledger.connection()), Some(ledger))
             }
             Cluster::Rpc(url) => (Backend::Rpc(RpcConnection::new(url.clone())), None),
@@ -196,8 +207,10 @@ impl Session {
             backend,
             touched: Mutex::new(BTreeSet::new()),
         };
+        let mut client = LedgerClient::new(connection, fee_payer);
+        client.compute_budget.unit_price = args.with_compute_unit_price;
         Ok(Self {
-            client: LedgerClient::new(connection, fee_payer),
+            client,
             wallet,
             output: args.output,
             embedded,
@@ -247,13 +260,12 @@ impl Session {
             (None, blockhash) => blockhash,
         };
         let fee_payer = &self.client.fee_payer;
-        let unsigned = Transaction::new_with_payer(&all, Some(&fee_payer.pubkey()));
         let mut available: Vec<&dyn Signer> = vec![fee_payer];
         available.extend(signers.iter().copied());
         if self.args.nonce.is_some() {
             available.push(nonce_authority);
         }
-        let required: Vec<Pubkey> = unsigned
+        let required: Vec<Pubkey> = Transaction::new_with_payer(&all, Some(&fee_payer.pubkey()))
             .message
             .signer_keys()
             .into_iter()
@@ -264,8 +276,9 @@ impl Session {
             .into_iter()
             .filter(|signer| required.contains(&signer.pubkey()) && seen.insert(signer.pubkey()))
             .collect();
-        let sign = |blockhash: Hash| {
-            let mut transaction = unsigned.clone();
+        let sign = |instructions: &[Instruction], blockhash: Hash| {
+            let mut transaction =
+                Transaction::new_with_payer(instructions, Some(&fee_payer.pubkey()));
             transaction
                 .try_partial_sign(&usable, blockhash)
                 .map_err(|error| SdkError::Signing(error.to_string()))?;
@@ -276,7 +289,8 @@ impl Session {
                 Some(blockhash) => blockhash,
                 None => self.client.connection.latest_blockhash().await?,
             };
-            let transaction = sign(blockhash)?;
+            let budgeted = self.client.budgeted(&all, &sign, blockhash).await?;
+            let transaction = sign(&budgeted, blockhash)?;
             let encoded =
                 base64::engine::general_purpose::STANDARD.encode(bincode::serialize(&transaction)?);
             let missing: Vec<String> = required
@@ -303,12 +317,13 @@ impl Session {
             // A blockhash the user fixed (or a nonce's) cannot be replaced:
             // a repeat under it is refused as already processed.
             Some(blockhash) => {
+                let budgeted = self.client.budgeted(&all, &sign, blockhash).await?;
                 self.client
                     .connection
-                    .send_transaction(&sign(blockhash)?)
+                    .send_transaction(&sign(&budgeted, blockhash)?)
                     .await?
             }
-            None => self.client.send_signed_with(sign).await?,
+            None => self.client.send_signed_with(&all, sign).await?,
         };
         Ok(Some(outcome))
     }

@@ -519,7 +519,7 @@ fn the_demo_runs_end_to_end_and_conserves_every_token() {
 #[test]
 fn bench_prints_sizes_within_the_transaction_limit() {
     let s = Session::new();
-    let report = s.json(&["bench", "--rounds", "2"]);
+    let report = s.json(&["bench", "--rounds", "2", "--large-contributions", "30"]);
     let rows = report["record_inference"].as_array().unwrap();
     let hundred = rows
         .iter()
@@ -531,4 +531,50 @@ fn bench_prints_sizes_within_the_transaction_limit() {
         "same accounts whatever the attribution"
     );
     assert!(report["rent_per_contribution"]["total"].as_u64().unwrap() > 0);
+    // Every instruction of the program has its row.
+    let measured: Vec<&str> = report["instructions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|row| row["instruction"].as_str().unwrap())
+        .collect();
+    for instruction in [
+        "initialize_config",
+        "update_config",
+        "register_model (no parents)",
+        "register_model (one parent)",
+        "transfer_model_authority",
+        "accept_model_authority",
+        "propose_contribution",
+        "accept_contribution",
+        "reject_contribution",
+        "revoke_contribution",
+        "set_payout_wallet",
+        "publish_license",
+        "retire_license",
+        "extend_royalty_book (16 entries)",
+        "acquire_grant",
+        "set_meter",
+        "settle_upstream",
+        "claim",
+        "claim_unallocated",
+    ] {
+        assert!(
+            measured.contains(&instruction),
+            "{instruction} not measured"
+        );
+    }
+    let sizes = report["record_inference_by_model_size"].as_array().unwrap();
+    let units = |contributions: &str| -> Vec<&serde_json::Value> {
+        sizes
+            .iter()
+            .filter(|row| row["model"] == contributions)
+            .map(|row| &row["compute_units_median"])
+            .collect()
+    };
+    assert_eq!(
+        units("10 contributions"),
+        units("30 contributions"),
+        "a batch costs the same on a larger model"
+    );
 }

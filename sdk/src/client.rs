@@ -7,8 +7,9 @@
 
 use async_trait::async_trait;
 use solana_commitment_config::CommitmentConfig;
+use solana_compute_budget_interface::ComputeBudgetInstruction;
 use solana_rpc_client::nonblocking::rpc_client::RpcClient;
-use solana_rpc_client_api::config::RpcTransactionConfig;
+use solana_rpc_client_api::config::{RpcSimulateTransactionConfig, RpcTransactionConfig};
 use solana_sdk::{
     account::Account,
     hash::Hash,
@@ -16,7 +17,7 @@ use solana_sdk::{
     pubkey::Pubkey,
     signature::{Keypair, Signature},
     signer::Signer,
-    transaction::Transaction,
+    transaction::{Transaction, TransactionError},
 };
 use solana_transaction_status_client_types::{
     option_serializer::OptionSerializer, UiInstruction, UiTransactionEncoding,
@@ -43,6 +44,9 @@ pub struct TransactionOutcome {
     pub signature: Signature,
     /// The Model Ledger events it emitted, in order.
     pub events: Vec<LedgerEvent>,
+    /// Compute units the whole transaction consumed, as the cluster reports
+    /// them (natively run builtins count 1 each; an SBF build counts for real).
+    pub compute_units: Option<u64>,
 }
 
 /// The few operations the client needs from a cluster.
@@ -55,6 +59,9 @@ pub trait LedgerConnection: Send + Sync {
     /// call (a second claim with the same accounts) is a new transaction
     /// rather than a duplicate that the cluster drops as already processed.
     async fn blockhash_after(&self, used: &Hash) -> Result<Hash, SdkError>;
+    /// Runs a transaction without committing it; returns the compute units it
+    /// consumed, or the error it would fail with.
+    async fn simulate(&self, transaction: &Transaction) -> Result<u64, SdkError>;
     /// Submits a signed transaction, waits until it is confirmed, and returns its events.
     async fn send_transaction(
         &self,
@@ -86,12 +93,19 @@ impl RpcConnection {
         signature: &Signature,
         keys: &[Pubkey],
     ) -> Result<Vec<LedgerEvent>, SdkError> {
-        let signature = *signature;
-        let keys = keys.to_vec();
+        Ok(self.outcome_of(signature, keys).await?.events)
+    }
+
+    /// What a confirmed transaction left behind: its events and compute units.
+    pub async fn outcome_of(
+        &self,
+        signature: &Signature,
+        keys: &[Pubkey],
+    ) -> Result<TransactionOutcome, SdkError> {
         let confirmed = self
             .0
             .get_transaction_with_config(
-                &signature,
+                signature,
                 RpcTransactionConfig {
                     encoding: Some(UiTransactionEncoding::Base64),
                     commitment: Some(self.0.commitment()),
@@ -100,11 +114,11 @@ impl RpcConnection {
             )
             .await
             .map_err(rpc_error)?;
-        let inner = match confirmed
-            .transaction
-            .meta
-            .map(|meta| meta.inner_instructions)
-        {
+        let meta = confirmed.transaction.meta;
+        let compute_units = meta
+            .as_ref()
+            .and_then(|meta| Option::<u64>::from(meta.compute_units_consumed.clone()));
+        let inner = match meta.map(|meta| meta.inner_instructions) {
             Some(OptionSerializer::Some(inner)) => inner,
             _ => Vec::new(),
         };
@@ -124,7 +138,11 @@ impl RpcConnection {
                 .iter()
                 .map(|(program, data)| (*program, data.as_slice())),
         );
-        Ok(events)
+        Ok(TransactionOutcome {
+            signature: *signature,
+            events,
+            compute_units,
+        })
     }
 }
 
@@ -159,6 +177,26 @@ impl LedgerConnection for RpcConnection {
             .map_err(rpc_error)
     }
 
+    async fn simulate(&self, transaction: &Transaction) -> Result<u64, SdkError> {
+        let simulation = self
+            .0
+            .simulate_transaction_with_config(
+                transaction,
+                RpcSimulateTransactionConfig {
+                    sig_verify: false,
+                    commitment: Some(self.0.commitment()),
+                    ..Default::default()
+                },
+            )
+            .await
+            .map_err(rpc_error)?
+            .value;
+        if let Some(error) = simulation.err {
+            return Err(TransactionError::from(error).into());
+        }
+        Ok(simulation.units_consumed.unwrap_or_default())
+    }
+
     async fn send_transaction(
         &self,
         transaction: &Transaction,
@@ -168,12 +206,62 @@ impl LedgerConnection for RpcConnection {
             .send_and_confirm_transaction(transaction)
             .await
             .map_err(rpc_error)?;
-        let events = self
-            .events_of(&signature, &transaction.message.account_keys)
-            .await?;
-        Ok(TransactionOutcome { signature, events })
+        self.outcome_of(&signature, &transaction.message.account_keys)
+            .await
     }
 }
+
+/// How the sender sets every transaction's compute budget, as wallets do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ComputeBudget {
+    /// A priority fee in micro-lamports per compute unit (what `solana`
+    /// calls `--with-compute-unit-price`); none when `None`.
+    pub unit_price: Option<u64>,
+    /// Limit each transaction to the compute units a simulation of it
+    /// consumed plus [`ComputeBudget::margin`], instead of the runtime's
+    /// default of 200 000 per instruction: a priority fee is paid on the
+    /// limit, not on what was used, and a block packs tighter limits first.
+    pub limit_from_simulation: bool,
+}
+
+impl Default for ComputeBudget {
+    fn default() -> Self {
+        Self {
+            unit_price: None,
+            limit_from_simulation: true,
+        }
+    }
+}
+
+impl ComputeBudget {
+    /// The limit a simulation asks for: what it consumed, plus 10 % (state
+    /// can change between simulation and execution, e.g. a book entry that a
+    /// loop then visits), plus 1 000 units.
+    pub fn margin(consumed: u64) -> u32 {
+        let limit = consumed.saturating_add(consumed / 10).saturating_add(1_000);
+        u32::try_from(limit)
+            .unwrap_or(u32::MAX)
+            .min(MAX_COMPUTE_UNIT_LIMIT)
+    }
+
+    /// `instructions` followed by the budget's instructions, the limit being
+    /// `limit`. They go last so that a failing instruction keeps the index
+    /// its caller gave it; the runtime reads compute-budget instructions
+    /// wherever they stand in the message.
+    fn apply(&self, instructions: &[Instruction], limit: Option<u32>) -> Vec<Instruction> {
+        let mut all = instructions.to_vec();
+        if let Some(limit) = limit {
+            all.push(ComputeBudgetInstruction::set_compute_unit_limit(limit));
+        }
+        if let Some(price) = self.unit_price {
+            all.push(ComputeBudgetInstruction::set_compute_unit_price(price));
+        }
+        all
+    }
+}
+
+/// The most compute units one transaction may ask for.
+pub const MAX_COMPUTE_UNIT_LIMIT: u32 = 1_400_000;
 
 /// High-level Model Ledger calls over any [`LedgerConnection`]. The fee payer
 /// signs every transaction; the acting wallet (authority, contributor…) is
@@ -181,6 +269,7 @@ impl LedgerConnection for RpcConnection {
 pub struct LedgerClient<C> {
     pub connection: C,
     pub fee_payer: Keypair,
+    pub compute_budget: ComputeBudget,
 }
 
 impl<C: LedgerConnection> LedgerClient<C> {
@@ -188,6 +277,7 @@ impl<C: LedgerConnection> LedgerClient<C> {
         Self {
             connection,
             fee_payer,
+            compute_budget: ComputeBudget::default(),
         }
     }
 
@@ -203,7 +293,7 @@ impl<C: LedgerConnection> LedgerClient<C> {
                 .iter()
                 .filter(|signer| signer.pubkey() != self.fee_payer.pubkey()),
         );
-        self.send_signed_with(|blockhash| {
+        self.send_signed_with(instructions, |instructions, blockhash| {
             let mut transaction =
                 Transaction::new_with_payer(instructions, Some(&self.fee_payer.pubkey()));
             transaction
@@ -214,7 +304,30 @@ impl<C: LedgerConnection> LedgerClient<C> {
         .await
     }
 
-    /// Sends the transaction `sign` makes for the latest blockhash.
+    /// `instructions` with the compute budget's instructions added, the
+    /// limit measured by simulating them signed by `sign` under `blockhash`.
+    /// A simulation that fails is the transaction's answer: it is returned
+    /// and nothing is sent, as a wallet shows a failed simulation.
+    pub async fn budgeted<F>(
+        &self,
+        instructions: &[Instruction],
+        sign: &F,
+        blockhash: Hash,
+    ) -> Result<Vec<Instruction>, SdkError>
+    where
+        F: Fn(&[Instruction], Hash) -> Result<Transaction, SdkError>,
+    {
+        let budget = self.compute_budget;
+        if !budget.limit_from_simulation {
+            return Ok(budget.apply(instructions, None));
+        }
+        let trial = budget.apply(instructions, Some(MAX_COMPUTE_UNIT_LIMIT));
+        let consumed = self.connection.simulate(&sign(&trial, blockhash)?).await?;
+        Ok(budget.apply(instructions, Some(ComputeBudget::margin(consumed))))
+    }
+
+    /// Sends `instructions`, with the compute budget's instructions added,
+    /// in the transaction `sign` makes of them for the latest blockhash.
     ///
     /// Every transaction the SDK, the CLI and the test harness send passes
     /// here, which is why the rule against duplicates lives here and nowhere
@@ -228,15 +341,32 @@ impl<C: LedgerConnection> LedgerClient<C> {
     /// newer blockhash ([`LedgerConnection::blockhash_after`]: the next slot
     /// on the in-process runtime, deterministically; the cluster's next
     /// blockhash on RPC) and sent as the new transaction it is.
-    pub async fn send_signed_with<F>(&self, sign: F) -> Result<TransactionOutcome, SdkError>
+    pub async fn send_signed_with<F>(
+        &self,
+        instructions: &[Instruction],
+        sign: F,
+    ) -> Result<TransactionOutcome, SdkError>
     where
-        F: Fn(Hash) -> Result<Transaction, SdkError>,
+        F: Fn(&[Instruction], Hash) -> Result<Transaction, SdkError>,
     {
-        let blockhash = self.connection.latest_blockhash().await?;
-        match self.connection.send_transaction(&sign(blockhash)?).await {
+        let mut blockhash = self.connection.latest_blockhash().await?;
+        let budgeted = match self.budgeted(instructions, &sign, blockhash).await {
+            Err(SdkError::AlreadyProcessed) => {
+                blockhash = self.connection.blockhash_after(&blockhash).await?;
+                self.budgeted(instructions, &sign, blockhash).await?
+            }
+            budgeted => budgeted?,
+        };
+        match self
+            .connection
+            .send_transaction(&sign(&budgeted, blockhash)?)
+            .await
+        {
             Err(SdkError::AlreadyProcessed) => {
                 let newer = self.connection.blockhash_after(&blockhash).await?;
-                self.connection.send_transaction(&sign(newer)?).await
+                self.connection
+                    .send_transaction(&sign(&budgeted, newer)?)
+                    .await
             }
             outcome => outcome,
         }

@@ -1,13 +1,17 @@
-//! The program running natively inside a real Solana runtime
-//! (solana-program-test) next to the SPL Token and Token-2022 programs it
-//! ships: the chain behind the tests, the CLI's embedded cluster and the demo.
+//! The program inside a real Solana runtime (solana-program-test), natively
+//! or as an SBF binary in the VM, next to the SPL Token and Token-2022
+//! programs it ships: the chain behind the tests, the CLI's embedded cluster
+//! and the demo.
 
 // solana-program-test 3.x flags its API as "unstable" ahead of 4.0.
 #![allow(deprecated)]
 
 use std::sync::Arc;
 
-use anchor_lang::prelude::AccountInfo;
+use anchor_lang::{
+    prelude::{AccountInfo, Rent},
+    solana_program::bpf_loader_upgradeable::{self, UpgradeableLoaderState},
+};
 use async_trait::async_trait;
 use solana_banks_client::{BanksClient, BanksClientError};
 use solana_program_test::{processor, ProgramTest, ProgramTestContext};
@@ -37,23 +41,116 @@ fn process_instruction(
     model_ledger::entry(program_id, accounts, data)
 }
 
-/// A fresh runtime with the program loaded natively and nothing initialised.
+/// Names the SBF binary to run instead of the native build: the path of
+/// `model_ledger.so` or of the directory holding it (what
+/// `../shared/sbf/build-sbf` writes: `target/deploy`).
+pub const SBF_ENV: &str = "MODEL_LEDGER_SBF";
+
+/// Where the program comes from in a runtime [`program_test`] starts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ProgramBuild {
+    /// Compiled into this process and run as a builtin: fast, but every
+    /// instruction costs 1 compute unit and the VM's limits are not applied.
+    Native,
+    /// An SBF binary run in the real VM under the upgradeable loader, as on a
+    /// cluster: compute units, stack frames and heap as deployed code sees them.
+    Sbf(std::path::PathBuf),
+}
+
+impl ProgramBuild {
+    /// [`SBF_ENV`] if set (the binary must exist), else native.
+    pub fn from_env() -> Result<Self, SdkError> {
+        let Some(value) = std::env::var_os(SBF_ENV) else {
+            return Ok(ProgramBuild::Native);
+        };
+        let path = std::path::PathBuf::from(value);
+        let file = if path.is_dir() {
+            path.join("model_ledger.so")
+        } else {
+            path
+        };
+        if !file.is_file() {
+            let directory = std::env::current_dir().unwrap_or_default();
+            return Err(SdkError::Connection(format!(
+                "{SBF_ENV} names {}, which is not an SBF binary (seen from {}; give an absolute path, or build one with ../shared/sbf/build-sbf)",
+                file.display(),
+                directory.display()
+            )));
+        }
+        Ok(ProgramBuild::Sbf(file))
+    }
+}
+
+/// The ProgramData account of the program under the upgradeable loader: the
+/// deployment slot, the upgrade authority and (for an SBF build) the ELF.
+fn program_data_account(upgrade_authority: &Pubkey, elf: &[u8]) -> Account {
+    let mut data = bincode::serialize(&UpgradeableLoaderState::ProgramData {
+        slot: 0,
+        upgrade_authority_address: Some(*upgrade_authority),
+    })
+    .expect("serialisable");
+    data.resize(UpgradeableLoaderState::size_of_programdata_metadata(), 0);
+    data.extend_from_slice(elf);
+    Account {
+        lamports: Rent::default().minimum_balance(data.len()),
+        data,
+        owner: bpf_loader_upgradeable::ID,
+        executable: false,
+        rent_epoch: 0,
+    }
+}
+
+/// A fresh runtime with the program loaded and nothing initialised:
+/// natively, or the SBF binary that [`SBF_ENV`] names. Either way the
+/// program's ProgramData account exists at its canonical address with
+/// `upgrade_authority` as upgrade authority, as after a deploy, so that
+/// `initialize_config` can check who deployed the program.
+///
 /// The runtime logs every instruction at debug level unless `RUST_LOG` says
 /// otherwise; this keeps it to errors.
-pub fn program_test() -> ProgramTest {
+pub fn program_test(upgrade_authority: &Pubkey) -> Result<ProgramTest, SdkError> {
     static QUIET_LOGS: std::sync::Once = std::sync::Once::new();
     QUIET_LOGS.call_once(|| {
         if std::env::var_os("RUST_LOG").is_none() {
             std::env::set_var("RUST_LOG", "error");
         }
     });
-    let mut program_test = ProgramTest::new(
-        "model_ledger",
-        model_ledger::ID,
-        processor!(process_instruction),
-    );
-    program_test.prefer_bpf(false);
-    program_test
+    let program_data = crate::pda::program_data();
+    let program_test = match ProgramBuild::from_env()? {
+        ProgramBuild::Native => {
+            let mut program_test = ProgramTest::new(
+                "model_ledger",
+                model_ledger::ID,
+                processor!(process_instruction),
+            );
+            program_test.prefer_bpf(false);
+            program_test.add_account(program_data, program_data_account(upgrade_authority, &[]));
+            program_test
+        }
+        ProgramBuild::Sbf(file) => {
+            let elf = std::fs::read(&file).map_err(|error| {
+                SdkError::Connection(format!("cannot read {}: {error}", file.display()))
+            })?;
+            let mut program_test = ProgramTest::default();
+            let program = bincode::serialize(&UpgradeableLoaderState::Program {
+                programdata_address: program_data,
+            })
+            .expect("serialisable");
+            program_test.add_account(
+                model_ledger::ID,
+                Account {
+                    lamports: Rent::default().minimum_balance(program.len()),
+                    data: program,
+                    owner: bpf_loader_upgradeable::ID,
+                    executable: true,
+                    rent_epoch: 0,
+                },
+            );
+            program_test.add_account(program_data, program_data_account(upgrade_authority, &elf));
+            program_test
+        }
+    };
+    Ok(program_test)
 }
 
 /// A connection to the in-process runtime. It shares the runtime's context
@@ -112,6 +209,21 @@ impl BanksConnection {
     }
 }
 
+/// Prints a transaction's runtime log (program logs, compute units, CPIs)
+/// to stderr when [`LOGS_ENV`] is set. In the SBF VM the program's `msg!`
+/// lines exist only there; natively they also go to stdout.
+fn print_logs(logs: &[String]) {
+    static ENABLED: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    if *ENABLED.get_or_init(|| std::env::var_os(LOGS_ENV).is_some()) {
+        for line in logs {
+            eprintln!("{line}");
+        }
+    }
+}
+
+/// Set to print every in-process transaction's runtime log to stderr.
+pub const LOGS_ENV: &str = "MODEL_LEDGER_LOGS";
+
 #[async_trait]
 impl LedgerConnection for BanksConnection {
     async fn get_account(&self, address: &Pubkey) -> Result<Option<Account>, SdkError> {
@@ -130,6 +242,21 @@ impl LedgerConnection for BanksConnection {
         self.advance_slot().await
     }
 
+    async fn simulate(&self, transaction: &Transaction) -> Result<u64, SdkError> {
+        let simulation = self
+            .banks
+            .simulate_transaction(transaction.clone())
+            .await
+            .map_err(banks_error)?;
+        if let Some(Err(error)) = simulation.result {
+            return Err(error.into());
+        }
+        Ok(simulation
+            .simulation_details
+            .map(|details| details.units_consumed)
+            .unwrap_or_default())
+    }
+
     /// BanksClient reports no inner instructions for processed transactions, so
     /// the same transaction is first simulated against the same bank, which
     /// records them; execution is deterministic, so the events are those of
@@ -143,6 +270,9 @@ impl LedgerConnection for BanksConnection {
             .simulate_transaction(transaction.clone())
             .await
             .map_err(banks_error)?;
+        if let Some(details) = &simulation.simulation_details {
+            print_logs(&details.logs);
+        }
         // The bank answers a resubmitted (identical) transaction as a success
         // of its own; report it as what it is.
         if let Some(Err(TransactionError::AlreadyProcessed)) = &simulation.result {
@@ -156,8 +286,9 @@ impl LedgerConnection for BanksConnection {
             .map_err(banks_error)?
             .result?;
         let keys = &transaction.message.account_keys;
-        let inner = simulation
-            .simulation_details
+        let details = simulation.simulation_details;
+        let compute_units = details.as_ref().map(|details| details.units_consumed);
+        let inner = details
             .and_then(|details| details.inner_instructions)
             .unwrap_or_default();
         let events =
@@ -168,6 +299,7 @@ impl LedgerConnection for BanksConnection {
         Ok(TransactionOutcome {
             signature: transaction.signatures[0],
             events,
+            compute_units,
         })
     }
 }

@@ -27,19 +27,22 @@ fn build(accounts: impl ToAccountMetas, data: impl InstructionData) -> Instructi
     }
 }
 
-/// Creates the protocol config with `admin` as admin and payer.
+/// Creates the protocol config with `admin` as admin and payer; `admin` must
+/// be the program's upgrade authority.
 ///
 /// ```
 /// use model_ledger_sdk::instructions::{initialize_config, InitializeConfigArgs};
 /// use solana_sdk::pubkey::Pubkey;
 /// let admin = Pubkey::new_unique();
 /// let ix = initialize_config(&admin, InitializeConfigArgs { protocol_fee_bps: 250, treasury: admin });
-/// assert_eq!(ix.accounts[1].pubkey, model_ledger_sdk::pda::config().0);
+/// assert_eq!(ix.accounts[1].pubkey, model_ledger_sdk::pda::program_data());
+/// assert_eq!(ix.accounts[2].pubkey, model_ledger_sdk::pda::config().0);
 /// ```
 pub fn initialize_config(admin: &Pubkey, args: InitializeConfigArgs) -> Instruction {
     build(
         accounts::InitializeConfig {
             admin: *admin,
+            program_data: pda::program_data(),
             config: pda::config().0,
             system_program: system_program::ID,
             event_authority: pda::event_authority().0,

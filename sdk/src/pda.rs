@@ -15,6 +15,22 @@ pub fn config() -> (Pubkey, u8) {
     Pubkey::find_program_address(&[seeds::CONFIG], &PROGRAM_ID)
 }
 
+/// The program's ProgramData account under the upgradeable loader (where
+/// its upgrade authority is recorded), derived without reading the program
+/// account.
+///
+/// ```
+/// let program_data = model_ledger_sdk::pda::program_data();
+/// assert!(!program_data.is_on_curve());
+/// ```
+pub fn program_data() -> Pubkey {
+    Pubkey::find_program_address(
+        &[PROGRAM_ID.as_ref()],
+        &anchor_lang::solana_program::bpf_loader_upgradeable::ID,
+    )
+    .0
+}
+
 /// A model, by its creator and 32-byte id.
 ///
 /// ```

@@ -52,6 +52,7 @@ pub struct TestLedger {
     /// Its connection also holds the runtime itself, for moving its clock.
     pub client: LedgerClient<BanksConnection>,
     pub banks: BanksClient,
+    /// The program's upgrade authority, and the config's admin.
     pub admin: Keypair,
     pub treasury: Pubkey,
     /// A legacy SPL Token mint (6 decimals) that models are paid in by default.
@@ -123,7 +124,12 @@ impl TestLedger {
         );
     }
     pub async fn start_uninitialized() -> Self {
-        let context = program_test().start_with_context().await;
+        // The admin deployed the program: it is the upgrade authority.
+        let admin = Keypair::new();
+        let context = program_test(&admin.pubkey())
+            .expect("the program to test")
+            .start_with_context()
+            .await;
         let payer = context.payer.insecure_clone();
         let connection = BanksConnection::new(context);
         let banks = connection.banks().clone();
@@ -131,7 +137,7 @@ impl TestLedger {
         let mut ledger = TestLedger {
             client,
             banks,
-            admin: Keypair::new(),
+            admin,
             treasury: Pubkey::new_unique(),
             mint: Pubkey::default(),
         };
@@ -165,6 +171,17 @@ impl TestLedger {
         let mut clock: anchor_lang::prelude::Clock = self.banks.get_sysvar().await.unwrap();
         clock.unix_timestamp = unix_timestamp;
         context.set_sysvar(&clock);
+    }
+
+    /// Writes `account` at `address` directly into the bank: the strongest
+    /// forger, for proving that a check does not rest on who could create an
+    /// account (a ProgramData-shaped account at another address, …).
+    pub async fn forge_account(&self, address: &Pubkey, account: Account) {
+        self.client
+            .connection
+            .context()
+            .await
+            .set_account(address, &account.into());
     }
 
     pub async fn now(&self) -> i64 {

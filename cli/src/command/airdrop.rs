@@ -27,9 +27,9 @@ pub async fn execute(session: &Session, args: AirdropArgs) -> Result<()> {
                 solana_system_interface::instruction::transfer(&faucet.pubkey(), &to, lamports);
             session
                 .client
-                .send_signed_with(|blockhash| {
+                .send_signed_with(&[transfer], |instructions, blockhash| {
                     Ok(solana_sdk::transaction::Transaction::new_signed_with_payer(
-                        std::slice::from_ref(&transfer),
+                        instructions,
                         Some(&faucet.pubkey()),
                         &[&faucet],
                         blockhash,

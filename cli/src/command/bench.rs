@@ -1,27 +1,32 @@
-//! Reruns the protocol's size and cost figures on a fresh embedded chain and
-//! prints them as a table: `record_inference` by attribution length
-//! (transaction bytes with one signer, accounts, native execution time per
-//! batch), and the rent a contribution costs.
+//! Reruns the protocol's cost figures on a fresh embedded chain and prints
+//! them as tables: the compute units of every instruction, `record_inference`
+//! by attribution length (compute units, transaction bytes with one signer,
+//! accounts, time per batch) and by the size of the model, and the rent a
+//! contribution costs.
 //!
-//! Times are wall-clock time of the program running natively in the
-//! in-process runtime, simulation and commit included: comparable between
-//! runs on one machine, not compute units (a native builtin is charged 1 CU).
+//! Compute units are real only when the chain runs the SBF binary
+//! (`MODEL_LEDGER_SBF=target/deploy`, built by `../shared/sbf/build-sbf`):
+//! natively the program is a builtin charged 1 unit per instruction, and the
+//! figures count only the SPL Token program's units. Times are wall-clock
+//! time in the in-process runtime (simulation and commit): comparable between
+//! runs on one machine.
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use clap::Args;
-use model_ledger::state::{AttributionEntry, LicenseTerms, RoyaltyBook};
+use model_ledger::state::{AttributionEntry, ContributionKind, LicenseTerms, RoyaltyBook};
 use model_ledger_sdk::{
-    client::LedgerConnection,
+    client::{ComputeBudget, LedgerClient, LedgerConnection, TransactionOutcome},
+    embedded::{BanksConnection, ProgramBuild},
     instructions::{
-        self as ix, InitializeConfigArgs, ModelAccounts, ProposeContributionArgs,
-        RecordInferenceArgs, RegisterModelArgs,
+        self as ix, InitializeConfigArgs, ModelAccounts, ParentGrant, ProposeContributionArgs,
+        RecordInferenceArgs, RegisterModelArgs, UpdateConfigArgs,
     },
     pda,
 };
 use serde_json::json;
-use solana_sdk::{signature::Keypair, signer::Signer, transaction::Transaction};
+use solana_sdk::{pubkey::Pubkey, signature::Keypair, signer::Signer, transaction::Transaction};
 
 use super::sandbox::Sandbox;
 use crate::output::OutputFormat;
@@ -29,126 +34,184 @@ use crate::output::OutputFormat;
 #[derive(Args, Debug)]
 pub struct BenchArgs {
     /// Batches recorded per attribution length
-    #[arg(long, default_value_t = 50)]
+    #[arg(long, default_value_t = 20)]
     pub rounds: u32,
+    /// Contributions of the large model that `record_inference` is compared on
+    #[arg(long, default_value_t = 10_000)]
+    pub large_contributions: u32,
 }
 
 const LENGTHS: [u32; 6] = [0, 1, 10, 25, 50, 100];
+const SMALL_CONTRIBUTIONS: u32 = 10;
 
-pub async fn execute(args: BenchArgs, output: OutputFormat) -> Result<()> {
-    anyhow::ensure!(args.rounds > 0, "rounds must be positive");
-    let sandbox = Sandbox::start().await;
-    let client = &sandbox.client;
-    let admin = Keypair::new();
-    let authority = Keypair::new();
-    let host = Keypair::new();
-    let sol = |to: &Keypair| sandbox.send_sol(&to.pubkey(), 10_000_000_000);
-    client
-        .send(&[sol(&admin), sol(&authority), sol(&host)], &[])
-        .await?;
-    client
-        .initialize_config(
-            &admin,
-            InitializeConfigArgs {
-                protocol_fee_bps: 250,
-                treasury: admin.pubkey(),
-            },
-        )
-        .await?;
-    let mint = sandbox.create_mint(6).await?;
-    let accounts = ModelAccounts {
-        model: pda::model(&authority.pubkey(), &[1; 32]).0,
-        payment_mint: mint,
-        token_program: anchor_spl::token::ID,
-    };
-    let ata = |owner: &Keypair| Sandbox::token_account(&owner.pubkey(), &mint);
-    client
-        .send(
-            &[
-                sandbox.create_token_account(&admin.pubkey(), &mint),
-                sandbox.create_token_account(&host.pubkey(), &mint),
-                sandbox.mint_to(&mint, &host.pubkey(), u64::MAX / 2)?,
-            ],
-            &[],
-        )
-        .await?;
-    client
-        .register_model(
-            &authority,
-            &mint,
-            RegisterModelArgs {
-                model_id: [1; 32],
-                name: "bench".into(),
-                metadata_uri: String::new(),
-                content_hash: [1; 32],
-                attribution_bps: 5_000,
-            },
-        )
-        .await?;
-    let model = accounts.model;
-    let contributor = Keypair::new();
-    client.send(&[sol(&contributor)], &[]).await?;
-    let contributions = *LENGTHS.iter().max().expect("lengths");
-    for first in (0..contributions).step_by(10) {
-        let proposals: Vec<_> = (first..first + 10)
-            .map(|index| {
-                ix::propose_contribution(
-                    &contributor.pubkey(),
-                    &model,
-                    index,
-                    ProposeContributionArgs {
-                        kind: model_ledger::state::ContributionKind::Dataset,
-                        content_hash: [2; 32],
-                        uri: "ar://bench".into(),
-                    },
-                )
-            })
-            .collect();
-        client.send(&proposals, &[&contributor]).await?;
-        let acceptances: Vec<_> = (first..first + 10)
-            .map(|index| ix::accept_contribution(&authority.pubkey(), &model, index, 100))
-            .collect();
-        client.send(&acceptances, &[&authority]).await?;
+/// One instruction's figure: its name and the compute units its transaction
+/// (that instruction alone, no compute-budget instructions) consumed.
+struct Row {
+    instruction: String,
+    compute_units: Option<u64>,
+}
+
+/// One `record_inference` series.
+struct Series {
+    label: String,
+    entries: u32,
+    bytes: usize,
+    accounts: usize,
+    median_units: Option<u64>,
+    max_units: Option<u64>,
+    micros_per_batch: f64,
+}
+
+fn units(outcome: &TransactionOutcome) -> Option<u64> {
+    outcome.compute_units
+}
+
+fn median(mut values: Vec<u64>) -> Option<u64> {
+    values.sort_unstable();
+    values.get(values.len() / 2).copied()
+}
+
+/// A model for the bench: its authority, a funded contributor, and helpers.
+struct Bench<'a> {
+    sandbox: &'a Sandbox,
+    client: &'a LedgerClient<BanksConnection>,
+    mint: Pubkey,
+    rows: Vec<Row>,
+}
+
+impl Bench<'_> {
+    fn note(&mut self, instruction: &str, outcome: &TransactionOutcome) {
+        self.rows.push(Row {
+            instruction: instruction.into(),
+            compute_units: units(outcome),
+        });
     }
-    let terms = LicenseTerms {
-        price_per_call: 1_000,
-        upfront_fee: 0,
-        commercial_use: true,
-        derivatives_allowed: false,
-        attribution_required: true,
-        transferable: false,
-        derivative_royalty_bps: 0,
-        call_limit: 0,
-        duration_seconds: 0,
-        terms_uri: "https://terms.example".into(),
-        terms_hash: [3; 32],
-    };
-    client.publish_license(&authority, &model, terms).await?;
-    let (grant, _) = client
-        .acquire_grant(&host, &model, 1, 0, 1_000, &ata(&host))
-        .await?;
 
-    // The host pays its own fees: one signer, as a metering server would.
-    let host_client = sandbox.client_paid_by(&host);
-    let mut rows = Vec::new();
-    let mut seq = 0u64;
-    for length in LENGTHS {
-        let attribution: Vec<AttributionEntry> = (0..length)
-            .map(|index| AttributionEntry {
-                index,
-                weight: 1 + (index % 9) as u16,
+    async fn wallet(&self) -> Result<Keypair> {
+        let wallet = Keypair::new();
+        self.client
+            .send(
+                &[self.sandbox.send_sol(&wallet.pubkey(), 1_000_000_000_000)],
+                &[],
+            )
+            .await?;
+        Ok(wallet)
+    }
+
+    /// A wallet with a token account holding plenty of the mint.
+    async fn funded_wallet(&self) -> Result<Keypair> {
+        let wallet = self.wallet().await?;
+        self.client
+            .send(
+                &[
+                    self.sandbox
+                        .create_token_account(&wallet.pubkey(), &self.mint),
+                    self.sandbox
+                        .mint_to(&self.mint, &wallet.pubkey(), u64::MAX / 8)?,
+                ],
+                &[],
+            )
+            .await?;
+        Ok(wallet)
+    }
+
+    fn token(&self, owner: &Keypair) -> Pubkey {
+        Sandbox::token_account(&owner.pubkey(), &self.mint)
+    }
+
+    fn model_args(id: u8) -> RegisterModelArgs {
+        RegisterModelArgs {
+            model_id: [id; 32],
+            name: format!("bench-{id}"),
+            metadata_uri: "ipfs://bench".into(),
+            content_hash: [id; 32],
+            attribution_bps: 5_000,
+        }
+    }
+
+    fn proposal() -> ProposeContributionArgs {
+        ProposeContributionArgs {
+            kind: ContributionKind::Dataset,
+            content_hash: [2; 32],
+            uri: "ar://bench".into(),
+        }
+    }
+
+    /// `count` accepted contributions (100 shares each) on `model`, proposed
+    /// ten and accepted twenty per transaction.
+    async fn contributions(&self, authority: &Keypair, model: &Pubkey, count: u32) -> Result<()> {
+        let contributor = self.wallet().await?;
+        let first = self.client.model(model).await?.contribution_count;
+        let indices: Vec<u32> = (first..first + count).collect();
+        for chunk in indices.chunks(10) {
+            let proposals: Vec<_> = chunk
+                .iter()
+                .map(|index| {
+                    ix::propose_contribution(&contributor.pubkey(), model, *index, Self::proposal())
+                })
+                .collect();
+            self.client.send(&proposals, &[&contributor]).await?;
+        }
+        for chunk in indices.chunks(20) {
+            let acceptances: Vec<_> = chunk
+                .iter()
+                .map(|index| ix::accept_contribution(&authority.pubkey(), model, *index, 100))
+                .collect();
+            self.client.send(&acceptances, &[authority]).await?;
+        }
+        Ok(())
+    }
+
+    fn terms(derivatives: bool) -> LicenseTerms {
+        LicenseTerms {
+            price_per_call: 1_000,
+            upfront_fee: 10_000,
+            commercial_use: true,
+            derivatives_allowed: derivatives,
+            attribution_required: true,
+            transferable: false,
+            derivative_royalty_bps: if derivatives { 1_000 } else { 0 },
+            call_limit: 0,
+            duration_seconds: 0,
+            terms_uri: "https://terms.example".into(),
+            terms_hash: [3; 32],
+        }
+    }
+
+    /// Records `rounds` batches of 1 000 calls attributing `entries`
+    /// contributions spread over `0..contributions`, the host paying its own
+    /// fees (one signer, as a metering server would).
+    #[allow(clippy::too_many_arguments)]
+    async fn series(
+        &self,
+        label: &str,
+        host: &Keypair,
+        grant: &Pubkey,
+        accounts: &ModelAccounts,
+        contributions: u32,
+        entries: u32,
+        rounds: u32,
+    ) -> Result<Series> {
+        let host_client = self.sandbox.client_paid_by(host);
+        let treasury = self.client.treasury_token(accounts).await?;
+        let stride = (contributions / entries.max(1)).max(1);
+        let attribution: Vec<AttributionEntry> = (0..entries)
+            .map(|n| AttributionEntry {
+                index: (n * stride).min(contributions - 1),
+                weight: 1 + (n % 9) as u16,
             })
             .collect();
-        let mut total = std::time::Duration::ZERO;
-        let mut bytes = 0;
-        let mut accounts_used = 0;
-        for _ in 0..args.rounds {
+        let mut seq = self.client.grant(grant).await?.next_seq;
+        let mut spent = Duration::ZERO;
+        let mut consumed = Vec::new();
+        let (mut bytes, mut accounts_used) = (0, 0);
+        for _ in 0..rounds {
             let instruction = ix::record_inference(
                 &host.pubkey(),
-                &grant,
-                &accounts,
-                &ata(&host),
-                &ata(&admin),
+                grant,
+                accounts,
+                &self.token(host),
+                &treasury,
                 RecordInferenceArgs {
                     seq,
                     calls: 1_000,
@@ -160,56 +223,391 @@ pub async fn execute(args: BenchArgs, output: OutputFormat) -> Result<()> {
             let transaction = Transaction::new_signed_with_payer(
                 &[instruction],
                 Some(&host.pubkey()),
-                &[&host],
+                &[host],
                 blockhash,
             );
             bytes = bincode::serialize(&transaction)?.len();
             accounts_used = transaction.message.account_keys.len();
             let started = Instant::now();
-            host_client
+            let outcome = host_client
                 .connection
                 .send_transaction(&transaction)
-                .await?;
-            total += started.elapsed();
+                .await
+                .with_context(|| format!("record_inference with {entries} entries ({label})"))?;
+            spent += started.elapsed();
+            consumed.extend(units(&outcome));
             seq += 1;
         }
-        rows.push((
-            length,
+        Ok(Series {
+            label: label.into(),
+            entries,
             bytes,
-            accounts_used,
-            total.as_secs_f64() * 1e6 / f64::from(args.rounds),
-        ));
+            accounts: accounts_used,
+            max_units: consumed.iter().max().copied(),
+            median_units: median(consumed),
+            micros_per_batch: spent.as_secs_f64() * 1e6 / f64::from(rounds),
+        })
     }
-    let audit = client.audit(&model).await?;
-    anyhow::ensure!(audit.balanced(), "the bench model's books do not balance");
+}
+
+pub async fn execute(args: BenchArgs, output: OutputFormat) -> Result<()> {
+    anyhow::ensure!(args.rounds > 0, "--rounds must be positive");
+    anyhow::ensure!(
+        args.large_contributions >= SMALL_CONTRIBUTIONS,
+        "--large-contributions must be at least {SMALL_CONTRIBUTIONS}"
+    );
+    let build = ProgramBuild::from_env()?;
+    let mut sandbox = Sandbox::start().await?;
+    // Each figure is one instruction's own: no compute-budget instructions.
+    sandbox.client.compute_budget = ComputeBudget {
+        unit_price: None,
+        limit_from_simulation: false,
+    };
+    let sandbox = sandbox;
+    let client = &sandbox.client;
+    let mint = sandbox.create_mint(6).await?;
+    let mut bench = Bench {
+        sandbox: &sandbox,
+        client,
+        mint,
+        rows: Vec::new(),
+    };
+
+    // Protocol.
+    let admin = &sandbox.deployer;
+    let outcome = client
+        .initialize_config(
+            admin,
+            InitializeConfigArgs {
+                protocol_fee_bps: 250,
+                treasury: admin.pubkey(),
+            },
+        )
+        .await?;
+    bench.note("initialize_config", &outcome);
+    client
+        .send(&[sandbox.create_token_account(&admin.pubkey(), &mint)], &[])
+        .await?;
+    let outcome = client
+        .update_config(
+            admin,
+            UpdateConfigArgs {
+                protocol_fee_bps: Some(200),
+                ..Default::default()
+            },
+        )
+        .await?;
+    bench.note("update_config", &outcome);
+
+    // A base model with its contributions and a licence.
+    let authority = bench.funded_wallet().await?;
+    let (base, outcome) = client
+        .register_model(&authority, &mint, Bench::model_args(1))
+        .await?;
+    bench.note("register_model (no parents)", &outcome);
+    let contributor = bench.wallet().await?;
+    let (index, outcome) = client
+        .propose_contribution(&contributor, &base, Bench::proposal())
+        .await?;
+    bench.note("propose_contribution", &outcome);
+    let outcome = client
+        .accept_contribution(&authority, &base, index, 100)
+        .await?;
+    bench.note("accept_contribution", &outcome);
+    let payee = bench.wallet().await?;
+    let outcome = client
+        .set_payout_wallet(
+            &contributor,
+            &pda::contribution(&base, index).0,
+            payee.pubkey(),
+        )
+        .await?;
+    bench.note("set_payout_wallet", &outcome);
+    let (rejected, _) = client
+        .propose_contribution(&contributor, &base, Bench::proposal())
+        .await?;
+    let outcome = client
+        .reject_contribution(&authority, &base, rejected)
+        .await?;
+    bench.note("reject_contribution", &outcome);
+    bench
+        .contributions(&authority, &base, SMALL_CONTRIBUTIONS - 1)
+        .await?;
+    let (version, outcome) = client
+        .publish_license(&authority, &base, Bench::terms(true))
+        .await?;
+    bench.note("publish_license", &outcome);
+    let (retired, _) = client
+        .publish_license(&authority, &base, Bench::terms(false))
+        .await?;
+    let outcome = client.retire_license(&authority, &base, retired).await?;
+    bench.note("retire_license", &outcome);
+
+    // A host on the base model.
+    let host = bench.funded_wallet().await?;
+    let (grant, outcome) = client
+        .acquire_grant(&host, &base, version, 10_000, 1_000, &bench.token(&host))
+        .await?;
+    bench.note("acquire_grant", &outcome);
+    let meter = Keypair::new();
+    let outcome = client
+        .set_meter(&host, &grant, Some(meter.pubkey()))
+        .await?;
+    bench.note("set_meter", &outcome);
+    client.set_meter(&host, &grant, None).await?;
+
+    // A derived model paying its parent, then settlement and claims.
+    let deriver = bench.funded_wallet().await?;
+    let (parent_grant, _) = client
+        .acquire_grant(
+            &deriver,
+            &base,
+            version,
+            10_000,
+            1_000,
+            &bench.token(&deriver),
+        )
+        .await?;
+    let (child, outcome) = client
+        .register_derived_model(
+            &deriver,
+            &mint,
+            Bench::model_args(2),
+            &[ParentGrant {
+                model: base,
+                grant: parent_grant,
+            }],
+        )
+        .await?;
+    bench.note("register_model (one parent)", &outcome);
+    client
+        .publish_license(&deriver, &child, Bench::terms(false))
+        .await?;
+    let (child_grant, _) = client
+        .acquire_grant(&host, &child, 1, 10_000, 1_000, &bench.token(&host))
+        .await?;
+    let outcome = client
+        .record_inference(
+            &host,
+            &child_grant,
+            &bench.token(&host),
+            0,
+            1_000,
+            [1; 32],
+            Vec::new(),
+        )
+        .await?;
+    bench.note("record_inference (no entries, one parent)", &outcome);
+    let outcome = client.settle_upstream(&child, &base).await?;
+    bench.note("settle_upstream", &outcome);
+    let payout = bench.token(&payee);
+    client
+        .send(&[sandbox.create_token_account(&payee.pubkey(), &mint)], &[])
+        .await?;
+    let outcome = client.claim(&payee, &base, index, &payout).await?;
+    bench.note("claim", &outcome);
+    let outcome = client
+        .claim_unallocated(&deriver, &child, &bench.token(&deriver))
+        .await?;
+    bench.note("claim_unallocated", &outcome);
+    let outcome = client.revoke_contribution(&authority, &base, index).await?;
+    bench.note("revoke_contribution", &outcome);
+    let outcome = client
+        .send(
+            &[ix::extend_royalty_book(&authority.pubkey(), &base, 16)],
+            &[&authority],
+        )
+        .await?;
+    bench.note("extend_royalty_book (16 entries)", &outcome);
+    let successor = bench.wallet().await?;
+    let outcome = client
+        .transfer_model_authority(&deriver, &child, Some(successor.pubkey()))
+        .await?;
+    bench.note("transfer_model_authority", &outcome);
+    let outcome = client.accept_model_authority(&successor, &child).await?;
+    bench.note("accept_model_authority", &outcome);
+
+    // record_inference by attribution length, on a model of 100 contributions.
+    let wide_authority = bench.funded_wallet().await?;
+    let (wide, _) = client
+        .register_model(&wide_authority, &mint, Bench::model_args(3))
+        .await?;
+    let widest = *LENGTHS.iter().max().expect("lengths");
+    bench.contributions(&wide_authority, &wide, widest).await?;
+    client
+        .publish_license(&wide_authority, &wide, Bench::terms(false))
+        .await?;
+    let (wide_grant, _) = client
+        .acquire_grant(&host, &wide, 1, 10_000, 1_000, &bench.token(&host))
+        .await?;
+    let wide_accounts = client.model_accounts(&wide).await?;
+    let mut series = Vec::new();
+    for entries in LENGTHS {
+        series.push(
+            bench
+                .series(
+                    &format!("{widest} contributions"),
+                    &host,
+                    &wide_grant,
+                    &wide_accounts,
+                    widest,
+                    entries,
+                    args.rounds,
+                )
+                .await?,
+        );
+    }
+
+    // The same batch on a small and on a large model: the cost must not grow.
+    let mut scale = Vec::new();
+    let mut sized = Vec::new();
+    for (id, contributions) in [(4, SMALL_CONTRIBUTIONS), (5, args.large_contributions)] {
+        let owner = bench.funded_wallet().await?;
+        let (model, _) = client
+            .register_model(&owner, &mint, Bench::model_args(id))
+            .await?;
+        bench.contributions(&owner, &model, contributions).await?;
+        client
+            .publish_license(&owner, &model, Bench::terms(false))
+            .await?;
+        let (grant, _) = client
+            .acquire_grant(&host, &model, 1, 10_000, 1_000, &bench.token(&host))
+            .await?;
+        let accounts = client.model_accounts(&model).await?;
+        sized.push(model);
+        let label = format!("{contributions} contributions");
+        for entries in [1, 10] {
+            scale.push(
+                bench
+                    .series(
+                        &label,
+                        &host,
+                        &grant,
+                        &accounts,
+                        contributions,
+                        entries,
+                        args.rounds,
+                    )
+                    .await?,
+            );
+        }
+    }
+
+    for model in [base, child, wide].into_iter().chain(sized) {
+        anyhow::ensure!(
+            client.audit(&model).await?.balanced(),
+            "the bench model {model}'s books do not balance"
+        );
+    }
     let contribution_rent = client
         .connection
-        .get_account(&pda::contribution(&model, 0).0)
+        .get_account(&pda::contribution(&base, 0).0)
         .await?
-        .map(|a| a.lamports)
+        .map(|account| account.lamports)
         .unwrap_or(0);
     let rent = sandbox.rent().await?;
-    let entry_rent = rent.minimum_balance(RoyaltyBook::space_for(contributions))
-        - rent.minimum_balance(RoyaltyBook::space_for(contributions - 1));
+    let entry_rent = rent.minimum_balance(RoyaltyBook::space_for(widest))
+        - rent.minimum_balance(RoyaltyBook::space_for(widest - 1));
 
-    let json_rows: Vec<_> = rows
+    let program = match &build {
+        ProgramBuild::Native => "native (compute units count only the SPL Token program: run with MODEL_LEDGER_SBF for the VM's)".to_string(),
+        ProgramBuild::Sbf(path) => format!("SBF binary {} in the VM", path.display()),
+    };
+    print(
+        output,
+        &program,
+        args.rounds,
+        &bench.rows,
+        &series,
+        &scale,
+        (contribution_rent, entry_rent),
+    );
+    Ok(())
+}
+
+fn cell(units: Option<u64>) -> String {
+    units.map_or_else(|| "-".into(), |units| units.to_string())
+}
+
+fn print(
+    output: OutputFormat,
+    program: &str,
+    rounds: u32,
+    rows: &[Row],
+    series: &[Series],
+    scale: &[Series],
+    (contribution_rent, entry_rent): (u64, u64),
+) {
+    let series_json = |series: &[Series]| -> Vec<serde_json::Value> {
+        series
+            .iter()
+            .map(|s| {
+                json!({
+                    "model": s.label,
+                    "attribution_entries": s.entries,
+                    "compute_units_median": s.median_units,
+                    "compute_units_max": s.max_units,
+                    "transaction_bytes": s.bytes,
+                    "accounts": s.accounts,
+                    "micros_per_batch": s.micros_per_batch,
+                })
+            })
+            .collect()
+    };
+    let instructions: Vec<_> = rows
         .iter()
-        .map(|(length, bytes, accounts, micros)| json!({ "attribution_entries": length, "transaction_bytes": bytes, "accounts": accounts, "micros_per_batch": micros }))
+        .map(|row| json!({ "instruction": row.instruction, "compute_units": row.compute_units }))
         .collect();
     output.print(
-        json!({ "record_inference": json_rows, "rounds": args.rounds, "rent_per_contribution": { "record": contribution_rent, "book_entry": entry_rent, "total": contribution_rent + entry_rent } }),
+        json!({
+            "program": program,
+            "rounds": rounds,
+            "instructions": instructions,
+            "record_inference": series_json(series),
+            "record_inference_by_model_size": series_json(scale),
+            "rent_per_contribution": {
+                "record": contribution_rent,
+                "book_entry": entry_rent,
+                "total": contribution_rent + entry_rent,
+            },
+        }),
         || {
-            let mut text = format!("record_inference, {} batches of 1 000 calls per row (one signer, legacy transaction ≤ 1 232 bytes)\n", args.rounds);
-            text.push_str("  entries  tx bytes  accounts  µs per batch (native)\n");
-            for (length, bytes, accounts, micros) in &rows {
-                text.push_str(&format!("  {length:>7}  {bytes:>8}  {accounts:>8}  {micros:>12.0}\n"));
+            let mut text = format!("program: {program}\n\n");
+            text.push_str("| instruction | compute units |\n|---|---:|\n");
+            for row in rows {
+                text.push_str(&format!(
+                    "| {} | {} |\n",
+                    row.instruction,
+                    cell(row.compute_units)
+                ));
             }
+            let table = |title: &str, series: &[Series]| {
+                let mut text = format!(
+                    "\n{title} ({rounds} batches of 1 000 calls per row, one signer)\n\n\
+                     | model | entries | CU median | CU max | tx bytes | accounts | µs per batch |\n\
+                     |---|---:|---:|---:|---:|---:|---:|\n"
+                );
+                for s in series {
+                    text.push_str(&format!(
+                        "| {} | {} | {} | {} | {} | {} | {:.0} |\n",
+                        s.label,
+                        s.entries,
+                        cell(s.median_units),
+                        cell(s.max_units),
+                        s.bytes,
+                        s.accounts,
+                        s.micros_per_batch
+                    ));
+                }
+                text
+            };
+            text.push_str(&table("record_inference by attribution length", series));
+            text.push_str(&table("record_inference by model size", scale));
             text.push_str(&format!(
-                "rent per contribution: record {contribution_rent} + book entry {entry_rent} = {} lamports",
+                "\nrent per contribution: record {contribution_rent} + book entry {entry_rent} = {} lamports",
                 contribution_rent + entry_rent
             ));
             text
         },
     );
-    Ok(())
 }

@@ -92,7 +92,7 @@ pub async fn execute(args: DemoArgs, output: OutputFormat) -> Result<()> {
         "calls and batch size must be positive"
     );
     let started = Instant::now();
-    let sandbox = Sandbox::start().await;
+    let sandbox = Sandbox::start().await?;
     let client = &sandbox.client;
     let say = |line: String| {
         if output == OutputFormat::Human {
@@ -100,15 +100,12 @@ pub async fn execute(args: DemoArgs, output: OutputFormat) -> Result<()> {
         }
     };
 
-    // Protocol and money.
-    let admin = Keypair::new();
+    // Protocol and money: the deployer initialises the config and is its admin.
+    let admin = &sandbox.deployer;
     let treasury = Keypair::new().pubkey();
     client
-        .send(&[sandbox.send_sol(&admin.pubkey(), 1_000_000_000)], &[])
-        .await?;
-    client
         .initialize_config(
-            &admin,
+            admin,
             InitializeConfigArgs {
                 protocol_fee_bps: 250,
                 treasury,
@@ -325,6 +322,8 @@ pub async fn execute(args: DemoArgs, output: OutputFormat) -> Result<()> {
     // The call log, metered in batches by each host's meter key (the only signer).
     let metering_started = Instant::now();
     let mut batches = 0u64;
+    // Compute units of each metering transaction (real ones when the chain runs the SBF binary).
+    let mut batch_units: Vec<u64> = Vec::new();
     for host in &hosts {
         let model_contributions: Vec<&Contributor> = contributors
             .iter()
@@ -366,7 +365,7 @@ pub async fn execute(args: DemoArgs, output: OutputFormat) -> Result<()> {
             )
             .await?
             {
-                Submission::Recorded(_) => {}
+                Submission::Recorded(outcome) => batch_units.extend(outcome.compute_units),
                 Submission::AlreadyRecorded { seq } => {
                     anyhow::bail!("batch {seq} unexpectedly recorded twice")
                 }
@@ -470,6 +469,13 @@ pub async fn execute(args: DemoArgs, output: OutputFormat) -> Result<()> {
         + treasury_fees;
     let conserved = all_balanced && held + in_vaults == supply && paid_in == paid_out + in_vaults;
     let fee_lamports = batches * FEE_PER_SIGNATURE;
+    batch_units.sort_unstable();
+    let units_median = batch_units.get(batch_units.len() / 2).copied();
+    let units_max = batch_units.last().copied();
+    let program = match model_ledger_sdk::embedded::ProgramBuild::from_env()? {
+        model_ledger_sdk::embedded::ProgramBuild::Native => "native",
+        model_ledger_sdk::embedded::ProgramBuild::Sbf(_) => "SBF binary in the VM",
+    };
     let wall = started.elapsed().as_secs_f64();
 
     let lineage: Vec<_> = models
@@ -485,6 +491,7 @@ pub async fn execute(args: DemoArgs, output: OutputFormat) -> Result<()> {
         "calls": args.calls, "batches": batches, "metering_transactions": batches,
         "fee_lamports_per_call": fee_lamports as f64 / args.calls as f64,
         "metering_seconds": metering_seconds, "wall_seconds": wall, "contributors": contributors.len(),
+        "program": program, "compute_units_per_batch": { "median": units_median, "max": units_max },
     });
     let report = json!({
         "lineage": lineage, "licences": licences, "contributors": table, "models": per_model,
@@ -535,6 +542,13 @@ pub async fn execute(args: DemoArgs, output: OutputFormat) -> Result<()> {
             metering_seconds,
             wall
         ));
+        match (program, units_median, units_max) {
+            ("native", ..) => text.push_str("  compute units: the program ran natively (MODEL_LEDGER_SBF=target/deploy runs the SBF binary and shows them)\n"),
+            (_, Some(median), Some(max)) => text.push_str(&format!(
+                "  compute units per metering transaction ({program}): median {median}, max {max}\n"
+            )),
+            _ => {}
+        }
         text
     });
     ensure!(conserved, "conservation check failed");

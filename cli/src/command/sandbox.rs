@@ -19,23 +19,35 @@ const MINT_SPACE: usize = 82;
 pub struct Sandbox {
     connection: BanksConnection,
     pub faucet: Keypair,
+    /// The program's upgrade authority (so it may initialise the config), funded with 10 SOL.
+    pub deployer: Keypair,
     /// Pays fees from the faucet.
     pub client: LedgerClient<BanksConnection>,
 }
 
 impl Sandbox {
-    pub async fn start() -> Self {
-        let context = model_ledger_sdk::embedded::program_test()
+    pub async fn start() -> Result<Self> {
+        let deployer = Keypair::new();
+        let context = model_ledger_sdk::embedded::program_test(&deployer.pubkey())?
             .start_with_context()
             .await;
         let faucet = context.payer.insecure_clone();
         let connection = BanksConnection::new(context);
         let client = LedgerClient::new(connection.clone(), faucet.insecure_clone());
-        Self {
+        let sandbox = Self {
             connection,
             faucet,
+            deployer,
             client,
-        }
+        };
+        sandbox
+            .client
+            .send(
+                &[sandbox.send_sol(&sandbox.deployer.pubkey(), 10_000_000_000)],
+                &[],
+            )
+            .await?;
+        Ok(sandbox)
     }
 
     /// Another client on the same chain whose transactions `fee_payer` pays

@@ -142,6 +142,8 @@ ledger_errors! {
     NotPayoutWallet,
     #[msg("Royalty book would grow by more than one instruction allows")]
     BookGrowthTooLarge,
+    #[msg("Signer is not the program's upgrade authority")]
+    NotUpgradeAuthority,
 }
 
 impl From<crate::math::MathError> for Error {

@@ -5,6 +5,9 @@
 // Anchor's macros emit cfgs this crate does not declare.
 #![allow(unexpected_cfgs)]
 
+#[cfg(all(target_os = "solana", feature = "upstream-sbf"))]
+use solana_compiler_builtins as _;
+
 use anchor_lang::prelude::*;
 
 pub mod account_init;
@@ -25,7 +28,7 @@ declare_id!("Ctn51kP7w4bEWRa9AcX9L2fVfJMh74K4QyAC28GyGYpu");
 pub mod model_ledger {
     use super::*;
 
-    /// Creates the protocol config; the signer becomes admin.
+    /// Creates the protocol config; the signer, the program's upgrade authority, becomes admin.
     pub fn initialize_config(
         ctx: Context<InitializeConfig>,
         args: InitializeConfigArgs,

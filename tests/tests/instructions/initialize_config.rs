@@ -1,10 +1,13 @@
+use anchor_lang::error::ErrorCode;
 use model_ledger::{errors::LedgerError, instructions::InitializeConfigArgs};
 use model_ledger_sdk::events::LedgerEvent;
-use model_ledger_tests::{ix, only_event, pda, with_extra_account, TestLedger};
-use solana_sdk::{pubkey::Pubkey, signer::Signer};
+use model_ledger_tests::{
+    anchor_error, ix, only_event, pda, with_extra_account, TestLedger, FEE_BPS,
+};
+use solana_sdk::{account::Account, pubkey::Pubkey, signer::Signer};
 
 #[tokio::test]
-async fn creates_unpaused_config_with_signer_as_admin() {
+async fn the_upgrade_authority_creates_an_unpaused_config_as_admin() {
     let ledger = TestLedger::start_uninitialized().await;
     let treasury = Pubkey::new_unique();
     let outcome = ledger
@@ -40,11 +43,36 @@ async fn creates_unpaused_config_with_signer_as_admin() {
 #[tokio::test]
 async fn second_initialisation_fails() {
     let ledger = TestLedger::start().await;
+    let instruction = ix::initialize_config(
+        &ledger.admin.pubkey(),
+        InitializeConfigArgs {
+            protocol_fee_bps: 0,
+            treasury: ledger.admin.pubkey(),
+        },
+    );
+    ledger
+        .expect_ledger_error(
+            &[instruction],
+            &[&ledger.admin],
+            LedgerError::AccountAlreadyExists,
+            &[pda::config().0],
+        )
+        .await;
+    assert_eq!(
+        ledger.client.config().await.unwrap().protocol_fee_bps,
+        FEE_BPS
+    );
+}
+
+#[tokio::test]
+async fn only_the_upgrade_authority_initialises() {
+    let ledger = TestLedger::start_uninitialized().await;
+    // Right after a deploy, a stranger tries to name itself admin and treasury at a 100 % fee.
     let usurper = ledger.wallet().await;
     let instruction = ix::initialize_config(
         &usurper.pubkey(),
         InitializeConfigArgs {
-            protocol_fee_bps: 0,
+            protocol_fee_bps: 10_000,
             treasury: usurper.pubkey(),
         },
     );
@@ -52,14 +80,43 @@ async fn second_initialisation_fails() {
         .expect_ledger_error(
             &[instruction],
             &[&usurper],
-            LedgerError::AccountAlreadyExists,
-            &[pda::config().0],
+            LedgerError::NotUpgradeAuthority,
+            &[pda::config().0, pda::program_data()],
         )
         .await;
-    assert_eq!(
-        ledger.client.config().await.unwrap().admin,
-        ledger.admin.pubkey()
+    assert!(ledger.account(&pda::config().0).await.is_none());
+}
+
+#[tokio::test]
+async fn a_substituted_program_data_account_is_refused() {
+    let ledger = TestLedger::start_uninitialized().await;
+    let usurper = ledger.wallet().await;
+    // The strongest forgery: a real ProgramData layout, owned by the upgradeable
+    // loader, naming the usurper as upgrade authority, at another address.
+    let forged = Pubkey::new_unique();
+    let genuine = ledger.account(&pda::program_data()).await.unwrap();
+    let mut data = genuine.data.clone();
+    data[13..45].copy_from_slice(usurper.pubkey().as_ref());
+    ledger
+        .forge_account(&forged, Account { data, ..genuine })
+        .await;
+    let mut instruction = ix::initialize_config(
+        &usurper.pubkey(),
+        InitializeConfigArgs {
+            protocol_fee_bps: 10_000,
+            treasury: usurper.pubkey(),
+        },
     );
+    instruction.accounts[1].pubkey = forged;
+    ledger
+        .expect_instruction_error(
+            &[instruction],
+            &[&usurper],
+            anchor_error(ErrorCode::ConstraintSeeds),
+            &[pda::config().0, forged],
+        )
+        .await;
+    assert!(ledger.account(&pda::config().0).await.is_none());
 }
 
 #[tokio::test]

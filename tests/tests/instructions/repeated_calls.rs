@@ -14,9 +14,9 @@ async fn a_byte_identical_repeat_is_signed_again_under_a_newer_blockhash() {
     let recipient = ledger.wallet().await.pubkey();
     let payer = ledger.payer().insecure_clone();
     let transfer = system_instruction::transfer(&payer.pubkey(), &recipient, 1_000);
-    let sign = |blockhash| {
+    let sign = |instructions: &[_], blockhash| {
         Ok(Transaction::new_signed_with_payer(
-            std::slice::from_ref(&transfer),
+            instructions,
             Some(&payer.pubkey()),
             &[&payer],
             blockhash,
@@ -24,7 +24,13 @@ async fn a_byte_identical_repeat_is_signed_again_under_a_newer_blockhash() {
     };
     let connection = &ledger.client.connection;
     let blockhash = connection.latest_blockhash().await.unwrap();
-    let first: Transaction = sign(blockhash).unwrap();
+    // Exactly what the client would send: the transfer and its compute budget.
+    let budgeted = ledger
+        .client
+        .budgeted(std::slice::from_ref(&transfer), &sign, blockhash)
+        .await
+        .unwrap();
+    let first: Transaction = sign(&budgeted, blockhash).unwrap();
     connection.send_transaction(&first).await.unwrap();
 
     // The same bytes again reach the runtime as a named duplicate...
@@ -36,7 +42,11 @@ async fn a_byte_identical_repeat_is_signed_again_under_a_newer_blockhash() {
 
     // ...while the client, asked to send the same request, sends a new one.
     let balance = ledger.banks.get_balance(recipient).await.unwrap();
-    let second = ledger.client.send_signed_with(sign).await.unwrap();
+    let second = ledger
+        .client
+        .send_signed_with(std::slice::from_ref(&transfer), sign)
+        .await
+        .unwrap();
     assert_ne!(second.signature, first.signatures[0]);
     assert_eq!(
         ledger.banks.get_balance(recipient).await.unwrap(),

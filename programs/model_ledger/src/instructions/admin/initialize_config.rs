@@ -1,4 +1,4 @@
-use anchor_lang::prelude::*;
+use anchor_lang::{prelude::*, solana_program::bpf_loader_upgradeable};
 
 use crate::{
     account_init::Creation,
@@ -20,8 +20,19 @@ pub struct InitializeConfigArgs {
 #[derive(Accounts)]
 #[instruction(args: InitializeConfigArgs)]
 pub struct InitializeConfig<'info> {
+    /// The program's upgrade authority, who becomes the first admin.
     #[account(mut)]
     pub admin: Signer<'info>,
+    /// Where the upgradeable loader records who may upgrade this program; its
+    /// address is fixed by the program id, so no other account can stand in.
+    #[account(
+        seeds = [crate::ID.as_ref()],
+        bump,
+        seeds::program = bpf_loader_upgradeable::ID,
+        constraint = program_data.upgrade_authority_address == Some(admin.key())
+            @ LedgerError::NotUpgradeAuthority,
+    )]
+    pub program_data: Account<'info, ProgramData>,
     /// CHECK: created by this instruction through `Creation::create_record`, which refuses
     /// an existing account; the seeds fix its address.
     #[account(mut, seeds = [seeds::CONFIG], bump)]
@@ -42,15 +53,15 @@ impl InitializeConfig<'_> {
 /// Creates the protocol's configuration; the signer becomes its admin.
 ///
 /// Specification:
+/// - Signed by the program's upgrade authority as recorded in its ProgramData account, else
+///   `NotUpgradeAuthority` (so no one can seize the config between deploy and initialisation);
+///   another account in place of the ProgramData fails its seeds check.
 /// - The config is a singleton PDA: a second initialisation fails with `AccountAlreadyExists`.
 /// - Lamports sent to the config address beforehand do not block initialisation.
 /// - `protocol_fee_bps` ≤ 10 000, else `BasisPointsOutOfRange`.
 /// - The protocol starts unpaused, with the signer as admin and the given treasury.
 /// - No remaining accounts, else `UnexpectedRemainingAccounts`.
 /// - Emits `ConfigInitialized`.
-///
-/// The deploy script runs this in the same session as the deploy, because
-/// whoever initialises first becomes the admin.
 pub fn handle_initialize_config(
     ctx: Context<InitializeConfig>,
     args: InitializeConfigArgs,
