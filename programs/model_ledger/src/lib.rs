@@ -13,6 +13,7 @@ use anchor_lang::prelude::*;
 pub mod account_init;
 pub mod constants;
 pub mod errors;
+#[macro_use]
 pub mod events;
 pub mod instructions;
 pub mod math;

@@ -128,17 +128,13 @@ pub fn book_payment(
         model.attribution_bps,
         &weights,
     )?;
-    for (entry_ref, part) in attribution.iter().zip(&distribution.attributed_amounts) {
-        let mut entry = book.read_entry(book_info, entry_ref.index)?;
-        let mut balance = entry.balance();
-        require!(
-            balance.active_shares > 0,
-            LedgerError::ContributionNotAccepted
-        );
-        balance.credit_attributed(*part)?;
-        entry.set_balance(&balance);
-        book.write_entry(book_info, entry_ref.index, &entry)?;
-    }
+    book.credit_attributed(
+        book_info,
+        attribution
+            .iter()
+            .map(|entry| entry.index)
+            .zip(distribution.attributed_amounts.iter().copied()),
+    )?;
     book.set_pools(&pools);
     book.payment_count = book.payment_count.safe_add(1)?;
     let received = amount.safe_sub(distribution.split.protocol_fee)?;

@@ -85,10 +85,17 @@ pub fn split_by_weights(amount: u64, weights: &[u16]) -> Result<(Vec<u64>, u64),
     let mut remainder = amount;
     let mut parts = Vec::with_capacity(weights.len());
     for weight in weights {
-        let part = u128::from(amount)
-            .safe_mul(u128::from(*weight))?
-            .safe_div(u128::from(total))?;
-        let part = u64::try_from(part).map_err(|_| MathError)?;
+        // The same floor either way; the u64 path spares the VM a 128-bit
+        // multiply and divide for every realistic amount (below 2^48).
+        let part = match amount.checked_mul(u64::from(*weight)) {
+            Some(product) => product.safe_div(total)?,
+            None => u64::try_from(
+                u128::from(amount)
+                    .safe_mul(u128::from(*weight))?
+                    .safe_div(u128::from(total))?,
+            )
+            .map_err(|_| MathError)?,
+        };
         remainder = remainder.safe_sub(part)?;
         parts.push(part);
     }

@@ -91,11 +91,14 @@ pub fn handle_initialize_config(
         &config,
     )?;
 
-    emit_cpi!(ConfigInitialized {
-        config: ctx.accounts.config.key(),
-        admin: config.admin,
-        treasury: config.treasury,
-        protocol_fee_bps: config.protocol_fee_bps,
-    });
+    emit_event!(
+        ctx,
+        ConfigInitialized {
+            config: ctx.accounts.config.key(),
+            admin: config.admin,
+            treasury: config.treasury,
+            protocol_fee_bps: config.protocol_fee_bps,
+        }
+    );
     Ok(())
 }

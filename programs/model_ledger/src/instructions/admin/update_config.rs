@@ -1,7 +1,6 @@
 use anchor_lang::prelude::*;
 
 use crate::{
-    constants::seeds,
     errors::LedgerError,
     events::ConfigUpdated,
     instructions::reject_remaining_accounts,
@@ -25,8 +24,7 @@ pub struct UpdateConfig<'info> {
     pub admin: Signer<'info>,
     #[account(
         mut,
-        seeds = [seeds::CONFIG],
-        bump = config.bump,
+        address = Config::ADDRESS,
         has_one = admin @ LedgerError::NotAdmin,
     )]
     pub config: Box<Account<'info, Config>>,
@@ -77,13 +75,16 @@ pub fn handle_update_config(ctx: Context<UpdateConfig>, args: UpdateConfigArgs) 
     config.update_count = config.update_count.safe_add(1)?;
     config.invariant()?;
 
-    emit_cpi!(ConfigUpdated {
-        config: config.key(),
-        admin: config.admin,
-        treasury: config.treasury,
-        protocol_fee_bps: config.protocol_fee_bps,
-        paused: config.paused,
-        update_count: config.update_count,
-    });
+    emit_event!(
+        ctx,
+        ConfigUpdated {
+            config: config.key(),
+            admin: config.admin,
+            treasury: config.treasury,
+            protocol_fee_bps: config.protocol_fee_bps,
+            paused: config.paused,
+            update_count: config.update_count,
+        }
+    );
     Ok(())
 }

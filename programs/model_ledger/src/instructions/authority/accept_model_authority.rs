@@ -46,10 +46,13 @@ pub fn handle_accept_model_authority(ctx: Context<AcceptModelAuthority>) -> Resu
     model.pending_authority = None;
     model.invariant()?;
 
-    emit_cpi!(ModelAuthorityTransferred {
-        model: model.key(),
-        previous_authority,
-        new_authority: model.authority,
-    });
+    emit_event!(
+        ctx,
+        ModelAuthorityTransferred {
+            model: model.key(),
+            previous_authority,
+            new_authority: model.authority,
+        }
+    );
     Ok(())
 }

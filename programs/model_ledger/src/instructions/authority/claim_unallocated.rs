@@ -59,11 +59,14 @@ pub fn handle_claim_unallocated(ctx: Context<ClaimUnallocated>) -> Result<()> {
     )?;
     RoyaltyBook::read(&book_info)?.invariant(&accounts.model.key(), book_info.data_len())?;
 
-    emit_cpi!(UnallocatedClaimed {
-        model: ctx.accounts.model.key(),
-        authority: ctx.accounts.authority.key(),
-        destination: ctx.accounts.destination.key(),
-        amount,
-    });
+    emit_event!(
+        ctx,
+        UnallocatedClaimed {
+            model: ctx.accounts.model.key(),
+            authority: ctx.accounts.authority.key(),
+            destination: ctx.accounts.destination.key(),
+            amount,
+        }
+    );
     Ok(())
 }

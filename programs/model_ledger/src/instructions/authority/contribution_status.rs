@@ -74,18 +74,21 @@ pub(crate) fn change_status<'info>(
     model.invariant()?;
     contribution.invariant()?;
 
-    emit_cpi!(ContributionStatusChanged {
-        model: model.key(),
-        contribution: contribution.key(),
-        index: contribution.index,
-        previous_status,
-        status,
-        shares,
-        model_total_shares: model.total_shares,
-        model_accepted_count: model.accepted_count,
-        acc_per_share,
-        slot,
-    });
+    emit_event!(
+        ctx,
+        ContributionStatusChanged {
+            model: model.key(),
+            contribution: contribution.key(),
+            index: contribution.index,
+            previous_status,
+            status,
+            shares,
+            model_total_shares: model.total_shares,
+            model_accepted_count: model.accepted_count,
+            acc_per_share,
+            slot,
+        }
+    );
     Ok(())
 }
 

@@ -60,9 +60,12 @@ pub fn handle_extend_royalty_book(
     book.ensure_entries(&book_info, &creation, entries)?;
     book.invariant(&ctx.accounts.model.key(), book_info.data_len())?;
 
-    emit_cpi!(RoyaltyBookExtended {
-        model: ctx.accounts.model.key(),
-        entry_count: book.entry_count,
-    });
+    emit_event!(
+        ctx,
+        RoyaltyBookExtended {
+            model: ctx.accounts.model.key(),
+            entry_count: book.entry_count,
+        }
+    );
     Ok(())
 }

@@ -90,13 +90,16 @@ pub fn handle_publish_license(ctx: Context<PublishLicense>, terms: LicenseTerms)
         &license,
     )?;
 
-    emit_cpi!(LicensePublished {
-        model: model_key,
-        license: ctx.accounts.license.key(),
-        license_version,
-        payment_mint: license.payment_mint,
-        terms: license.terms,
-        slot,
-    });
+    emit_event!(
+        ctx,
+        LicensePublished {
+            model: model_key,
+            license: ctx.accounts.license.key(),
+            license_version,
+            payment_mint: license.payment_mint,
+            terms: license.terms,
+            slot,
+        }
+    );
     Ok(())
 }

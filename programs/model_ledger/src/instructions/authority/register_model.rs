@@ -38,7 +38,7 @@ pub struct RegisterModel<'info> {
     /// Creator and first authority of the model; pays rent for its accounts.
     #[account(mut)]
     pub authority: Signer<'info>,
-    #[account(seeds = [seeds::CONFIG], bump = config.bump)]
+    #[account(address = Config::ADDRESS)]
     pub config: Box<Account<'info, Config>>,
     /// CHECK: created by this instruction through `Creation::create_record`, which refuses
     /// an existing account; the seeds fix its address.
@@ -263,6 +263,6 @@ pub fn handle_register_model(ctx: Context<RegisterModel>, args: RegisterModelArg
         &record,
     )?;
 
-    emit_cpi!(event);
+    emit_event!(ctx, event);
     Ok(())
 }

@@ -45,11 +45,14 @@ pub fn handle_retire_license(ctx: Context<RetireLicense>) -> Result<()> {
     license.retired_slot = Some(slot);
     license.invariant()?;
 
-    emit_cpi!(LicenseRetired {
-        model: license.model,
-        license: license.key(),
-        license_version: license.license_version,
-        slot,
-    });
+    emit_event!(
+        ctx,
+        LicenseRetired {
+            model: license.model,
+            license: license.key(),
+            license_version: license.license_version,
+            slot,
+        }
+    );
     Ok(())
 }

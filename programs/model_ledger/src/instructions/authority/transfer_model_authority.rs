@@ -50,10 +50,13 @@ pub fn handle_transfer_model_authority(
     model.pending_authority = args.new_authority;
     model.invariant()?;
 
-    emit_cpi!(ModelAuthorityTransferProposed {
-        model: model.key(),
-        authority: model.authority,
-        pending_authority: model.pending_authority,
-    });
+    emit_event!(
+        ctx,
+        ModelAuthorityTransferProposed {
+            model: model.key(),
+            authority: model.authority,
+            pending_authority: model.pending_authority,
+        }
+    );
     Ok(())
 }

@@ -79,16 +79,19 @@ pub fn handle_claim(ctx: Context<Claim>) -> Result<()> {
     )?;
     RoyaltyBook::read(&book_info)?.invariant(&accounts.model.key(), book_info.data_len())?;
 
-    emit_cpi!(RoyaltyClaimed {
-        model: ctx.accounts.model.key(),
-        contribution: ctx.accounts.contribution.key(),
-        index,
-        payout_wallet: ctx.accounts.payout_wallet.key(),
-        destination: ctx.accounts.destination.key(),
-        amount,
-        claimed_total: entry.claimed_total,
-        accrued_scaled_left: balance.accrued_scaled,
-        snapshot: balance.snapshot,
-    });
+    emit_event!(
+        ctx,
+        RoyaltyClaimed {
+            model: ctx.accounts.model.key(),
+            contribution: ctx.accounts.contribution.key(),
+            index,
+            payout_wallet: ctx.accounts.payout_wallet.key(),
+            destination: ctx.accounts.destination.key(),
+            amount,
+            claimed_total: entry.claimed_total,
+            accrued_scaled_left: balance.accrued_scaled,
+            snapshot: balance.snapshot,
+        }
+    );
     Ok(())
 }

@@ -114,16 +114,19 @@ pub fn handle_propose_contribution(
         &contribution,
     )?;
 
-    emit_cpi!(ContributionProposed {
-        model: model_key,
-        contribution: ctx.accounts.contribution.key(),
-        index,
-        contributor,
-        kind: contribution.kind,
-        content_hash: contribution.content_hash,
-        uri: contribution.uri,
-        slot,
-        contribution_count: ctx.accounts.model.contribution_count,
-    });
+    emit_event!(
+        ctx,
+        ContributionProposed {
+            model: model_key,
+            contribution: ctx.accounts.contribution.key(),
+            index,
+            contributor,
+            kind: contribution.kind,
+            content_hash: contribution.content_hash,
+            uri: contribution.uri,
+            slot,
+            contribution_count: ctx.accounts.model.contribution_count,
+        }
+    );
     Ok(())
 }

@@ -50,12 +50,15 @@ pub fn handle_set_payout_wallet(
     contribution.payout_wallet = args.payout_wallet;
     contribution.invariant()?;
 
-    emit_cpi!(PayoutWalletSet {
-        model: contribution.model,
-        contribution: contribution.key(),
-        index: contribution.index,
-        previous_payout_wallet,
-        payout_wallet: contribution.payout_wallet,
-    });
+    emit_event!(
+        ctx,
+        PayoutWalletSet {
+            model: contribution.model,
+            contribution: contribution.key(),
+            index: contribution.index,
+            previous_payout_wallet,
+            payout_wallet: contribution.payout_wallet,
+        }
+    );
     Ok(())
 }

@@ -2,7 +2,6 @@ use anchor_lang::prelude::*;
 use anchor_spl::token_interface::{Mint, TokenAccount, TokenInterface};
 
 use crate::{
-    constants::seeds,
     errors::LedgerError,
     events::UpstreamSettled,
     instructions::{
@@ -15,7 +14,7 @@ use crate::{
 #[event_cpi]
 #[derive(Accounts)]
 pub struct SettleUpstream<'info> {
-    #[account(seeds = [seeds::CONFIG], bump = config.bump)]
+    #[account(address = Config::ADDRESS)]
     pub config: Box<Account<'info, Config>>,
     #[account(
         constraint = child.royalty_book == child_book.key() @ LedgerError::BookMismatch,
@@ -109,12 +108,16 @@ pub fn handle_settle_upstream(ctx: Context<SettleUpstream>) -> Result<()> {
     RoyaltyBook::read(&child_book_info)?
         .invariant(&accounts.child.key(), child_book_info.data_len())?;
 
-    emit_cpi!(UpstreamSettled {
-        child: ctx.accounts.child.key(),
-        parent: ctx.accounts.parent.key(),
-        parent_position: u8::try_from(position).map_err(|_| error!(LedgerError::MathOverflow))?,
-        amount,
-        payment,
-    });
+    emit_event!(
+        ctx,
+        UpstreamSettled {
+            child: ctx.accounts.child.key(),
+            parent: ctx.accounts.parent.key(),
+            parent_position: u8::try_from(position)
+                .map_err(|_| error!(LedgerError::MathOverflow))?,
+            amount,
+            payment,
+        }
+    );
     Ok(())
 }

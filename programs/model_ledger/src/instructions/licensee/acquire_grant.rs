@@ -31,7 +31,7 @@ pub struct AcquireGrant<'info> {
     /// Buys the grant, pays its rent and the up-front fee.
     #[account(mut)]
     pub licensee: Signer<'info>,
-    #[account(seeds = [seeds::CONFIG], bump = config.bump)]
+    #[account(address = Config::ADDRESS)]
     pub config: Box<Account<'info, Config>>,
     #[account(
         has_one = royalty_book @ LedgerError::BookMismatch,
@@ -170,17 +170,20 @@ pub fn handle_acquire_grant(ctx: Context<AcquireGrant>, args: AcquireGrantArgs) 
     )?;
     RoyaltyBook::read(&book_info)?.invariant(&accounts.model.key(), book_info.data_len())?;
 
-    emit_cpi!(GrantAcquired {
-        model: grant.model,
-        license: grant.license,
-        license_version: grant.license_version,
-        grant: ctx.accounts.grant.key(),
-        licensee: grant.licensee,
-        price_per_call: grant.price_per_call,
-        call_limit: grant.call_limit,
-        granted_at: grant.granted_at,
-        expires_at: grant.expires_at,
-        payment,
-    });
+    emit_event!(
+        ctx,
+        GrantAcquired {
+            model: grant.model,
+            license: grant.license,
+            license_version: grant.license_version,
+            grant: ctx.accounts.grant.key(),
+            licensee: grant.licensee,
+            price_per_call: grant.price_per_call,
+            call_limit: grant.call_limit,
+            granted_at: grant.granted_at,
+            expires_at: grant.expires_at,
+            payment,
+        }
+    );
     Ok(())
 }

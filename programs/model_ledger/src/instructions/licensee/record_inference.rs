@@ -2,7 +2,7 @@ use anchor_lang::prelude::*;
 use anchor_spl::token_interface::{Mint, TokenAccount, TokenInterface};
 
 use crate::{
-    constants::{seeds, MAX_ATTRIBUTION_ENTRIES},
+    constants::MAX_ATTRIBUTION_ENTRIES,
     errors::LedgerError,
     events::InferenceRecorded,
     instructions::{
@@ -35,7 +35,7 @@ pub struct RecordInference<'info> {
     /// transfer as owner of the paying account or as its delegate (a licensee
     /// can cap a hot meter key with an SPL `approve`).
     pub recorder: Signer<'info>,
-    #[account(seeds = [seeds::CONFIG], bump = config.bump)]
+    #[account(address = Config::ADDRESS)]
     pub config: Box<Account<'info, Config>>,
     #[account(mut, has_one = model @ LedgerError::ModelMismatch)]
     pub grant: Box<Account<'info, Grant>>,
@@ -94,8 +94,8 @@ impl RecordInference<'_> {
             attribution.len() <= usize::from(MAX_ATTRIBUTION_ENTRIES),
             LedgerError::TooManyAttributionEntries
         );
-        let book_info = self.royalty_book.to_account_info();
-        let book = RoyaltyBook::read(&book_info)?;
+        // Whether each entry is accepted is checked where its book entry is
+        // read anyway, once, as it is credited (`book_payment`).
         let mut previous: Option<u32> = None;
         for entry in attribution {
             if let Some(previous) = previous {
@@ -108,9 +108,6 @@ impl RecordInference<'_> {
                 entry.index < self.model.contribution_count,
                 LedgerError::UnknownContribution
             );
-            let accepted = entry.index < book.entry_count
-                && book.read_entry(&book_info, entry.index)?.active_shares > 0;
-            require!(accepted, LedgerError::ContributionNotAccepted);
         }
         Ok(())
     }
@@ -174,18 +171,21 @@ pub fn handle_record_inference(
     grant.total_paid = grant.total_paid.safe_add(amount)?;
     grant.invariant()?;
 
-    emit_cpi!(InferenceRecorded {
-        model: grant.model,
-        grant: grant.key(),
-        licensee: grant.licensee,
-        recorder: ctx.accounts.recorder.key(),
-        seq: args.seq,
-        calls: args.calls,
-        merkle_root: args.merkle_root,
-        attribution: args.attribution,
-        payment,
-        calls_used: grant.calls_used,
-        slot: Clock::get()?.slot,
-    });
+    emit_event!(
+        ctx,
+        InferenceRecorded {
+            model: grant.model,
+            grant: grant.key(),
+            licensee: grant.licensee,
+            recorder: ctx.accounts.recorder.key(),
+            seq: args.seq,
+            calls: args.calls,
+            merkle_root: args.merkle_root,
+            attribution: args.attribution,
+            payment,
+            calls_used: grant.calls_used,
+            slot: Clock::get()?.slot,
+        }
+    );
     Ok(())
 }

@@ -34,11 +34,14 @@ pub fn handle_set_meter(ctx: Context<SetMeter>, args: SetMeterArgs) -> Result<()
     grant.meter = args.meter;
     grant.invariant()?;
 
-    emit_cpi!(MeterSet {
-        grant: grant.key(),
-        licensee: grant.licensee,
-        previous_meter,
-        meter: grant.meter,
-    });
+    emit_event!(
+        ctx,
+        MeterSet {
+            grant: grant.key(),
+            licensee: grant.licensee,
+            previous_meter,
+            meter: grant.meter,
+        }
+    );
     Ok(())
 }
