@@ -4,13 +4,13 @@
 #
 #   migrations/deploy.sh <cluster-url> <admin-keypair> <protocol-fee-bps> <treasury-pubkey>
 #
-# The config's admin is whoever initialises it first, so initialisation runs
-# immediately after the deploy, in the same script.
+# Only the program's upgrade authority (the wallet that deploys it) may
+# initialise the config; it becomes the admin.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 url=${1:?cluster url, e.g. https://api.devnet.solana.com}
-admin=${2:?admin keypair file}
+admin=${2:?keypair file of the deploying wallet (upgrade authority, first admin)}
 fee_bps=${3:?protocol fee in basis points (0..=10000)}
 treasury=${4:?treasury wallet public key}
 
