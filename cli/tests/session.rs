@@ -1,27 +1,68 @@
-//! The real `model-ledger` binary through whole sessions on a temporary
-//! embedded ledger: every command a host, a contributor and a wallet use,
-//! the crash/resume of `meter`, a corrupt ledger, bad JSONL, and offline
-//! signing with a durable nonce and a separate fee payer.
+//! The real `model-ledger` binary through whole sessions: every command a
+//! host, a contributor and a wallet use, the crash/resume of `meter`, bad
+//! JSONL, and offline signing with a durable nonce and a separate fee payer.
+//!
+//! By default each session runs on its own embedded ledger. With
+//! `MODEL_LEDGER_TEST_URL` (a JSON-RPC endpoint, e.g. a `solana-test-validator`
+//! that `.ci/run` starts with the program deployed) the same sessions run
+//! against that cluster over RPC, each with a wallet of its own funded by the
+//! cluster's faucet; `MODEL_LEDGER_TEST_DEPLOYER` then names the keypair file
+//! of the program's upgrade authority, which initialises the shared config
+//! (its treasury is the deployer's wallet). Sessions about the embedded
+//! ledger itself (a corrupt ledger file, the demo, the bench) always run
+//! embedded.
 
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
 use serde_json::Value;
 use solana_sdk::{
-    signature::{write_keypair_file, Keypair},
+    signature::{read_keypair_file, write_keypair_file, Keypair},
     signer::Signer,
 };
 
+/// Where a session's commands go.
+enum Cluster {
+    /// The session's own embedded ledger (`--ledger`).
+    Embedded,
+    /// A JSON-RPC endpoint shared with other sessions, and the deployer's keypair file.
+    Rpc { url: String, deployer: PathBuf },
+}
+
 struct Session {
     home: tempfile::TempDir,
+    cluster: Cluster,
 }
 
 const HASH: &str = "1111111111111111111111111111111111111111111111111111111111111111";
 
 impl Session {
+    /// A session on the cluster the environment names (embedded by default).
     fn new() -> Self {
+        let cluster = match std::env::var("MODEL_LEDGER_TEST_URL") {
+            Ok(url) => Cluster::Rpc {
+                url,
+                deployer: std::env::var_os("MODEL_LEDGER_TEST_DEPLOYER")
+                    .expect("MODEL_LEDGER_TEST_DEPLOYER: the upgrade authority's keypair file")
+                    .into(),
+            },
+            Err(_) => Cluster::Embedded,
+        };
+        let session = Self {
+            home: tempfile::tempdir().unwrap(),
+            cluster,
+        };
+        if let Cluster::Rpc { .. } = session.cluster {
+            write_keypair_file(&Keypair::new(), session.path("wallet.json")).unwrap();
+        }
+        session
+    }
+
+    /// A session on its own embedded ledger, whatever the environment says.
+    fn embedded() -> Self {
         Self {
             home: tempfile::tempdir().unwrap(),
+            cluster: Cluster::Embedded,
         }
     }
 
@@ -29,18 +70,26 @@ impl Session {
         self.home.path().join(name)
     }
 
-    /// The binary with a private HOME (so no real Solana config is read) and
-    /// the session's ledger.
+    /// The binary with a private HOME (so no real Solana config is read), on
+    /// the session's cluster with the session's wallet.
     fn command(&self, args: &[&str]) -> Command {
         let mut command = Command::cargo_bin("model-ledger").unwrap();
         command
             .env("HOME", self.home.path())
             .env_remove("MODEL_LEDGER_FAULT")
-            .current_dir(self.home.path())
-            .arg("--ledger")
-            .arg(self.path("ledger"))
-            .args(["--output", "json"])
-            .args(args);
+            .current_dir(self.home.path());
+        match &self.cluster {
+            Cluster::Embedded => {
+                command.arg("--ledger").arg(self.path("ledger"));
+            }
+            Cluster::Rpc { url, .. } => {
+                command.args(["--url", url]);
+                if !args.contains(&"--keypair") {
+                    command.arg("--keypair").arg(self.path("wallet.json"));
+                }
+            }
+        }
+        command.args(["--output", "json"]).args(args);
         command
     }
 
@@ -68,6 +117,28 @@ impl Session {
         String::from_utf8_lossy(&output.stderr).to_string()
     }
 
+    /// The session wallet's token balance of `mint`, read straight from the
+    /// cluster over JSON-RPC (`None` on the embedded ledger, which has no
+    /// endpoint): what a wallet or an explorer would show.
+    fn rpc_token_balance(&self, mint: &str) -> Option<u64> {
+        let Cluster::Rpc { url, .. } = &self.cluster else {
+            return None;
+        };
+        let owner = read_keypair_file(self.path("wallet.json"))
+            .unwrap()
+            .pubkey();
+        let account = anchor_spl::associated_token::get_associated_token_address(
+            &owner,
+            &mint.parse().unwrap(),
+        );
+        let client = solana_rpc_client::rpc_client::RpcClient::new_with_commitment(
+            url.clone(),
+            solana_commitment_config::CommitmentConfig::confirmed(),
+        );
+        let balance = client.get_token_account_balance(&account).unwrap();
+        Some(balance.amount.parse().unwrap())
+    }
+
     fn keypair(&self, name: &str) -> (PathBuf, String) {
         let keypair = Keypair::new();
         let path = self.path(&format!("{name}.json"));
@@ -82,8 +153,37 @@ impl Session {
             .as_str()
             .unwrap()
             .to_string();
-        let (_, treasury) = self.keypair("treasury");
-        self.json(&["init-config", "--fee-bps", "250", "--treasury", &treasury]);
+        let treasury = match &self.cluster {
+            Cluster::Embedded => {
+                let (_, treasury) = self.keypair("treasury");
+                self.json(&["init-config", "--fee-bps", "250", "--treasury", &treasury]);
+                treasury
+            }
+            Cluster::Rpc { deployer, .. } => {
+                // One config per cluster, initialised by the upgrade authority
+                // for whichever session comes first.
+                let deployer_wallet = read_keypair_file(deployer).unwrap().pubkey().to_string();
+                self.json(&["airdrop", "1", "--to", &deployer_wallet]);
+                let output = self
+                    .command(&[
+                        "--keypair",
+                        text(deployer),
+                        "init-config",
+                        "--fee-bps",
+                        "250",
+                        "--treasury",
+                        &deployer_wallet,
+                    ])
+                    .output()
+                    .unwrap();
+                let stderr = String::from_utf8_lossy(&output.stderr);
+                assert!(
+                    output.status.success() || stderr.contains("AccountAlreadyExists"),
+                    "init-config: {stderr}"
+                );
+                deployer_wallet
+            }
+        };
         self.json(&["mint-to", &mint, "0", "--to", &treasury]);
         self.json(&["mint-to", &mint, "10000000"]);
         mint
@@ -234,8 +334,12 @@ fn a_whole_session_from_mint_to_claim() {
     assert_eq!(shown["contributions"][0]["status"], "Accepted");
     let claimable = shown["contributions"][0]["claimable"].as_u64().unwrap();
     assert!(claimable > 0);
+    let balance_before = s.rpc_token_balance(&mint);
     let claimed = s.json(&["claim", &model, "0"]);
     assert_eq!(claimed["total"].as_u64(), Some(claimable));
+    if let (Some(before), Some(after)) = (balance_before, s.rpc_token_balance(&mint)) {
+        assert_eq!(after, before + claimable, "the cluster shows the claim");
+    }
     // The same claim at once again: a transaction of its own that moves nothing.
     let again = s.json(&["claim", &model, "0"]);
     assert_eq!(again["total"], 0);
@@ -247,7 +351,14 @@ fn a_whole_session_from_mint_to_claim() {
     assert_eq!(earnings["claimed"].as_u64(), Some(claimable));
     assert_eq!(earnings["claimable"], 0);
     let listed = s.json(&["model", "list"]);
-    assert_eq!(listed[0]["model"].as_str(), Some(model.as_str()));
+    assert!(
+        listed
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|row| row["model"].as_str() == Some(model.as_str())),
+        "{listed}"
+    );
 
     // A derived model under a grant on the base licence, then settlement.
     let (child_keypair, child_wallet) = s.keypair("child");
@@ -433,7 +544,7 @@ fn bad_jsonl_is_refused_with_its_line_number_before_anything_is_paid() {
 
 #[test]
 fn a_corrupt_ledger_is_reported_not_loaded() {
-    let s = Session::new();
+    let s = Session::embedded();
     s.json(&["airdrop", "1"]);
     let state = s.path("ledger").join("state.bin");
     let mut bytes = std::fs::read(&state).unwrap();
@@ -498,7 +609,7 @@ fn offline_signing_with_a_nonce_and_a_separate_fee_payer() {
 
 #[test]
 fn the_demo_runs_end_to_end_and_conserves_every_token() {
-    let s = Session::new();
+    let s = Session::embedded();
     let report = s.json(&["demo", "--calls", "3000", "--batch-calls", "500"]);
     assert_eq!(report["conserved"], true);
     assert_eq!(report["figures"]["calls"], 3000);
@@ -518,7 +629,7 @@ fn the_demo_runs_end_to_end_and_conserves_every_token() {
 
 #[test]
 fn bench_prints_sizes_within_the_transaction_limit() {
-    let s = Session::new();
+    let s = Session::embedded();
     let report = s.json(&["bench", "--rounds", "2", "--large-contributions", "30"]);
     let rows = report["record_inference"].as_array().unwrap();
     let hundred = rows

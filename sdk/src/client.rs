@@ -69,38 +69,40 @@ pub trait LedgerConnection: Send + Sync {
     ) -> Result<TransactionOutcome, SdkError>;
 }
 
-/// A real cluster through its JSON-RPC endpoint.
+/// A real cluster through its JSON-RPC endpoint. Every call (reads,
+/// blockhashes, simulations, confirmations, transaction lookups, airdrops)
+/// uses one commitment, [`RpcConnection::COMMITMENT`]: confirmed, so a
+/// command sees what the previous one did without waiting for finality.
 pub struct RpcConnection(pub RpcClient);
 
 impl RpcConnection {
+    pub const COMMITMENT: CommitmentConfig = CommitmentConfig::confirmed();
+
     /// ```
-    /// let connection = model_ledger_sdk::client::RpcConnection::new("http://127.0.0.1:8899");
+    /// use model_ledger_sdk::client::RpcConnection;
+    /// let connection = RpcConnection::new("http://127.0.0.1:8899");
     /// assert_eq!(connection.0.url(), "http://127.0.0.1:8899");
+    /// assert_eq!(connection.0.commitment(), RpcConnection::COMMITMENT);
     /// ```
     pub fn new(url: impl Into<String>) -> Self {
-        Self(RpcClient::new_with_commitment(
-            url.into(),
-            CommitmentConfig::confirmed(),
-        ))
+        Self(RpcClient::new_with_commitment(url.into(), Self::COMMITMENT))
     }
 }
 
 impl RpcConnection {
-    /// The Model Ledger events a confirmed transaction emitted; `keys` are
-    /// its message's account keys.
-    pub async fn events_of(
-        &self,
-        signature: &Signature,
-        keys: &[Pubkey],
-    ) -> Result<Vec<LedgerEvent>, SdkError> {
-        Ok(self.outcome_of(signature, keys).await?.events)
+    /// The Model Ledger events a transaction emitted, once it has reached
+    /// the connection's commitment (confirmed: no need to wait for finality).
+    pub async fn events_of(&self, signature: &Signature) -> Result<Vec<LedgerEvent>, SdkError> {
+        Ok(self.outcome_of(signature, None).await?.events)
     }
 
-    /// What a confirmed transaction left behind: its events and compute units.
+    /// What a transaction left behind: its events and compute units. `keys`
+    /// are its message's account keys when the caller has them; otherwise
+    /// they are read from the fetched transaction.
     pub async fn outcome_of(
         &self,
         signature: &Signature,
-        keys: &[Pubkey],
+        keys: Option<&[Pubkey]>,
     ) -> Result<TransactionOutcome, SdkError> {
         let confirmed = self
             .0
@@ -114,6 +116,17 @@ impl RpcConnection {
             )
             .await
             .map_err(rpc_error)?;
+        let fetched_keys;
+        let keys = match keys {
+            Some(keys) => keys,
+            None => {
+                let transaction = confirmed.transaction.transaction.decode().ok_or_else(|| {
+                    SdkError::Connection(format!("transaction {signature} cannot be decoded"))
+                })?;
+                fetched_keys = transaction.message.static_account_keys().to_vec();
+                &fetched_keys
+            }
+        };
         let meta = confirmed.transaction.meta;
         let compute_units = meta
             .as_ref()
@@ -206,7 +219,7 @@ impl LedgerConnection for RpcConnection {
             .send_and_confirm_transaction(transaction)
             .await
             .map_err(rpc_error)?;
-        self.outcome_of(&signature, &transaction.message.account_keys)
+        self.outcome_of(&signature, Some(&transaction.message.account_keys))
             .await
     }
 }

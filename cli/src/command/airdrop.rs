@@ -38,11 +38,21 @@ pub async fn execute(session: &Session, args: AirdropArgs) -> Result<()> {
                 .await?
                 .signature
         }
-        (None, Some(rpc)) => rpc
-            .0
-            .request_airdrop(&to, lamports)
-            .await
-            .map_err(|error| anyhow!("airdrop refused: {error}"))?,
+        (None, Some(rpc)) => {
+            let signature = rpc
+                .0
+                .request_airdrop(&to, lamports)
+                .await
+                .map_err(|error| anyhow!("airdrop refused: {error}"))?;
+            // The faucet answers once the transfer is sent, not when it has
+            // landed; the next command would find no SOL. Wait until it is
+            // visible at the session's commitment.
+            rpc.0
+                .poll_for_signature_with_commitment(&signature, rpc.0.commitment())
+                .await
+                .map_err(|error| anyhow!("airdrop {signature} did not land: {error}"))?;
+            signature
+        }
         (None, None) => unreachable!("a session is embedded or RPC"),
     };
     session.output.print(

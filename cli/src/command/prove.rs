@@ -63,20 +63,7 @@ pub async fn execute(session: &Session, args: ProveArgs) -> Result<()> {
             .and_then(|s| s.parse::<Signature>().ok()),
     ) {
         (Some(rpc), Some(signature)) => {
-            let transaction = rpc
-                .0
-                .get_transaction(
-                    &signature,
-                    solana_transaction_status_client_types::UiTransactionEncoding::Base64,
-                )
-                .await
-                .map_err(|error| anyhow!("{error}"))?;
-            let decoded = transaction
-                .transaction
-                .transaction
-                .decode()
-                .ok_or_else(|| anyhow!("cannot decode {signature}"))?;
-            rpc.events_of(&signature, decoded.message.static_account_keys())
+            rpc.events_of(&signature)
                 .await?
                 .into_iter()
                 .find_map(|event| match event {
