@@ -162,6 +162,30 @@ impl Bench<'_> {
         Ok(())
     }
 
+    /// Model `id` with `contributions` accepted contributions and a licence
+    /// (v1), and `host`'s grant on it: `(model, grant, accounts)`.
+    async fn licensed_model(
+        &self,
+        id: u8,
+        contributions: u32,
+        host: &Keypair,
+    ) -> Result<(Pubkey, Pubkey, ModelAccounts)> {
+        let owner = self.funded_wallet().await?;
+        let (model, _) = self
+            .client
+            .register_model(&owner, &self.mint, Self::model_args(id))
+            .await?;
+        self.contributions(&owner, &model, contributions).await?;
+        self.client
+            .publish_license(&owner, &model, Self::terms(false))
+            .await?;
+        let (grant, _) = self
+            .client
+            .acquire_grant(host, &model, 1, 10_000, 1_000, &self.token(host))
+            .await?;
+        Ok((model, grant, self.client.model_accounts(&model).await?))
+    }
+
     fn terms(derivatives: bool) -> LicenseTerms {
         LicenseTerms {
             price_per_call: 1_000,
@@ -428,19 +452,8 @@ pub async fn execute(args: BenchArgs, output: OutputFormat) -> Result<()> {
     bench.note("accept_model_authority", &outcome);
 
     // record_inference by attribution length, on a model of 100 contributions.
-    let wide_authority = bench.funded_wallet().await?;
-    let (wide, _) = client
-        .register_model(&wide_authority, &mint, Bench::model_args(3))
-        .await?;
     let widest = *LENGTHS.iter().max().expect("lengths");
-    bench.contributions(&wide_authority, &wide, widest).await?;
-    client
-        .publish_license(&wide_authority, &wide, Bench::terms(false))
-        .await?;
-    let (wide_grant, _) = client
-        .acquire_grant(&host, &wide, 1, 10_000, 1_000, &bench.token(&host))
-        .await?;
-    let wide_accounts = client.model_accounts(&wide).await?;
+    let (wide, wide_grant, wide_accounts) = bench.licensed_model(3, widest, &host).await?;
     let mut series = Vec::new();
     for entries in LENGTHS {
         series.push(
@@ -462,18 +475,7 @@ pub async fn execute(args: BenchArgs, output: OutputFormat) -> Result<()> {
     let mut scale = Vec::new();
     let mut sized = Vec::new();
     for (id, contributions) in [(4, SMALL_CONTRIBUTIONS), (5, args.large_contributions)] {
-        let owner = bench.funded_wallet().await?;
-        let (model, _) = client
-            .register_model(&owner, &mint, Bench::model_args(id))
-            .await?;
-        bench.contributions(&owner, &model, contributions).await?;
-        client
-            .publish_license(&owner, &model, Bench::terms(false))
-            .await?;
-        let (grant, _) = client
-            .acquire_grant(&host, &model, 1, 10_000, 1_000, &bench.token(&host))
-            .await?;
-        let accounts = client.model_accounts(&model).await?;
+        let (model, grant, accounts) = bench.licensed_model(id, contributions, &host).await?;
         sized.push(model);
         let label = format!("{contributions} contributions");
         for entries in [1, 10] {
