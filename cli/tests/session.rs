@@ -689,3 +689,80 @@ fn bench_prints_sizes_within_the_transaction_limit() {
         "a batch costs the same on a larger model"
     );
 }
+
+#[test]
+fn authorities_contributors_and_hosts_use_the_remaining_commands() {
+    let s = Session::new();
+    let mint = s.bootstrap();
+    let model = s.model(&mint, "base-7b", &[]);
+    for uri in ["ar://kept", "ar://refused", "ar://withdrawn"] {
+        s.json(&[
+            "contribution",
+            "propose",
+            &model,
+            "--kind",
+            "dataset",
+            "--content-hash",
+            HASH,
+            "--uri",
+            uri,
+        ]);
+    }
+    s.json(&["contribution", "accept", &model, "0", "--shares", "60"]);
+    s.json(&["contribution", "reject", &model, "1"]);
+    s.json(&["contribution", "accept", &model, "2", "--shares", "40"]);
+    s.licence(&model, &[]);
+    s.licence(&model, &[]);
+    let retired = s.json(&["license", "retire", &model, "2"]);
+    assert_eq!(retired["version"], 2);
+    assert_eq!(s.json(&["license", "show", &model, "2"])["retired"], true);
+    let error = s.fails(&[
+        "grant",
+        "acquire",
+        &model,
+        "2",
+        "--max-fee",
+        "1000",
+        "--max-price",
+        "10",
+    ]);
+    assert!(error.contains("LicenseRetired"), "{error}");
+
+    // A host names a meter key, then takes it back.
+    let grant = s.acquire(&model, &[]);
+    let (_, meter) = s.keypair("meter");
+    s.json(&["grant", "set-meter", &grant, "--meter", &meter]);
+    assert_eq!(
+        s.json(&["grant", "show", &grant])["meter"].as_str(),
+        Some(meter.as_str())
+    );
+    s.json(&["grant", "set-meter", &grant]);
+    assert_eq!(s.json(&["grant", "show", &grant])["meter"], Value::Null);
+    let calls = s.write_calls("calls.jsonl", 100);
+    s.json(&["meter", "--grant", &grant, "--input", text(&calls)]);
+
+    // Revoked: no new earnings, what it earned stays claimable.
+    s.json(&["contribution", "revoke", &model, "2"]);
+    let shown = s.json(&["model", "show", &model]);
+    let statuses: Vec<&str> = shown["contributions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(statuses, ["Accepted", "Rejected", "Revoked"]);
+    let earned = shown["contributions"][2]["claimable"].as_u64().unwrap();
+    assert!(earned > 0, "the revoked contribution keeps its earnings");
+
+    // The contributor sends future payouts elsewhere; the new wallet claims
+    // everything of every contribution it is paid for at once.
+    let (payee_keypair, payee) = s.keypair("payee");
+    s.json(&["airdrop", "1", "--to", &payee]);
+    s.json(&["contribution", "set-payout", &model, "2", &payee]);
+    let claimed = s.json(&["--keypair", text(&payee_keypair), "claim", "--all"]);
+    assert_eq!(claimed["total"].as_u64(), Some(earned));
+    assert_eq!(claimed["claims"].as_array().unwrap().len(), 1);
+    let earnings = s.json(&["--keypair", text(&payee_keypair), "earnings"]);
+    assert_eq!(earnings["claimed"].as_u64(), Some(earned));
+    assert_eq!(earnings["claimable"], 0);
+}
