@@ -259,6 +259,21 @@ impl Session {
     }
 }
 
+/// The arguments of `contribution propose` for `model` (any content hash).
+fn proposal<'a>(model: &'a str, kind: &'a str, uri: &'a str) -> Vec<&'a str> {
+    vec![
+        "contribution",
+        "propose",
+        model,
+        "--kind",
+        kind,
+        "--content-hash",
+        HASH,
+        "--uri",
+        uri,
+    ]
+}
+
 fn text(path: &Path) -> &str {
     path.to_str().unwrap()
 }
@@ -268,17 +283,7 @@ fn a_whole_session_from_mint_to_claim() {
     let s = Session::new();
     let mint = s.bootstrap();
     let model = s.model(&mint, "base-7b", &[]);
-    let proposed = s.json(&[
-        "contribution",
-        "propose",
-        &model,
-        "--kind",
-        "dataset",
-        "--content-hash",
-        HASH,
-        "--uri",
-        "ar://corpus",
-    ]);
+    let proposed = s.json(&proposal(&model, "dataset", "ar://corpus"));
     assert_eq!(proposed["index"], 0);
     s.json(&["contribution", "accept", &model, "0", "--shares", "100"]);
     s.licence(&model, &[]);
@@ -404,17 +409,7 @@ fn program_errors_are_named_and_exit_non_zero() {
     let model = s.model(&mint, "base-7b", &[]);
     let error = s.fails(&["contribution", "accept", &model, "0", "--shares", "1"]);
     assert!(error.contains("error:"), "{error}");
-    s.json(&[
-        "contribution",
-        "propose",
-        &model,
-        "--kind",
-        "code",
-        "--content-hash",
-        HASH,
-        "--uri",
-        "ar://x",
-    ]);
+    s.json(&proposal(&model, "code", "ar://x"));
     let error = s.fails(&["contribution", "accept", &model, "0", "--shares", "0"]);
     assert!(error.contains("ZeroShares"), "{error}");
     let error = s.fails(&[
@@ -430,19 +425,13 @@ fn program_errors_are_named_and_exit_non_zero() {
     ]);
     assert!(error.contains("NonCommercialLicenseWithPrice"), "{error}");
     let (poor, _) = s.keypair("poor");
-    let error = s.fails(&[
-        "--keypair",
-        text(&poor),
-        "contribution",
-        "propose",
-        &model,
-        "--kind",
-        "code",
-        "--content-hash",
-        HASH,
-        "--uri",
-        "ar://y",
-    ]);
+    let error = s.fails(
+        &[
+            &["--keypair", text(&poor)][..],
+            &proposal(&model, "code", "ar://y"),
+        ]
+        .concat(),
+    );
     assert!(error.contains("airdrop"), "{error}");
     let error = s.fails(&["grant", "show", &model]);
     assert!(
@@ -463,17 +452,7 @@ fn meter_resumes_after_a_crash_without_paying_twice() {
     let s = Session::new();
     let mint = s.bootstrap();
     let model = s.model(&mint, "base-7b", &[]);
-    s.json(&[
-        "contribution",
-        "propose",
-        &model,
-        "--kind",
-        "dataset",
-        "--content-hash",
-        HASH,
-        "--uri",
-        "ar://d",
-    ]);
+    s.json(&proposal(&model, "dataset", "ar://d"));
     s.json(&["contribution", "accept", &model, "0", "--shares", "1"]);
     s.licence(&model, &[]);
     let grant = s.acquire(&model, &[]);
@@ -575,22 +554,19 @@ fn offline_signing_with_a_nonce_and_a_separate_fee_payer() {
     s.json(&["airdrop", "1", "--to", &payer_wallet]);
 
     // Sign offline (no transaction is sent), then submit later from another process.
-    let signed = s.json(&[
-        "--sign-only",
-        "--nonce",
-        &nonce,
-        "--fee-payer",
-        text(&payer),
-        "contribution",
-        "propose",
-        &model,
-        "--kind",
-        "evaluation",
-        "--content-hash",
-        HASH,
-        "--uri",
-        "ar://eval",
-    ]);
+    let signed = s.json(
+        &[
+            &[
+                "--sign-only",
+                "--nonce",
+                &nonce,
+                "--fee-payer",
+                text(&payer),
+            ][..],
+            &proposal(&model, "evaluation", "ar://eval"),
+        ]
+        .concat(),
+    );
     assert_eq!(signed["missing_signers"].as_array().unwrap().len(), 0);
     assert_eq!(
         s.json(&["model", "show", &model])["contributions"]
@@ -696,17 +672,7 @@ fn authorities_contributors_and_hosts_use_the_remaining_commands() {
     let mint = s.bootstrap();
     let model = s.model(&mint, "base-7b", &[]);
     for uri in ["ar://kept", "ar://refused", "ar://withdrawn"] {
-        s.json(&[
-            "contribution",
-            "propose",
-            &model,
-            "--kind",
-            "dataset",
-            "--content-hash",
-            HASH,
-            "--uri",
-            uri,
-        ]);
+        s.json(&proposal(&model, "dataset", uri));
     }
     s.json(&["contribution", "accept", &model, "0", "--shares", "60"]);
     s.json(&["contribution", "reject", &model, "1"]);
