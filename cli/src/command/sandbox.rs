@@ -27,7 +27,11 @@ pub struct Sandbox {
 
 impl Sandbox {
     pub async fn start() -> Result<Self> {
-        let deployer = Keypair::new();
+        Self::start_with_deployer(Keypair::new()).await
+    }
+
+    /// Like [`Sandbox::start`] with a given upgrade authority.
+    pub async fn start_with_deployer(deployer: Keypair) -> Result<Self> {
         let context = model_ledger_sdk::embedded::program_test(&deployer.pubkey())?
             .start_with_context()
             .await;
@@ -62,7 +66,11 @@ impl Sandbox {
 
     /// A legacy SPL Token mint whose authority is the faucet.
     pub async fn create_mint(&self, decimals: u8) -> Result<Pubkey> {
-        let mint = Keypair::new();
+        self.create_mint_at(Keypair::new(), decimals).await
+    }
+
+    /// Like [`Sandbox::create_mint`] at the address of `mint`.
+    pub async fn create_mint_at(&self, mint: Keypair, decimals: u8) -> Result<Pubkey> {
         let rent = self.rent().await?;
         let instructions = [
             solana_system_interface::instruction::create_account(
