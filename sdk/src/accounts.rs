@@ -1,7 +1,7 @@
 //! Typed decoding of the program's accounts.
 
 use anchor_lang::{AccountDeserialize, Discriminator};
-use model_ledger::state::{BookEntry, RoyaltyBook, BOOK_ENTRY_SIZE};
+use model_ledger::state::{BookEntry, RoyaltyBook};
 use solana_sdk::{account::Account, pubkey::Pubkey};
 
 pub use model_ledger::state::{
@@ -35,22 +35,19 @@ pub fn decode<T: AccountDeserialize + Discriminator>(
     })
 }
 
-/// Decodes the fixed header of a royalty book (the zero-copy part before its entries).
+/// Decodes the fixed header of a royalty book (the zero-copy part before
+/// its entries), through the same byte view as the program.
 pub fn decode_royalty_book(address: &Pubkey, account: &Account) -> Result<RoyaltyBook, SdkError> {
-    let header_end = RoyaltyBook::SPACE;
-    let data = &account.data;
-    if account.owner != PROGRAM_ID
-        || data.len() < header_end
-        || &data[..RoyaltyBook::DISCRIMINATOR.len()] != RoyaltyBook::DISCRIMINATOR
-    {
+    if account.owner != PROGRAM_ID {
         return Err(SdkError::Decode {
             address: *address,
-            reason: "not a royalty book".into(),
+            reason: format!("owned by {}, not the Model Ledger program", account.owner),
         });
     }
-    Ok(*bytemuck::from_bytes(
-        &data[RoyaltyBook::DISCRIMINATOR.len()..header_end],
-    ))
+    RoyaltyBook::header_from(&account.data).ok_or_else(|| SdkError::Decode {
+        address: *address,
+        reason: "not a royalty book, or shorter than its entry count".into(),
+    })
 }
 
 /// Entry `index` of a royalty book; an entry beyond the book's end (a
@@ -60,15 +57,8 @@ pub fn decode_book_entry(
     account: &Account,
     index: u32,
 ) -> Result<BookEntry, SdkError> {
-    let header = decode_royalty_book(address, account)?;
-    if index >= header.entry_count {
-        return Ok(BookEntry::default());
-    }
-    let start = RoyaltyBook::SPACE + index as usize * BOOK_ENTRY_SIZE;
-    account
-        .data
-        .get(start..start + BOOK_ENTRY_SIZE)
-        .map(bytemuck::pod_read_unaligned)
+    decode_royalty_book(address, account)?
+        .entry_from(&account.data, index)
         .ok_or_else(|| SdkError::Decode {
             address: *address,
             reason: format!("entry {index} lies beyond the account's data"),

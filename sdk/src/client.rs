@@ -36,7 +36,7 @@ use crate::{
     },
     pda, SdkError,
 };
-use model_ledger::state::{ParentLink, RoyaltyBook, MAX_ENTRIES_PER_GROWTH};
+use model_ledger::state::{BookEntry, ParentLink, RoyaltyBook, MAX_ENTRIES_PER_GROWTH};
 
 /// What a landed transaction left behind.
 #[derive(Debug, Clone)]
@@ -389,12 +389,21 @@ impl<C: LedgerConnection> LedgerClient<C> {
     where
         T: anchor_lang::AccountDeserialize + anchor_lang::Discriminator,
     {
-        let account = self
-            .connection
+        decode(address, &self.existing_account(address).await?)
+    }
+
+    /// The account at `address`, or `AccountNotFound`.
+    async fn existing_account(&self, address: &Pubkey) -> Result<Account, SdkError> {
+        self.connection
             .get_account(address)
             .await?
-            .ok_or(SdkError::AccountNotFound(*address))?;
-        decode(address, &account)
+            .ok_or(SdkError::AccountNotFound(*address))
+    }
+
+    /// A model's royalty book: its address and raw account.
+    async fn book_account(&self, model: &Pubkey) -> Result<(Pubkey, Account), SdkError> {
+        let address = pda::royalty_book(model).0;
+        Ok((address, self.existing_account(&address).await?))
     }
 
     pub async fn config(&self) -> Result<Config, SdkError> {
@@ -419,13 +428,15 @@ impl<C: LedgerConnection> LedgerClient<C> {
 
     /// The header of a model's royalty book.
     pub async fn royalty_book(&self, model: &Pubkey) -> Result<RoyaltyBook, SdkError> {
-        let address = pda::royalty_book(model).0;
-        let account = self
-            .connection
-            .get_account(&address)
-            .await?
-            .ok_or(SdkError::AccountNotFound(address))?;
+        let (address, account) = self.book_account(model).await?;
         decode_royalty_book(&address, &account)
+    }
+
+    /// Entry `index` of a model's royalty book (all zeros for a contribution
+    /// never accepted).
+    pub async fn book_entry(&self, model: &Pubkey, index: u32) -> Result<BookEntry, SdkError> {
+        let (address, account) = self.book_account(model).await?;
+        decode_book_entry(&address, &account, index)
     }
 
     /// A token account's balance; 0 if the account does not exist.
@@ -439,12 +450,7 @@ impl<C: LedgerConnection> LedgerClient<C> {
     /// Checks, against the vault's real token balance, that the model's
     /// royalty book accounts for every token unit (reads every book entry).
     pub async fn audit(&self, model: &Pubkey) -> Result<Audit, SdkError> {
-        let book_address = pda::royalty_book(model).0;
-        let book_account = self
-            .connection
-            .get_account(&book_address)
-            .await?
-            .ok_or(SdkError::AccountNotFound(book_address))?;
+        let (book_address, book_account) = self.book_account(model).await?;
         let book = decode_royalty_book(&book_address, &book_account)?;
         let pools = book.pools();
         let overflow = |_| SdkError::Decode {
@@ -462,11 +468,7 @@ impl<C: LedgerConnection> LedgerClient<C> {
                 })?;
         }
         let vault_address = pda::vault(model).0;
-        let vault = self
-            .connection
-            .get_account(&vault_address)
-            .await?
-            .ok_or(SdkError::AccountNotFound(vault_address))?;
+        let vault = self.existing_account(&vault_address).await?;
         let vault_balance = token_amount(&vault_address, &vault)?;
         Ok(Audit {
             vault_balance,
@@ -503,12 +505,7 @@ impl<C: LedgerConnection> LedgerClient<C> {
         let mut earnings = Vec::new();
         for model in models {
             let view = self.model_view(model).await?;
-            let book_address = pda::royalty_book(model).0;
-            let book_account = self
-                .connection
-                .get_account(&book_address)
-                .await?
-                .ok_or(SdkError::AccountNotFound(book_address))?;
+            let (book_address, book_account) = self.book_account(model).await?;
             let book = decode_royalty_book(&book_address, &book_account)?;
             for (address, contribution) in &view.contributions {
                 if contribution.payout_wallet != *wallet {

@@ -1,6 +1,6 @@
-//! PDA finders, built on the program's own seed constants.
+//! PDA finders, built on the seed functions of the program's own account types.
 
-use model_ledger::constants::seeds;
+use model_ledger::state::{Config, Contribution, Grant, License, Model, RoyaltyBook};
 use solana_sdk::pubkey::Pubkey;
 
 use crate::PROGRAM_ID;
@@ -12,7 +12,7 @@ use crate::PROGRAM_ID;
 /// assert_ne!(config, model_ledger_sdk::PROGRAM_ID);
 /// ```
 pub fn config() -> (Pubkey, u8) {
-    Pubkey::find_program_address(&[seeds::CONFIG], &PROGRAM_ID)
+    Pubkey::find_program_address(&Config::seeds(), &PROGRAM_ID)
 }
 
 /// The program's ProgramData account under the upgradeable loader (where
@@ -41,41 +41,32 @@ pub fn program_data() -> Pubkey {
 /// assert_ne!(a, b);
 /// ```
 pub fn model(creator: &Pubkey, model_id: &[u8; 32]) -> (Pubkey, u8) {
-    Pubkey::find_program_address(&[seeds::MODEL, creator.as_ref(), model_id], &PROGRAM_ID)
+    Pubkey::find_program_address(&Model::seeds(creator, model_id), &PROGRAM_ID)
 }
 
 /// A model's royalty book.
 pub fn royalty_book(model: &Pubkey) -> (Pubkey, u8) {
-    Pubkey::find_program_address(&[seeds::ROYALTY_BOOK, model.as_ref()], &PROGRAM_ID)
+    Pubkey::find_program_address(&RoyaltyBook::seeds(model), &PROGRAM_ID)
 }
 
 /// A model's vault (token account of its payment mint, owned by the model PDA).
 pub fn vault(model: &Pubkey) -> (Pubkey, u8) {
-    Pubkey::find_program_address(&[seeds::VAULT, model.as_ref()], &PROGRAM_ID)
+    Pubkey::find_program_address(&Model::vault_seeds(model), &PROGRAM_ID)
 }
 
 /// Contribution number `index` of a model.
 pub fn contribution(model: &Pubkey, index: u32) -> (Pubkey, u8) {
-    Pubkey::find_program_address(
-        &[seeds::CONTRIBUTION, model.as_ref(), &index.to_le_bytes()],
-        &PROGRAM_ID,
-    )
+    Pubkey::find_program_address(&Contribution::seeds(model, &index), &PROGRAM_ID)
 }
 
 /// Licence version `version` (from 1) of a model.
 pub fn license(model: &Pubkey, version: u32) -> (Pubkey, u8) {
-    Pubkey::find_program_address(
-        &[seeds::LICENSE, model.as_ref(), &version.to_le_bytes()],
-        &PROGRAM_ID,
-    )
+    Pubkey::find_program_address(&License::seeds(model, &version), &PROGRAM_ID)
 }
 
 /// The grant `licensee` holds on `license`.
 pub fn grant(license: &Pubkey, licensee: &Pubkey) -> (Pubkey, u8) {
-    Pubkey::find_program_address(
-        &[seeds::GRANT, license.as_ref(), licensee.as_ref()],
-        &PROGRAM_ID,
-    )
+    Pubkey::find_program_address(&Grant::seeds(license, licensee), &PROGRAM_ID)
 }
 
 /// The signer of the program's self-CPI events (`emit_cpi!`).

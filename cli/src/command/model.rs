@@ -263,7 +263,8 @@ async fn show(session: &Session, address: &Pubkey) -> Result<()> {
         "content_hash": hex(&model.content_hash),
         "payment_mint": model.payment_mint.to_string(),
         "attribution_bps": model.attribution_bps,
-        "total_shares": model.total_shares,
+        "total_shares": book.total_shares,
+        "accepted_count": book.accepted_count,
         "licenses": licenses,
         "contributions": contributions,
         "lineage": ancestry,
@@ -274,7 +275,7 @@ async fn show(session: &Session, address: &Pubkey) -> Result<()> {
     session.output.print(json.clone(), || {
         let mut text = format!(
             "Model {}  ({address})\n  authority {}\n  content {}\n  metadata {}\n  attribution {} bps, {} shares\n",
-            model.name, model.authority, hex(&model.content_hash), model.metadata_uri, model.attribution_bps, model.total_shares
+            model.name, model.authority, hex(&model.content_hash), model.metadata_uri, model.attribution_bps, book.total_shares
         );
         text.push_str("Licences:\n");
         for license in &view.licenses {

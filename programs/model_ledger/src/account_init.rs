@@ -23,21 +23,25 @@ pub struct Creation<'a, 'info> {
 }
 
 impl<'info> Creation<'_, 'info> {
-    /// Creates `account` (a PDA of `signer_seeds`, bump included) with `space`
-    /// bytes, rent-exempt, owned by `owner`, whatever lamports it already holds.
+    /// Creates `account` (the PDA of `seeds` and `bump`) with `space` bytes,
+    /// rent-exempt, owned by `owner`, whatever lamports it already holds.
     pub fn create_pda(
         &self,
         account: &AccountInfo<'info>,
         space: usize,
         owner: &Pubkey,
-        signer_seeds: &[&[u8]],
+        seeds: &[&[u8]],
+        bump: u8,
     ) -> Result<()> {
         require!(
             account.data_is_empty() && *account.owner == system_program::ID,
             LedgerError::AccountAlreadyExists
         );
         let rent_exempt = Rent::get()?.minimum_balance(space);
-        let seeds = [signer_seeds];
+        let bump = [bump];
+        let mut signer_seeds = seeds.to_vec();
+        signer_seeds.push(&bump);
+        let seeds = [signer_seeds.as_slice()];
         let space = u64::try_from(space).map_err(|_| error!(LedgerError::MathOverflow))?;
         let held = account.lamports();
         if held == 0 {
@@ -97,10 +101,10 @@ impl<'info> Creation<'_, 'info> {
         &self,
         account: &AccountInfo<'info>,
         space: usize,
-        signer_seeds: &[&[u8]],
+        (seeds, bump): (&[&[u8]], u8),
         value: &T,
     ) -> Result<()> {
-        self.create_pda(account, space, &crate::ID, signer_seeds)?;
+        self.create_pda(account, space, &crate::ID, seeds, bump)?;
         let mut data = account.try_borrow_mut_data()?;
         value.try_serialize(&mut &mut data[..])
     }

@@ -1,5 +1,10 @@
-//! Seeds and limits. Seeds are defined here once; the SDK derives every PDA from
-//! these constants so that a byte string is never typed twice.
+//! Seeds and limits. Each seed string is defined here once. Each account type
+//! lists its seeds in one function (`Model::seeds`, `Grant::seeds`, …) that
+//! account creation, PDA signing and the SDK all use. The `seeds = [...]`
+//! constraints spell the same lists literally, because Anchor's IDL records
+//! a PDA that clients can derive only from a literal list; every integration
+//! test derives its addresses through the functions, so the two cannot drift
+//! apart unnoticed.
 
 use anchor_lang::prelude::*;
 
@@ -21,6 +26,11 @@ pub mod seeds {
     #[constant]
     pub const GRANT: &[u8] = b"grant";
 }
+
+// Index and version seeds are the counter's own bytes (`bytemuck::bytes_of`),
+// so a constraint can borrow them without a temporary; they are the
+// documented little-endian encoding on every target Solana runs on.
+const _: () = assert!(cfg!(target_endian = "little"));
 
 // Limits are `usize` for `#[max_len]`; Anchor's IDL cannot carry `usize`
 // constants, so they are documented here and in the account docs instead.

@@ -144,6 +144,8 @@ ledger_errors! {
     BookGrowthTooLarge,
     #[msg("Signer is not the program's upgrade authority")]
     NotUpgradeAuthority,
+    #[msg("A model's accepted contributions may hold at most 1 000 000 000 shares in total")]
+    SharesAboveLimit,
 }
 
 impl From<crate::math::MathError> for Error {

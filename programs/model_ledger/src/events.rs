@@ -139,9 +139,9 @@ pub struct ContributionStatusChanged {
     pub status: ContributionStatus,
     /// The contribution's shares after the change.
     pub shares: u64,
-    /// `Model::total_shares` after the change.
+    /// `RoyaltyBook::total_shares` after the change.
     pub model_total_shares: u64,
-    /// `Model::accepted_count` after the change.
+    /// `RoyaltyBook::accepted_count` after the change.
     pub model_accepted_count: u32,
     /// The book's reward per share at the change: an accepted contribution
     /// earns from here on, a revoked one has earned up to here.
@@ -181,54 +181,39 @@ pub struct LicenseRetired {
 
 /// How one payment was booked into a model's royalty book, with the book's
 /// pools after it, so an indexer can follow every balance from events alone.
+/// Amounts in "scaled" fields are 1/10^12 of a token base unit
+/// (`math::royalty::SCALE`).
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Debug, PartialEq, Eq)]
 pub struct PaymentRecord {
     /// The payment, before the protocol fee.
     pub amount: u64,
-    /// Sent to the treasury (0 on upstream settlements).
+    /// Sent to the treasury with this payment (0 on upstream settlements):
+    /// the fee's exact value plus the carried fraction, floored.
     pub protocol_fee: u64,
-    /// Booked for each parent, in `Model::parents` order.
+    /// Booked for each parent, in `Model::parents` order (carried fraction
+    /// included, floored).
     pub upstream: Vec<u64>,
-    /// This payment's attributed share (before carry).
-    pub attributed: u64,
-    /// Paid to each attribution entry, in the vector's order (carry included).
-    pub attributed_amounts: Vec<u64>,
-    /// This payment's shares part.
-    pub shares_part: u64,
-    /// Part of `shares_part` owed to the authority because no shares existed.
+    /// The contributors' part of the payment, exact (scaled).
+    pub contributors_scaled: u128,
+    /// Credited to each attribution entry per unit of its weight (scaled);
+    /// entry `i` received `weight_i × per_weight_scaled`.
+    pub per_weight_scaled: u128,
+    /// Credited to all shares (scaled): the contributors' part less the
+    /// attributed credits.
+    pub shares_scaled: u128,
+    /// Whole tokens of the shares part owed to the authority because no
+    /// shares existed.
     pub to_unallocated: u64,
     /// Book state after the payment.
     pub acc_per_share: u128,
     pub shares_carry: u128,
-    pub attributed_carry: u64,
+    pub fee_carry: u16,
+    pub upstream_carry: Vec<u16>,
     pub unallocated: u64,
     pub total_shares: u64,
     pub owed_upstream: Vec<u64>,
     /// `RoyaltyBook::payment_count` after this payment.
     pub payment_count: u64,
-}
-
-impl PaymentRecord {
-    /// A record of "nothing booked", carrying the book's current state.
-    pub fn unbooked(book: &crate::state::RoyaltyBook) -> Self {
-        let pools = book.pools();
-        PaymentRecord {
-            amount: 0,
-            protocol_fee: 0,
-            upstream: Vec::new(),
-            attributed: 0,
-            attributed_amounts: Vec::new(),
-            shares_part: 0,
-            to_unallocated: 0,
-            acc_per_share: pools.acc_per_share,
-            shares_carry: pools.shares_carry,
-            attributed_carry: pools.attributed_carry,
-            unallocated: pools.unallocated,
-            total_shares: pools.total_shares,
-            owed_upstream: Vec::new(),
-            payment_count: book.payment_count,
-        }
-    }
 }
 
 #[event]

@@ -11,6 +11,7 @@ use solana_compiler_builtins as _;
 use anchor_lang::prelude::*;
 
 pub mod account_init;
+pub mod book;
 pub mod constants;
 pub mod errors;
 #[macro_use]
@@ -18,6 +19,7 @@ pub mod events;
 pub mod instructions;
 pub mod math;
 pub mod state;
+pub mod token;
 pub mod token_policy;
 
 use instructions::*;

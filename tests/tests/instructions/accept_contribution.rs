@@ -1,4 +1,6 @@
-use model_ledger::{errors::LedgerError, state::ContributionStatus};
+use model_ledger::{
+    errors::LedgerError, math::royalty::MAX_TOTAL_SHARES, state::ContributionStatus,
+};
 use model_ledger_sdk::{
     accounts::{decode_book_entry, decode_royalty_book},
     events::LedgerEvent,
@@ -28,9 +30,6 @@ async fn accepts_with_shares_and_updates_model_totals() {
         .unwrap();
     assert_eq!(record.status, ContributionStatus::Accepted);
     assert_eq!(record.shares, 700);
-    let model_record = ledger.client.model(&model).await.unwrap();
-    assert_eq!(model_record.total_shares, 1_000);
-    assert_eq!(model_record.accepted_count, 2);
 
     let LedgerEvent::ContributionStatusChanged(event) = only_event(&outcome) else {
         panic!("wrong event {:?}", outcome.events)
@@ -46,7 +45,7 @@ async fn accepts_with_shares_and_updates_model_totals() {
     let book_address = pda::royalty_book(&model).0;
     let book_account = ledger.account(&book_address).await.unwrap();
     let book = decode_royalty_book(&book_address, &book_account).unwrap();
-    assert_eq!(book.total_shares, 1_000, "the book and the model agree");
+    assert_eq!((book.total_shares, book.accepted_count), (1_000, 2));
     assert_eq!(book.entry_count, second + 1);
     let entry = decode_book_entry(&book_address, &book_account, second).unwrap();
     assert_eq!(entry.active_shares, 700);
@@ -138,23 +137,48 @@ async fn zero_shares_are_rejected() {
 }
 
 #[tokio::test]
-async fn share_total_overflow_is_rejected() {
+async fn shares_above_the_model_cap_are_refused() {
     let (ledger, authority, model, (_, first)) = TestLedger::with_proposal().await;
     let (_, second) = ledger.propose(&model).await;
-    ledger
-        .client
-        .accept_contribution(&authority, &model, first, u64::MAX)
-        .await
-        .unwrap();
-    let instruction = ix::accept_contribution(&authority.pubkey(), &model, second, 1);
+    let watched = [
+        model,
+        pda::contribution(&model, first).0,
+        pda::contribution(&model, second).0,
+        pda::royalty_book(&model).0,
+    ];
+    let alone = ix::accept_contribution(&authority.pubkey(), &model, first, MAX_TOTAL_SHARES + 1);
     ledger
         .expect_ledger_error(
-            &[instruction],
+            &[alone],
             &[&authority],
-            LedgerError::MathOverflow,
-            &[model, pda::contribution(&model, second).0],
+            LedgerError::SharesAboveLimit,
+            &watched,
         )
         .await;
+    ledger
+        .client
+        .accept_contribution(&authority, &model, first, MAX_TOTAL_SHARES - 5)
+        .await
+        .unwrap();
+    let together = ix::accept_contribution(&authority.pubkey(), &model, second, 6);
+    ledger
+        .expect_ledger_error(
+            &[together],
+            &[&authority],
+            LedgerError::SharesAboveLimit,
+            &watched,
+        )
+        .await;
+    ledger
+        .client
+        .accept_contribution(&authority, &model, second, 5)
+        .await
+        .unwrap();
+    let book = ledger.client.royalty_book(&model).await.unwrap();
+    assert_eq!(
+        (book.total_shares, book.accepted_count),
+        (MAX_TOTAL_SHARES, 2)
+    );
 }
 
 #[tokio::test]

@@ -63,11 +63,14 @@ impl Indexer {
         let pools = self.pools.entry(model).or_default();
         pools.acc_per_share = payment.acc_per_share;
         pools.shares_carry = payment.shares_carry;
-        pools.attributed_carry = payment.attributed_carry;
+        pools.fee_carry = payment.fee_carry;
         pools.unallocated = payment.unallocated;
         pools.total_shares = payment.total_shares;
         for (slot, owed) in payment.owed_upstream.iter().enumerate() {
             pools.owed_upstream[slot] = *owed;
+        }
+        for (slot, carry) in payment.upstream_carry.iter().enumerate() {
+            pools.upstream_carry[slot] = *carry;
         }
     }
 
@@ -84,16 +87,17 @@ impl Indexer {
                     Proposed | Rejected => {}
                 }
                 assert_eq!(pools.total_shares, e.model_total_shares);
+                assert_eq!(pools.accepted_count, e.model_accepted_count);
                 self.pools.insert(e.model, pools);
             }
             LedgerEvent::GrantAcquired(e) => self.apply_payment(e.model, &e.payment),
             LedgerEvent::InferenceRecorded(e) => {
                 self.apply_payment(e.model, &e.payment);
-                for (entry, amount) in e.attribution.iter().zip(&e.payment.attributed_amounts) {
+                for entry in &e.attribution {
                     self.entries
                         .get_mut(&(e.model, entry.index))
                         .unwrap()
-                        .credit_attributed(*amount)
+                        .credit_attributed(entry.weight, e.payment.per_weight_scaled)
                         .unwrap();
                 }
             }
@@ -106,7 +110,6 @@ impl Indexer {
             }
             LedgerEvent::RoyaltyClaimed(e) => {
                 if let Some(entry) = self.entries.get_mut(&(e.model, e.index)) {
-                    entry.attributed = 0;
                     entry.accrued_scaled = e.accrued_scaled_left;
                     entry.snapshot = e.snapshot;
                 }

@@ -291,6 +291,7 @@ async fn events_alone_rebuild_every_account() {
     for address in &models {
         let view = client.model_view(address).await.unwrap();
         let record = &view.model;
+        let book = client.royalty_book(address).await.unwrap();
         assert_eq!(
             indexer.models[address],
             IndexedModel {
@@ -300,8 +301,8 @@ async fn events_alone_rebuild_every_account() {
                 content_hash: record.content_hash,
                 vault: record.vault,
                 contribution_count: record.contribution_count,
-                accepted_count: record.accepted_count,
-                total_shares: record.total_shares,
+                accepted_count: book.accepted_count,
+                total_shares: book.total_shares,
                 license_count: record.next_license_version - 1,
             }
         );

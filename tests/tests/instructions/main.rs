@@ -9,6 +9,7 @@ mod claim_unallocated;
 mod conservation;
 mod events;
 mod extend_royalty_book;
+mod fairness;
 mod initialize_config;
 mod meter;
 mod propose_contribution;

@@ -1,4 +1,6 @@
-use model_ledger::{errors::LedgerError, instructions::UpdateConfigArgs, state::LicenseTerms};
+use model_ledger::{
+    errors::LedgerError, instructions::UpdateConfigArgs, math::royalty::SCALE, state::LicenseTerms,
+};
 use model_ledger_sdk::{events::LedgerEvent, instructions::RecordInferenceArgs};
 use model_ledger_tests::{
     attribution, commercial_terms, ix, only_event, pda, with_extra_account, Market, TestLedger,
@@ -71,17 +73,18 @@ async fn pays_splits_and_books_a_batch() {
     assert_eq!(event.recorder, market.licensee.pubkey());
     let payment = &event.payment;
     assert_eq!((payment.amount, payment.protocol_fee), (10_000, 250));
-    assert_eq!(payment.attributed, 2_925, "30 % of 9 750");
     assert_eq!(
-        payment.attributed_amounts,
-        vec![731, 2_193],
-        "1 : 3, floored"
+        payment.contributors_scaled,
+        9_750 * SCALE,
+        "after the fee, exact"
     );
     assert_eq!(
-        payment.attributed_carry, 1,
-        "the remainder waits for the next batch"
+        payment.per_weight_scaled,
+        2_925 * SCALE / 4,
+        "30 % of 9 750 over weights 1 + 3: 731.25 per unit of weight, nothing carried"
     );
-    assert_eq!(payment.shares_part, 6_825);
+    assert_eq!(payment.shares_scaled, 6_825 * SCALE);
+    assert_eq!((payment.fee_carry, payment.shares_carry), (0, 0));
     assert_eq!(payment.total_shares, 1_000);
 
     let grant = ledger.client.grant(&market.grant).await.unwrap();
@@ -94,6 +97,7 @@ async fn pays_splits_and_books_a_batch() {
         .earnings(&market.contributors[0].0.pubkey(), &[market.model])
         .await
         .unwrap();
+    // 731.25 and 2 193.75 attributed: the quarters stay in the entries.
     assert_eq!(earnings[0].claimable, 29_250 + 731 + 4_095);
     let earnings = ledger
         .client

@@ -29,7 +29,6 @@ async fn registers_model_vault_and_book() {
     assert_eq!(record.attribution_bps, 3_000);
     assert!(record.parents.is_empty());
     assert_eq!(record.contribution_count, 0);
-    assert_eq!(record.total_shares, 0);
     assert_eq!(record.next_license_version, FIRST_LICENSE_VERSION);
 
     let vault_address = pda::vault(&model).0;

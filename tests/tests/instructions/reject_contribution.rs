@@ -24,9 +24,8 @@ async fn rejects_a_proposal_without_touching_model_totals() {
         .unwrap();
     assert_eq!(record.status, ContributionStatus::Rejected);
     assert_eq!(record.shares, 0);
-    let model_record = ledger.client.model(&model).await.unwrap();
-    assert_eq!(model_record.total_shares, 40);
-    assert_eq!(model_record.accepted_count, 1);
+    let book = ledger.client.royalty_book(&model).await.unwrap();
+    assert_eq!((book.total_shares, book.accepted_count), (40, 1));
     let LedgerEvent::ContributionStatusChanged(event) = only_event(&outcome) else {
         panic!("wrong event {:?}", outcome.events)
     };

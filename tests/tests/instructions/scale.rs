@@ -75,7 +75,7 @@ async fn hundred_entry_attribution_fits_one_legacy_transaction() {
         panic!("wrong event")
     };
     assert_eq!(event.attribution.len(), 100);
-    assert_eq!(event.payment.attributed_amounts.len(), 100);
+    assert!(event.payment.per_weight_scaled > 0);
     ledger.assert_conserved(&market.model).await;
 }
 
@@ -128,10 +128,13 @@ async fn ten_thousand_contributions_pay_through_the_same_accounts() {
         market
     };
     let record = ledger.client.model(&large.model).await.unwrap();
-    assert_eq!(
-        (record.contribution_count, record.accepted_count),
-        (10_000, 10_000)
-    );
+    let accepted = ledger
+        .client
+        .royalty_book(&large.model)
+        .await
+        .unwrap()
+        .accepted_count;
+    assert_eq!((record.contribution_count, accepted), (10_000, 10_000));
     let book = ledger
         .account(&pda::royalty_book(&large.model).0)
         .await

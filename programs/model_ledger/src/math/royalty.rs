@@ -1,118 +1,88 @@
 //! Royalty arithmetic: how one payment splits, and how the pools and each
 //! contribution's balance evolve. Pure integers, no Anchor types.
 //!
-//! Rounding, on purpose and written down:
-//! - Fee, upstream and the attributed share are floored; their remainders stay
-//!   in the rest of the payment, so contributors receive them.
-//! - The attributed part is split by weights, floored; the remainder is carried
-//!   into the next attributed distribution (`attributed_carry`).
-//! - The shares part enters a reward-per-share accumulator in units of
-//!   1/[`SCALE`] token; the division remainder is carried into the next
-//!   credit (`shares_carry`). Each contribution keeps its accrual in the same
-//!   units and withdraws whole tokens, keeping the fraction for its next claim.
+//! The rule that makes payments fair however they are batched: every cut is
+//! computed on the exact value and only the whole tokens that must move now
+//! are rounded, with the fraction kept for the same recipient.
+//! - Protocol fee and each parent's royalty: `amount · bps / 10 000`, floored
+//!   to whole tokens, the remainder (in 1/10 000 token) carried in
+//!   `fee_carry` / `upstream_carry[i]` and added to the same recipient's next
+//!   cut. Over any sequence of payments the treasury and each parent receive
+//!   exactly ⌊Σ amount · bps / 10 000⌋.
+//! - The contributors' part (`amount` less every bps cut, exact, in 1/[`SCALE`]
+//!   token) is not rounded at all: SCALE is a multiple of 10 000², so the
+//!   attributed share of it is exact too.
+//! - The attributed part is split by weight as `weight × ⌊attributed / Σ
+//!   weights⌋` sub-units per entry, credited to the entries the batch names;
+//!   the division remainder (< Σ weights sub-units, i.e. < 10^-5 token) joins
+//!   the shares part instead of waiting for whichever batch comes next.
+//! - The shares part enters a reward-per-share accumulator; its division
+//!   remainder (`shares_carry`, < total shares sub-units) enters the next credit.
+//! - Each contribution keeps its balance in sub-units and withdraws whole
+//!   tokens, keeping the fraction for its next claim.
 //!
 //! So, exactly, in 1/SCALE token units:
 //! `vault · SCALE = Σ entry.owed_scaled + shares_carry
-//!                  + (Σ owed_upstream + attributed_carry + unallocated) · SCALE`.
+//!                  + (Σ owed_upstream + unallocated) · SCALE
+//!                  + (fee_carry + Σ upstream_carry) · SCALE / 10 000`.
 
 use super::{MathError, SafeMath};
 
-/// Accumulator precision: 10^12 sub-units per token unit. Large enough that a
-/// share of a payment is rarely below one sub-unit, small enough that
-/// `shares × Δacc` stays within u128 for any amount of a u64 token supply.
+/// Accumulator precision: 10^12 sub-units per token unit. A multiple of
+/// 10 000² so that a bps share of a bps share of a payment is an exact
+/// number of sub-units; small enough that `shares × Δacc` stays within u128
+/// for any amount of a u64 token supply.
 pub const SCALE: u128 = 1_000_000_000_000;
 
 pub const BPS_WHOLE: u64 = 10_000;
 
+/// Sub-units in one carried 1/10 000 of a token.
+const SCALE_PER_BPS_UNIT: u128 = SCALE / BPS_WHOLE as u128;
+
+/// Sub-units per (bps × bps) of a token: an attributed share is
+/// `amount · contributors_bps · attribution_bps` of these.
+const SCALE_PER_BPS_SQUARED: u128 = SCALE_PER_BPS_UNIT / BPS_WHOLE as u128;
+
+const _: () = assert!(SCALE_PER_BPS_SQUARED * (BPS_WHOLE as u128) * (BPS_WHOLE as u128) == SCALE);
+
+/// Upper bound of a model's accepted shares. A one-token payment then moves
+/// the accumulator by at least 1 000 sub-units per share, so no payment sits
+/// in `shares_carry` waiting for the next one, and a contribution's share of
+/// that carry — all it can miss when it is revoked — is below
+/// `shares / SCALE` ≤ 0.001 token. The bound is capped rather than the scale
+/// raised because the accumulator's headroom (`SCALE × lifetime payments`
+/// within u128) is what keeps a busy model from ever overflowing.
+pub const MAX_TOTAL_SHARES: u64 = 1_000_000_000;
+
 pub const MAX_PARENTS: usize = 8;
 
-fn bps_of(amount: u64, bps: u16) -> Result<u64, MathError> {
-    let product = u128::from(amount).safe_mul(u128::from(bps))?;
-    u64::try_from(product.safe_div(u128::from(BPS_WHOLE))?).map_err(|_| MathError)
-}
-
-/// How one payment divides before it reaches the contributions.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Split {
-    pub protocol_fee: u64,
-    pub upstream: [u64; MAX_PARENTS],
-    /// Part for the batch's attribution vector (0 when there is none).
-    pub attributed: u64,
-    /// Part for all accepted contributions by shares.
-    pub shares: u64,
-}
-
-/// Splits `payment`: protocol fee, then each parent's royalty, then the rest
-/// between attribution and shares. Fails if fee and royalties exceed the payment.
-pub fn split_payment(
-    payment: u64,
-    fee_bps: u16,
-    parent_bps: &[u16],
-    attribution_bps: u16,
-    has_attribution: bool,
-) -> Result<Split, MathError> {
-    if parent_bps.len() > MAX_PARENTS {
-        return Err(MathError);
-    }
-    let mut split = Split {
-        protocol_fee: bps_of(payment, fee_bps)?,
-        ..Split::default()
-    };
-    let mut rest = payment.safe_sub(split.protocol_fee)?;
-    for (owed, bps) in split.upstream.iter_mut().zip(parent_bps) {
-        *owed = bps_of(payment, *bps)?;
-        rest = rest.safe_sub(*owed)?;
-    }
-    split.attributed = if has_attribution {
-        bps_of(rest, attribution_bps)?
-    } else {
-        0
-    };
-    split.shares = rest.safe_sub(split.attributed)?;
-    Ok(split)
-}
-
-/// Splits `amount` pro rata to `weights`, flooring each part; returns the
-/// parts and the undistributed remainder. An empty or all-zero weight list
-/// distributes nothing.
-pub fn split_by_weights(amount: u64, weights: &[u16]) -> Result<(Vec<u64>, u64), MathError> {
-    let total: u64 = weights
-        .iter()
-        .try_fold(0u64, |sum, w| sum.safe_add(u64::from(*w)))?;
-    if total == 0 {
-        return Ok((vec![0; weights.len()], amount));
-    }
-    let mut remainder = amount;
-    let mut parts = Vec::with_capacity(weights.len());
-    for weight in weights {
-        // The same floor either way; the u64 path spares the VM a 128-bit
-        // multiply and divide for every realistic amount (below 2^48).
-        let part = match amount.checked_mul(u64::from(*weight)) {
-            Some(product) => product.safe_div(total)?,
-            None => u64::try_from(
-                u128::from(amount)
-                    .safe_mul(u128::from(*weight))?
-                    .safe_div(u128::from(total))?,
-            )
-            .map_err(|_| MathError)?,
-        };
-        remainder = remainder.safe_sub(part)?;
-        parts.push(part);
-    }
-    Ok((parts, remainder))
+/// `amount · bps / 10 000` plus the recipient's carried fraction, floored;
+/// the new fraction (in 1/10 000 token) replaces the carry.
+fn cut_with_carry(amount: u64, bps: u16, carry: &mut u16) -> Result<u64, MathError> {
+    let numerator = u128::from(amount)
+        .safe_mul(u128::from(bps))?
+        .safe_add(u128::from(*carry))?;
+    let whole = u128::from(BPS_WHOLE);
+    *carry =
+        u16::try_from(numerator.checked_rem(whole).ok_or(MathError)?).map_err(|_| MathError)?;
+    u64::try_from(numerator.safe_div(whole)?).map_err(|_| MathError)
 }
 
 /// The model-wide money state.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Pools {
-    /// Σ shares of accepted contributions.
+    /// Σ shares of accepted contributions (≤ [`MAX_TOTAL_SHARES`]).
     pub total_shares: u64,
-    /// Σ over credits of credit·SCALE / total_shares, in 1/SCALE token units per share.
+    /// Number of accepted contributions (0 exactly when `total_shares` is).
+    pub accepted_count: u32,
+    /// Σ over credits of credit / total_shares, in 1/SCALE token units per share.
     pub acc_per_share: u128,
-    /// Remainder of the last accumulator division, in 1/SCALE token units.
+    /// Shares credit not yet in the accumulator, in 1/SCALE token units.
     pub shares_carry: u128,
-    /// Attributed tokens not yet distributed (weight-split remainders).
-    pub attributed_carry: u64,
+    /// The treasury's fraction of a token not yet sent, in 1/10 000 token.
+    pub fee_carry: u16,
+    /// Each parent's fraction of a token not yet booked, in 1/10 000 token.
+    pub upstream_carry: [u16; MAX_PARENTS],
     /// Shares part received while no shares existed; owed to the model authority.
     pub unallocated: u64,
     /// Booked for each parent, not yet settled.
@@ -120,63 +90,79 @@ pub struct Pools {
 }
 
 /// What one payment did, for the event and the caller.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Distribution {
-    pub split: Split,
-    /// Amount given to each attribution entry, in the vector's order.
-    pub attributed_amounts: Vec<u64>,
-    /// Shares part that went to the authority because no shares existed.
+    /// Whole tokens for the treasury, sent with this payment.
+    pub protocol_fee: u64,
+    /// Whole tokens booked for each parent.
+    pub upstream: [u64; MAX_PARENTS],
+    /// The contributors' part, exact, in 1/SCALE token.
+    pub contributors_scaled: u128,
+    /// Sub-units credited per unit of attribution weight (0 without attribution).
+    pub per_weight_scaled: u128,
+    /// Sub-units credited to the shares accumulator (or to `unallocated`).
+    pub shares_scaled: u128,
+    /// Whole tokens that went to `unallocated` because no shares existed.
     pub to_unallocated: u64,
 }
 
 impl Pools {
-    /// Books one payment that already sits in the vault (net of the protocol
-    /// fee, which the caller sends to the treasury). The caller credits
-    /// `attributed_amounts[i]` to the contribution of attribution entry `i`.
+    /// Books one payment of `amount` that sits in the vault except for the
+    /// returned `protocol_fee`, which the caller sends to the treasury. The
+    /// caller credits `per_weight_scaled × weight` to each attributed entry
+    /// (`weight_total` = Σ weights, 0 for a batch without attribution).
     pub fn apply_payment(
         &mut self,
-        payment: u64,
+        amount: u64,
         fee_bps: u16,
         parent_bps: &[u16],
         attribution_bps: u16,
-        attribution_weights: &[u16],
+        weight_total: u64,
     ) -> Result<Distribution, MathError> {
-        let has_attribution = !attribution_weights.is_empty();
-        let split = split_payment(
-            payment,
-            fee_bps,
-            parent_bps,
-            attribution_bps,
-            has_attribution,
-        )?;
-        for (owed, add) in self.owed_upstream.iter_mut().zip(split.upstream) {
-            *owed = owed.safe_add(add)?;
+        if parent_bps.len() > MAX_PARENTS {
+            return Err(MathError);
         }
-        let mut attributed_amounts = Vec::new();
-        if has_attribution {
-            let pot = split.attributed.safe_add(self.attributed_carry)?;
-            let (parts, remainder) = split_by_weights(pot, attribution_weights)?;
-            attributed_amounts = parts;
-            self.attributed_carry = remainder;
+        let mut distribution = Distribution {
+            protocol_fee: cut_with_carry(amount, fee_bps, &mut self.fee_carry)?,
+            ..Distribution::default()
+        };
+        let mut contributors_bps = BPS_WHOLE.safe_sub(u64::from(fee_bps))?;
+        for (position, bps) in parent_bps.iter().enumerate() {
+            let booked = cut_with_carry(amount, *bps, &mut self.upstream_carry[position])?;
+            distribution.upstream[position] = booked;
+            self.owed_upstream[position] = self.owed_upstream[position].safe_add(booked)?;
+            contributors_bps = contributors_bps.safe_sub(u64::from(*bps))?;
         }
-        let to_unallocated = self.credit_shares(split.shares)?;
-        Ok(Distribution {
-            split,
-            attributed_amounts,
-            to_unallocated,
-        })
+        let contributors_bps = u128::from(contributors_bps);
+        distribution.contributors_scaled = u128::from(amount)
+            .safe_mul(contributors_bps)?
+            .safe_mul(SCALE_PER_BPS_UNIT)?;
+        let mut shares_scaled = distribution.contributors_scaled;
+        if weight_total > 0 {
+            let attributed_scaled = u128::from(amount)
+                .safe_mul(contributors_bps)?
+                .safe_mul(u128::from(attribution_bps))?
+                .safe_mul(SCALE_PER_BPS_SQUARED)?;
+            let weights = u128::from(weight_total);
+            distribution.per_weight_scaled = attributed_scaled.safe_div(weights)?;
+            let credited = distribution.per_weight_scaled.safe_mul(weights)?;
+            shares_scaled = shares_scaled.safe_sub(credited)?;
+        }
+        distribution.shares_scaled = shares_scaled;
+        distribution.to_unallocated = self.credit_shares(shares_scaled)?;
+        Ok(distribution)
     }
 
-    /// Credits `amount` to all shares; with no shares it is owed to the
-    /// authority instead (returned).
-    fn credit_shares(&mut self, amount: u64) -> Result<u64, MathError> {
+    /// Credits `scaled` sub-units to all shares; with no shares the whole
+    /// tokens are owed to the authority instead (returned).
+    fn credit_shares(&mut self, scaled: u128) -> Result<u64, MathError> {
+        let numerator = scaled.safe_add(self.shares_carry)?;
         if self.total_shares == 0 {
-            self.unallocated = self.unallocated.safe_add(amount)?;
-            return Ok(amount);
+            let tokens = u64::try_from(numerator.safe_div(SCALE)?).map_err(|_| MathError)?;
+            self.unallocated = self.unallocated.safe_add(tokens)?;
+            self.shares_carry = numerator.checked_rem(SCALE).ok_or(MathError)?;
+            return Ok(tokens);
         }
-        let numerator = u128::from(amount)
-            .safe_mul(SCALE)?
-            .safe_add(self.shares_carry)?;
         let total = u128::from(self.total_shares);
         self.acc_per_share = self.acc_per_share.safe_add(numerator.safe_div(total)?)?;
         self.shares_carry = numerator.checked_rem(total).ok_or(MathError)?;
@@ -199,11 +185,19 @@ impl Pools {
         let tokens = self
             .owed_upstream
             .iter()
-            .try_fold(u128::from(self.attributed_carry), |sum, owed| {
+            .try_fold(u128::from(self.unallocated), |sum, owed| {
                 sum.safe_add(u128::from(*owed))
-            })?
-            .safe_add(u128::from(self.unallocated))?;
-        tokens.safe_mul(SCALE)?.safe_add(self.shares_carry)
+            })?;
+        let fractions = self
+            .upstream_carry
+            .iter()
+            .try_fold(u128::from(self.fee_carry), |sum, carry| {
+                sum.safe_add(u128::from(*carry))
+            })?;
+        tokens
+            .safe_mul(SCALE)?
+            .safe_add(fractions.safe_mul(SCALE_PER_BPS_UNIT)?)?
+            .safe_add(self.shares_carry)
     }
 }
 
@@ -214,10 +208,9 @@ pub struct EntryBalance {
     pub active_shares: u64,
     /// `acc_per_share` when the accrual was last brought up to date.
     pub snapshot: u128,
-    /// Shares accrual not yet withdrawn, in 1/SCALE token units.
+    /// Earned and not yet withdrawn (shares accrual and attributed credits),
+    /// in 1/SCALE token units.
     pub accrued_scaled: u128,
-    /// Attributed tokens not yet withdrawn.
-    pub attributed: u64,
 }
 
 impl EntryBalance {
@@ -230,10 +223,16 @@ impl EntryBalance {
         Ok(())
     }
 
-    /// Starts earning with `shares` (acceptance).
-    pub fn activate(&mut self, shares: u64, pools: &mut Pools) -> Result<(), MathError> {
+    /// Starts earning with `shares` (acceptance); refuses a total above
+    /// [`MAX_TOTAL_SHARES`] with [`SharesError::AboveLimit`].
+    pub fn activate(&mut self, shares: u64, pools: &mut Pools) -> Result<(), SharesError> {
+        let total = pools.total_shares.safe_add(shares)?;
+        if total > MAX_TOTAL_SHARES {
+            return Err(SharesError::AboveLimit);
+        }
         self.settle(pools)?;
-        pools.total_shares = pools.total_shares.safe_add(shares)?;
+        pools.total_shares = total;
+        pools.accepted_count = pools.accepted_count.safe_add(1)?;
         self.active_shares = self.active_shares.safe_add(shares)?;
         Ok(())
     }
@@ -242,20 +241,25 @@ impl EntryBalance {
     pub fn deactivate(&mut self, pools: &mut Pools) -> Result<(), MathError> {
         self.settle(pools)?;
         pools.total_shares = pools.total_shares.safe_sub(self.active_shares)?;
+        pools.accepted_count = pools.accepted_count.safe_sub(1)?;
         self.active_shares = 0;
         Ok(())
     }
 
-    pub fn credit_attributed(&mut self, amount: u64) -> Result<(), MathError> {
-        self.attributed = self.attributed.safe_add(amount)?;
+    /// Adds an attributed credit of `weight × per_weight_scaled` sub-units.
+    pub fn credit_attributed(
+        &mut self,
+        weight: u16,
+        per_weight_scaled: u128,
+    ) -> Result<(), MathError> {
+        let credit = per_weight_scaled.safe_mul(u128::from(weight))?;
+        self.accrued_scaled = self.accrued_scaled.safe_add(credit)?;
         Ok(())
     }
 
     /// Whole tokens that can be withdrawn now (after `settle`).
     pub fn claimable(&self) -> Result<u64, MathError> {
-        let from_shares =
-            u64::try_from(self.accrued_scaled.safe_div(SCALE)?).map_err(|_| MathError)?;
-        self.attributed.safe_add(from_shares)
+        u64::try_from(self.accrued_scaled.safe_div(SCALE)?).map_err(|_| MathError)
     }
 
     /// Settles and withdraws every whole token; the sub-token fraction stays
@@ -264,7 +268,6 @@ impl EntryBalance {
         self.settle(pools)?;
         let amount = self.claimable()?;
         self.accrued_scaled = self.accrued_scaled.checked_rem(SCALE).ok_or(MathError)?;
-        self.attributed = 0;
         Ok(amount)
     }
 
@@ -272,10 +275,21 @@ impl EntryBalance {
     pub fn owed_scaled(&self, pools: &Pools) -> Result<u128, MathError> {
         let pending = u128::from(self.active_shares)
             .safe_mul(pools.acc_per_share.safe_sub(self.snapshot)?)?;
-        u128::from(self.attributed)
-            .safe_mul(SCALE)?
-            .safe_add(self.accrued_scaled)?
-            .safe_add(pending)
+        self.accrued_scaled.safe_add(pending)
+    }
+}
+
+/// Why an acceptance's shares were refused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SharesError {
+    /// The model's total would pass [`MAX_TOTAL_SHARES`].
+    AboveLimit,
+    Math(MathError),
+}
+
+impl From<MathError> for SharesError {
+    fn from(error: MathError) -> Self {
+        SharesError::Math(error)
     }
 }
 
@@ -285,33 +299,54 @@ mod tests {
     use super::*;
 
     #[test]
-    fn split_floors_fee_and_royalties_and_keeps_remainders_for_contributors() {
-        let split = split_payment(999, 250, &[1_000, 333], 3_000, true).unwrap();
-        assert_eq!(split.protocol_fee, 24); // 24.975
-        assert_eq!(split.upstream[..2], [99, 33]); // 99.9, 33.2667
-        let rest = 999 - 24 - 99 - 33;
-        assert_eq!(split.attributed, rest * 3_000 / 10_000);
-        assert_eq!(split.attributed + split.shares, rest);
+    fn cuts_floor_and_carry_the_fraction_for_the_same_recipient() {
+        let mut carry = 0;
+        assert_eq!(cut_with_carry(9, 1_000, &mut carry), Ok(0));
+        assert_eq!(carry, 9_000, "0.9 token kept for the next cut");
+        assert_eq!(cut_with_carry(9, 1_000, &mut carry), Ok(1));
+        assert_eq!(carry, 8_000);
     }
 
     #[test]
-    fn without_attribution_everything_goes_to_shares() {
-        let split = split_payment(1_000, 0, &[], 10_000, false).unwrap();
-        assert_eq!((split.attributed, split.shares), (0, 1_000));
+    fn contributors_part_is_exact_in_sub_units() {
+        let mut pools = Pools::default();
+        let d = pools
+            .apply_payment(999, 250, &[1_000, 333], 3_000, 0)
+            .unwrap();
+        assert_eq!(d.protocol_fee, 24); // 24.975
+        assert_eq!(d.upstream[..2], [99, 33]); // 99.9, 33.2667
+        assert_eq!(
+            (pools.fee_carry, pools.upstream_carry[..2].to_vec()),
+            (9_750, vec![9_000, 2_667])
+        );
+        assert_eq!(
+            d.contributors_scaled,
+            999 * (10_000 - 250 - 1_000 - 333) * SCALE / 10_000
+        );
+        assert_eq!(
+            d.per_weight_scaled, 0,
+            "no attribution: everything to shares"
+        );
+        assert_eq!(pools.unallocated, 840, "840.8517 tokens, no shares yet");
+    }
+
+    #[test]
+    fn attributed_part_is_credited_per_weight_and_its_remainder_joins_the_shares() {
+        let mut pools = Pools::default();
+        let mut entry = EntryBalance::default();
+        entry.activate(1, &mut pools).unwrap();
+        let d = pools.apply_payment(10, 0, &[], 10_000, 3).unwrap();
+        assert_eq!(d.per_weight_scaled, 10 * SCALE / 3);
+        assert_eq!(d.shares_scaled, 10 * SCALE - 3 * (10 * SCALE / 3));
     }
 
     #[test]
     fn fees_above_the_payment_are_an_error() {
+        let mut pools = Pools::default();
         assert_eq!(
-            split_payment(100, 5_000, &[6_000], 0, false),
+            pools.apply_payment(100, 5_000, &[6_000], 0, 0),
             Err(MathError)
         );
-    }
-
-    #[test]
-    fn weights_split_with_carried_remainder() {
-        let (parts, rest) = split_by_weights(10, &[1, 1, 1]).unwrap();
-        assert_eq!((parts, rest), (vec![3, 3, 3], 1));
     }
 
     #[test]
@@ -321,7 +356,7 @@ mod tests {
         let mut b = EntryBalance::default();
         a.activate(1, &mut pools).unwrap();
         b.activate(2, &mut pools).unwrap();
-        pools.apply_payment(10, 0, &[], 0, &[]).unwrap();
+        pools.apply_payment(10, 0, &[], 0, 0).unwrap();
         let held = a.owed_scaled(&pools).unwrap()
             + b.owed_scaled(&pools).unwrap()
             + pools.held_scaled().unwrap();
@@ -337,17 +372,38 @@ mod tests {
         let mut b = EntryBalance::default();
         a.activate(1, &mut pools).unwrap();
         b.activate(1, &mut pools).unwrap();
-        pools.apply_payment(100, 0, &[], 0, &[]).unwrap();
+        pools.apply_payment(100, 0, &[], 0, 0).unwrap();
         a.deactivate(&mut pools).unwrap();
-        pools.apply_payment(100, 0, &[], 0, &[]).unwrap();
+        pools.apply_payment(100, 0, &[], 0, 0).unwrap();
         assert_eq!(a.take_claimable(&pools).unwrap(), 50);
         assert_eq!(b.take_claimable(&pools).unwrap(), 150);
+        assert_eq!((pools.total_shares, pools.accepted_count), (1, 1));
+    }
+
+    #[test]
+    fn shares_are_capped() {
+        let mut pools = Pools::default();
+        let mut a = EntryBalance::default();
+        assert_eq!(
+            a.activate(MAX_TOTAL_SHARES + 1, &mut pools),
+            Err(SharesError::AboveLimit)
+        );
+        assert_eq!(
+            pools,
+            Pools::default(),
+            "a refused acceptance changes nothing"
+        );
+        a.activate(MAX_TOTAL_SHARES, &mut pools).unwrap();
+        assert_eq!(
+            EntryBalance::default().activate(1, &mut pools),
+            Err(SharesError::AboveLimit)
+        );
     }
 
     #[test]
     fn shares_part_without_shares_is_owed_to_the_authority() {
         let mut pools = Pools::default();
-        let distribution = pools.apply_payment(100, 0, &[], 0, &[]).unwrap();
+        let distribution = pools.apply_payment(100, 0, &[], 0, 0).unwrap();
         assert_eq!(distribution.to_unallocated, 100);
         assert_eq!(pools.take_unallocated(), 100);
     }

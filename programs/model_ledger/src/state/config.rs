@@ -21,6 +21,10 @@ pub struct Config {
 }
 
 impl Config {
+    pub fn seeds() -> [&'static [u8]; 1] {
+        [crate::constants::seeds::CONFIG]
+    }
+
     /// The config's address, `["config"]` under the program id, written out
     /// so that instructions check it by comparison instead of deriving it
     /// (a PDA derivation costs the VM 1,500 compute units); a unit test
@@ -42,8 +46,7 @@ mod tests {
 
     #[test]
     fn address_is_the_config_pda() {
-        let (derived, _) =
-            Pubkey::find_program_address(&[crate::constants::seeds::CONFIG], &crate::ID);
+        let (derived, _) = Pubkey::find_program_address(&Config::seeds(), &crate::ID);
         assert_eq!(Config::ADDRESS, derived);
     }
 }

@@ -50,6 +50,15 @@ pub struct Contribution {
 }
 
 impl Contribution {
+    /// `["contribution", model, index as u32 LE]`.
+    pub fn seeds<'a>(model: &'a Pubkey, index: &'a u32) -> [&'a [u8]; 3] {
+        [
+            crate::constants::seeds::CONTRIBUTION,
+            model.as_ref(),
+            bytemuck::bytes_of(index),
+        ]
+    }
+
     pub fn invariant(&self) -> Result<()> {
         let shares_match_status = match self.status {
             ContributionStatus::Proposed | ContributionStatus::Rejected => self.shares == 0,
@@ -60,5 +69,17 @@ impl Contribution {
             LedgerError::InvariantViolated
         );
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn index_seed_is_the_documented_little_endian_u32() {
+        let model = Pubkey::new_unique();
+        let seeds = Contribution::seeds(&model, &0x0102_0304);
+        assert_eq!(seeds[2], 0x0102_0304u32.to_le_bytes());
     }
 }

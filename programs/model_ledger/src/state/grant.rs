@@ -34,6 +34,15 @@ pub struct Grant {
 }
 
 impl Grant {
+    /// `["grant", license, licensee]`.
+    pub fn seeds<'a>(license: &'a Pubkey, licensee: &'a Pubkey) -> [&'a [u8]; 3] {
+        [
+            crate::constants::seeds::GRANT,
+            license.as_ref(),
+            licensee.as_ref(),
+        ]
+    }
+
     pub fn is_expired(&self, now: i64) -> bool {
         self.expires_at.is_some_and(|expires_at| now >= expires_at)
     }

@@ -74,6 +74,15 @@ pub struct License {
 }
 
 impl License {
+    /// `["license", model, version as u32 LE]`.
+    pub fn seeds<'a>(model: &'a Pubkey, version: &'a u32) -> [&'a [u8]; 3] {
+        [
+            crate::constants::seeds::LICENSE,
+            model.as_ref(),
+            bytemuck::bytes_of(version),
+        ]
+    }
+
     pub fn invariant(&self) -> Result<()> {
         self.terms
             .validate()

@@ -50,9 +50,6 @@ pub struct Model {
     pub parents: Vec<ParentLink>,
     /// Index the next proposed contribution receives (also the number proposed so far).
     pub contribution_count: u32,
-    pub accepted_count: u32,
-    /// Σ shares of accepted contributions.
-    pub total_shares: u64,
     /// Version the next published licence receives.
     pub next_license_version: u32,
     pub registered_slot: u64,
@@ -60,13 +57,26 @@ pub struct Model {
 }
 
 impl Model {
+    /// `["model", creator, model_id]`.
+    pub fn seeds<'a>(creator: &'a Pubkey, model_id: &'a [u8; 32]) -> [&'a [u8]; 3] {
+        [crate::constants::seeds::MODEL, creator.as_ref(), model_id]
+    }
+
+    /// `["vault", model]`: the model's token account (an SPL account, so its
+    /// seeds live with the model that owns it).
+    pub fn vault_seeds(model: &Pubkey) -> [&[u8]; 2] {
+        [crate::constants::seeds::VAULT, model.as_ref()]
+    }
+
+    /// The model PDA's seeds with its bump, for signing vault transfers.
     pub fn signer_seeds(&self) -> [&[u8]; 4] {
-        [
-            crate::constants::seeds::MODEL,
-            self.creator.as_ref(),
-            &self.model_id,
-            core::slice::from_ref(&self.bump),
-        ]
+        let [prefix, creator, model_id] = Self::seeds(&self.creator, &self.model_id);
+        [prefix, creator, model_id, core::slice::from_ref(&self.bump)]
+    }
+
+    /// Each parent's royalty, in lineage order.
+    pub fn parent_bps(&self) -> impl Iterator<Item = u16> + '_ {
+        self.parents.iter().map(|link| link.derivative_bps)
     }
 
     pub fn invariant(&self) -> Result<()> {
@@ -76,8 +86,6 @@ impl Model {
                 && self.metadata_uri.len() <= MAX_URI_LEN
                 && self.parents.len() <= MAX_PARENTS
                 && is_valid_bps(self.attribution_bps)
-                && self.accepted_count <= self.contribution_count
-                && (self.accepted_count == 0) == (self.total_shares == 0)
                 && self.next_license_version >= crate::constants::FIRST_LICENSE_VERSION
                 && self.pending_authority != Some(self.authority),
             LedgerError::InvariantViolated

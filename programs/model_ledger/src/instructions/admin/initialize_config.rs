@@ -87,7 +87,7 @@ pub fn handle_initialize_config(
     creation.create_record(
         &ctx.accounts.config.to_account_info(),
         DISCRIMINATOR_LEN + Config::INIT_SPACE,
-        &[seeds::CONFIG, &[ctx.bumps.config]],
+        (&Config::seeds(), ctx.bumps.config),
         &config,
     )?;
 

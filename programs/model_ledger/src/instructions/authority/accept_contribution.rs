@@ -23,8 +23,9 @@ fn validate(accounts: &DecideContribution, args: &AcceptContributionArgs) -> Res
 /// - The contribution must belong to the model, else `ModelMismatch`.
 /// - The contribution must be `Proposed`, else `ContributionNotProposed`.
 /// - `shares` > 0, else `ZeroShares`.
-/// - The model's `total_shares` grows by `shares` (`MathOverflow` past u64) and its
-///   `accepted_count` by one.
+/// - The book's `total_shares` grows by `shares` and its `accepted_count` by one; the total
+///   may not pass 1 000 000 000 (`SharesAboveLimit`: the cap keeps every payment, however
+///   small, moving the reward accumulator, so nothing earned waits in its carry).
 /// - The royalty book must be the model's (`BookMismatch`); it grows to hold the
 ///   contribution's entry, the authority paying the rent, by at most 160 entries per
 ///   instruction (`BookGrowthTooLarge`; `extend_royalty_book` adds room in steps). The entry

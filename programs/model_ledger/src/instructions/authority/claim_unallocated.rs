@@ -2,10 +2,12 @@ use anchor_lang::prelude::*;
 use anchor_spl::token_interface::{Mint, TokenAccount, TokenInterface};
 
 use crate::{
+    book::Book,
     errors::LedgerError,
     events::UnallocatedClaimed,
-    instructions::{payment::TokenMove, reject_remaining_accounts},
+    instructions::reject_remaining_accounts,
     state::{Model, RoyaltyBook},
+    token::TokenMove,
 };
 
 #[event_cpi]
@@ -45,19 +47,15 @@ pub fn handle_claim_unallocated(ctx: Context<ClaimUnallocated>) -> Result<()> {
 
     let accounts = &ctx.accounts;
     let book_info = accounts.royalty_book.to_account_info();
-    let mut book = RoyaltyBook::read(&book_info)?;
-    let mut pools = book.pools();
-    let amount = pools.take_unallocated();
-    book.set_pools(&pools);
-    book.write(&book_info)?;
+    let mut book = Book::load(&book_info)?;
+    let amount = book.take_unallocated()?;
+    book.commit(&accounts.model.key())?;
     TokenMove::new(&accounts.token_program, &accounts.payment_mint).pay_out(
         &accounts.model,
-        &book_info,
         &accounts.vault.to_account_info(),
         &accounts.destination.to_account_info(),
         amount,
     )?;
-    RoyaltyBook::read(&book_info)?.invariant(&accounts.model.key(), book_info.data_len())?;
 
     emit_event!(
         ctx,

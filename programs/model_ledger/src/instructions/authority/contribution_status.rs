@@ -5,10 +5,10 @@ use anchor_lang::prelude::*;
 
 use crate::{
     account_init::Creation,
+    book::Book,
     errors::LedgerError,
     events::ContributionStatusChanged,
     instructions::reject_remaining_accounts,
-    math::SafeMath,
     state::{Contribution, ContributionStatus, Model, RoyaltyBook},
 };
 
@@ -19,7 +19,6 @@ pub struct DecideContribution<'info> {
     #[account(mut)]
     pub authority: Signer<'info>,
     #[account(
-        mut,
         has_one = authority @ LedgerError::NotModelAuthority,
         has_one = royalty_book @ LedgerError::BookMismatch,
     )]
@@ -44,10 +43,10 @@ impl DecideContribution<'_> {
     }
 }
 
-/// Moves the contribution to `status` with `shares`, keeps the model's
-/// accepted count and share total and the royalty book in step (an accepted
-/// contribution starts earning now, a revoked one stops, keeping what it
-/// earned), checks the accounts and emits `ContributionStatusChanged`.
+/// Moves the contribution to `status` with `shares`, keeps the royalty book
+/// in step (an accepted contribution starts earning now, a revoked one
+/// stops, keeping what it earned), checks the accounts and emits
+/// `ContributionStatusChanged`.
 pub(crate) fn change_status<'info>(
     ctx: Context<'info, DecideContribution<'info>>,
     status: ContributionStatus,
@@ -55,75 +54,44 @@ pub(crate) fn change_status<'info>(
 ) -> Result<()> {
     reject_remaining_accounts(ctx.remaining_accounts)?;
     let slot = Clock::get()?.slot;
-    let previous_status = ctx.accounts.contribution.status;
-    let acc_per_share = update_book(ctx.accounts, previous_status, status, shares)?;
-    let model = &mut ctx.accounts.model;
-    let contribution = &mut ctx.accounts.contribution;
+    let accounts = &ctx.accounts;
+    let previous_status = accounts.contribution.status;
+    let index = accounts.contribution.index;
+    let book_info = accounts.royalty_book.to_account_info();
+    let mut book = Book::load(&book_info)?;
+    let change = if status == ContributionStatus::Accepted {
+        let creation = Creation {
+            payer: &accounts.authority.to_account_info(),
+            system_program: &accounts.system_program.to_account_info(),
+        };
+        book.activate(index, shares, &creation)?
+    } else if previous_status == ContributionStatus::Accepted {
+        book.deactivate(index)?
+    } else {
+        book.unchanged_shares()
+    };
+    book.commit(&accounts.model.key())?;
 
-    if previous_status == ContributionStatus::Accepted {
-        model.total_shares = model.total_shares.safe_sub(contribution.shares)?;
-        model.accepted_count = model.accepted_count.safe_sub(1)?;
-    }
-    if status == ContributionStatus::Accepted {
-        model.total_shares = model.total_shares.safe_add(shares)?;
-        model.accepted_count = model.accepted_count.safe_add(1)?;
-    }
+    let contribution = &mut ctx.accounts.contribution;
     contribution.status = status;
     contribution.shares = shares;
     contribution.status_slot = slot;
-    model.invariant()?;
     contribution.invariant()?;
 
     emit_event!(
         ctx,
         ContributionStatusChanged {
-            model: model.key(),
+            model: ctx.accounts.model.key(),
             contribution: contribution.key(),
-            index: contribution.index,
+            index,
             previous_status,
             status,
             shares,
-            model_total_shares: model.total_shares,
-            model_accepted_count: model.accepted_count,
-            acc_per_share,
+            model_total_shares: change.total_shares,
+            model_accepted_count: change.accepted_count,
+            acc_per_share: change.acc_per_share,
             slot,
         }
     );
     Ok(())
-}
-
-/// Activates or deactivates the contribution's book entry; returns the book's
-/// reward per share at the change.
-fn update_book(
-    accounts: &DecideContribution,
-    previous: ContributionStatus,
-    next: ContributionStatus,
-    shares: u64,
-) -> Result<u128> {
-    let book_info = accounts.royalty_book.to_account_info();
-    let mut book = RoyaltyBook::read(&book_info)?;
-    let index = accounts.contribution.index;
-    let mut pools = book.pools();
-    if next == ContributionStatus::Accepted {
-        let creation = Creation {
-            payer: &accounts.authority.to_account_info(),
-            system_program: &accounts.system_program.to_account_info(),
-        };
-        book.ensure_entries(&book_info, &creation, index.safe_add(1)?)?;
-        let mut entry = book.read_entry(&book_info, index)?;
-        let mut balance = entry.balance();
-        balance.activate(shares, &mut pools)?;
-        entry.set_balance(&balance);
-        book.write_entry(&book_info, index, &entry)?;
-    } else if previous == ContributionStatus::Accepted {
-        let mut entry = book.read_entry(&book_info, index)?;
-        let mut balance = entry.balance();
-        balance.deactivate(&mut pools)?;
-        entry.set_balance(&balance);
-        book.write_entry(&book_info, index, &entry)?;
-    }
-    book.set_pools(&pools);
-    book.write(&book_info)?;
-    book.invariant(&accounts.model.key(), book_info.data_len())?;
-    Ok(pools.acc_per_share)
 }

@@ -2,6 +2,7 @@ use anchor_lang::prelude::*;
 
 use crate::{
     account_init::Creation,
+    book::Book,
     errors::LedgerError,
     events::RoyaltyBookExtended,
     instructions::reject_remaining_accounts,
@@ -51,20 +52,20 @@ pub fn handle_extend_royalty_book(
         LedgerError::BookGrowthTooLarge
     );
     let book_info = ctx.accounts.royalty_book.to_account_info();
-    let mut book = RoyaltyBook::read(&book_info)?;
-    let entries = book.entry_count.safe_add(args.additional)?;
+    let mut book = Book::load(&book_info)?;
+    let entry_count = book.entry_count().safe_add(args.additional)?;
     let creation = Creation {
         payer: &ctx.accounts.authority.to_account_info(),
         system_program: &ctx.accounts.system_program.to_account_info(),
     };
-    book.ensure_entries(&book_info, &creation, entries)?;
-    book.invariant(&ctx.accounts.model.key(), book_info.data_len())?;
+    book.grow_to(entry_count, &creation)?;
+    book.commit(&ctx.accounts.model.key())?;
 
     emit_event!(
         ctx,
         RoyaltyBookExtended {
             model: ctx.accounts.model.key(),
-            entry_count: book.entry_count,
+            entry_count,
         }
     );
     Ok(())

@@ -81,12 +81,10 @@ pub fn handle_publish_license(ctx: Context<PublishLicense>, terms: LicenseTerms)
     creation.create_record(
         &ctx.accounts.license.to_account_info(),
         DISCRIMINATOR_LEN + License::INIT_SPACE,
-        &[
-            seeds::LICENSE,
-            model_key.as_ref(),
-            &license_version.to_le_bytes(),
-            &[ctx.bumps.license],
-        ],
+        (
+            &License::seeds(&model_key, &license_version),
+            ctx.bumps.license,
+        ),
         &license,
     )?;
 

@@ -3,13 +3,15 @@ use anchor_spl::token_interface::{initialize_account3, InitializeAccount3, Mint,
 
 use crate::{
     account_init::Creation,
+    book::Book,
     constants::{
         seeds, ACCOUNT_VERSION, DISCRIMINATOR_LEN, FIRST_LICENSE_VERSION, MAX_NAME_LEN,
         MAX_PARENTS, MAX_URI_LEN,
     },
     errors::LedgerError,
     events::ModelRegistered,
-    math::bps::{is_valid_bps, sum_within_whole},
+    instructions::require_fees_within_whole,
+    math::bps::is_valid_bps,
     state::{is_zero_hash, Config, Grant, Model, ParentLink, RoyaltyBook},
     token_policy::validate_payment_mint,
 };
@@ -123,12 +125,10 @@ impl RegisterModel<'_> {
                 derivative_bps: grant.derivative_royalty_bps,
             });
         }
-        let parts = core::iter::once(self.config.protocol_fee_bps)
-            .chain(links.iter().map(|link| link.derivative_bps));
-        require!(
-            sum_within_whole(parts)?.is_some(),
-            LedgerError::FeesExceedWhole
-        );
+        require_fees_within_whole(
+            self.config.protocol_fee_bps,
+            links.iter().map(|link| link.derivative_bps),
+        )?;
         Ok(links)
     }
 }
@@ -185,20 +185,18 @@ pub fn handle_register_model(ctx: Context<RegisterModel>, args: RegisterModelArg
         &book_info,
         RoyaltyBook::SPACE,
         &crate::ID,
-        &[
-            seeds::ROYALTY_BOOK,
-            model_key.as_ref(),
-            &[ctx.bumps.royalty_book],
-        ],
+        &RoyaltyBook::seeds(&model_key),
+        ctx.bumps.royalty_book,
     )?;
-    RoyaltyBook::initialize(&book_info, model_key, ctx.bumps.royalty_book)?;
+    Book::initialize(&book_info, model_key, ctx.bumps.royalty_book)?.commit(&model_key)?;
 
     let vault_info = accounts.vault.to_account_info();
     creation.create_pda(
         &vault_info,
         VAULT_SPACE,
         &accounts.token_program.key(),
-        &[seeds::VAULT, model_key.as_ref(), &[ctx.bumps.vault]],
+        &Model::vault_seeds(&model_key),
+        ctx.bumps.vault,
     )?;
     initialize_account3(CpiContext::new(
         accounts.token_program.key(),
@@ -228,8 +226,6 @@ pub fn handle_register_model(ctx: Context<RegisterModel>, args: RegisterModelArg
         attribution_bps: args.attribution_bps,
         parents,
         contribution_count: 0,
-        accepted_count: 0,
-        total_shares: 0,
         next_license_version: FIRST_LICENSE_VERSION,
         registered_slot: slot,
         reserved: [0; 128],
@@ -254,12 +250,7 @@ pub fn handle_register_model(ctx: Context<RegisterModel>, args: RegisterModelArg
     creation.create_record(
         &accounts.model.to_account_info(),
         DISCRIMINATOR_LEN + Model::INIT_SPACE,
-        &[
-            seeds::MODEL,
-            creator.as_ref(),
-            &record.model_id,
-            &[ctx.bumps.model],
-        ],
+        (&Model::seeds(&creator, &record.model_id), ctx.bumps.model),
         &record,
     )?;
 

@@ -11,7 +11,7 @@ use super::contribution_status::{change_status, DecideContribution};
 /// - Only the model authority may sign, else `NotModelAuthority`.
 /// - The contribution must belong to the model, else `ModelMismatch`.
 /// - The contribution must be `Accepted`, else `ContributionNotAccepted`.
-/// - The model's `total_shares` drops by the contribution's shares and its
+/// - The book's `total_shares` drops by the contribution's shares and its
 ///   `accepted_count` by one; the record keeps its shares as history.
 /// - Its book entry stops earning; everything earned so far stays claimable.
 /// - No remaining accounts, else `UnexpectedRemainingAccounts`.

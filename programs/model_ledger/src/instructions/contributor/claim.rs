@@ -2,11 +2,12 @@ use anchor_lang::prelude::*;
 use anchor_spl::token_interface::{Mint, TokenAccount, TokenInterface};
 
 use crate::{
+    book::Book,
     errors::LedgerError,
     events::RoyaltyClaimed,
-    instructions::{payment::TokenMove, reject_remaining_accounts},
-    math::SafeMath,
+    instructions::reject_remaining_accounts,
     state::{Contribution, Model, RoyaltyBook},
+    token::TokenMove,
 };
 
 #[event_cpi]
@@ -56,28 +57,15 @@ pub fn handle_claim(ctx: Context<Claim>) -> Result<()> {
     let accounts = &ctx.accounts;
     let index = accounts.contribution.index;
     let book_info = accounts.royalty_book.to_account_info();
-    let book = RoyaltyBook::read(&book_info)?;
-    // A contribution that was never accepted has no entry and is owed nothing.
-    let mut entry = if index < book.entry_count {
-        book.read_entry(&book_info, index)?
-    } else {
-        Default::default()
-    };
-    let mut balance = entry.balance();
-    let amount = balance.take_claimable(&book.pools())?;
-    if index < book.entry_count {
-        entry.set_balance(&balance);
-        entry.claimed_total = entry.claimed_total.safe_add(amount)?;
-        book.write_entry(&book_info, index, &entry)?;
-    }
+    let mut book = Book::load(&book_info)?;
+    let claimed = book.claim(index)?;
+    book.commit(&accounts.model.key())?;
     TokenMove::new(&accounts.token_program, &accounts.payment_mint).pay_out(
         &accounts.model,
-        &book_info,
         &accounts.vault.to_account_info(),
         &accounts.destination.to_account_info(),
-        amount,
+        claimed.amount,
     )?;
-    RoyaltyBook::read(&book_info)?.invariant(&accounts.model.key(), book_info.data_len())?;
 
     emit_event!(
         ctx,
@@ -87,10 +75,10 @@ pub fn handle_claim(ctx: Context<Claim>) -> Result<()> {
             index,
             payout_wallet: ctx.accounts.payout_wallet.key(),
             destination: ctx.accounts.destination.key(),
-            amount,
-            claimed_total: entry.claimed_total,
-            accrued_scaled_left: balance.accrued_scaled,
-            snapshot: balance.snapshot,
+            amount: claimed.amount,
+            claimed_total: claimed.claimed_total,
+            accrued_scaled_left: claimed.accrued_scaled_left,
+            snapshot: claimed.snapshot,
         }
     );
     Ok(())

@@ -105,12 +105,10 @@ pub fn handle_propose_contribution(
     creation.create_record(
         &ctx.accounts.contribution.to_account_info(),
         DISCRIMINATOR_LEN + Contribution::INIT_SPACE,
-        &[
-            seeds::CONTRIBUTION,
-            model_key.as_ref(),
-            &index.to_le_bytes(),
-            &[ctx.bumps.contribution],
-        ],
+        (
+            &Contribution::seeds(&model_key, &index),
+            ctx.bumps.contribution,
+        ),
         &contribution,
     )?;
 

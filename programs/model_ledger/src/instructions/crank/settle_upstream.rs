@@ -2,13 +2,12 @@ use anchor_lang::prelude::*;
 use anchor_spl::token_interface::{Mint, TokenAccount, TokenInterface};
 
 use crate::{
+    book::{Book, Payment},
     errors::LedgerError,
     events::UpstreamSettled,
-    instructions::{
-        payment::{book_payment, TokenMove},
-        reject_remaining_accounts,
-    },
+    instructions::reject_remaining_accounts,
     state::{Config, Model, RoyaltyBook},
+    token::TokenMove,
 };
 
 #[event_cpi]
@@ -79,34 +78,30 @@ pub fn handle_settle_upstream(ctx: Context<SettleUpstream>) -> Result<()> {
 
     let accounts = &ctx.accounts;
     let child_book_info = accounts.child_book.to_account_info();
-    let mut child_book = RoyaltyBook::read(&child_book_info)?;
-    let mut pools = child_book.pools();
-    let amount = pools.take_upstream(position)?;
-    child_book.set_pools(&pools);
-    child_book.write(&child_book_info)?;
+    let mut child_book = Book::load(&child_book_info)?;
+    let amount = child_book.settle_upstream(position)?;
+    child_book.commit(&accounts.child.key())?;
 
+    let parent_book_info = accounts.parent_book.to_account_info();
+    let mut parent_book = Book::load(&parent_book_info)?;
     let payment = if amount > 0 {
         TokenMove::new(&accounts.token_program, &accounts.payment_mint).pay_out(
             &accounts.child,
-            &child_book_info,
             &accounts.child_vault.to_account_info(),
             &accounts.parent_vault.to_account_info(),
             amount,
         )?;
-        book_payment(
-            &accounts.parent_book.to_account_info(),
-            &accounts.parent,
+        let payment = parent_book.pay(Payment {
             amount,
-            0,
-            &[],
-        )?
+            fee_bps: 0,
+            model: &accounts.parent,
+            attribution: &[],
+        })?;
+        parent_book.commit(&accounts.parent.key())?;
+        payment
     } else {
-        crate::events::PaymentRecord::unbooked(&RoyaltyBook::read(
-            &accounts.parent_book.to_account_info(),
-        )?)
+        parent_book.payment_record(0, &Default::default(), 0)
     };
-    RoyaltyBook::read(&child_book_info)?
-        .invariant(&accounts.child.key(), child_book_info.data_len())?;
 
     emit_event!(
         ctx,

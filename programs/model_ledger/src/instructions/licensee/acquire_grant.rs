@@ -3,14 +3,13 @@ use anchor_spl::token_interface::{Mint, TokenAccount, TokenInterface};
 
 use crate::{
     account_init::Creation,
+    book::{Book, Payment},
     constants::{seeds, ACCOUNT_VERSION, DISCRIMINATOR_LEN},
     errors::LedgerError,
     events::GrantAcquired,
-    instructions::{
-        payment::{book_payment, require_fees_within_whole, TokenMove},
-        reject_remaining_accounts,
-    },
+    instructions::{reject_remaining_accounts, require_fees_within_whole},
     state::{Config, Grant, License, Model, RoyaltyBook},
+    token::TokenMove,
 };
 
 /// The buyer's view of the terms when it decided to buy: if the licence
@@ -82,7 +81,7 @@ impl AcquireGrant<'_> {
             license.terms.price_per_call <= args.max_price_per_call,
             LedgerError::PriceAboveLimit
         );
-        require_fees_within_whole(self.config.protocol_fee_bps, &self.model)
+        require_fees_within_whole(self.config.protocol_fee_bps, self.model.parent_bps())
     }
 }
 
@@ -148,18 +147,22 @@ pub fn handle_acquire_grant(ctx: Context<AcquireGrant>, args: AcquireGrantArgs) 
     .create_record(
         &accounts.grant.to_account_info(),
         DISCRIMINATOR_LEN + Grant::INIT_SPACE,
-        &[
-            seeds::GRANT,
-            grant.license.as_ref(),
-            grant.licensee.as_ref(),
-            &[ctx.bumps.grant],
-        ],
+        (
+            &Grant::seeds(&grant.license, &grant.licensee),
+            ctx.bumps.grant,
+        ),
         &grant,
     )?;
 
-    let fee_bps = accounts.config.protocol_fee_bps;
     let book_info = accounts.royalty_book.to_account_info();
-    let payment = book_payment(&book_info, &accounts.model, fee, fee_bps, &[])?;
+    let mut book = Book::load(&book_info)?;
+    let payment = book.pay(Payment {
+        amount: fee,
+        fee_bps: accounts.config.protocol_fee_bps,
+        model: &accounts.model,
+        attribution: &[],
+    })?;
+    book.commit(&accounts.model.key())?;
     TokenMove::new(&accounts.token_program, &accounts.payment_mint).collect(
         &accounts.payer_token.to_account_info(),
         &licensee_info,
@@ -168,7 +171,6 @@ pub fn handle_acquire_grant(ctx: Context<AcquireGrant>, args: AcquireGrantArgs) 
         fee,
         payment.protocol_fee,
     )?;
-    RoyaltyBook::read(&book_info)?.invariant(&accounts.model.key(), book_info.data_len())?;
 
     emit_event!(
         ctx,

@@ -2,15 +2,14 @@ use anchor_lang::prelude::*;
 use anchor_spl::token_interface::{Mint, TokenAccount, TokenInterface};
 
 use crate::{
+    book::{Book, Payment},
     constants::MAX_ATTRIBUTION_ENTRIES,
     errors::LedgerError,
     events::InferenceRecorded,
-    instructions::{
-        payment::{book_payment, require_fees_within_whole, TokenMove},
-        reject_remaining_accounts,
-    },
+    instructions::{reject_remaining_accounts, require_fees_within_whole},
     math::SafeMath,
     state::{AttributionEntry, Config, Grant, Model, RoyaltyBook},
+    token::TokenMove,
 };
 
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Debug)]
@@ -85,7 +84,7 @@ impl RecordInference<'_> {
             grant.commercial_use || grant.price_per_call == 0,
             LedgerError::CommercialUseNotGranted
         );
-        require_fees_within_whole(self.config.protocol_fee_bps, &self.model)?;
+        require_fees_within_whole(self.config.protocol_fee_bps, self.model.parent_bps())?;
         self.validate_attribution(&args.attribution)
     }
 
@@ -95,7 +94,7 @@ impl RecordInference<'_> {
             LedgerError::TooManyAttributionEntries
         );
         // Whether each entry is accepted is checked where its book entry is
-        // read anyway, once, as it is credited (`book_payment`).
+        // read anyway, once, as it is credited (`Book::pay`).
         let mut previous: Option<u32> = None;
         for entry in attribution {
             if let Some(previous) = previous {
@@ -134,7 +133,10 @@ impl RecordInference<'_> {
 /// - Fee plus parent royalties must not exceed 100 % (`FeesExceedWhole`).
 /// - Payment = calls × price (`MathOverflow` past u64) moves by `transfer_checked`: protocol
 ///   fee to the treasury, the rest into the vault; it is booked: upstream per parent, the
-///   attributed part over the vector, the shares part over all accepted contributions.
+///   attributed part over the vector by weight, the shares part over all accepted
+///   contributions. Fee and royalties carry their fractions to the next payment and the
+///   contributors' part is exact in 1/10^12 token, so batching never changes who gets what
+///   by more than one base unit.
 /// - The grant's `calls_used`, `next_seq` and `total_paid` advance.
 /// - No remaining accounts, else `UnexpectedRemainingAccounts`.
 /// - Emits `InferenceRecorded` with the Merkle root, the attribution and the booked payment.
@@ -148,13 +150,14 @@ pub fn handle_record_inference(
     let accounts = &ctx.accounts;
     let amount = args.calls.safe_mul(accounts.grant.price_per_call)?;
     let book_info = accounts.royalty_book.to_account_info();
-    let payment = book_payment(
-        &book_info,
-        &accounts.model,
+    let mut book = Book::load(&book_info)?;
+    let payment = book.pay(Payment {
         amount,
-        accounts.config.protocol_fee_bps,
-        &args.attribution,
-    )?;
+        fee_bps: accounts.config.protocol_fee_bps,
+        model: &accounts.model,
+        attribution: &args.attribution,
+    })?;
+    book.commit(&accounts.model.key())?;
     TokenMove::new(&accounts.token_program, &accounts.payment_mint).collect(
         &accounts.payer_token.to_account_info(),
         &accounts.recorder.to_account_info(),
@@ -163,7 +166,6 @@ pub fn handle_record_inference(
         amount,
         payment.protocol_fee,
     )?;
-    RoyaltyBook::read(&book_info)?.invariant(&accounts.model.key(), book_info.data_len())?;
 
     let grant = &mut ctx.accounts.grant;
     grant.calls_used = grant.calls_used.safe_add(args.calls)?;

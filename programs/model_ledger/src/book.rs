@@ -1,0 +1,342 @@
+//! The only code that changes a royalty book.
+//!
+//! An instruction loads its book once ([`Book::load`]), makes its money
+//! change through one method (a payment, a claim, an upstream settlement,
+//! the authority's unallocated withdrawal, a contribution starting or
+//! stopping to earn, growth), which returns what the handler emits, and
+//! [`Book::commit`]s: the header is written once and the book's invariant
+//! checked. The arithmetic is `math::royalty`; the token transfers are
+//! `crate::token`; this module joins the two to the account's bytes.
+
+use anchor_lang::prelude::*;
+
+use crate::{
+    account_init::Creation,
+    errors::LedgerError,
+    events::PaymentRecord,
+    math::{
+        royalty::{Distribution, EntryBalance, Pools, SharesError},
+        MathError, SafeMath,
+    },
+    state::{
+        AttributionEntry, BookEntry, Model, RoyaltyBook, ENTRY_ACCRUED_SCALED, ENTRY_ACTIVE_SHARES,
+        MAX_ENTRIES_PER_GROWTH,
+    },
+};
+
+/// A royalty book loaded for one instruction.
+pub struct Book<'a, 'info> {
+    account: &'a AccountInfo<'info>,
+    header: RoyaltyBook,
+    pools: Pools,
+}
+
+/// What a payment is and how the model divides it.
+pub struct Payment<'a> {
+    pub amount: u64,
+    /// 0 for an upstream settlement: the protocol fee was taken at the first hop.
+    pub fee_bps: u16,
+    pub model: &'a Model,
+    /// Empty: everything after fee and royalties goes to the shares.
+    pub attribution: &'a [AttributionEntry],
+}
+
+/// The model's shares after a contribution started or stopped earning.
+pub struct SharesChange {
+    pub total_shares: u64,
+    pub accepted_count: u32,
+    pub acc_per_share: u128,
+}
+
+/// What a claim withdrew, for the event.
+pub struct ClaimSummary {
+    pub amount: u64,
+    pub claimed_total: u64,
+    pub accrued_scaled_left: u128,
+    pub snapshot: u128,
+}
+
+impl<'a, 'info> Book<'a, 'info> {
+    /// Reads the header of `account`, a book whose owner and discriminator
+    /// Anchor checked (or that `initialize` just wrote).
+    pub fn load(account: &'a AccountInfo<'info>) -> Result<Self> {
+        let header = RoyaltyBook::header_from(&account.try_borrow_data()?)
+            .ok_or(LedgerError::InvariantViolated)?;
+        let pools = header.pools();
+        Ok(Self {
+            account,
+            header,
+            pools,
+        })
+    }
+
+    /// Writes the discriminator and an empty header into a freshly created book.
+    pub fn initialize(account: &'a AccountInfo<'info>, model: Pubkey, bump: u8) -> Result<Self> {
+        let mut header = <RoyaltyBook as bytemuck::Zeroable>::zeroed();
+        header.version = crate::constants::ACCOUNT_VERSION;
+        header.bump = bump;
+        header.model = model;
+        account.try_borrow_mut_data()?[..crate::constants::DISCRIMINATOR_LEN]
+            .copy_from_slice(RoyaltyBook::DISCRIMINATOR);
+        Ok(Self {
+            account,
+            header,
+            pools: Pools::default(),
+        })
+    }
+
+    pub fn total_shares(&self) -> u64 {
+        self.pools.total_shares
+    }
+
+    pub fn entry_count(&self) -> u32 {
+        self.header.entry_count
+    }
+
+    /// Books a payment that is in the vault, except for the returned record's
+    /// `protocol_fee`, which the caller sends to the treasury. Each attributed
+    /// contribution must be accepted (`ContributionNotAccepted`).
+    pub fn pay(&mut self, payment: Payment) -> Result<PaymentRecord> {
+        let parents = &payment.model.parents;
+        let mut parent_bps = [0u16; crate::constants::MAX_PARENTS];
+        for (bps, link) in parent_bps.iter_mut().zip(parents) {
+            *bps = link.derivative_bps;
+        }
+        let weight_total = payment
+            .attribution
+            .iter()
+            .try_fold(0u64, |sum, entry| sum.safe_add(u64::from(entry.weight)))?;
+        let distribution = self.pools.apply_payment(
+            payment.amount,
+            payment.fee_bps,
+            &parent_bps[..parents.len()],
+            payment.model.attribution_bps,
+            weight_total,
+        )?;
+        self.credit_attributed(payment.attribution, distribution.per_weight_scaled)?;
+        self.header.payment_count = self.header.payment_count.safe_add(1)?;
+        let received = payment.amount.safe_sub(distribution.protocol_fee)?;
+        self.header.total_received = self.header.total_received.safe_add(received)?;
+        Ok(self.payment_record(payment.amount, &distribution, parents.len()))
+    }
+
+    /// Adds `weight × per_weight_scaled` to each attributed entry, refusing
+    /// an entry that is missing or not earning. Only the two fields involved
+    /// are read and the one changed is written, under one borrow: a batch
+    /// may name 100 entries, and whole-entry copies cost the VM some 150
+    /// units each.
+    fn credit_attributed(
+        &self,
+        attribution: &[AttributionEntry],
+        per_weight_scaled: u128,
+    ) -> Result<()> {
+        if attribution.is_empty() {
+            return Ok(());
+        }
+        let mut data = self.account.try_borrow_mut_data()?;
+        for entry in attribution {
+            require!(
+                entry.index < self.header.entry_count,
+                LedgerError::ContributionNotAccepted
+            );
+            let start = RoyaltyBook::entry_offset(entry.index);
+            let shares = read_u64(&data, start + ENTRY_ACTIVE_SHARES)?;
+            require!(shares > 0, LedgerError::ContributionNotAccepted);
+            let at = start + ENTRY_ACCRUED_SCALED;
+            let credit = per_weight_scaled.safe_mul(u128::from(entry.weight))?;
+            let accrued = read_u128(&data, at)?.safe_add(credit)?;
+            data[at..at + 16].copy_from_slice(&accrued.to_le_bytes());
+        }
+        Ok(())
+    }
+
+    /// Withdraws every whole token entry `index` has earned; the sub-token
+    /// fraction stays. A contribution never accepted has no entry and gets 0.
+    pub fn claim(&mut self, index: u32) -> Result<ClaimSummary> {
+        let Some(mut entry) = self.entry(index)? else {
+            return Ok(ClaimSummary {
+                amount: 0,
+                claimed_total: 0,
+                accrued_scaled_left: 0,
+                snapshot: 0,
+            });
+        };
+        let mut balance = entry.balance();
+        let amount = balance.take_claimable(&self.pools)?;
+        entry.set_balance(&balance);
+        entry.claimed_total = entry.claimed_total.safe_add(amount)?;
+        self.write_entry(index, &entry)?;
+        self.book_paid_out(amount)?;
+        Ok(ClaimSummary {
+            amount,
+            claimed_total: entry.claimed_total,
+            accrued_scaled_left: balance.accrued_scaled,
+            snapshot: balance.snapshot,
+        })
+    }
+
+    /// Takes what parent `position` is owed, as it leaves the vault.
+    pub fn settle_upstream(&mut self, position: usize) -> Result<u64> {
+        let amount = self.pools.take_upstream(position)?;
+        self.book_paid_out(amount)?;
+        Ok(amount)
+    }
+
+    /// Takes the authority's unallocated balance, as it leaves the vault.
+    pub fn take_unallocated(&mut self) -> Result<u64> {
+        let amount = self.pools.take_unallocated();
+        self.book_paid_out(amount)?;
+        Ok(amount)
+    }
+
+    /// Entry `index` starts earning with `shares` from the next payment on
+    /// (`SharesAboveLimit` past the model's cap); the book grows to hold it,
+    /// `creation` paying the rent.
+    pub fn activate(
+        &mut self,
+        index: u32,
+        shares: u64,
+        creation: &Creation<'_, 'info>,
+    ) -> Result<SharesChange> {
+        self.grow_to(index.safe_add(1)?, creation)?;
+        let mut entry = self.entry(index)?.ok_or(LedgerError::InvariantViolated)?;
+        let mut balance = entry.balance();
+        balance
+            .activate(shares, &mut self.pools)
+            .map_err(|error| match error {
+                SharesError::AboveLimit => error!(LedgerError::SharesAboveLimit),
+                SharesError::Math(math) => math.into(),
+            })?;
+        self.store_balance(index, &mut entry, &balance)
+    }
+
+    /// Entry `index` stops earning; what it earned stays.
+    pub fn deactivate(&mut self, index: u32) -> Result<SharesChange> {
+        let mut entry = self.entry(index)?.ok_or(LedgerError::InvariantViolated)?;
+        let mut balance = entry.balance();
+        balance.deactivate(&mut self.pools)?;
+        self.store_balance(index, &mut entry, &balance)
+    }
+
+    /// The model's shares as they are (a rejection changes none).
+    pub fn unchanged_shares(&self) -> SharesChange {
+        SharesChange {
+            total_shares: self.pools.total_shares,
+            accepted_count: self.pools.accepted_count,
+            acc_per_share: self.pools.acc_per_share,
+        }
+    }
+
+    /// Makes room for entries `0..entries`, at most [`MAX_ENTRIES_PER_GROWTH`]
+    /// new ones per instruction (`BookGrowthTooLarge`), `creation` paying the rent.
+    pub fn grow_to(&mut self, entries: u32, creation: &Creation<'_, 'info>) -> Result<()> {
+        let current = self.header.entry_count;
+        if entries <= current {
+            return Ok(());
+        }
+        require!(
+            entries - current <= MAX_ENTRIES_PER_GROWTH,
+            LedgerError::BookGrowthTooLarge
+        );
+        creation.grow(self.account, RoyaltyBook::space_for(entries))?;
+        self.header.entry_count = entries;
+        Ok(())
+    }
+
+    /// Writes the header once and checks the book against its model.
+    pub fn commit(mut self, model: &Pubkey) -> Result<()> {
+        self.header.set_pools(&self.pools);
+        let header = &self.header;
+        require!(
+            header.model == *model
+                && self.account.data_len() >= RoyaltyBook::space_for(header.entry_count)
+                && header.total_paid_out <= header.total_received
+                && (header.accepted_count == 0) == (header.total_shares == 0)
+                && header.accepted_count <= header.entry_count,
+            LedgerError::InvariantViolated
+        );
+        let end = RoyaltyBook::SPACE;
+        self.account.try_borrow_mut_data()?[crate::constants::DISCRIMINATOR_LEN..end]
+            .copy_from_slice(bytemuck::bytes_of(header));
+        Ok(())
+    }
+
+    /// A record of a payment, or of "nothing booked" (`distribution` all
+    /// zeros, `parents` 0), with the book's state after it.
+    pub fn payment_record(
+        &self,
+        amount: u64,
+        distribution: &Distribution,
+        parents: usize,
+    ) -> PaymentRecord {
+        let pools = &self.pools;
+        PaymentRecord {
+            amount,
+            protocol_fee: distribution.protocol_fee,
+            upstream: distribution.upstream[..parents].to_vec(),
+            contributors_scaled: distribution.contributors_scaled,
+            per_weight_scaled: distribution.per_weight_scaled,
+            shares_scaled: distribution.shares_scaled,
+            to_unallocated: distribution.to_unallocated,
+            acc_per_share: pools.acc_per_share,
+            shares_carry: pools.shares_carry,
+            fee_carry: pools.fee_carry,
+            upstream_carry: pools.upstream_carry[..parents].to_vec(),
+            unallocated: pools.unallocated,
+            total_shares: pools.total_shares,
+            owed_upstream: pools.owed_upstream[..parents].to_vec(),
+            payment_count: self.header.payment_count,
+        }
+    }
+
+    fn book_paid_out(&mut self, amount: u64) -> Result<()> {
+        self.header.total_paid_out = self.header.total_paid_out.safe_add(amount)?;
+        Ok(())
+    }
+
+    fn entry(&self, index: u32) -> Result<Option<BookEntry>> {
+        if index >= self.header.entry_count {
+            return Ok(None);
+        }
+        let data = self.account.try_borrow_data()?;
+        Ok(Some(
+            self.header
+                .entry_from(&data, index)
+                .ok_or(LedgerError::InvariantViolated)?,
+        ))
+    }
+
+    fn write_entry(&self, index: u32, entry: &BookEntry) -> Result<()> {
+        let start = RoyaltyBook::entry_offset(index);
+        let mut data = self.account.try_borrow_mut_data()?;
+        data.get_mut(start..start + core::mem::size_of::<BookEntry>())
+            .ok_or(LedgerError::InvariantViolated)?
+            .copy_from_slice(bytemuck::bytes_of(entry));
+        Ok(())
+    }
+
+    fn store_balance(
+        &self,
+        index: u32,
+        entry: &mut BookEntry,
+        balance: &EntryBalance,
+    ) -> Result<SharesChange> {
+        entry.set_balance(balance);
+        self.write_entry(index, entry)?;
+        Ok(self.unchanged_shares())
+    }
+}
+
+fn read_u64(data: &[u8], at: usize) -> Result<u64> {
+    let bytes = data.get(at..at + 8).ok_or(LedgerError::InvariantViolated)?;
+    Ok(u64::from_le_bytes(bytes.try_into().map_err(|_| MathError)?))
+}
+
+fn read_u128(data: &[u8], at: usize) -> Result<u128> {
+    let bytes = data
+        .get(at..at + 16)
+        .ok_or(LedgerError::InvariantViolated)?;
+    Ok(u128::from_le_bytes(
+        bytes.try_into().map_err(|_| MathError)?,
+    ))
+}
