@@ -385,6 +385,13 @@ fn a_whole_session_from_mint_to_claim() {
     assert_eq!(again[0]["amount"], 0);
     assert_ne!(again[0]["signature"], settled[0]["signature"]);
 
+    // Anyone sweeps the protocol fees a model booked to the treasury, once.
+    let owed = s.json(&["model", "show", &model])["protocol_fees_owed"].clone();
+    assert!(owed.as_u64().unwrap() > 0);
+    assert_eq!(s.json(&["collect-fees", &model])["amount"], owed);
+    assert_eq!(s.json(&["model", "show", &model])["protocol_fees_owed"], 0);
+    assert_eq!(s.json(&["collect-fees", &model])["amount"], 0);
+
     // Authority hand-over in two steps.
     let (next_keypair, next_wallet) = s.keypair("next");
     s.json(&["airdrop", "1", "--to", &next_wallet]);
@@ -614,7 +621,7 @@ fn bench_prints_sizes_within_the_transaction_limit() {
         .unwrap();
     assert!(hundred["transaction_bytes"].as_u64().unwrap() <= 1_232);
     assert!(
-        rows.iter().all(|row| row["accounts"] == 12),
+        rows.iter().all(|row| row["accounts"] == 11),
         "same accounts whatever the attribution"
     );
     assert!(report["rent_per_contribution"]["total"].as_u64().unwrap() > 0);
@@ -643,6 +650,7 @@ fn bench_prints_sizes_within_the_transaction_limit() {
         "acquire_grant",
         "set_meter",
         "settle_upstream",
+        "collect_protocol_fees",
         "claim",
         "claim_unallocated",
     ] {

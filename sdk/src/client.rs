@@ -488,7 +488,7 @@ impl<C: LedgerConnection> LedgerClient<C> {
     }
 
     /// The treasury's associated token account for `model`'s payment mint,
-    /// where the SDK sends protocol fees (the program accepts any token
+    /// where the SDK sweeps protocol fees (the program accepts any token
     /// account the treasury owns).
     pub async fn treasury_token(&self, model: &ModelAccounts) -> Result<Pubkey, SdkError> {
         let treasury = self.config().await?.treasury;
@@ -666,14 +666,12 @@ impl<C: LedgerConnection> LedgerClient<C> {
         payer_token: &Pubkey,
     ) -> Result<(Pubkey, TransactionOutcome), SdkError> {
         let accounts = self.model_accounts(model).await?;
-        let treasury_token = self.treasury_token(&accounts).await?;
         let license = pda::license(model, version).0;
         let instruction = ix::acquire_grant(
             &licensee.pubkey(),
             &accounts,
             &license,
             payer_token,
-            &treasury_token,
             AcquireGrantArgs {
                 expected_version: version,
                 max_fee,
@@ -733,15 +731,27 @@ impl<C: LedgerConnection> LedgerClient<C> {
     ) -> Result<Instruction, SdkError> {
         let model = self.grant(grant).await?.model;
         let accounts = self.model_accounts(&model).await?;
-        let treasury_token = self.treasury_token(&accounts).await?;
         Ok(ix::record_inference(
             recorder,
             grant,
             &accounts,
             payer_token,
-            &treasury_token,
             args,
         ))
+    }
+
+    /// Permissionless: sweeps the protocol fees `model`'s book owes into the
+    /// treasury's associated token account (created first if missing, this
+    /// client's fee payer paying its rent).
+    pub async fn collect_protocol_fees(
+        &self,
+        model: &Pubkey,
+    ) -> Result<TransactionOutcome, SdkError> {
+        let accounts = self.model_accounts(model).await?;
+        let treasury = self.config().await?.treasury;
+        let instructions =
+            ix::collect_protocol_fees_to_associated(&self.fee_payer.pubkey(), &treasury, &accounts);
+        self.send(&instructions, &[]).await
     }
 
     /// Permissionless: settles what `child` owes `parent`.

@@ -29,6 +29,7 @@ pub enum LedgerEvent {
     UpstreamSettled(UpstreamSettled),
     RoyaltyClaimed(RoyaltyClaimed),
     UnallocatedClaimed(UnallocatedClaimed),
+    ProtocolFeesCollected(ProtocolFeesCollected),
 }
 
 fn decode_as<T: AnchorDeserialize + Discriminator>(
@@ -65,6 +66,7 @@ impl LedgerEvent {
             .or_else(|| decode_as(payload, LedgerEvent::UpstreamSettled))
             .or_else(|| decode_as(payload, LedgerEvent::RoyaltyClaimed))
             .or_else(|| decode_as(payload, LedgerEvent::UnallocatedClaimed))
+            .or_else(|| decode_as(payload, LedgerEvent::ProtocolFeesCollected))
     }
 
     /// Collects the events among a transaction's inner instructions, given as

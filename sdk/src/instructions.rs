@@ -325,13 +325,12 @@ pub fn extend_royalty_book(authority: &Pubkey, model: &Pubkey, additional: u32) 
 }
 
 /// `licensee` buys a grant on `license`, paying the fee from `payer_token`
-/// (the protocol fee goes to `treasury_token`).
+/// into the model's vault.
 pub fn acquire_grant(
     licensee: &Pubkey,
     model: &ModelAccounts,
     license: &Pubkey,
     payer_token: &Pubkey,
-    treasury_token: &Pubkey,
     args: AcquireGrantArgs,
 ) -> Instruction {
     build(
@@ -344,7 +343,6 @@ pub fn acquire_grant(
             royalty_book: model.royalty_book(),
             vault: model.vault(),
             payer_token: *payer_token,
-            treasury_token: *treasury_token,
             payment_mint: model.payment_mint,
             token_program: model.token_program,
             system_program: system_program::ID,
@@ -383,16 +381,15 @@ pub fn set_meter(licensee: &Pubkey, grant: &Pubkey, meter: Option<Pubkey>) -> In
 /// };
 /// let args = RecordInferenceArgs { seq: 0, calls: 10, merkle_root: [0; 32], attribution: vec![] };
 /// let ix = record_inference(&Pubkey::new_unique(), &Pubkey::new_unique(), &model,
-///     &Pubkey::new_unique(), &Pubkey::new_unique(), args);
+///     &Pubkey::new_unique(), args);
 /// // The same accounts whatever the number of contributions or attribution entries.
-/// assert_eq!(ix.accounts.len(), 12);
+/// assert_eq!(ix.accounts.len(), 11);
 /// ```
 pub fn record_inference(
     recorder: &Pubkey,
     grant: &Pubkey,
     model: &ModelAccounts,
     payer_token: &Pubkey,
-    treasury_token: &Pubkey,
     args: RecordInferenceArgs,
 ) -> Instruction {
     build(
@@ -404,7 +401,6 @@ pub fn record_inference(
             royalty_book: model.royalty_book(),
             vault: model.vault(),
             payer_token: *payer_token,
-            treasury_token: *treasury_token,
             payment_mint: model.payment_mint,
             token_program: model.token_program,
             event_authority: pda::event_authority().0,
@@ -412,6 +408,42 @@ pub fn record_inference(
         },
         ix::RecordInference { args },
     )
+}
+
+/// Permissionless: sweeps the protocol fees `model`'s book owes the
+/// treasury into `treasury_token` (a token account the treasury owns).
+pub fn collect_protocol_fees(model: &ModelAccounts, treasury_token: &Pubkey) -> Instruction {
+    build(
+        accounts::CollectProtocolFees {
+            config: pda::config().0,
+            model: model.model,
+            royalty_book: model.royalty_book(),
+            vault: model.vault(),
+            treasury_token: *treasury_token,
+            payment_mint: model.payment_mint,
+            token_program: model.token_program,
+            event_authority: pda::event_authority().0,
+            program: PROGRAM_ID,
+        },
+        ix::CollectProtocolFees {},
+    )
+}
+
+/// [`collect_protocol_fees`] into the treasury's associated token account,
+/// preceded by its idempotent creation (`payer` pays the rent if needed).
+pub fn collect_protocol_fees_to_associated(
+    payer: &Pubkey,
+    treasury: &Pubkey,
+    model: &ModelAccounts,
+) -> [Instruction; 2] {
+    let create = anchor_spl::associated_token::spl_associated_token_account::instruction::create_associated_token_account_idempotent(
+        payer,
+        treasury,
+        &model.payment_mint,
+        &model.token_program,
+    );
+    let treasury_token = crate::client::associated_token(treasury, model);
+    [create, collect_protocol_fees(model, &treasury_token)]
 }
 
 /// Permissionless: moves what `child` owes `parent` into the parent's vault.

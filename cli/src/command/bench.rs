@@ -236,7 +236,6 @@ impl Bench<'_> {
         rounds: u32,
     ) -> Result<Series> {
         let host_client = self.sandbox.client_paid_by(host);
-        let treasury = self.client.treasury_token(accounts).await?;
         let stride = (contributions / entries.max(1)).max(1);
         let attribution: Vec<AttributionEntry> = (0..entries)
             .map(|n| AttributionEntry {
@@ -254,7 +253,6 @@ impl Bench<'_> {
                 grant,
                 accounts,
                 &self.token(host),
-                &treasury,
                 RecordInferenceArgs {
                     seq,
                     calls: 1_000,
@@ -454,6 +452,12 @@ pub async fn execute(args: BenchArgs, output: OutputFormat) -> Result<()> {
         .claim_unallocated(&deriver, &child, &bench.token(&deriver))
         .await?;
     bench.note("claim_unallocated", &outcome);
+    let sweep = ix::collect_protocol_fees(
+        &client.model_accounts(&child).await?,
+        &bench.token(&sandbox.deployer),
+    );
+    let outcome = client.send(&[sweep], &[]).await?;
+    bench.note("collect_protocol_fees", &outcome);
     let outcome = client.revoke_contribution(&authority, &base, index).await?;
     bench.note("revoke_contribution", &outcome);
     let outcome = client

@@ -412,6 +412,8 @@ pub async fn execute(args: DemoArgs, output: OutputFormat) -> Result<()> {
             model.name,
             client.token_balance(&destination).await? - before,
         );
+        // Payments book the protocol fee; anyone sweeps it to the treasury.
+        client.collect_protocol_fees(&model.address).await?;
     }
 
     // Audit: every book against its vault, and the whole supply accounted for.

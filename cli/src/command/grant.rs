@@ -48,14 +48,12 @@ pub async fn execute(session: &Session, command: GrantCommand) -> Result<()> {
         } => {
             let accounts = session.client.model_accounts(&model).await?;
             let payer_token = from.unwrap_or_else(|| associated_token(&me, &accounts));
-            let treasury_token = session.client.treasury_token(&accounts).await?;
             let license = pda::license(&model, version).0;
             let instruction = ix::acquire_grant(
                 &me,
                 &accounts,
                 &license,
                 &payer_token,
-                &treasury_token,
                 AcquireGrantArgs {
                     expected_version: version,
                     max_fee,

@@ -3,6 +3,7 @@
 mod airdrop;
 mod bench;
 mod claim;
+mod collect_fees;
 mod contribution;
 mod create_mint;
 mod create_nonce;
@@ -60,6 +61,8 @@ pub enum Command {
     Settle(settle::SettleArgs),
     /// Claim royalties of the wallet's contributions
     Claim(claim::ClaimArgs),
+    /// Sweep the protocol fees a model has booked to the treasury (anyone may)
+    CollectFees(collect_fees::CollectFeesArgs),
     /// What the wallet has earned and can claim
     Earnings(earnings::EarningsArgs),
     /// Send a transaction signed elsewhere (from --sign-only)
@@ -88,6 +91,7 @@ pub async fn execute(command: Command, global: &GlobalArgs) -> Result<()> {
         Command::Prove(args) => prove::execute(&session, args).await,
         Command::Settle(args) => settle::execute(&session, args).await,
         Command::Claim(args) => claim::execute(&session, args).await,
+        Command::CollectFees(args) => collect_fees::execute(&session, args).await,
         Command::Earnings(args) => earnings::execute(&session, args).await,
         Command::Submit(args) => submit::execute(&session, args).await,
     };

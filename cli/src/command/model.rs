@@ -271,6 +271,7 @@ async fn show(session: &Session, address: &Pubkey) -> Result<()> {
         "vault_received": book.total_received,
         "vault_paid_out": book.total_paid_out,
         "unallocated": book.unallocated,
+        "protocol_fees_owed": book.owed_protocol,
     });
     session.output.print(json.clone(), || {
         let mut text = format!(

@@ -93,9 +93,9 @@ impl<'a, 'info> Book<'a, 'info> {
         self.header.entry_count
     }
 
-    /// Books a payment that is in the vault, except for the returned record's
-    /// `protocol_fee`, which the caller sends to the treasury. Each attributed
-    /// contribution must be accepted (`ContributionNotAccepted`).
+    /// Books a payment that is in the vault (the protocol fee included: it
+    /// is booked for the treasury). Each attributed contribution must be
+    /// accepted (`ContributionNotAccepted`).
     pub fn pay(&mut self, payment: Payment) -> Result<PaymentRecord> {
         let parents = &payment.model.parents;
         let mut parent_bps = [0u16; crate::constants::MAX_PARENTS];
@@ -115,8 +115,7 @@ impl<'a, 'info> Book<'a, 'info> {
         )?;
         self.credit_attributed(payment.attribution, distribution.per_weight_scaled)?;
         self.header.payment_count = self.header.payment_count.safe_add(1)?;
-        let received = payment.amount.safe_sub(distribution.protocol_fee)?;
-        self.header.total_received = self.header.total_received.safe_add(received)?;
+        self.header.total_received = self.header.total_received.safe_add(payment.amount)?;
         Ok(self.payment_record(payment.amount, &distribution, parents.len()))
     }
 
@@ -178,6 +177,13 @@ impl<'a, 'info> Book<'a, 'info> {
     /// Takes what parent `position` is owed, as it leaves the vault.
     pub fn settle_upstream(&mut self, position: usize) -> Result<u64> {
         let amount = self.pools.take_upstream(position)?;
+        self.book_paid_out(amount)?;
+        Ok(amount)
+    }
+
+    /// Takes the protocol fees booked for the treasury, as they leave the vault.
+    pub fn collect_protocol_fees(&mut self) -> Result<u64> {
+        let amount = self.pools.take_protocol_fees();
         self.book_paid_out(amount)?;
         Ok(amount)
     }
@@ -280,6 +286,7 @@ impl<'a, 'info> Book<'a, 'info> {
             to_unallocated: distribution.to_unallocated,
             acc_per_share: pools.acc_per_share,
             shares_carry: pools.shares_carry,
+            owed_protocol: pools.owed_protocol,
             fee_carry: pools.fee_carry,
             upstream_carry: pools.upstream_carry[..parents].to_vec(),
             unallocated: pools.unallocated,

@@ -187,8 +187,9 @@ pub struct LicenseRetired {
 pub struct PaymentRecord {
     /// The payment, before the protocol fee.
     pub amount: u64,
-    /// Sent to the treasury with this payment (0 on upstream settlements):
-    /// the fee's exact value plus the carried fraction, floored.
+    /// Booked for the treasury (0 on upstream settlements): the fee's exact
+    /// value plus the carried fraction, floored. It stays in the vault until
+    /// `collect_protocol_fees` sweeps it.
     pub protocol_fee: u64,
     /// Booked for each parent, in `Model::parents` order (carried fraction
     /// included, floored).
@@ -207,6 +208,7 @@ pub struct PaymentRecord {
     /// Book state after the payment.
     pub acc_per_share: u128,
     pub shares_carry: u128,
+    pub owed_protocol: u64,
     pub fee_carry: u16,
     pub upstream_carry: Vec<u16>,
     pub unallocated: u64,
@@ -258,6 +260,15 @@ pub struct InferenceRecorded {
     /// `Grant::calls_used` after the batch.
     pub calls_used: u64,
     pub slot: u64,
+}
+
+#[event]
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProtocolFeesCollected {
+    pub model: Pubkey,
+    /// The treasury's token account that received them.
+    pub treasury_token: Pubkey,
+    pub amount: u64,
 }
 
 #[event]

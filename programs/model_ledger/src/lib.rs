@@ -150,4 +150,9 @@ pub mod model_ledger {
     pub fn claim_unallocated(ctx: Context<ClaimUnallocated>) -> Result<()> {
         instructions::handle_claim_unallocated(ctx)
     }
+
+    /// Sweeps the protocol fees a model's book owes the treasury.
+    pub fn collect_protocol_fees(ctx: Context<CollectProtocolFees>) -> Result<()> {
+        instructions::handle_collect_protocol_fees(ctx)
+    }
 }

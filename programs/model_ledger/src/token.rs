@@ -2,9 +2,9 @@
 //! transfer means for the books is `crate::book`'s business.
 
 use anchor_lang::prelude::*;
-use anchor_spl::token_interface::{transfer_checked, Mint, TokenInterface, TransferChecked};
+use anchor_spl::token_interface::{transfer_checked, TokenInterface, TransferChecked};
 
-use crate::{math::SafeMath, state::Model};
+use crate::state::Model;
 
 /// The token program and mint of a model's transfers.
 pub struct TokenMove<'info> {
@@ -14,14 +14,16 @@ pub struct TokenMove<'info> {
 }
 
 impl<'info> TokenMove<'info> {
+    /// `decimals` as recorded at registration (a mint's decimals never change).
     pub fn new(
         token_program: &Interface<'info, TokenInterface>,
-        mint: &InterfaceAccount<'info, Mint>,
+        mint: &UncheckedAccount<'info>,
+        decimals: u8,
     ) -> Self {
         Self {
             token_program: token_program.to_account_info(),
             mint: mint.to_account_info(),
-            decimals: mint.decimals,
+            decimals,
         }
     }
 
@@ -51,19 +53,16 @@ impl<'info> TokenMove<'info> {
         )
     }
 
-    /// Takes a first-hop payment of `amount` from `payer` (authorised by
-    /// `authority`): `protocol_fee` to the treasury, the rest into the vault.
-    pub fn collect(
+    /// Takes a payment of `amount` from `payer` (authorised by `authority`)
+    /// into the vault, whole: one transfer per payment.
+    pub fn take_payment(
         &self,
         payer: &AccountInfo<'info>,
         authority: &AccountInfo<'info>,
-        treasury: &AccountInfo<'info>,
         vault: &AccountInfo<'info>,
         amount: u64,
-        protocol_fee: u64,
     ) -> Result<()> {
-        self.transfer(payer, treasury, authority, protocol_fee, &[])?;
-        self.transfer(payer, vault, authority, amount.safe_sub(protocol_fee)?, &[])
+        self.transfer(payer, vault, authority, amount, &[])
     }
 
     /// Pays `amount` out of `model`'s vault; the model PDA signs.

@@ -75,7 +75,6 @@ fn purchase(
         &accounts,
         &license,
         &shop.buyer_token,
-        &shop.treasury_token,
         args,
     )
 }
@@ -146,11 +145,12 @@ async fn buys_terms_locked_to_the_version_and_pays_the_fee() {
         ledger.balance(&shop.buyer_token).await,
         LICENSEE_FUNDS - 50_000
     );
-    assert_eq!(ledger.balance(&shop.treasury_token).await, 1_250);
-    assert_eq!(ledger.balance(&pda::vault(&shop.model).0).await, 48_750);
+    // One transfer: the whole fee enters the vault, 2.5 % of it booked for the treasury.
+    assert_eq!(ledger.balance(&shop.treasury_token).await, 0);
+    assert_eq!(ledger.balance(&pda::vault(&shop.model).0).await, 50_000);
     // No shares yet: the fee's shares part is the authority's to withdraw.
     let book = ledger.client.royalty_book(&shop.model).await.unwrap();
-    assert_eq!(book.unallocated, 48_750);
+    assert_eq!((book.owed_protocol, book.unallocated), (1_250, 48_750));
     ledger.assert_conserved(&shop.model).await;
 
     let LedgerEvent::GrantAcquired(event) = only_event(&outcome) else {
@@ -335,17 +335,13 @@ async fn licence_of_another_model_is_refused() {
 }
 
 #[tokio::test]
-async fn substituted_treasury_and_vault_are_refused() {
+async fn substituted_vault_and_book_are_refused() {
     let ledger = TestLedger::start().await;
     let shop = shop(&ledger, commercial_terms()).await;
     let license = pda::license(&shop.model, 1).0;
     let other_authority = ledger.wallet().await;
     let other = ledger.register_model(&other_authority, 2).await;
-    let not_treasury = ledger
-        .token_account(&other_authority.pubkey(), &ledger.mint)
-        .await;
     let cases = [
-        (8, not_treasury, LedgerError::TreasuryMismatch),
         (6, pda::vault(&other).0, LedgerError::VaultMismatch),
         (5, pda::royalty_book(&other).0, LedgerError::BookMismatch),
     ];

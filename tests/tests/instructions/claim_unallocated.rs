@@ -17,7 +17,11 @@ async fn authority_withdraws_what_arrived_before_any_shares() {
         .await
         .unwrap();
     assert_eq!(ledger.balance(&destination).await, 48_750);
-    assert_eq!(ledger.balance(&pda::vault(&market.model).0).await, 0);
+    assert_eq!(
+        ledger.balance(&pda::vault(&market.model).0).await,
+        1_250,
+        "what is left is the treasury's fee"
+    );
     let LedgerEvent::UnallocatedClaimed(event) = only_event(&outcome) else {
         panic!("wrong event {:?}", outcome.events)
     };

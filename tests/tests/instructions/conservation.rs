@@ -64,6 +64,7 @@ impl Indexer {
         pools.acc_per_share = payment.acc_per_share;
         pools.shares_carry = payment.shares_carry;
         pools.fee_carry = payment.fee_carry;
+        pools.owed_protocol = payment.owed_protocol;
         pools.unallocated = payment.unallocated;
         pools.total_shares = payment.total_shares;
         for (slot, owed) in payment.owed_upstream.iter().enumerate() {
@@ -116,6 +117,9 @@ impl Indexer {
             }
             LedgerEvent::UnallocatedClaimed(e) => {
                 self.pools.entry(e.model).or_default().unallocated = 0;
+            }
+            LedgerEvent::ProtocolFeesCollected(e) => {
+                self.pools.entry(e.model).or_default().owed_protocol = 0;
             }
             _ => {}
         }
@@ -181,7 +185,8 @@ impl Sequence<'_> {
             70..=77 => self.contribute(rng, node_index).await,
             78..=81 => self.revoke(rng, node_index).await,
             82..=87 => self.toggle_meter(node_index).await,
-            _ => self.claim_unallocated(node_index).await,
+            88..=93 => self.claim_unallocated(node_index).await,
+            _ => self.collect_protocol_fees(node_index).await,
         }
     }
 
@@ -339,6 +344,12 @@ impl Sequence<'_> {
             .client
             .claim_unallocated(&node.market.authority, &node.market.model, &destination)
             .await;
+        self.observe(outcome);
+    }
+
+    async fn collect_protocol_fees(&mut self, node_index: usize) {
+        let model = self.nodes[node_index].market.model;
+        let outcome = self.ledger.client.collect_protocol_fees(&model).await;
         self.observe(outcome);
     }
 

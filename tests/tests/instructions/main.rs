@@ -6,6 +6,7 @@ mod accept_model_authority;
 mod acquire_grant;
 mod claim;
 mod claim_unallocated;
+mod collect_protocol_fees;
 mod conservation;
 mod events;
 mod extend_royalty_book;

@@ -89,7 +89,7 @@ async fn royalties_flow_up_the_lineage_exactly_once() {
     assert_eq!(ledger.balance(&child.treasury_token).await, treasury);
     assert_eq!(
         ledger.balance(&vault(&child.model)).await,
-        before.2 + 9_750 - 6_000
+        before.2 + 10_000 - 6_000
     );
     assert_eq!(ledger.balance(&vault(&parent)).await, before.1 + 6_000);
 

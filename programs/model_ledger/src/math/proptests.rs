@@ -29,6 +29,7 @@ enum Op {
         slot: usize,
     },
     ClaimUnallocated,
+    CollectFees,
 }
 
 const SLOTS: usize = 12;
@@ -42,6 +43,7 @@ fn op() -> impl Strategy<Value = Op> {
         1 => (0..MAX_PARENTS).prop_map(|parent| Op::Settle { parent }),
         2 => (0..SLOTS).prop_map(|slot| Op::Claim { slot }),
         1 => Just(Op::ClaimUnallocated),
+        1 => Just(Op::CollectFees),
     ]
 }
 
@@ -112,8 +114,7 @@ proptest! {
                         model.entries[*slot].1.credit_attributed(*weight, distribution.per_weight_scaled).unwrap();
                     }
                     model.paid_in += amount;
-                    model.fees += distribution.protocol_fee;
-                    model.vault += amount - distribution.protocol_fee;
+                    model.vault += amount;
                 }
                 Op::Accept { slot, shares } => {
                     let (status, entry) = &mut model.entries[slot];
@@ -145,6 +146,12 @@ proptest! {
                     let moved = model.pools.take_unallocated();
                     model.vault -= moved;
                     model.paid_out += moved;
+                }
+                Op::CollectFees => {
+                    let moved = model.pools.take_protocol_fees();
+                    prop_assert_eq!(model.pools.take_protocol_fees(), 0, "collecting twice moves nothing");
+                    model.vault -= moved;
+                    model.fees += moved;
                 }
             }
             prop_assert!(model.conserved());
@@ -198,7 +205,7 @@ proptest! {
         let total: u64 = batches.iter().sum();
         let once = pay_all(&[total], fee_bps, &parent_bps, attribution_bps, &shares, &attribution);
         let split = pay_all(&batches, fee_bps, &parent_bps, attribution_bps, &shares, &attribution);
-        prop_assert_eq!(once.fees, split.fees, "treasury");
+        prop_assert_eq!(once.pools.owed_protocol, split.pools.owed_protocol, "treasury");
         prop_assert_eq!(once.pools.owed_upstream, split.pools.owed_upstream, "parents");
         prop_assert!(once.pools.unallocated.abs_diff(split.pools.unallocated) <= 1, "authority");
         for (slot, (a, b)) in once.claims.iter().zip(&split.claims).enumerate() {
@@ -244,7 +251,6 @@ proptest! {
 /// One model paid `batches` in turn, then every contribution claimed.
 struct Paid {
     pools: Pools,
-    fees: u64,
     claims: Vec<u64>,
 }
 
@@ -262,7 +268,6 @@ fn pay_all(
         entry.activate(*s, &mut pools).unwrap();
     }
     let weight_total = attribution.iter().map(|(_, w)| u64::from(*w)).sum();
-    let mut fees = 0;
     for amount in batches {
         let d = pools
             .apply_payment(*amount, fee_bps, parent_bps, attribution_bps, weight_total)
@@ -272,15 +277,10 @@ fn pay_all(
                 .credit_attributed(*weight, d.per_weight_scaled)
                 .unwrap();
         }
-        fees += d.protocol_fee;
     }
     let claims = entries
         .iter_mut()
         .map(|entry| entry.take_claimable(&pools).unwrap())
         .collect();
-    Paid {
-        pools,
-        fees,
-        claims,
-    }
+    Paid { pools, claims }
 }

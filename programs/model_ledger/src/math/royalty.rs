@@ -21,9 +21,13 @@
 //! - Each contribution keeps its balance in sub-units and withdraws whole
 //!   tokens, keeping the fraction for its next claim.
 //!
+//! The whole payment enters the vault; the treasury's whole tokens are
+//! booked (`owed_protocol`) and swept to it by a permissionless crank, so a
+//! payment is one token transfer.
+//!
 //! So, exactly, in 1/SCALE token units:
 //! `vault · SCALE = Σ entry.owed_scaled + shares_carry
-//!                  + (Σ owed_upstream + unallocated) · SCALE
+//!                  + (owed_protocol + Σ owed_upstream + unallocated) · SCALE
 //!                  + (fee_carry + Σ upstream_carry) · SCALE / 10 000`.
 
 use super::{MathError, SafeMath};
@@ -79,7 +83,9 @@ pub struct Pools {
     pub acc_per_share: u128,
     /// Shares credit not yet in the accumulator, in 1/SCALE token units.
     pub shares_carry: u128,
-    /// The treasury's fraction of a token not yet sent, in 1/10 000 token.
+    /// Protocol fees booked for the treasury, not yet collected.
+    pub owed_protocol: u64,
+    /// The treasury's fraction of a token not yet booked, in 1/10 000 token.
     pub fee_carry: u16,
     /// Each parent's fraction of a token not yet booked, in 1/10 000 token.
     pub upstream_carry: [u16; MAX_PARENTS],
@@ -92,7 +98,7 @@ pub struct Pools {
 /// What one payment did, for the event and the caller.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Distribution {
-    /// Whole tokens for the treasury, sent with this payment.
+    /// Whole tokens booked for the treasury.
     pub protocol_fee: u64,
     /// Whole tokens booked for each parent.
     pub upstream: [u64; MAX_PARENTS],
@@ -107,9 +113,7 @@ pub struct Distribution {
 }
 
 impl Pools {
-    /// Books one payment of `amount` that sits in the vault except for the
-    /// returned `protocol_fee`, which the caller sends to the treasury. The
-    /// caller credits `per_weight_scaled × weight` to each attributed entry
+    /// Books one payment of `amount` that sits in the vault. The caller credits `per_weight_scaled × weight` to each attributed entry
     /// (`weight_total` = Σ weights, 0 for a batch without attribution).
     pub fn apply_payment(
         &mut self,
@@ -126,6 +130,7 @@ impl Pools {
             protocol_fee: cut_with_carry(amount, fee_bps, &mut self.fee_carry)?,
             ..Distribution::default()
         };
+        self.owed_protocol = self.owed_protocol.safe_add(distribution.protocol_fee)?;
         let mut contributors_bps = BPS_WHOLE.safe_sub(u64::from(fee_bps))?;
         for (position, bps) in parent_bps.iter().enumerate() {
             let booked = cut_with_carry(amount, *bps, &mut self.upstream_carry[position])?;
@@ -175,6 +180,11 @@ impl Pools {
         Ok(core::mem::take(owed))
     }
 
+    /// Takes the protocol fees booked for the treasury.
+    pub fn take_protocol_fees(&mut self) -> u64 {
+        core::mem::take(&mut self.owed_protocol)
+    }
+
     /// Takes the authority's unallocated balance.
     pub fn take_unallocated(&mut self) -> u64 {
         core::mem::take(&mut self.unallocated)
@@ -182,12 +192,10 @@ impl Pools {
 
     /// Everything the pools hold outside the contributions, in 1/SCALE units.
     pub fn held_scaled(&self) -> Result<u128, MathError> {
-        let tokens = self
-            .owed_upstream
-            .iter()
-            .try_fold(u128::from(self.unallocated), |sum, owed| {
-                sum.safe_add(u128::from(*owed))
-            })?;
+        let tokens = self.owed_upstream.iter().try_fold(
+            u128::from(self.unallocated).safe_add(u128::from(self.owed_protocol))?,
+            |sum, owed| sum.safe_add(u128::from(*owed)),
+        )?;
         let fractions = self
             .upstream_carry
             .iter()
@@ -314,6 +322,7 @@ mod tests {
             .apply_payment(999, 250, &[1_000, 333], 3_000, 0)
             .unwrap();
         assert_eq!(d.protocol_fee, 24); // 24.975
+        assert_eq!(pools.owed_protocol, 24);
         assert_eq!(d.upstream[..2], [99, 33]); // 99.9, 33.2667
         assert_eq!(
             (pools.fee_carry, pools.upstream_carry[..2].to_vec()),

@@ -27,6 +27,8 @@ pub struct Model {
     pub bump: u8,
     pub vault_bump: u8,
     pub royalty_book_bump: u8,
+    /// The payment mint's decimals, for `transfer_checked` without reading the mint.
+    pub payment_decimals: u8,
     pub creator: Pubkey,
     pub authority: Pubkey,
     /// Set by `transfer_model_authority`, cleared by `accept_model_authority`.

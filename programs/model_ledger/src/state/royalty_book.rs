@@ -36,13 +36,15 @@ pub struct RoyaltyBook {
     pub acc_per_share: [u8; 16],
     /// Shares credit not yet in the accumulator, 1/SCALE token units (u128 LE).
     pub shares_carry: [u8; 16],
-    /// The treasury's fraction of a token not yet sent, in 1/10 000 token.
+    /// The treasury's fraction of a token not yet booked, in 1/10 000 token.
     pub fee_carry: u16,
     /// Each parent's fraction of a token not yet booked, in 1/10 000 token.
     pub upstream_carry: [u16; MAX_PARENTS],
     pub reserved_carry: [u8; 6],
     /// Shares part received while no shares existed; the model authority's.
     pub unallocated: u64,
+    /// Protocol fees booked for the treasury, not yet collected.
+    pub owed_protocol: u64,
     /// Booked for each parent (by position in `Model::parents`), not yet settled.
     pub owed_upstream: [u64; MAX_PARENTS],
     /// Payments booked so far (inference batches, grant fees, settlements in).
@@ -51,7 +53,7 @@ pub struct RoyaltyBook {
     pub total_received: u64,
     /// Tokens sent out of the vault (claims, settlements, authority withdrawals).
     pub total_paid_out: u64,
-    pub reserved: [u8; 112],
+    pub reserved: [u8; 104],
 }
 
 const _: () = assert!(core::mem::size_of::<RoyaltyBook>() == 320);
@@ -132,6 +134,7 @@ impl RoyaltyBook {
             accepted_count: self.accepted_count,
             acc_per_share: u128::from_le_bytes(self.acc_per_share),
             shares_carry: u128::from_le_bytes(self.shares_carry),
+            owed_protocol: self.owed_protocol,
             fee_carry: self.fee_carry,
             upstream_carry: self.upstream_carry,
             unallocated: self.unallocated,
@@ -144,6 +147,7 @@ impl RoyaltyBook {
         self.accepted_count = pools.accepted_count;
         self.acc_per_share = pools.acc_per_share.to_le_bytes();
         self.shares_carry = pools.shares_carry.to_le_bytes();
+        self.owed_protocol = pools.owed_protocol;
         self.fee_carry = pools.fee_carry;
         self.upstream_carry = pools.upstream_carry;
         self.unallocated = pools.unallocated;

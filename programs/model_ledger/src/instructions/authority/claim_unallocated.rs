@@ -1,5 +1,5 @@
 use anchor_lang::prelude::*;
-use anchor_spl::token_interface::{Mint, TokenAccount, TokenInterface};
+use anchor_spl::token_interface::{TokenAccount, TokenInterface};
 
 use crate::{
     book::Book,
@@ -25,10 +25,14 @@ pub struct ClaimUnallocated<'info> {
     #[account(mut)]
     pub royalty_book: AccountLoader<'info, RoyaltyBook>,
     #[account(mut)]
-    pub vault: Box<InterfaceAccount<'info, TokenAccount>>,
+    /// CHECK: the model's vault (checked against the model above), a token account this
+    /// program created; the token program checks it again on every transfer.
+    pub vault: UncheckedAccount<'info>,
     #[account(mut, constraint = destination.mint == payment_mint.key() @ LedgerError::MintMismatch)]
     pub destination: Box<InterfaceAccount<'info, TokenAccount>>,
-    pub payment_mint: Box<InterfaceAccount<'info, Mint>>,
+    /// CHECK: the model's mint (checked against the model above); `transfer_checked` checks
+    /// it and the decimals recorded at registration.
+    pub payment_mint: UncheckedAccount<'info>,
     pub token_program: Interface<'info, TokenInterface>,
 }
 
@@ -50,9 +54,14 @@ pub fn handle_claim_unallocated(ctx: Context<ClaimUnallocated>) -> Result<()> {
     let mut book = Book::load(&book_info)?;
     let amount = book.take_unallocated()?;
     book.commit(&accounts.model.key())?;
-    TokenMove::new(&accounts.token_program, &accounts.payment_mint).pay_out(
+    TokenMove::new(
+        &accounts.token_program,
+        &accounts.payment_mint,
+        accounts.model.payment_decimals,
+    )
+    .pay_out(
         &accounts.model,
-        &accounts.vault.to_account_info(),
+        accounts.vault.as_ref(),
         &accounts.destination.to_account_info(),
         amount,
     )?;

@@ -212,6 +212,7 @@ pub fn handle_register_model(ctx: Context<RegisterModel>, args: RegisterModelArg
         bump: ctx.bumps.model,
         vault_bump: ctx.bumps.vault,
         royalty_book_bump: ctx.bumps.royalty_book,
+        payment_decimals: accounts.payment_mint.decimals,
         creator,
         authority: creator,
         pending_authority: None,

@@ -1,5 +1,5 @@
 use anchor_lang::prelude::*;
-use anchor_spl::token_interface::{Mint, TokenAccount, TokenInterface};
+use anchor_spl::token_interface::TokenInterface;
 
 use crate::{
     book::{Book, Payment},
@@ -25,7 +25,9 @@ pub struct SettleUpstream<'info> {
     #[account(mut)]
     pub child_book: AccountLoader<'info, RoyaltyBook>,
     #[account(mut)]
-    pub child_vault: Box<InterfaceAccount<'info, TokenAccount>>,
+    /// CHECK: the model's vault (checked against the model above), a token account this
+    /// program created; the token program checks it again on every transfer.
+    pub child_vault: UncheckedAccount<'info>,
     #[account(
         constraint = parent.royalty_book == parent_book.key() @ LedgerError::BookMismatch,
         constraint = parent.vault == parent_vault.key() @ LedgerError::VaultMismatch,
@@ -34,8 +36,12 @@ pub struct SettleUpstream<'info> {
     #[account(mut)]
     pub parent_book: AccountLoader<'info, RoyaltyBook>,
     #[account(mut)]
-    pub parent_vault: Box<InterfaceAccount<'info, TokenAccount>>,
-    pub payment_mint: Box<InterfaceAccount<'info, Mint>>,
+    /// CHECK: the model's vault (checked against the model above), a token account this
+    /// program created; the token program checks it again on every transfer.
+    pub parent_vault: UncheckedAccount<'info>,
+    /// CHECK: the model's mint (checked against the model above); `transfer_checked` checks
+    /// it and the decimals recorded at registration.
+    pub payment_mint: UncheckedAccount<'info>,
     pub token_program: Interface<'info, TokenInterface>,
 }
 
@@ -85,10 +91,15 @@ pub fn handle_settle_upstream(ctx: Context<SettleUpstream>) -> Result<()> {
     let parent_book_info = accounts.parent_book.to_account_info();
     let mut parent_book = Book::load(&parent_book_info)?;
     let payment = if amount > 0 {
-        TokenMove::new(&accounts.token_program, &accounts.payment_mint).pay_out(
+        TokenMove::new(
+            &accounts.token_program,
+            &accounts.payment_mint,
+            accounts.child.payment_decimals,
+        )
+        .pay_out(
             &accounts.child,
-            &accounts.child_vault.to_account_info(),
-            &accounts.parent_vault.to_account_info(),
+            accounts.child_vault.as_ref(),
+            accounts.parent_vault.as_ref(),
             amount,
         )?;
         let payment = parent_book.pay(Payment {

@@ -1,5 +1,5 @@
 use anchor_lang::prelude::*;
-use anchor_spl::token_interface::{Mint, TokenAccount, TokenInterface};
+use anchor_spl::token_interface::{TokenAccount, TokenInterface};
 
 use crate::{
     account_init::Creation,
@@ -48,17 +48,15 @@ pub struct AcquireGrant<'info> {
     #[account(mut)]
     pub royalty_book: AccountLoader<'info, RoyaltyBook>,
     #[account(mut)]
-    pub vault: Box<InterfaceAccount<'info, TokenAccount>>,
+    /// CHECK: the model's vault (checked against the model above), a token account this
+    /// program created; the token program checks it again on every transfer.
+    pub vault: UncheckedAccount<'info>,
     /// Pays the fee; the licensee signs for it as owner or delegate.
     #[account(mut, constraint = payer_token.mint == payment_mint.key() @ LedgerError::MintMismatch)]
     pub payer_token: Box<InterfaceAccount<'info, TokenAccount>>,
-    #[account(
-        mut,
-        constraint = treasury_token.owner == config.treasury @ LedgerError::TreasuryMismatch,
-        constraint = treasury_token.mint == payment_mint.key() @ LedgerError::MintMismatch,
-    )]
-    pub treasury_token: Box<InterfaceAccount<'info, TokenAccount>>,
-    pub payment_mint: Box<InterfaceAccount<'info, Mint>>,
+    /// CHECK: the model's mint (checked against the model above); `transfer_checked` checks
+    /// it and the decimals recorded at registration.
+    pub payment_mint: UncheckedAccount<'info>,
     pub token_program: Interface<'info, TokenInterface>,
     pub system_program: Program<'info, System>,
 }
@@ -96,10 +94,9 @@ impl AcquireGrant<'_> {
 /// - `expected_version` must be the licence's version (`LicenseVersionMismatch`); the fee and
 ///   price must not exceed `max_fee` (`FeeAboveLimit`) and `max_price_per_call`
 ///   (`PriceAboveLimit`): terms cannot change between quote and purchase.
-/// - The treasury token account must be the configured treasury's (`TreasuryMismatch`).
 /// - One grant per licence and licensee; buying again fails with `AccountAlreadyExists`.
-/// - The fee moves by `transfer_checked`: the protocol fee to the treasury, the rest into the
-///   vault, booked with no attribution (parents' royalties, then shares).
+/// - The fee moves into the vault by one `transfer_checked` and is booked with no
+///   attribution: the protocol fee for the treasury, parents' royalties, then shares.
 /// - The grant copies price, call limit, commercial and derivative terms; it expires
 ///   `duration_seconds` after purchase (never when 0).
 /// - No remaining accounts, else `UnexpectedRemainingAccounts`.
@@ -163,13 +160,16 @@ pub fn handle_acquire_grant(ctx: Context<AcquireGrant>, args: AcquireGrantArgs) 
         attribution: &[],
     })?;
     book.commit(&accounts.model.key())?;
-    TokenMove::new(&accounts.token_program, &accounts.payment_mint).collect(
+    TokenMove::new(
+        &accounts.token_program,
+        &accounts.payment_mint,
+        accounts.model.payment_decimals,
+    )
+    .take_payment(
         &accounts.payer_token.to_account_info(),
         &licensee_info,
-        &accounts.treasury_token.to_account_info(),
-        &accounts.vault.to_account_info(),
+        accounts.vault.as_ref(),
         fee,
-        payment.protocol_fee,
     )?;
 
     emit_event!(

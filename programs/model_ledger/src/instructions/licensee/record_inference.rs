@@ -1,5 +1,5 @@
 use anchor_lang::prelude::*;
-use anchor_spl::token_interface::{Mint, TokenAccount, TokenInterface};
+use anchor_spl::token_interface::{TokenAccount, TokenInterface};
 
 use crate::{
     book::{Book, Payment},
@@ -48,20 +48,18 @@ pub struct RecordInference<'info> {
     #[account(mut)]
     pub royalty_book: AccountLoader<'info, RoyaltyBook>,
     #[account(mut)]
-    pub vault: Box<InterfaceAccount<'info, TokenAccount>>,
+    /// CHECK: the model's vault (checked against the model above), a token account this
+    /// program created; the token program checks it again on every transfer.
+    pub vault: UncheckedAccount<'info>,
     #[account(
         mut,
         constraint = payer_token.owner == grant.licensee @ LedgerError::PayerNotLicensee,
         constraint = payer_token.mint == payment_mint.key() @ LedgerError::MintMismatch,
     )]
     pub payer_token: Box<InterfaceAccount<'info, TokenAccount>>,
-    #[account(
-        mut,
-        constraint = treasury_token.owner == config.treasury @ LedgerError::TreasuryMismatch,
-        constraint = treasury_token.mint == payment_mint.key() @ LedgerError::MintMismatch,
-    )]
-    pub treasury_token: Box<InterfaceAccount<'info, TokenAccount>>,
-    pub payment_mint: Box<InterfaceAccount<'info, Mint>>,
+    /// CHECK: the model's mint (checked against the model above); `transfer_checked` checks
+    /// it and the decimals recorded at registration.
+    pub payment_mint: UncheckedAccount<'info>,
     pub token_program: Interface<'info, TokenInterface>,
 }
 
@@ -125,14 +123,14 @@ impl RecordInference<'_> {
 ///   refuse a price without commercial use, and kept as a second line of defence).
 /// - The grant must be for the model (`ModelMismatch`); book, vault, mint and token program
 ///   must be the model's (`BookMismatch`, `VaultMismatch`, `MintMismatch`); the paying
-///   account must be the licensee's (`PayerNotLicensee`) and the fee account the treasury's
-///   (`TreasuryMismatch`).
+///   account must be the licensee's (`PayerNotLicensee`).
 /// - Attribution: at most 100 entries (`TooManyAttributionEntries`), strictly ascending
 ///   (`DuplicateAttribution`, `AttributionNotSorted`), weights > 0 (`ZeroAttributionWeight`),
 ///   each an existing (`UnknownContribution`) accepted (`ContributionNotAccepted`) contribution.
 /// - Fee plus parent royalties must not exceed 100 % (`FeesExceedWhole`).
-/// - Payment = calls × price (`MathOverflow` past u64) moves by `transfer_checked`: protocol
-///   fee to the treasury, the rest into the vault; it is booked: upstream per parent, the
+/// - Payment = calls × price (`MathOverflow` past u64) moves into the vault by one
+///   `transfer_checked`; it is booked: the protocol fee for the treasury (swept by
+///   `collect_protocol_fees`), upstream per parent, the
 ///   attributed part over the vector by weight, the shares part over all accepted
 ///   contributions. Fee and royalties carry their fractions to the next payment and the
 ///   contributors' part is exact in 1/10^12 token, so batching never changes who gets what
@@ -158,13 +156,16 @@ pub fn handle_record_inference(
         attribution: &args.attribution,
     })?;
     book.commit(&accounts.model.key())?;
-    TokenMove::new(&accounts.token_program, &accounts.payment_mint).collect(
+    TokenMove::new(
+        &accounts.token_program,
+        &accounts.payment_mint,
+        accounts.model.payment_decimals,
+    )
+    .take_payment(
         &accounts.payer_token.to_account_info(),
         &accounts.recorder.to_account_info(),
-        &accounts.treasury_token.to_account_info(),
-        &accounts.vault.to_account_info(),
+        accounts.vault.as_ref(),
         amount,
-        payment.protocol_fee,
     )?;
 
     let grant = &mut ctx.accounts.grant;
