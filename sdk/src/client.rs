@@ -553,8 +553,9 @@ impl<C: LedgerConnection> LedgerClient<C> {
     /// from the model's own counters (no account scan needed).
     pub async fn model_view(&self, address: &Pubkey) -> Result<ModelView, SdkError> {
         let model = self.model(address).await?;
-        let mut contributions = Vec::with_capacity(model.contribution_count as usize);
-        for index in 0..model.contribution_count {
+        let count = self.next_contribution_index(address).await?;
+        let mut contributions = Vec::with_capacity(count as usize);
+        for index in 0..count {
             let key = pda::contribution(address, index).0;
             contributions.push((key, self.contribution(&key).await?));
         }
@@ -789,15 +790,21 @@ impl<C: LedgerConnection> LedgerClient<C> {
         self.send(&[instruction], &[authority]).await
     }
 
-    /// Proposes a contribution under the model's next index, which it returns.
-    /// Two proposals racing for the same index: the second fails and can simply be retried.
+    /// The index the model's next proposed contribution receives.
+    pub async fn next_contribution_index(&self, model: &Pubkey) -> Result<u32, SdkError> {
+        Ok(self.royalty_book(model).await?.contribution_count)
+    }
+
+    /// Proposes a contribution under the model's next index, which it
+    /// returns. Two proposals racing for the same index: the second fails
+    /// with `ContributionIndexMismatch` and can simply be retried.
     pub async fn propose_contribution(
         &self,
         contributor: &dyn Signer,
         model: &Pubkey,
         args: ProposeContributionArgs,
     ) -> Result<(u32, TransactionOutcome), SdkError> {
-        let index = self.model(model).await?.contribution_count;
+        let index = self.next_contribution_index(model).await?;
         let instruction = ix::propose_contribution(&contributor.pubkey(), model, index, args);
         let outcome = self.send(&[instruction], &[contributor]).await?;
         Ok((index, outcome))

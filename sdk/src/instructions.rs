@@ -166,8 +166,8 @@ pub fn accept_model_authority(new_authority: &Pubkey, model: &Pubkey) -> Instruc
     )
 }
 
-/// Proposes a contribution; `index` must be the model's current `contribution_count`
-/// (the program rejects any other address).
+/// Proposes a contribution as `index`, which must be the model's next index
+/// (its book's `contribution_count`; the program refuses any other).
 pub fn propose_contribution(
     contributor: &Pubkey,
     model: &Pubkey,
@@ -178,12 +178,13 @@ pub fn propose_contribution(
         accounts::ProposeContribution {
             contributor: *contributor,
             model: *model,
+            royalty_book: pda::royalty_book(model).0,
             contribution: pda::contribution(model, index).0,
             system_program: system_program::ID,
             event_authority: pda::event_authority().0,
             program: PROGRAM_ID,
         },
-        ix::ProposeContribution { args },
+        ix::ProposeContribution { index, args },
     )
 }
 
@@ -477,7 +478,6 @@ pub fn claim(
     build(
         accounts::Claim {
             payout_wallet: *payout_wallet,
-            model: model.model,
             contribution: pda::contribution(&model.model, index).0,
             royalty_book: model.royalty_book(),
             vault: model.vault(),

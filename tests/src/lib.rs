@@ -622,7 +622,7 @@ impl TestLedger {
 
     /// `contributor` proposes `count` contributions to `model`, ten per transaction.
     pub async fn propose_many(&self, model: &Pubkey, contributor: &Keypair, count: u32) {
-        let first = self.client.model(model).await.unwrap().contribution_count;
+        let first = self.client.next_contribution_index(model).await.unwrap();
         let indices: Vec<u32> = (first..first + count).collect();
         for chunk in indices.chunks(10) {
             let instructions: Vec<Instruction> = chunk

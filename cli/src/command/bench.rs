@@ -160,7 +160,7 @@ impl Bench<'_> {
     /// ten and accepted twenty per transaction.
     async fn contributions(&self, authority: &Keypair, model: &Pubkey, count: u32) -> Result<()> {
         let contributor = self.wallet().await?;
-        let first = self.client.model(model).await?.contribution_count;
+        let first = self.client.next_contribution_index(model).await?;
         let indices: Vec<u32> = (first..first + count).collect();
         for chunk in indices.chunks(10) {
             let proposals: Vec<_> = chunk

@@ -92,7 +92,7 @@ pub async fn execute(session: &Session, command: ContributionCommand) -> Result<
                     anyhow::bail!("give the artifact's --content-hash or --content-file")
                 }
             };
-            let index = session.client.model(&model).await?.contribution_count;
+            let index = session.client.next_contribution_index(&model).await?;
             let args = ProposeContributionArgs {
                 kind: kind.into(),
                 content_hash,

@@ -182,10 +182,14 @@ pub async fn list_models(session: &Session) -> Result<Vec<(Pubkey, Model)>> {
 }
 
 async fn list(session: &Session) -> Result<()> {
-    let models = list_models(session).await?;
+    let mut models = Vec::new();
+    for (address, model) in list_models(session).await? {
+        let contributions = session.client.next_contribution_index(&address).await?;
+        models.push((address, model, contributions));
+    }
     let json: Vec<_> = models
         .iter()
-        .map(|(address, model)| serde_json::json!({ "model": address.to_string(), "name": model.name, "authority": model.authority.to_string(), "contributions": model.contribution_count, "parents": model.parents.len() }))
+        .map(|(address, model, contributions)| serde_json::json!({ "model": address.to_string(), "name": model.name, "authority": model.authority.to_string(), "contributions": contributions, "parents": model.parents.len() }))
         .collect();
     session.output.print(serde_json::Value::Array(json), || {
         if models.is_empty() {
@@ -193,11 +197,11 @@ async fn list(session: &Session) -> Result<()> {
         }
         models
             .iter()
-            .map(|(address, model)| {
+            .map(|(address, model, contributions)| {
                 format!(
                     "{address}  {:<24} {} contributions, {} parents",
                     model.name,
-                    model.contribution_count,
+                    contributions,
                     model.parents.len()
                 )
             })

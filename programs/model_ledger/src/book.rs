@@ -12,6 +12,7 @@ use anchor_lang::prelude::*;
 
 use crate::{
     account_init::Creation,
+    constants::DISCRIMINATOR_LEN,
     errors::LedgerError,
     events::PaymentRecord,
     math::{
@@ -23,6 +24,29 @@ use crate::{
         MAX_ENTRIES_PER_GROWTH,
     },
 };
+
+/// Takes the next contribution index of `model`'s book in `account` (whose
+/// owner and discriminator Anchor checked): a book of another model is
+/// `BookMismatch`, and `expected` must be the index (`ContributionIndexMismatch`),
+/// so a client never gets an index it did not ask for. A proposal changes
+/// nothing else, so it touches only these two header fields rather than
+/// loading and committing the whole book.
+pub fn propose_contribution(account: &AccountInfo, model: &Pubkey, expected: u32) -> Result<u32> {
+    const MODEL: usize = DISCRIMINATOR_LEN + core::mem::offset_of!(RoyaltyBook, model);
+    const COUNT: usize = DISCRIMINATOR_LEN + core::mem::offset_of!(RoyaltyBook, contribution_count);
+    let mut data = account.try_borrow_mut_data()?;
+    require!(
+        data.get(MODEL..MODEL + 32) == Some(model.as_ref()),
+        LedgerError::BookMismatch
+    );
+    let count = data
+        .get_mut(COUNT..COUNT + 4)
+        .ok_or(LedgerError::InvariantViolated)?;
+    let index = u32::from_le_bytes(count.try_into().map_err(|_| MathError)?);
+    require_eq!(expected, index, LedgerError::ContributionIndexMismatch);
+    count.copy_from_slice(&index.safe_add(1)?.to_le_bytes());
+    Ok(index)
+}
 
 /// A royalty book loaded for one instruction.
 pub struct Book<'a, 'info> {
@@ -70,12 +94,26 @@ impl<'a, 'info> Book<'a, 'info> {
         })
     }
 
-    /// Writes the discriminator and an empty header into a freshly created book.
-    pub fn initialize(account: &'a AccountInfo<'info>, model: Pubkey, bump: u8) -> Result<Self> {
+    /// Writes the discriminator and an empty header into a freshly created
+    /// book of `model`, whose vault holds `payment_mint` (of `token_program`,
+    /// with `payment_decimals`).
+    pub fn initialize(
+        account: &'a AccountInfo<'info>,
+        bump: u8,
+        model: Pubkey,
+        vault: Pubkey,
+        payment_mint: Pubkey,
+        token_program: Pubkey,
+        payment_decimals: u8,
+    ) -> Result<Self> {
         let mut header = <RoyaltyBook as bytemuck::Zeroable>::zeroed();
         header.version = crate::constants::ACCOUNT_VERSION;
         header.bump = bump;
         header.model = model;
+        header.vault = vault;
+        header.payment_mint = payment_mint;
+        header.token_program = token_program;
+        header.payment_decimals = payment_decimals;
         account.try_borrow_mut_data()?[..crate::constants::DISCRIMINATOR_LEN]
             .copy_from_slice(RoyaltyBook::DISCRIMINATOR);
         Ok(Self {
@@ -91,6 +129,45 @@ impl<'a, 'info> Book<'a, 'info> {
 
     pub fn entry_count(&self) -> u32 {
         self.header.entry_count
+    }
+
+    pub fn header(&self) -> &RoyaltyBook {
+        &self.header
+    }
+
+    pub fn account(&self) -> &'a AccountInfo<'info> {
+        self.account
+    }
+
+    /// Refuses a book of another model (`BookMismatch`), a vault other than
+    /// the model's (`VaultMismatch`), another mint or token program
+    /// (`MintMismatch`): the accounts a vault transfer names.
+    pub fn require_money_accounts(
+        &self,
+        model: &Pubkey,
+        vault: &Pubkey,
+        payment_mint: &Pubkey,
+        token_program: &Pubkey,
+    ) -> Result<()> {
+        let header = &self.header;
+        require_keys_eq!(header.model, *model, LedgerError::BookMismatch);
+        require_keys_eq!(header.vault, *vault, LedgerError::VaultMismatch);
+        require_keys_eq!(
+            header.payment_mint,
+            *payment_mint,
+            LedgerError::MintMismatch
+        );
+        require_keys_eq!(
+            header.token_program,
+            *token_program,
+            LedgerError::MintMismatch
+        );
+        Ok(())
+    }
+
+    /// Whether contribution `index` has been proposed (any status).
+    pub fn has_contribution(&self, index: u32) -> bool {
+        index < self.header.contribution_count
     }
 
     /// Books a payment that is in the vault (the protocol fee included: it
@@ -250,7 +327,7 @@ impl<'a, 'info> Book<'a, 'info> {
     }
 
     /// Writes the header once and checks the book against its model.
-    pub fn commit(mut self, model: &Pubkey) -> Result<()> {
+    pub fn commit(&mut self, model: &Pubkey) -> Result<()> {
         self.header.set_pools(&self.pools);
         let header = &self.header;
         require!(
@@ -258,7 +335,8 @@ impl<'a, 'info> Book<'a, 'info> {
                 && self.account.data_len() >= RoyaltyBook::space_for(header.entry_count)
                 && header.total_paid_out <= header.total_received
                 && (header.accepted_count == 0) == (header.total_shares == 0)
-                && header.accepted_count <= header.entry_count,
+                && header.accepted_count <= header.entry_count
+                && header.accepted_count <= header.contribution_count,
             LedgerError::InvariantViolated
         );
         let end = RoyaltyBook::SPACE;

@@ -146,6 +146,8 @@ ledger_errors! {
     NotUpgradeAuthority,
     #[msg("A model's accepted contributions may hold at most 1 000 000 000 shares in total")]
     SharesAboveLimit,
+    #[msg("The proposal asked for an index other than the model's next contribution index")]
+    ContributionIndexMismatch,
 }
 
 impl From<crate::math::MathError> for Error {

@@ -124,7 +124,7 @@ pub struct ContributionProposed {
     pub content_hash: [u8; 32],
     pub uri: String,
     pub slot: u64,
-    /// `Model::contribution_count` after this proposal.
+    /// `RoyaltyBook::contribution_count` after this proposal.
     pub contribution_count: u32,
 }
 

@@ -62,12 +62,13 @@ pub mod model_ledger {
         instructions::handle_accept_model_authority(ctx)
     }
 
-    /// Anyone proposes a contribution to a model.
+    /// Anyone proposes a contribution to a model, as its next index `index`.
     pub fn propose_contribution(
         ctx: Context<ProposeContribution>,
+        index: u32,
         args: ProposeContributionArgs,
     ) -> Result<()> {
-        instructions::handle_propose_contribution(ctx, args)
+        instructions::handle_propose_contribution(ctx, index, args)
     }
 
     /// The model authority accepts a proposed contribution with its shares.

@@ -4,7 +4,7 @@
 use anchor_lang::prelude::*;
 use anchor_spl::token_interface::{transfer_checked, TokenInterface, TransferChecked};
 
-use crate::state::Model;
+use crate::{book::Book, errors::LedgerError};
 
 /// The token program and mint of a model's transfers.
 pub struct TokenMove<'info> {
@@ -14,16 +14,17 @@ pub struct TokenMove<'info> {
 }
 
 impl<'info> TokenMove<'info> {
-    /// `decimals` as recorded at registration (a mint's decimals never change).
+    /// Transfers of the mint `book` records, at the decimals recorded at
+    /// registration (a mint's decimals never change).
     pub fn new(
         token_program: &Interface<'info, TokenInterface>,
         mint: &UncheckedAccount<'info>,
-        decimals: u8,
+        book: &Book,
     ) -> Self {
         Self {
             token_program: token_program.to_account_info(),
             mint: mint.to_account_info(),
-            decimals,
+            decimals: book.header().payment_decimals,
         }
     }
 
@@ -65,10 +66,11 @@ impl<'info> TokenMove<'info> {
         self.transfer(payer, vault, authority, amount, &[])
     }
 
-    /// Pays `amount` out of `model`'s vault; the model PDA signs.
+    /// Pays `amount` out of the vault of `book`; the book PDA, the vault's
+    /// token authority, signs.
     pub fn pay_out(
         &self,
-        model: &Account<'info, Model>,
+        book: &Book<'_, 'info>,
         vault: &AccountInfo<'info>,
         destination: &AccountInfo<'info>,
         amount: u64,
@@ -76,9 +78,32 @@ impl<'info> TokenMove<'info> {
         self.transfer(
             vault,
             destination,
-            &model.to_account_info(),
+            book.account(),
             amount,
-            &[&model.signer_seeds()],
+            &[&book.header().signer_seeds()],
         )
     }
 }
+
+/// Refuses (`MintMismatch`) a destination that is not a token account of
+/// `mint` under `token_program`. Reads the mint from the account's first 32
+/// bytes (the same in SPL Token and Token-2022) instead of unpacking it: the
+/// token program checks the account again in the transfer; this only names
+/// the error.
+pub fn require_holds_mint(
+    account: &AccountInfo,
+    mint: &Pubkey,
+    token_program: &Pubkey,
+) -> Result<()> {
+    let data = account.try_borrow_data()?;
+    require!(
+        account.owner == token_program
+            && data.len() >= TOKEN_ACCOUNT_LEN
+            && data.get(..32) == Some(mint.as_ref()),
+        LedgerError::MintMismatch
+    );
+    Ok(())
+}
+
+/// Length of an SPL token account (Token-2022 accounts are at least this long).
+const TOKEN_ACCOUNT_LEN: usize = 165;

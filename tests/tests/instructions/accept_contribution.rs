@@ -85,6 +85,46 @@ async fn contribution_of_another_model_is_rejected() {
 }
 
 #[tokio::test]
+async fn another_models_book_is_rejected() {
+    let (ledger, authority, model, (_, index)) = TestLedger::with_proposal().await;
+    let other = ledger.register_model(&authority, 2).await;
+    let mut instruction = ix::accept_contribution(&authority.pubkey(), &model, index, 10);
+    instruction.accounts[3].pubkey = pda::royalty_book(&other).0;
+    ledger
+        .expect_ledger_error(
+            &[instruction],
+            &[&authority],
+            LedgerError::BookMismatch,
+            &[
+                pda::contribution(&model, index).0,
+                pda::royalty_book(&model).0,
+                pda::royalty_book(&other).0,
+            ],
+        )
+        .await;
+}
+
+/// The authority is read from the model's fixed prefix, so anything that is
+/// not a model of this program must be refused before that read means anything.
+#[tokio::test]
+async fn an_account_that_is_not_a_model_is_rejected() {
+    let (ledger, authority, model, (_, index)) = TestLedger::with_proposal().await;
+    let contribution = pda::contribution(&model, index).0;
+    for impostor in [contribution, authority.pubkey()] {
+        let mut instruction = ix::accept_contribution(&authority.pubkey(), &model, index, 10);
+        instruction.accounts[1].pubkey = impostor;
+        ledger
+            .expect_ledger_error(
+                &[instruction],
+                &[&authority],
+                LedgerError::ModelMismatch,
+                &[contribution, pda::royalty_book(&model).0],
+            )
+            .await;
+    }
+}
+
+#[tokio::test]
 async fn accepting_twice_is_rejected() {
     let (ledger, authority, model, (_, index)) = TestLedger::with_proposal().await;
     ledger

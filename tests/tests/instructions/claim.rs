@@ -1,7 +1,8 @@
 use model_ledger::{errors::LedgerError, instructions::UpdateConfigArgs};
 use model_ledger_sdk::{events::LedgerEvent, instructions::ModelAccounts};
 use model_ledger_tests::{
-    attribution, commercial_terms, ix, only_event, pda, with_extra_account, Market, TestLedger,
+    attribution, commercial_terms, contribution_args, ix, only_event, pda, with_extra_account,
+    Market, TestLedger,
 };
 use solana_sdk::{pubkey::Pubkey, signer::Signer};
 
@@ -198,19 +199,26 @@ async fn substituted_accounts_are_refused() {
     let wrong_mint_destination = ledger
         .token_account(&contributor.pubkey(), &foreign_mint)
         .await;
-    let cases: [(usize, Pubkey, LedgerError); 4] = [
+    // The same payout wallet's contribution to another model.
+    let (elsewhere, _) = ledger
+        .client
+        .propose_contribution(contributor, &other.model, contribution_args())
+        .await
+        .unwrap();
+    let cases: [(usize, Pubkey, LedgerError); 5] = [
         (
-            2,
-            pda::contribution(&other.model, 0).0,
-            LedgerError::ModelMismatch,
+            1,
+            pda::contribution(&other.model, elsewhere).0,
+            LedgerError::BookMismatch,
         ),
         (
-            3,
+            2,
             pda::royalty_book(&other.model).0,
             LedgerError::BookMismatch,
         ),
-        (4, pda::vault(&other.model).0, LedgerError::VaultMismatch),
-        (5, wrong_mint_destination, LedgerError::MintMismatch),
+        (3, pda::vault(&other.model).0, LedgerError::VaultMismatch),
+        (4, wrong_mint_destination, LedgerError::MintMismatch),
+        (5, foreign_mint, LedgerError::MintMismatch),
     ];
     for (position, substitute, error) in cases {
         let mut instruction = ix::claim(

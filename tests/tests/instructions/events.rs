@@ -300,7 +300,7 @@ async fn events_alone_rebuild_every_account() {
                 name: record.name.clone(),
                 content_hash: record.content_hash,
                 vault: record.vault,
-                contribution_count: record.contribution_count,
+                contribution_count: book.contribution_count,
                 accepted_count: book.accepted_count,
                 total_shares: book.total_shares,
                 license_count: record.next_license_version - 1,

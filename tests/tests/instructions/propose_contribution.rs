@@ -49,12 +49,7 @@ async fn records_an_immutable_proposal_under_the_next_index() {
         assert_eq!(event.contribution_count, index + 1);
     }
     assert_eq!(
-        ledger
-            .client
-            .model(&model)
-            .await
-            .unwrap()
-            .contribution_count,
+        ledger.client.next_contribution_index(&model).await.unwrap(),
         3
     );
 }
@@ -65,14 +60,48 @@ async fn skipping_an_index_is_rejected() {
     let authority = ledger.wallet().await;
     let model = ledger.register_model(&authority, 1).await;
     let contributor = ledger.wallet().await;
+    let book = pda::royalty_book(&model).0;
     let instruction =
         ix::propose_contribution(&contributor.pubkey(), &model, 5, contribution_args());
+    ledger
+        .expect_ledger_error(
+            &[instruction],
+            &[&contributor],
+            LedgerError::ContributionIndexMismatch,
+            &[book, pda::contribution(&model, 5).0],
+        )
+        .await;
+
+    // The next index, at another index's address: the seeds refuse it.
+    let mut instruction =
+        ix::propose_contribution(&contributor.pubkey(), &model, 0, contribution_args());
+    instruction.accounts[3].pubkey = pda::contribution(&model, 5).0;
     ledger
         .expect_instruction_error(
             &[instruction],
             &[&contributor],
             anchor_error(ErrorCode::ConstraintSeeds),
-            &[model, pda::contribution(&model, 5).0],
+            &[book, pda::contribution(&model, 5).0],
+        )
+        .await;
+}
+
+#[tokio::test]
+async fn another_models_book_is_refused() {
+    let ledger = TestLedger::start().await;
+    let authority = ledger.wallet().await;
+    let model = ledger.register_model(&authority, 1).await;
+    let other = ledger.register_model(&authority, 2).await;
+    let contributor = ledger.wallet().await;
+    let mut instruction =
+        ix::propose_contribution(&contributor.pubkey(), &model, 0, contribution_args());
+    instruction.accounts[2].pubkey = pda::royalty_book(&other).0;
+    ledger
+        .expect_ledger_error(
+            &[instruction],
+            &[&contributor],
+            LedgerError::BookMismatch,
+            &[pda::royalty_book(&model).0, pda::royalty_book(&other).0],
         )
         .await;
 }

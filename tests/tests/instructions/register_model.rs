@@ -28,7 +28,6 @@ async fn registers_model_vault_and_book() {
     assert_eq!(record.token_program, spl_token::ID);
     assert_eq!(record.attribution_bps, 3_000);
     assert!(record.parents.is_empty());
-    assert_eq!(record.contribution_count, 0);
     assert_eq!(record.next_license_version, FIRST_LICENSE_VERSION);
 
     let vault_address = pda::vault(&model).0;
@@ -38,8 +37,9 @@ async fn registers_model_vault_and_book() {
     let vault = spl_token::state::Account::unpack(&vault_account.data).unwrap();
     assert_eq!(vault.mint, ledger.mint);
     assert_eq!(
-        vault.owner, model,
-        "only the model PDA can move vault tokens"
+        vault.owner,
+        pda::royalty_book(&model).0,
+        "only the book PDA can move vault tokens"
     );
     assert_eq!(vault.amount, 0);
 
@@ -49,6 +49,12 @@ async fn registers_model_vault_and_book() {
         decode_royalty_book(&book_address, &ledger.account(&book_address).await.unwrap()).unwrap();
     assert_eq!(book.model, model);
     assert_eq!(book.entry_count, 0);
+    assert_eq!(
+        (book.vault, book.payment_mint, book.token_program),
+        (vault_address, ledger.mint, spl_token::ID),
+        "what a payment needs, copied from the model"
+    );
+    assert_eq!((book.payment_decimals, book.contribution_count), (6, 0));
 
     let LedgerEvent::ModelRegistered(event) = only_event(&outcome) else {
         panic!("wrong event {:?}", outcome.events)
@@ -272,7 +278,7 @@ async fn prefunded_addresses_do_not_block_registration() {
         spl_token::state::Account::unpack(&vault_account.data)
             .unwrap()
             .owner,
-        model
+        pda::royalty_book(&model).0
     );
     assert_eq!(ledger.account(&book).await.unwrap().owner, model_ledger::ID);
 }

@@ -27,8 +27,6 @@ pub struct Model {
     pub bump: u8,
     pub vault_bump: u8,
     pub royalty_book_bump: u8,
-    /// The payment mint's decimals, for `transfer_checked` without reading the mint.
-    pub payment_decimals: u8,
     pub creator: Pubkey,
     pub authority: Pubkey,
     /// Set by `transfer_model_authority`, cleared by `accept_model_authority`.
@@ -50,15 +48,40 @@ pub struct Model {
     /// Fixed at registration: lineage never changes, so it can never form a cycle.
     #[max_len(MAX_PARENTS)]
     pub parents: Vec<ParentLink>,
-    /// Index the next proposed contribution receives (also the number proposed so far).
-    pub contribution_count: u32,
     /// Version the next published licence receives.
     pub next_license_version: u32,
     pub registered_slot: u64,
     pub reserved: [u8; 128],
 }
 
+/// Where `authority` starts in a model account: after the discriminator,
+/// `version`, the three bumps and `creator`, all fixed-size, so it can be
+/// read without deserialising the names, URIs and lineage behind it.
+const AUTHORITY_OFFSET: usize = crate::constants::DISCRIMINATOR_LEN + 4 + 32;
+
 impl Model {
+    /// The authority recorded in a model account's data; `None` if the data
+    /// is not a model's. Costs a comparison and a copy where a full
+    /// deserialisation costs the VM some 2 000 units.
+    pub fn authority_in(data: &[u8]) -> Option<Pubkey> {
+        if data.get(..crate::constants::DISCRIMINATOR_LEN)? != Self::DISCRIMINATOR {
+            return None;
+        }
+        let bytes: [u8; 32] = data
+            .get(AUTHORITY_OFFSET..AUTHORITY_OFFSET + 32)?
+            .try_into()
+            .ok()?;
+        Some(Pubkey::new_from_array(bytes))
+    }
+
+    /// The authority of `account`, which must be a model of this program
+    /// (`ModelMismatch` otherwise).
+    pub fn authority_of(account: &AccountInfo) -> Result<Pubkey> {
+        require_keys_eq!(*account.owner, crate::ID, LedgerError::ModelMismatch);
+        Model::authority_in(&account.try_borrow_data()?)
+            .ok_or_else(|| error!(LedgerError::ModelMismatch))
+    }
+
     /// `["model", creator, model_id]`.
     pub fn seeds<'a>(creator: &'a Pubkey, model_id: &'a [u8; 32]) -> [&'a [u8]; 3] {
         [crate::constants::seeds::MODEL, creator.as_ref(), model_id]
@@ -68,12 +91,6 @@ impl Model {
     /// seeds live with the model that owns it).
     pub fn vault_seeds(model: &Pubkey) -> [&[u8]; 2] {
         [crate::constants::seeds::VAULT, model.as_ref()]
-    }
-
-    /// The model PDA's seeds with its bump, for signing vault transfers.
-    pub fn signer_seeds(&self) -> [&[u8]; 4] {
-        let [prefix, creator, model_id] = Self::seeds(&self.creator, &self.model_id);
-        [prefix, creator, model_id, core::slice::from_ref(&self.bump)]
     }
 
     /// Each parent's royalty, in lineage order.
@@ -93,5 +110,46 @@ impl Model {
             LedgerError::InvariantViolated
         );
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn authority_is_read_at_its_offset_in_the_serialised_record() {
+        let authority = Pubkey::new_unique();
+        let model = Model {
+            version: 1,
+            bump: 2,
+            vault_bump: 3,
+            royalty_book_bump: 4,
+            creator: Pubkey::new_unique(),
+            authority,
+            pending_authority: None,
+            model_id: [1; 32],
+            name: "a name".into(),
+            metadata_uri: "ipfs://x".into(),
+            content_hash: [2; 32],
+            payment_mint: Pubkey::new_unique(),
+            token_program: Pubkey::new_unique(),
+            vault: Pubkey::new_unique(),
+            royalty_book: Pubkey::new_unique(),
+            attribution_bps: 0,
+            parents: vec![],
+            next_license_version: 1,
+            registered_slot: 0,
+            reserved: [0; 128],
+        };
+        let mut data = Vec::new();
+        model.try_serialize(&mut data).unwrap();
+        assert_eq!(Model::authority_in(&data), Some(authority));
+        data[0] ^= 1;
+        assert_eq!(
+            Model::authority_in(&data),
+            None,
+            "not a model's discriminator"
+        );
     }
 }

@@ -5,10 +5,13 @@ use crate::{
     math::royalty::{EntryBalance, Pools},
 };
 
-/// The money side of one model (PDA `["royalty_book", model]`): its pools and
-/// one [`BookEntry`] per contribution index, kept apart from the provenance
-/// records so that paying for inference touches a fixed set of accounts
-/// however many contributors a model has.
+/// The money side of one model (PDA `["royalty_book", model]`): its pools,
+/// its contribution counters, what a payment needs to know (vault, mint,
+/// decimals; copied at registration, never changed) and one [`BookEntry`]
+/// per contribution index, kept apart from the provenance record so that
+/// paying, claiming and proposing read one zero-copy account instead of
+/// deserialising the model (names, URIs, lineage) every time. The book's PDA
+/// is the vault's token authority.
 ///
 /// Layout: discriminator, this header, then `entry_count` entries. Only the
 /// header and the entries an instruction names are read and written
@@ -53,10 +56,18 @@ pub struct RoyaltyBook {
     pub total_received: u64,
     /// Tokens sent out of the vault (claims, settlements, authority withdrawals).
     pub total_paid_out: u64,
-    pub reserved: [u8; 104],
+    /// The model's vault, payment mint and its token program (the model's own, copied).
+    pub vault: Pubkey,
+    pub payment_mint: Pubkey,
+    pub token_program: Pubkey,
+    /// Index the next proposed contribution receives (also the number proposed so far).
+    pub contribution_count: u32,
+    /// The payment mint's decimals, for `transfer_checked` without reading the mint.
+    pub payment_decimals: u8,
+    pub reserved: [u8; 67],
 }
 
-const _: () = assert!(core::mem::size_of::<RoyaltyBook>() == 320);
+const _: () = assert!(core::mem::size_of::<RoyaltyBook>() == 384);
 
 /// One contribution's balance in the book.
 #[zero_copy]
@@ -95,6 +106,12 @@ impl RoyaltyBook {
     /// `["royalty_book", model]`.
     pub fn seeds(model: &Pubkey) -> [&[u8]; 2] {
         [crate::constants::seeds::ROYALTY_BOOK, model.as_ref()]
+    }
+
+    /// The book PDA's seeds with its bump, for signing vault transfers.
+    pub fn signer_seeds(&self) -> [&[u8]; 3] {
+        let [prefix, model] = Self::seeds(&self.model);
+        [prefix, model, core::slice::from_ref(&self.bump)]
     }
 
     pub fn space_for(entries: u32) -> usize {

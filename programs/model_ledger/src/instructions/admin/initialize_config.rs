@@ -18,7 +18,6 @@ pub struct InitializeConfigArgs {
 
 #[event_cpi]
 #[derive(Accounts)]
-#[instruction(args: InitializeConfigArgs)]
 pub struct InitializeConfig<'info> {
     /// The program's upgrade authority, who becomes the first admin.
     #[account(mut)]

@@ -19,7 +19,6 @@ pub struct UpdateConfigArgs {
 
 #[event_cpi]
 #[derive(Accounts)]
-#[instruction(args: UpdateConfigArgs)]
 pub struct UpdateConfig<'info> {
     pub admin: Signer<'info>,
     #[account(

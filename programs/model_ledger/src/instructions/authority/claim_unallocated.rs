@@ -54,13 +54,8 @@ pub fn handle_claim_unallocated(ctx: Context<ClaimUnallocated>) -> Result<()> {
     let mut book = Book::load(&book_info)?;
     let amount = book.take_unallocated()?;
     book.commit(&accounts.model.key())?;
-    TokenMove::new(
-        &accounts.token_program,
-        &accounts.payment_mint,
-        accounts.model.payment_decimals,
-    )
-    .pay_out(
-        &accounts.model,
+    TokenMove::new(&accounts.token_program, &accounts.payment_mint, &book).pay_out(
+        &book,
         accounts.vault.as_ref(),
         &accounts.destination.to_account_info(),
         amount,

@@ -18,11 +18,12 @@ pub struct DecideContribution<'info> {
     /// Pays the rent of the contribution's royalty book entry on acceptance.
     #[account(mut)]
     pub authority: Signer<'info>,
+    /// CHECK: a model of this program whose authority signs, read from its fixed prefix
+    /// (`Model::authority_of`); its book is checked in the handler.
     #[account(
-        has_one = authority @ LedgerError::NotModelAuthority,
-        has_one = royalty_book @ LedgerError::BookMismatch,
+        constraint = Model::authority_of(&model)? == authority.key() @ LedgerError::NotModelAuthority,
     )]
-    pub model: Box<Account<'info, Model>>,
+    pub model: UncheckedAccount<'info>,
     #[account(mut, has_one = model @ LedgerError::ModelMismatch)]
     pub contribution: Box<Account<'info, Contribution>>,
     #[account(mut)]
@@ -59,6 +60,11 @@ pub(crate) fn change_status<'info>(
     let index = accounts.contribution.index;
     let book_info = accounts.royalty_book.to_account_info();
     let mut book = Book::load(&book_info)?;
+    require_keys_eq!(
+        book.header().model,
+        accounts.model.key(),
+        LedgerError::BookMismatch
+    );
     let change = if status == ContributionStatus::Accepted {
         let creation = Creation {
             payer: &accounts.authority.to_account_info(),

@@ -18,7 +18,6 @@ pub struct ExtendRoyaltyBookArgs {
 
 #[event_cpi]
 #[derive(Accounts)]
-#[instruction(args: ExtendRoyaltyBookArgs)]
 pub struct ExtendRoyaltyBook<'info> {
     #[account(mut)]
     pub authority: Signer<'info>,

@@ -12,7 +12,6 @@ use crate::{
 
 #[event_cpi]
 #[derive(Accounts)]
-#[instruction(terms: LicenseTerms)]
 pub struct PublishLicense<'info> {
     #[account(mut)]
     pub authority: Signer<'info>,

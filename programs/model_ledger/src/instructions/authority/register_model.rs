@@ -52,8 +52,8 @@ pub struct RegisterModel<'info> {
     pub royalty_book: UncheckedAccount<'info>,
     #[account(mint::token_program = token_program)]
     pub payment_mint: Box<InterfaceAccount<'info, Mint>>,
-    /// CHECK: created by this instruction as a token account of `payment_mint` owned by the
-    /// model PDA, so only the program can move tokens out; the seeds fix its address.
+    /// CHECK: created by this instruction as a token account of `payment_mint` whose authority is the
+    /// royalty book PDA, so only the program can move tokens out; the seeds fix its address.
     #[account(mut, seeds = [seeds::VAULT, model.key().as_ref()], bump)]
     pub vault: UncheckedAccount<'info>,
     pub token_program: Interface<'info, TokenInterface>,
@@ -153,8 +153,8 @@ fn read_program_account<T: AccountDeserialize>(info: &AccountInfo) -> Result<T> 
 /// - `attribution_bps` ≤ 10 000, else `BasisPointsOutOfRange`.
 /// - The payment mint is a legacy SPL Token mint, or a Token-2022 mint whose extensions are
 ///   all on the allow-list, else `UnsupportedMintExtension`.
-/// - Creates the vault, a token account of the payment mint owned by the model PDA, and an
-///   empty royalty book.
+/// - Creates the vault, a token account of the payment mint whose token authority is the
+///   royalty book PDA, and the empty book (recording vault, mint and decimals).
 /// - Registering an existing model again fails with `AccountAlreadyExists`; lamports sent to
 ///   the model, book or vault address beforehand do not block registration.
 /// - Parents come as remaining accounts, one (parent model, grant) pair each: an odd count
@@ -188,7 +188,16 @@ pub fn handle_register_model(ctx: Context<RegisterModel>, args: RegisterModelArg
         &RoyaltyBook::seeds(&model_key),
         ctx.bumps.royalty_book,
     )?;
-    Book::initialize(&book_info, model_key, ctx.bumps.royalty_book)?.commit(&model_key)?;
+    Book::initialize(
+        &book_info,
+        ctx.bumps.royalty_book,
+        model_key,
+        accounts.vault.key(),
+        accounts.payment_mint.key(),
+        accounts.token_program.key(),
+        accounts.payment_mint.decimals,
+    )?
+    .commit(&model_key)?;
 
     let vault_info = accounts.vault.to_account_info();
     creation.create_pda(
@@ -203,7 +212,8 @@ pub fn handle_register_model(ctx: Context<RegisterModel>, args: RegisterModelArg
         InitializeAccount3 {
             account: vault_info,
             mint: accounts.payment_mint.to_account_info(),
-            authority: accounts.model.to_account_info(),
+            // The book signs every transfer out of the vault it accounts for.
+            authority: book_info,
         },
     ))?;
 
@@ -212,7 +222,6 @@ pub fn handle_register_model(ctx: Context<RegisterModel>, args: RegisterModelArg
         bump: ctx.bumps.model,
         vault_bump: ctx.bumps.vault,
         royalty_book_bump: ctx.bumps.royalty_book,
-        payment_decimals: accounts.payment_mint.decimals,
         creator,
         authority: creator,
         pending_authority: None,
@@ -226,7 +235,6 @@ pub fn handle_register_model(ctx: Context<RegisterModel>, args: RegisterModelArg
         royalty_book: accounts.royalty_book.key(),
         attribution_bps: args.attribution_bps,
         parents,
-        contribution_count: 0,
         next_license_version: FIRST_LICENSE_VERSION,
         registered_slot: slot,
         reserved: [0; 128],

@@ -13,7 +13,6 @@ pub struct TransferModelAuthorityArgs {
 
 #[event_cpi]
 #[derive(Accounts)]
-#[instruction(args: TransferModelAuthorityArgs)]
 pub struct TransferModelAuthority<'info> {
     pub authority: Signer<'info>,
     #[account(mut, has_one = authority @ LedgerError::NotModelAuthority)]

@@ -2,12 +2,13 @@ use anchor_lang::prelude::*;
 
 use crate::{
     account_init::Creation,
+    book::propose_contribution,
     constants::{seeds, ACCOUNT_VERSION, DISCRIMINATOR_LEN, MAX_URI_LEN},
     errors::LedgerError,
     events::ContributionProposed,
     instructions::reject_remaining_accounts,
     math::SafeMath,
-    state::{is_zero_hash, Contribution, ContributionKind, ContributionStatus, Model},
+    state::{is_zero_hash, Contribution, ContributionKind, ContributionStatus, RoyaltyBook},
 };
 
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Debug)]
@@ -20,22 +21,29 @@ pub struct ProposeContributionArgs {
 
 #[event_cpi]
 #[derive(Accounts)]
-#[instruction(args: ProposeContributionArgs)]
+// `index` is the instruction's first argument, and the only one the seeds
+// need: declaring the rest here would make Anchor deserialise them (URI
+// included) a second time.
+#[instruction(index: u32)]
 pub struct ProposeContribution<'info> {
     /// Proposes and pays rent for the record; becomes its contributor.
     #[account(mut)]
     pub contributor: Signer<'info>,
+    /// CHECK: only its address: the book must be this model's (checked in the handler), and
+    /// it is part of the contribution's seeds. The model record itself is not read: the
+    /// counter lives in the book, which proposals share with nothing else they would slow.
+    pub model: UncheckedAccount<'info>,
     #[account(mut)]
-    pub model: Box<Account<'info, Model>>,
+    pub royalty_book: AccountLoader<'info, RoyaltyBook>,
     /// CHECK: created by this instruction through `Creation::create_record`, which refuses
-    /// an existing account. Its index comes from the model's counter inside the seeds, so a
-    /// client can neither skip nor reuse one.
+    /// an existing account. Its index is in the seeds and must be the book's next one
+    /// (checked in the handler), so a client can neither skip nor reuse one.
     #[account(
         mut,
         seeds = [
             seeds::CONTRIBUTION,
             model.key().as_ref(),
-            model.contribution_count.to_le_bytes().as_ref(),
+            index.to_le_bytes().as_ref(),
         ],
         bump,
     )]
@@ -57,9 +65,14 @@ impl ProposeContribution<'_> {
 
 /// Anyone proposes a contribution to a model; the model authority decides on it later.
 ///
+/// `index` is the index the proposer expects, the model's next one: it is part of the
+/// record's address, so a proposal racing another for the same index fails instead of
+/// silently taking the next.
+///
 /// Specification:
-/// - The record's index is the model's `contribution_count`, which grows by one; any other
-///   address is refused by the seeds constraint.
+/// - The book must be the model's (`BookMismatch`). `index` must be the book's
+///   `contribution_count` (`ContributionIndexMismatch`), which grows by one; the record's
+///   address is derived from it (any other address is refused by the seeds constraint).
 /// - Lamports sent to the next contribution address beforehand do not block the proposal.
 /// - `content_hash` must not be all zeros, else `ContentHashMissing`.
 /// - `uri` must not be empty (`UriEmpty`) nor longer than 200 bytes (`UriTooLong`).
@@ -68,18 +81,16 @@ impl ProposeContribution<'_> {
 /// - Emits `ContributionProposed`.
 pub fn handle_propose_contribution(
     ctx: Context<ProposeContribution>,
+    index: u32,
     args: ProposeContributionArgs,
 ) -> Result<()> {
     reject_remaining_accounts(ctx.remaining_accounts)?;
     ctx.accounts.validate(&args)?;
 
     let slot = Clock::get()?.slot;
-    let model = &mut ctx.accounts.model;
-    let index = model.contribution_count;
-    model.contribution_count = index.safe_add(1)?;
-    model.invariant()?;
+    let model_key = ctx.accounts.model.key();
+    let index = propose_contribution(ctx.accounts.royalty_book.as_ref(), &model_key, index)?;
 
-    let model_key = model.key();
     let contributor = ctx.accounts.contributor.key();
     let contribution = Contribution {
         version: ACCOUNT_VERSION,
@@ -123,7 +134,7 @@ pub fn handle_propose_contribution(
             content_hash: contribution.content_hash,
             uri: contribution.uri,
             slot,
-            contribution_count: ctx.accounts.model.contribution_count,
+            contribution_count: index.safe_add(1)?,
         }
     );
     Ok(())

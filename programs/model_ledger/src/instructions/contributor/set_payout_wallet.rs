@@ -12,7 +12,6 @@ pub struct SetPayoutWalletArgs {
 
 #[event_cpi]
 #[derive(Accounts)]
-#[instruction(args: SetPayoutWalletArgs)]
 pub struct SetPayoutWallet<'info> {
     pub contributor: Signer<'info>,
     #[account(mut, has_one = contributor @ LedgerError::NotContributor)]

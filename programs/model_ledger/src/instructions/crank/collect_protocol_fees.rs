@@ -6,7 +6,7 @@ use crate::{
     errors::LedgerError,
     events::ProtocolFeesCollected,
     instructions::reject_remaining_accounts,
-    state::{Config, Model, RoyaltyBook},
+    state::{Config, RoyaltyBook},
     token::TokenMove,
 };
 
@@ -15,18 +15,13 @@ use crate::{
 pub struct CollectProtocolFees<'info> {
     #[account(address = Config::ADDRESS)]
     pub config: Box<Account<'info, Config>>,
-    #[account(
-        has_one = royalty_book @ LedgerError::BookMismatch,
-        has_one = vault @ LedgerError::VaultMismatch,
-        has_one = payment_mint @ LedgerError::MintMismatch,
-        has_one = token_program @ LedgerError::MintMismatch,
-    )]
-    pub model: Box<Account<'info, Model>>,
+    /// CHECK: only its address: the book must record it (checked in the handler).
+    pub model: UncheckedAccount<'info>,
     #[account(mut)]
     pub royalty_book: AccountLoader<'info, RoyaltyBook>,
+    /// CHECK: the vault the book records (checked in the handler); the token program checks
+    /// it again.
     #[account(mut)]
-    /// CHECK: the model's vault (checked against the model above), a token account this
-    /// program created; the token program checks it again on every transfer.
     pub vault: UncheckedAccount<'info>,
     #[account(
         mut,
@@ -34,7 +29,7 @@ pub struct CollectProtocolFees<'info> {
         constraint = treasury_token.mint == payment_mint.key() @ LedgerError::MintMismatch,
     )]
     pub treasury_token: Box<InterfaceAccount<'info, TokenAccount>>,
-    /// CHECK: the model's mint (checked against the model above); `transfer_checked` checks
+    /// CHECK: the mint the book records (checked in the handler); `transfer_checked` checks
     /// it and the decimals recorded at registration.
     pub payment_mint: UncheckedAccount<'info>,
     pub token_program: Interface<'info, TokenInterface>,
@@ -50,9 +45,10 @@ pub struct CollectProtocolFees<'info> {
 /// Specification:
 /// - Anyone may call it, paused or not: the fees are already the treasury's.
 /// - The destination must be a token account owned by the configured treasury
-///   (`TreasuryMismatch`) holding the model's mint (`MintMismatch`); book, vault, mint and
-///   token program must be the model's (`BookMismatch`, `VaultMismatch`, `MintMismatch`).
-/// - Moves exactly the fees booked, signed by the model PDA; with none booked it moves
+///   (`TreasuryMismatch`) holding the model's mint (`MintMismatch`); the book must be the
+///   model's (`BookMismatch`), vault, mint and token program the ones it records
+///   (`VaultMismatch`, `MintMismatch`).
+/// - Moves exactly the fees booked, signed by the book PDA; with none booked it moves
 ///   nothing and succeeds.
 /// - No remaining accounts, else `UnexpectedRemainingAccounts`.
 /// - Emits `ProtocolFeesCollected`.
@@ -62,15 +58,16 @@ pub fn handle_collect_protocol_fees(ctx: Context<CollectProtocolFees>) -> Result
     let accounts = &ctx.accounts;
     let book_info = accounts.royalty_book.to_account_info();
     let mut book = Book::load(&book_info)?;
+    book.require_money_accounts(
+        accounts.model.key,
+        accounts.vault.key,
+        accounts.payment_mint.key,
+        accounts.token_program.key,
+    )?;
     let amount = book.collect_protocol_fees()?;
-    book.commit(&accounts.model.key())?;
-    TokenMove::new(
-        &accounts.token_program,
-        &accounts.payment_mint,
-        accounts.model.payment_decimals,
-    )
-    .pay_out(
-        &accounts.model,
+    book.commit(accounts.model.key)?;
+    TokenMove::new(&accounts.token_program, &accounts.payment_mint, &book).pay_out(
+        &book,
         accounts.vault.as_ref(),
         &accounts.treasury_token.to_account_info(),
         amount,

@@ -91,13 +91,8 @@ pub fn handle_settle_upstream(ctx: Context<SettleUpstream>) -> Result<()> {
     let parent_book_info = accounts.parent_book.to_account_info();
     let mut parent_book = Book::load(&parent_book_info)?;
     let payment = if amount > 0 {
-        TokenMove::new(
-            &accounts.token_program,
-            &accounts.payment_mint,
-            accounts.child.payment_decimals,
-        )
-        .pay_out(
-            &accounts.child,
+        TokenMove::new(&accounts.token_program, &accounts.payment_mint, &child_book).pay_out(
+            &child_book,
             accounts.child_vault.as_ref(),
             accounts.parent_vault.as_ref(),
             amount,

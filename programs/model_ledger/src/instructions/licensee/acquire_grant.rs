@@ -25,7 +25,6 @@ pub struct AcquireGrantArgs {
 
 #[event_cpi]
 #[derive(Accounts)]
-#[instruction(args: AcquireGrantArgs)]
 pub struct AcquireGrant<'info> {
     /// Buys the grant, pays its rent and the up-front fee.
     #[account(mut)]
@@ -160,12 +159,7 @@ pub fn handle_acquire_grant(ctx: Context<AcquireGrant>, args: AcquireGrantArgs) 
         attribution: &[],
     })?;
     book.commit(&accounts.model.key())?;
-    TokenMove::new(
-        &accounts.token_program,
-        &accounts.payment_mint,
-        accounts.model.payment_decimals,
-    )
-    .take_payment(
+    TokenMove::new(&accounts.token_program, &accounts.payment_mint, &book).take_payment(
         &accounts.payer_token.to_account_info(),
         &licensee_info,
         accounts.vault.as_ref(),

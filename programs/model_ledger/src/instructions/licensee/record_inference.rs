@@ -28,7 +28,6 @@ pub struct RecordInferenceArgs {
 /// attribution entries: entries are read from the royalty book by index.
 #[event_cpi]
 #[derive(Accounts)]
-#[instruction(args: RecordInferenceArgs)]
 pub struct RecordInference<'info> {
     /// The licensee, or the grant's meter key. It authorises the token
     /// transfer as owner of the paying account or as its delegate (a licensee
@@ -64,7 +63,8 @@ pub struct RecordInference<'info> {
 }
 
 impl RecordInference<'_> {
-    fn validate(&self, args: &RecordInferenceArgs) -> Result<()> {
+    /// `contribution_count`: the book's, for naming unknown indices.
+    fn validate(&self, args: &RecordInferenceArgs, contribution_count: u32) -> Result<()> {
         require!(!self.config.paused, LedgerError::ProtocolPaused);
         let grant = &self.grant;
         require!(
@@ -83,31 +83,31 @@ impl RecordInference<'_> {
             LedgerError::CommercialUseNotGranted
         );
         require_fees_within_whole(self.config.protocol_fee_bps, self.model.parent_bps())?;
-        self.validate_attribution(&args.attribution)
+        validate_attribution(&args.attribution, contribution_count)
     }
+}
 
-    fn validate_attribution(&self, attribution: &[AttributionEntry]) -> Result<()> {
-        require!(
-            attribution.len() <= usize::from(MAX_ATTRIBUTION_ENTRIES),
-            LedgerError::TooManyAttributionEntries
-        );
-        // Whether each entry is accepted is checked where its book entry is
-        // read anyway, once, as it is credited (`Book::pay`).
-        let mut previous: Option<u32> = None;
-        for entry in attribution {
-            if let Some(previous) = previous {
-                require!(entry.index != previous, LedgerError::DuplicateAttribution);
-                require!(entry.index > previous, LedgerError::AttributionNotSorted);
-            }
-            previous = Some(entry.index);
-            require!(entry.weight > 0, LedgerError::ZeroAttributionWeight);
-            require!(
-                entry.index < self.model.contribution_count,
-                LedgerError::UnknownContribution
-            );
+fn validate_attribution(attribution: &[AttributionEntry], contribution_count: u32) -> Result<()> {
+    require!(
+        attribution.len() <= usize::from(MAX_ATTRIBUTION_ENTRIES),
+        LedgerError::TooManyAttributionEntries
+    );
+    // Whether each entry is accepted is checked where its book entry is
+    // read anyway, once, as it is credited (`Book::pay`).
+    let mut previous: Option<u32> = None;
+    for entry in attribution {
+        if let Some(previous) = previous {
+            require!(entry.index != previous, LedgerError::DuplicateAttribution);
+            require!(entry.index > previous, LedgerError::AttributionNotSorted);
         }
-        Ok(())
+        previous = Some(entry.index);
+        require!(entry.weight > 0, LedgerError::ZeroAttributionWeight);
+        require!(
+            entry.index < contribution_count,
+            LedgerError::UnknownContribution
+        );
     }
+    Ok(())
 }
 
 /// Records one batch of inference calls and pays for it.
@@ -143,12 +143,12 @@ pub fn handle_record_inference(
     args: RecordInferenceArgs,
 ) -> Result<()> {
     reject_remaining_accounts(ctx.remaining_accounts)?;
-    ctx.accounts.validate(&args)?;
-
     let accounts = &ctx.accounts;
-    let amount = args.calls.safe_mul(accounts.grant.price_per_call)?;
     let book_info = accounts.royalty_book.to_account_info();
     let mut book = Book::load(&book_info)?;
+    accounts.validate(&args, book.header().contribution_count)?;
+
+    let amount = args.calls.safe_mul(accounts.grant.price_per_call)?;
     let payment = book.pay(Payment {
         amount,
         fee_bps: accounts.config.protocol_fee_bps,
@@ -156,12 +156,7 @@ pub fn handle_record_inference(
         attribution: &args.attribution,
     })?;
     book.commit(&accounts.model.key())?;
-    TokenMove::new(
-        &accounts.token_program,
-        &accounts.payment_mint,
-        accounts.model.payment_decimals,
-    )
-    .take_payment(
+    TokenMove::new(&accounts.token_program, &accounts.payment_mint, &book).take_payment(
         &accounts.payer_token.to_account_info(),
         &accounts.recorder.to_account_info(),
         accounts.vault.as_ref(),

@@ -12,7 +12,6 @@ pub struct SetMeterArgs {
 
 #[event_cpi]
 #[derive(Accounts)]
-#[instruction(args: SetMeterArgs)]
 pub struct SetMeter<'info> {
     pub licensee: Signer<'info>,
     #[account(mut, has_one = licensee @ LedgerError::NotLicensee)]
