@@ -391,6 +391,8 @@ fn a_whole_session_from_mint_to_claim() {
     assert_eq!(s.json(&["collect-fees", &model])["amount"], owed);
     assert_eq!(s.json(&["model", "show", &model])["protocol_fees_owed"], 0);
     assert_eq!(s.json(&["collect-fees", &model])["amount"], 0);
+    // Nothing reached the vault outside the protocol: nothing to book.
+    assert_eq!(s.json(&["book-surplus", &model])["amount"], 0);
 
     // Authority hand-over in two steps.
     let (next_keypair, next_wallet) = s.keypair("next");
@@ -714,6 +716,21 @@ fn authorities_contributors_and_hosts_use_the_remaining_commands() {
     assert_eq!(s.json(&["grant", "show", &grant])["meter"], Value::Null);
     let calls = s.write_calls("calls.jsonl", 100);
     s.json(&["meter", "--grant", &grant, "--input", text(&calls)]);
+    // A new term on the same version restarts the allowance; the licence does
+    // not allow handing the grant on.
+    assert_eq!(s.json(&["grant", "show", &grant])["calls_used"], 100);
+    s.json(&[
+        "grant",
+        "renew",
+        &grant,
+        "--max-fee",
+        "1000",
+        "--max-price",
+        "10",
+    ]);
+    assert_eq!(s.json(&["grant", "show", &grant])["calls_used"], 0);
+    let error = s.fails(&["grant", "transfer", &grant, "--to", &meter]);
+    assert!(error.contains("GrantNotTransferable"), "{error}");
 
     // Revoked: no new earnings, what it earned stays claimable.
     s.json(&["contribution", "revoke", &model, "2"]);

@@ -470,7 +470,9 @@ impl<C: LedgerConnection> LedgerClient<C> {
         let vault_address = pda::vault(model).0;
         let vault = self.existing_account(&vault_address).await?;
         let vault_balance = token_amount(&vault_address, &vault)?;
+        let held = book.total_received().saturating_sub(book.total_paid_out());
         Ok(Audit {
+            surplus: u128::from(vault_balance).saturating_sub(held),
             vault_balance,
             owed_scaled,
             held_scaled: pools.held_scaled().map_err(overflow)?,
@@ -524,7 +526,7 @@ impl<C: LedgerConnection> LedgerClient<C> {
                     contribution: *address,
                     index: contribution.index,
                     claimable: balance.claimable().unwrap_or(u64::MAX),
-                    claimed: entry.claimed_total,
+                    claimed: entry.claimed_total(),
                 });
             }
         }
@@ -588,6 +590,18 @@ impl<C: LedgerConnection> LedgerClient<C> {
     ) -> Result<TransactionOutcome, SdkError> {
         self.send(&[ix::update_config(&admin.pubkey(), args)], &[admin])
             .await
+    }
+
+    /// The pending admin takes over the configuration.
+    pub async fn accept_admin(
+        &self,
+        pending_admin: &dyn Signer,
+    ) -> Result<TransactionOutcome, SdkError> {
+        self.send(
+            &[ix::accept_admin(&pending_admin.pubkey())],
+            &[pending_admin],
+        )
+        .await
     }
 
     /// Registers a model; the payment mint's owner decides the token program.
@@ -755,6 +769,12 @@ impl<C: LedgerConnection> LedgerClient<C> {
         self.send(&instructions, &[]).await
     }
 
+    /// Permissionless: books what reached `model`'s vault outside the protocol.
+    pub async fn book_surplus(&self, model: &Pubkey) -> Result<TransactionOutcome, SdkError> {
+        let accounts = self.model_accounts(model).await?;
+        self.send(&[ix::book_surplus(&accounts)], &[]).await
+    }
+
     /// Permissionless: settles what `child` owes `parent`.
     pub async fn settle_upstream(
         &self,
@@ -901,7 +921,7 @@ pub struct Earning {
     /// Whole tokens a claim would move now.
     pub claimable: u64,
     /// Tokens claimed so far.
-    pub claimed: u64,
+    pub claimed: u128,
 }
 
 /// One derivation in a model's ancestry.
@@ -930,6 +950,10 @@ pub fn token_amount(address: &Pubkey, account: &Account) -> Result<u64, SdkError
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Audit {
     pub vault_balance: u64,
+    /// Tokens in the vault beyond what the book holds (received less paid
+    /// out): arrived outside the protocol, booked by `book_surplus`. Not an
+    /// imbalance.
+    pub surplus: u128,
     /// Σ every contribution's balance, including unsettled accrual.
     pub owed_scaled: u128,
     /// Carries, owed upstream and unallocated.
@@ -937,9 +961,11 @@ pub struct Audit {
 }
 
 impl Audit {
-    /// vault · SCALE = owed + held, exactly.
+    /// (vault − surplus) · SCALE = owed + held, exactly.
     pub fn balanced(&self) -> bool {
-        u128::from(self.vault_balance).checked_mul(model_ledger::math::royalty::SCALE)
+        u128::from(self.vault_balance)
+            .checked_sub(self.surplus)
+            .and_then(|accounted| accounted.checked_mul(model_ledger::math::royalty::SCALE))
             == self.owed_scaled.checked_add(self.held_scaled)
     }
 }

@@ -30,6 +30,9 @@ pub enum LedgerEvent {
     RoyaltyClaimed(RoyaltyClaimed),
     UnallocatedClaimed(UnallocatedClaimed),
     ProtocolFeesCollected(ProtocolFeesCollected),
+    SurplusBooked(SurplusBooked),
+    GrantTransferred(GrantTransferred),
+    GrantRenewed(GrantRenewed),
 }
 
 fn decode_as<T: AnchorDeserialize + Discriminator>(
@@ -67,6 +70,9 @@ impl LedgerEvent {
             .or_else(|| decode_as(payload, LedgerEvent::RoyaltyClaimed))
             .or_else(|| decode_as(payload, LedgerEvent::UnallocatedClaimed))
             .or_else(|| decode_as(payload, LedgerEvent::ProtocolFeesCollected))
+            .or_else(|| decode_as(payload, LedgerEvent::SurplusBooked))
+            .or_else(|| decode_as(payload, LedgerEvent::GrantTransferred))
+            .or_else(|| decode_as(payload, LedgerEvent::GrantRenewed))
     }
 
     /// Collects the events among a transaction's inner instructions, given as

@@ -11,7 +11,7 @@ pub use model_ledger::{
     instructions::{
         AcceptContributionArgs, AcquireGrantArgs, ExtendRoyaltyBookArgs, InitializeConfigArgs,
         ProposeContributionArgs, RecordInferenceArgs, RegisterModelArgs, SetMeterArgs,
-        SetPayoutWalletArgs, TransferModelAuthorityArgs, UpdateConfigArgs,
+        SetPayoutWalletArgs, TransferGrantArgs, TransferModelAuthorityArgs, UpdateConfigArgs,
     },
     state::AttributionEntry,
 };
@@ -52,7 +52,20 @@ pub fn initialize_config(admin: &Pubkey, args: InitializeConfigArgs) -> Instruct
     )
 }
 
-/// Changes the fields of `args` that are `Some`.
+/// The admin proposed by `update_config` takes over.
+pub fn accept_admin(pending_admin: &Pubkey) -> Instruction {
+    build(
+        accounts::AcceptAdmin {
+            pending_admin: *pending_admin,
+            config: pda::config().0,
+            event_authority: pda::event_authority().0,
+            program: PROGRAM_ID,
+        },
+        ix::AcceptAdmin {},
+    )
+}
+
+/// Changes the fields of `args` that are `Some` (`admin` only proposes: see [`accept_admin`]).
 pub fn update_config(admin: &Pubkey, args: UpdateConfigArgs) -> Instruction {
     build(
         accounts::UpdateConfig {
@@ -369,6 +382,52 @@ pub fn set_meter(licensee: &Pubkey, grant: &Pubkey, meter: Option<Pubkey>) -> In
     )
 }
 
+/// `licensee` renews its grant on `license` (the same version), paying the
+/// up-front fee again from `payer_token`.
+pub fn renew_grant(
+    licensee: &Pubkey,
+    model: &ModelAccounts,
+    license: &Pubkey,
+    grant: &Pubkey,
+    payer_token: &Pubkey,
+    args: AcquireGrantArgs,
+) -> Instruction {
+    build(
+        accounts::RenewGrant {
+            licensee: *licensee,
+            config: pda::config().0,
+            model: model.model,
+            license: *license,
+            grant: *grant,
+            royalty_book: model.royalty_book(),
+            vault: model.vault(),
+            payer_token: *payer_token,
+            payment_mint: model.payment_mint,
+            token_program: model.token_program,
+            event_authority: pda::event_authority().0,
+            program: PROGRAM_ID,
+        },
+        ix::RenewGrant { args },
+    )
+}
+
+/// The licensee hands `grant` to `new_licensee` (where its licence allows it).
+pub fn transfer_grant(licensee: &Pubkey, grant: &Pubkey, new_licensee: &Pubkey) -> Instruction {
+    build(
+        accounts::TransferGrant {
+            licensee: *licensee,
+            grant: *grant,
+            event_authority: pda::event_authority().0,
+            program: PROGRAM_ID,
+        },
+        ix::TransferGrant {
+            args: TransferGrantArgs {
+                new_licensee: *new_licensee,
+            },
+        },
+    )
+}
+
 /// Records one batch on `grant`, signed by `recorder` (licensee or meter),
 /// paid from the licensee's `payer_token`.
 ///
@@ -408,6 +467,22 @@ pub fn record_inference(
             program: PROGRAM_ID,
         },
         ix::RecordInference { args },
+    )
+}
+
+/// Permissionless: books what reached `model`'s vault outside the protocol
+/// as a payment of the model.
+pub fn book_surplus(model: &ModelAccounts) -> Instruction {
+    build(
+        accounts::BookSurplus {
+            config: pda::config().0,
+            model: model.model,
+            royalty_book: model.royalty_book(),
+            vault: model.vault(),
+            event_authority: pda::event_authority().0,
+            program: PROGRAM_ID,
+        },
+        ix::BookSurplus {},
     )
 }
 

@@ -111,6 +111,7 @@ impl TestLedger {
     /// vault · SCALE = Σ entries owed + pools held (upstream, carries, unallocated).
     pub async fn assert_conserved(&self, model: &Pubkey) {
         let audit = self.client.audit(model).await.unwrap();
+        assert_eq!(audit.surplus, 0, "model {model}: tokens outside the book");
         assert!(
             audit.balanced(),
             "model {model}: vault {} ≠ owed {} + held {} (1/SCALE units)",
@@ -700,7 +701,7 @@ pub fn commercial_terms() -> LicenseTerms {
         upfront_fee: 50_000,
         commercial_use: true,
         derivatives_allowed: true,
-        attribution_required: true,
+        attribution_required: false,
         transferable: false,
         derivative_royalty_bps: 1_000,
         call_limit: 1_000_000,

@@ -211,7 +211,8 @@ impl Bench<'_> {
             upfront_fee: 10_000,
             commercial_use: true,
             derivatives_allowed: derivatives,
-            attribution_required: true,
+            // The bench records batches without attribution too.
+            attribution_required: false,
             transferable: false,
             derivative_royalty_bps: if derivatives { 1_000 } else { 0 },
             call_limit: 0,

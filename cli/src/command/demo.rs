@@ -436,7 +436,7 @@ pub async fn execute(args: DemoArgs, output: OutputFormat) -> Result<()> {
             .sum();
         per_model.push(json!({
             "model": model.name, "address": model.address.to_string(),
-            "received": book.total_received, "paid_out": book.total_paid_out,
+            "received": book.total_received(), "paid_out": book.total_paid_out(),
             "claimed_by_contributors": claimed, "vault_left": audit.vault_balance, "balanced": audit.balanced(),
             "unallocated_withdrawn": unallocated[model.name],
         }));

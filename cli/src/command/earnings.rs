@@ -21,7 +21,7 @@ pub async fn execute(session: &Session, args: EarningsArgs) -> Result<()> {
         .collect();
     let earnings = session.client.earnings(&wallet, &models).await?;
     let claimable: u64 = earnings.iter().map(|earning| earning.claimable).sum();
-    let claimed: u64 = earnings.iter().map(|earning| earning.claimed).sum();
+    let claimed: u128 = earnings.iter().map(|earning| earning.claimed).sum();
     let json: Vec<_> = earnings
         .iter()
         .map(|e| serde_json::json!({ "model": e.model.to_string(), "index": e.index, "contribution": e.contribution.to_string(), "claimable": e.claimable, "claimed": e.claimed }))

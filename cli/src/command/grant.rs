@@ -26,6 +26,25 @@ pub enum GrantCommand {
         #[arg(long)]
         from: Option<Pubkey>,
     },
+    /// Renew a grant on the same licence version: pay the up-front fee again for a new term
+    Renew {
+        grant: Pubkey,
+        /// Refuse if the up-front fee is higher than this
+        #[arg(long)]
+        max_fee: u64,
+        /// Refuse if the price per call is higher than this
+        #[arg(long)]
+        max_price: u64,
+        /// Paying token account [default: the wallet's associated account]
+        #[arg(long)]
+        from: Option<Pubkey>,
+    },
+    /// Hand a grant to another wallet (only where its licence says transferable)
+    Transfer {
+        grant: Pubkey,
+        #[arg(long)]
+        to: Pubkey,
+    },
     /// Name (or with no --meter, remove) the hot key that records inference
     SetMeter {
         grant: Pubkey,
@@ -66,6 +85,46 @@ pub async fn execute(session: &Session, command: GrantCommand) -> Result<()> {
                 &outcome,
                 "Grant acquired",
                 serde_json::json!({ "grant": pda::grant(&license, &me).0.to_string(), "model": model.to_string(), "version": version }),
+            );
+        }
+        GrantCommand::Renew {
+            grant,
+            max_fee,
+            max_price,
+            from,
+        } => {
+            let record = session.client.grant(&grant).await?;
+            let accounts = session.client.model_accounts(&record.model).await?;
+            let payer_token = from.unwrap_or_else(|| associated_token(&me, &accounts));
+            let instruction = ix::renew_grant(
+                &me,
+                &accounts,
+                &record.license,
+                &grant,
+                &payer_token,
+                AcquireGrantArgs {
+                    expected_version: record.license_version,
+                    max_fee,
+                    max_price_per_call: max_price,
+                },
+            );
+            let outcome = session.send(&[instruction], &[&session.wallet]).await?;
+            print_landed(
+                session,
+                &outcome,
+                "Grant renewed",
+                serde_json::json!({ "grant": grant.to_string(), "version": record.license_version }),
+            );
+        }
+        GrantCommand::Transfer { grant, to } => {
+            let outcome = session
+                .send(&[ix::transfer_grant(&me, &grant, &to)], &[&session.wallet])
+                .await?;
+            print_landed(
+                session,
+                &outcome,
+                "Grant transferred",
+                serde_json::json!({ "grant": grant.to_string(), "licensee": to.to_string() }),
             );
         }
         GrantCommand::SetMeter { grant, meter } => {

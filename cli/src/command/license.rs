@@ -131,7 +131,8 @@ pub fn summary(terms: &LicenseTerms) -> String {
         terms.price_per_call,
         terms.upfront_fee,
         if terms.attribution_required {
-            "; attribution required"
+            "; attribution required: every batch names the contributions its outputs used \
+             (enforced on chain), from evidence the host can show (the host's obligation)"
         } else {
             ""
         },

@@ -2,6 +2,7 @@
 
 mod airdrop;
 mod bench;
+mod book_surplus;
 mod claim;
 mod collect_fees;
 mod contribution;
@@ -63,6 +64,8 @@ pub enum Command {
     Claim(claim::ClaimArgs),
     /// Sweep the protocol fees a model has booked to the treasury (anyone may)
     CollectFees(collect_fees::CollectFeesArgs),
+    /// Book tokens sent straight to a model's vault as a payment of the model (anyone may)
+    BookSurplus(book_surplus::BookSurplusArgs),
     /// What the wallet has earned and can claim
     Earnings(earnings::EarningsArgs),
     /// Send a transaction signed elsewhere (from --sign-only)
@@ -92,6 +95,7 @@ pub async fn execute(command: Command, global: &GlobalArgs) -> Result<()> {
         Command::Settle(args) => settle::execute(&session, args).await,
         Command::Claim(args) => claim::execute(&session, args).await,
         Command::CollectFees(args) => collect_fees::execute(&session, args).await,
+        Command::BookSurplus(args) => book_surplus::execute(&session, args).await,
         Command::Earnings(args) => earnings::execute(&session, args).await,
         Command::Submit(args) => submit::execute(&session, args).await,
     };

@@ -141,14 +141,31 @@ async fn register(session: &Session, args: RegisterArgs) -> Result<()> {
         },
         &args.parents,
     );
+    let freeze_authority = freeze_authority(&args.mint, &mint.data)?;
+    if let Some(freezer) = freeze_authority {
+        // Trust stated, not hidden: most stablecoins keep a freeze authority,
+        // so the program accepts them, and the registrant hears it here.
+        eprintln!(
+            "warning: mint {} has a freeze authority, {freezer}: it can freeze this model's vault and stop every claim",
+            args.mint
+        );
+    }
     let outcome = session.send(&[instruction], &[&session.wallet]).await?;
     print_landed(
         session,
         &outcome,
         "Model registered",
-        serde_json::json!({ "model": model.to_string(), "name": args.name, "model_id": hex(&model_id), "parents": args.parents.len() }),
+        serde_json::json!({ "model": model.to_string(), "name": args.name, "model_id": hex(&model_id), "parents": args.parents.len(), "freeze_authority": freeze_authority.map(|key| key.to_string()) }),
     );
     Ok(())
+}
+
+/// The freeze authority of a legacy or Token-2022 mint, from its base state.
+fn freeze_authority(address: &Pubkey, data: &[u8]) -> Result<Option<Pubkey>> {
+    use anchor_spl::token_2022::spl_token_2022::{extension::StateWithExtensions, state::Mint};
+    let mint = StateWithExtensions::<Mint>::unpack(data)
+        .map_err(|error| anyhow!("{address} is not a token mint: {error}"))?;
+    Ok(mint.base.freeze_authority.into())
 }
 
 /// Every model on the cluster: a program-account scan on RPC, the ledger's
@@ -239,7 +256,7 @@ async fn show(session: &Session, address: &Pubkey) -> Result<()> {
             "shares": contribution.shares,
             "uri": contribution.uri,
             "claimable": balance.claimable().unwrap_or(u64::MAX),
-            "claimed": entry.claimed_total,
+            "claimed": entry.claimed_total(),
         }));
     }
     let licenses: Vec<_> = view
@@ -272,8 +289,8 @@ async fn show(session: &Session, address: &Pubkey) -> Result<()> {
         "licenses": licenses,
         "contributions": contributions,
         "lineage": ancestry,
-        "vault_received": book.total_received,
-        "vault_paid_out": book.total_paid_out,
+        "vault_received": book.total_received(),
+        "vault_paid_out": book.total_paid_out(),
         "unallocated": book.unallocated,
         "protocol_fees_owed": book.owed_protocol,
     });
@@ -317,7 +334,7 @@ async fn show(session: &Session, address: &Pubkey) -> Result<()> {
                 link.link.derivative_bps
             ));
         }
-        text.push_str(&format!("Vault: received {} paid out {} unallocated {}", book.total_received, book.total_paid_out, book.unallocated));
+        text.push_str(&format!("Vault: received {} paid out {} unallocated {}", book.total_received(), book.total_paid_out(), book.unallocated));
         text
     });
     Ok(())

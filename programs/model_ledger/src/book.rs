@@ -21,7 +21,7 @@ use crate::{
     },
     state::{
         AttributionEntry, BookEntry, Model, RoyaltyBook, ENTRY_ACCRUED_SCALED, ENTRY_ACTIVE_SHARES,
-        MAX_ENTRIES_PER_GROWTH,
+        MAX_CONTRIBUTIONS, MAX_ENTRIES_PER_GROWTH,
     },
 };
 
@@ -43,6 +43,7 @@ pub fn propose_contribution(account: &AccountInfo, model: &Pubkey, expected: u32
         .get_mut(COUNT..COUNT + 4)
         .ok_or(LedgerError::InvariantViolated)?;
     let index = u32::from_le_bytes(count.try_into().map_err(|_| MathError)?);
+    require!(index < MAX_CONTRIBUTIONS, LedgerError::ModelFull);
     require_eq!(expected, index, LedgerError::ContributionIndexMismatch);
     count.copy_from_slice(&index.safe_add(1)?.to_le_bytes());
     Ok(index)
@@ -75,7 +76,7 @@ pub struct SharesChange {
 /// What a claim withdrew, for the event.
 pub struct ClaimSummary {
     pub amount: u64,
-    pub claimed_total: u64,
+    pub claimed_total: u128,
     pub accrued_scaled_left: u128,
     pub snapshot: u128,
 }
@@ -192,7 +193,11 @@ impl<'a, 'info> Book<'a, 'info> {
         )?;
         self.credit_attributed(payment.attribution, distribution.per_weight_scaled)?;
         self.header.payment_count = self.header.payment_count.safe_add(1)?;
-        self.header.total_received = self.header.total_received.safe_add(payment.amount)?;
+        self.header.total_received = self
+            .header
+            .total_received()
+            .safe_add(u128::from(payment.amount))?
+            .to_le_bytes();
         Ok(self.payment_record(payment.amount, &distribution, parents.len()))
     }
 
@@ -240,12 +245,15 @@ impl<'a, 'info> Book<'a, 'info> {
         let mut balance = entry.balance();
         let amount = balance.take_claimable(&self.pools)?;
         entry.set_balance(&balance);
-        entry.claimed_total = entry.claimed_total.safe_add(amount)?;
+        entry.claimed_total = entry
+            .claimed_total()
+            .safe_add(u128::from(amount))?
+            .to_le_bytes();
         self.write_entry(index, &entry)?;
         self.book_paid_out(amount)?;
         Ok(ClaimSummary {
             amount,
-            claimed_total: entry.claimed_total,
+            claimed_total: entry.claimed_total(),
             accrued_scaled_left: balance.accrued_scaled,
             snapshot: balance.snapshot,
         })
@@ -333,7 +341,7 @@ impl<'a, 'info> Book<'a, 'info> {
         require!(
             header.model == *model
                 && self.account.data_len() >= RoyaltyBook::space_for(header.entry_count)
-                && header.total_paid_out <= header.total_received
+                && header.total_paid_out() <= header.total_received()
                 && (header.accepted_count == 0) == (header.total_shares == 0)
                 && header.accepted_count <= header.entry_count
                 && header.accepted_count <= header.contribution_count,
@@ -375,7 +383,11 @@ impl<'a, 'info> Book<'a, 'info> {
     }
 
     fn book_paid_out(&mut self, amount: u64) -> Result<()> {
-        self.header.total_paid_out = self.header.total_paid_out.safe_add(amount)?;
+        self.header.total_paid_out = self
+            .header
+            .total_paid_out()
+            .safe_add(u128::from(amount))?
+            .to_le_bytes();
         Ok(())
     }
 

@@ -148,6 +148,22 @@ ledger_errors! {
     SharesAboveLimit,
     #[msg("The proposal asked for an index other than the model's next contribution index")]
     ContributionIndexMismatch,
+    #[msg("Signer is not the pending admin")]
+    NotPendingAdmin,
+    #[msg("The treasury may not be the default (all-zero) key")]
+    TreasuryMissing,
+    #[msg("The model holds the most contributions its royalty book can (163 833)")]
+    ModelFull,
+    #[msg("A model derived under a non-commercial grant may publish only non-commercial licences")]
+    NonCommercialLineage,
+    #[msg("The grant's licence requires attribution: a batch must name the contributions it used")]
+    AttributionRequired,
+    #[msg("The grant's licence does not allow transferring it")]
+    GrantNotTransferable,
+    #[msg("The grant already belongs to that licensee")]
+    LicenseeUnchanged,
+    #[msg("The destination is the model's own vault")]
+    DestinationIsVault,
 }
 
 impl From<crate::math::MathError> for Error {

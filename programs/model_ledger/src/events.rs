@@ -70,11 +70,27 @@ pub struct ConfigInitialized {
 pub struct ConfigUpdated {
     pub config: Pubkey,
     pub admin: Pubkey,
+    pub pending_admin: Option<Pubkey>,
     pub treasury: Pubkey,
     pub protocol_fee_bps: u16,
     pub paused: bool,
     /// `Config::update_count` after this change.
     pub update_count: u64,
+}
+
+impl ConfigUpdated {
+    /// The whole configuration at `address` after a change.
+    pub fn of(address: Pubkey, config: &crate::state::Config) -> Self {
+        ConfigUpdated {
+            config: address,
+            admin: config.admin,
+            pending_admin: config.pending_admin,
+            treasury: config.treasury,
+            protocol_fee_bps: config.protocol_fee_bps,
+            paused: config.paused,
+            update_count: config.update_count,
+        }
+    }
 }
 
 #[event]
@@ -245,6 +261,32 @@ pub struct MeterSet {
 
 #[event]
 #[derive(Debug, Clone, PartialEq)]
+pub struct GrantRenewed {
+    pub grant: Pubkey,
+    pub licensee: Pubkey,
+    pub license_version: u32,
+    /// The new expiry (`None`: never).
+    pub expires_at: Option<i64>,
+    pub total_paid: u128,
+    /// The renewal fee as booked.
+    pub payment: PaymentRecord,
+}
+
+#[event]
+#[derive(Debug, Clone, PartialEq)]
+pub struct GrantTransferred {
+    pub grant: Pubkey,
+    pub previous_licensee: Pubkey,
+    pub licensee: Pubkey,
+    /// Cleared by the transfer.
+    pub previous_meter: Option<Pubkey>,
+    /// Moved with the grant: the batch numbering never restarts.
+    pub calls_used: u64,
+    pub next_seq: u64,
+}
+
+#[event]
+#[derive(Debug, Clone, PartialEq)]
 pub struct InferenceRecorded {
     pub model: Pubkey,
     pub grant: Pubkey,
@@ -260,6 +302,16 @@ pub struct InferenceRecorded {
     /// `Grant::calls_used` after the batch.
     pub calls_used: u64,
     pub slot: u64,
+}
+
+#[event]
+#[derive(Debug, Clone, PartialEq)]
+pub struct SurplusBooked {
+    pub model: Pubkey,
+    /// Tokens found in the vault beyond what the book held (0: nothing booked).
+    pub amount: u64,
+    /// How it was booked, as a first-hop payment without attribution.
+    pub payment: PaymentRecord,
 }
 
 #[event]
@@ -293,7 +345,7 @@ pub struct RoyaltyClaimed {
     pub destination: Pubkey,
     pub amount: u64,
     /// Book entry after the claim.
-    pub claimed_total: u64,
+    pub claimed_total: u128,
     pub accrued_scaled_left: u128,
     pub snapshot: u128,
 }

@@ -27,6 +27,18 @@ use state::LicenseTerms;
 
 declare_id!("Ctn51kP7w4bEWRa9AcX9L2fVfJMh74K4QyAC28GyGYpu");
 
+// Read from the deployed binary by explorers and wallets (solana-security-txt);
+// `SECURITY.md` is the policy it points to.
+#[cfg(not(feature = "no-entrypoint"))]
+solana_security_txt::security_txt! {
+    name: "Model Ledger",
+    project_url: "https://model-ledger.example",
+    contacts: "email:security@model-ledger.example",
+    policy: "https://model-ledger.example/SECURITY.md",
+    preferred_languages: "en",
+    source_code: "https://model-ledger.example/source"
+}
+
 #[program]
 pub mod model_ledger {
     use super::*;
@@ -42,6 +54,11 @@ pub mod model_ledger {
     /// Changes admin, treasury, protocol fee or pause flag.
     pub fn update_config(ctx: Context<UpdateConfig>, args: UpdateConfigArgs) -> Result<()> {
         instructions::handle_update_config(ctx, args)
+    }
+
+    /// The proposed admin takes over the configuration.
+    pub fn accept_admin(ctx: Context<AcceptAdmin>) -> Result<()> {
+        instructions::handle_accept_admin(ctx)
     }
 
     /// Registers a model with its vault and royalty book.
@@ -129,6 +146,16 @@ pub mod model_ledger {
         instructions::handle_set_meter(ctx, args)
     }
 
+    /// Renews a grant on the same licence version (pays the up-front fee again).
+    pub fn renew_grant(ctx: Context<RenewGrant>, args: AcquireGrantArgs) -> Result<()> {
+        instructions::handle_renew_grant(ctx, args)
+    }
+
+    /// Hands a grant to another licensee, where its licence allows it.
+    pub fn transfer_grant(ctx: Context<TransferGrant>, args: TransferGrantArgs) -> Result<()> {
+        instructions::handle_transfer_grant(ctx, args)
+    }
+
     /// Records and pays for one batch of inference calls.
     pub fn record_inference(
         ctx: Context<RecordInference>,
@@ -150,6 +177,11 @@ pub mod model_ledger {
     /// The authority withdraws what arrived while no shares existed.
     pub fn claim_unallocated(ctx: Context<ClaimUnallocated>) -> Result<()> {
         instructions::handle_claim_unallocated(ctx)
+    }
+
+    /// Books tokens that reached a model's vault outside the protocol.
+    pub fn book_surplus(ctx: Context<BookSurplus>) -> Result<()> {
+        instructions::handle_book_surplus(ctx)
     }
 
     /// Sweeps the protocol fees a model's book owes the treasury.

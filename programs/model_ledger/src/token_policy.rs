@@ -2,8 +2,11 @@
 //!
 //! Conservation is checked against raw token balances, so the ledger accepts
 //! only mints whose transfers move exactly the amount asked, to exactly the
-//! account named, and whose accounts cannot be frozen or drained behind the
-//! vault's back. Legacy SPL Token mints qualify. Token-2022 mints qualify when
+//! account named, and whose accounts cannot be drained behind the vault's
+//! back. A mint's freeze authority is accepted (most stablecoins keep one):
+//! its holder can freeze a vault and stop its claims, a trust the README
+//! states and `model-ledger model register` names. Legacy SPL Token mints
+//! qualify. Token-2022 mints qualify when
 //! every extension they carry is descriptive only (metadata and group
 //! pointers); transfer fees, transfer hooks, a permanent delegate, a default
 //! frozen state, non-transferability, confidential transfers, pausability and

@@ -38,7 +38,7 @@ async fn withdraws_shares_and_attributed_earnings_once() {
     };
     assert_eq!(
         (event.index, event.amount, event.claimed_total),
-        (*index, expected, expected)
+        (*index, expected, u128::from(expected))
     );
     assert_eq!(event.payout_wallet, contributor.pubkey());
     assert_eq!(event.destination, destination);

@@ -39,7 +39,7 @@ async fn sweeps_exactly_what_the_book_owes_the_treasury() {
         .royalty_book(&market.model)
         .await
         .unwrap()
-        .total_paid_out;
+        .total_paid_out();
 
     let outcome = ledger
         .client
@@ -52,7 +52,7 @@ async fn sweeps_exactly_what_the_book_owes_the_treasury() {
     assert_eq!(ledger.balance(&vault).await, vault_before - 1_500);
     let book = ledger.client.royalty_book(&market.model).await.unwrap();
     assert_eq!(book.owed_protocol, 0);
-    assert_eq!(book.total_paid_out, paid_out_before + 1_500);
+    assert_eq!(book.total_paid_out(), paid_out_before + 1_500);
     let LedgerEvent::ProtocolFeesCollected(event) = only_event(&outcome) else {
         panic!("wrong event {:?}", outcome.events)
     };

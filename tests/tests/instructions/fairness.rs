@@ -169,7 +169,7 @@ async fn an_attribution_remainder_stays_with_the_batch_that_named_it() {
             "entry {index} keeps two thirds of a token, not more: {left}"
         );
     }
-    assert_eq!(book.total_paid_out, 38);
+    assert_eq!(book.total_paid_out(), 38);
     ledger.assert_conserved(&market.model).await;
 }
 

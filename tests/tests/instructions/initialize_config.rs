@@ -180,3 +180,23 @@ async fn prefunded_config_address_does_not_block_initialisation() {
         ledger.admin.pubkey()
     );
 }
+
+#[tokio::test]
+async fn the_default_key_is_refused_as_treasury() {
+    let ledger = TestLedger::start_uninitialized().await;
+    let instruction = ix::initialize_config(
+        &ledger.admin.pubkey(),
+        InitializeConfigArgs {
+            protocol_fee_bps: 250,
+            treasury: Pubkey::default(),
+        },
+    );
+    ledger
+        .expect_ledger_error(
+            &[instruction],
+            &[&ledger.admin],
+            LedgerError::TreasuryMissing,
+            &[pda::config().0],
+        )
+        .await;
+}

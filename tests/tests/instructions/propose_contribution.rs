@@ -1,7 +1,8 @@
 use anchor_lang::error::ErrorCode;
 use model_ledger::{
+    constants::DISCRIMINATOR_LEN,
     errors::LedgerError,
-    state::{ContributionKind, ContributionStatus},
+    state::{ContributionKind, ContributionStatus, RoyaltyBook, MAX_CONTRIBUTIONS},
 };
 use model_ledger_sdk::events::LedgerEvent;
 use model_ledger_tests::{
@@ -180,4 +181,45 @@ async fn prefunded_next_address_does_not_block_proposals() {
         .await
         .unwrap();
     assert_eq!(record.status, ContributionStatus::Proposed);
+}
+
+/// A book holds one 64-byte entry per index and may not pass 10 MiB: the last
+/// index it can hold is proposed, the one after is refused by name.
+#[tokio::test]
+async fn a_model_is_full_at_its_books_last_entry() {
+    let ledger = TestLedger::start().await;
+    let authority = ledger.wallet().await;
+    let model = ledger.register_model(&authority, 1).await;
+    let book = pda::royalty_book(&model).0;
+    let last = MAX_CONTRIBUTIONS - 1;
+    let mut account = ledger.account(&book).await.unwrap();
+    let at = DISCRIMINATOR_LEN + core::mem::offset_of!(RoyaltyBook, contribution_count);
+    account.data[at..at + 4].copy_from_slice(&last.to_le_bytes());
+    ledger.forge_account(&book, account).await;
+
+    let contributor = ledger.wallet().await;
+    let (index, _) = ledger
+        .client
+        .propose_contribution(&contributor, &model, contribution_args())
+        .await
+        .unwrap();
+    assert_eq!(index, last);
+    assert_eq!(
+        ledger.client.next_contribution_index(&model).await.unwrap(),
+        MAX_CONTRIBUTIONS
+    );
+    let instruction = ix::propose_contribution(
+        &contributor.pubkey(),
+        &model,
+        MAX_CONTRIBUTIONS,
+        contribution_args(),
+    );
+    ledger
+        .expect_ledger_error(
+            &[instruction],
+            &[&contributor],
+            LedgerError::ModelFull,
+            &[book, pda::contribution(&model, MAX_CONTRIBUTIONS).0],
+        )
+        .await;
 }

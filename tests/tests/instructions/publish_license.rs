@@ -239,3 +239,42 @@ async fn prefunded_next_address_does_not_block_publication() {
         .unwrap();
     assert_eq!(license.terms, commercial_terms());
 }
+
+/// A non-commercial parent's terms cannot be resold commercially one
+/// generation down: its derivative publishes non-commercial licences only.
+#[tokio::test]
+async fn a_model_derived_under_a_non_commercial_grant_sells_no_commercial_licence() {
+    let ledger = TestLedger::start().await;
+    let non_commercial = LicenseTerms {
+        commercial_use: false,
+        price_per_call: 0,
+        ..commercial_terms()
+    };
+    let parent = ledger.market(1, &[1], non_commercial.clone()).await;
+    let authority = ledger.wallet().await;
+    let (child, _) = ledger.derive(&authority, 2, &[parent.model]).await;
+    assert!(
+        ledger
+            .client
+            .model(&child)
+            .await
+            .unwrap()
+            .non_commercial_lineage
+    );
+
+    let instruction = ix::publish_license(&authority.pubkey(), &child, 1, commercial_terms());
+    ledger
+        .expect_ledger_error(
+            &[instruction],
+            &[&authority],
+            LedgerError::NonCommercialLineage,
+            &[child, pda::license(&child, 1).0],
+        )
+        .await;
+    let (version, _) = ledger
+        .client
+        .publish_license(&authority, &child, non_commercial)
+        .await
+        .unwrap();
+    assert_eq!(version, 1);
+}

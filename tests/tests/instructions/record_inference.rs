@@ -351,3 +351,27 @@ async fn account_list_is_fixed_whatever_the_attribution() {
     assert_eq!(none.accounts.len(), 11);
     let _ = ix::record_inference;
 }
+
+#[tokio::test]
+async fn a_licence_requiring_attribution_refuses_a_batch_without_it() {
+    let ledger = TestLedger::start().await;
+    let terms = LicenseTerms {
+        attribution_required: true,
+        ..commercial_terms()
+    };
+    let market = ledger.market(1, &[1, 1], terms).await;
+    let grant = ledger.client.grant(&market.grant).await.unwrap();
+    assert!(grant.attribution_required, "copied from the licence");
+    let instruction = recording(&ledger, &market, 0, 1, &[]).await;
+    expect_refused(
+        &ledger,
+        &market,
+        instruction,
+        LedgerError::AttributionRequired,
+    )
+    .await;
+    ledger
+        .record(&market, 0, 1, attribution(&[(1, 1)]))
+        .await
+        .unwrap();
+}

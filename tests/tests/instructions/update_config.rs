@@ -35,7 +35,7 @@ async fn admin_changes_given_fields_and_keeps_the_rest() {
 }
 
 #[tokio::test]
-async fn new_admin_takes_over_and_old_admin_loses_power() {
+async fn new_admin_takes_over_in_two_steps_and_old_admin_loses_power() {
     let ledger = TestLedger::start().await;
     let successor = ledger.wallet().await;
     let treasury = Pubkey::new_unique();
@@ -52,8 +52,44 @@ async fn new_admin_takes_over_and_old_admin_loses_power() {
         .await
         .unwrap();
     let config = ledger.client.config().await.unwrap();
-    assert_eq!(config.admin, successor.pubkey());
+    assert_eq!(
+        (config.admin, config.pending_admin),
+        (ledger.admin.pubkey(), Some(successor.pubkey())),
+        "proposed, not yet admin"
+    );
     assert_eq!(config.treasury, treasury);
+
+    // Nobody but the proposed key can take over.
+    let stranger = ledger.wallet().await;
+    ledger
+        .expect_ledger_error(
+            &[ix::accept_admin(&stranger.pubkey())],
+            &[&stranger],
+            LedgerError::NotPendingAdmin,
+            &[pda::config().0],
+        )
+        .await;
+    let outcome = ledger.client.accept_admin(&successor).await.unwrap();
+    let LedgerEvent::ConfigUpdated(event) = only_event(&outcome) else {
+        panic!("wrong event {:?}", outcome.events)
+    };
+    assert_eq!(
+        (event.admin, event.pending_admin),
+        (successor.pubkey(), None)
+    );
+    let config = ledger.client.config().await.unwrap();
+    assert_eq!(
+        (config.admin, config.pending_admin),
+        (successor.pubkey(), None)
+    );
+    ledger
+        .expect_ledger_error(
+            &[ix::accept_admin(&successor.pubkey())],
+            &[&successor],
+            LedgerError::NotPendingAdmin,
+            &[pda::config().0],
+        )
+        .await;
 
     let stale = ix::update_config(
         &ledger.admin.pubkey(),
@@ -146,6 +182,54 @@ async fn remaining_accounts_are_rejected() {
             &[with_extra_account(instruction)],
             &[&ledger.admin],
             LedgerError::UnexpectedRemainingAccounts,
+            &[pda::config().0],
+        )
+        .await;
+}
+
+#[tokio::test]
+async fn proposing_the_current_admin_withdraws_a_proposal() {
+    let ledger = TestLedger::start().await;
+    let successor = ledger.wallet().await;
+    for admin in [successor.pubkey(), ledger.admin.pubkey()] {
+        ledger
+            .client
+            .update_config(
+                &ledger.admin,
+                UpdateConfigArgs {
+                    admin: Some(admin),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+    }
+    assert_eq!(ledger.client.config().await.unwrap().pending_admin, None);
+    ledger
+        .expect_ledger_error(
+            &[ix::accept_admin(&successor.pubkey())],
+            &[&successor],
+            LedgerError::NotPendingAdmin,
+            &[pda::config().0],
+        )
+        .await;
+}
+
+#[tokio::test]
+async fn the_default_key_is_refused_as_treasury() {
+    let ledger = TestLedger::start().await;
+    let instruction = ix::update_config(
+        &ledger.admin.pubkey(),
+        UpdateConfigArgs {
+            treasury: Some(Pubkey::default()),
+            ..Default::default()
+        },
+    );
+    ledger
+        .expect_ledger_error(
+            &[instruction],
+            &[&ledger.admin],
+            LedgerError::TreasuryMissing,
             &[pda::config().0],
         )
         .await;

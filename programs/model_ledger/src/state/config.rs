@@ -9,7 +9,10 @@ pub struct Config {
     pub version: u8,
     pub bump: u8,
     pub admin: Pubkey,
-    /// Wallet whose token accounts receive protocol fees.
+    /// Proposed by `update_config`, takes over with `accept_admin`: a typo
+    /// in a one-step hand-over would lose the protocol's admin for good.
+    pub pending_admin: Option<Pubkey>,
+    /// Wallet whose token accounts receive protocol fees (never the default key).
     pub treasury: Pubkey,
     /// Share of every first-hop payment taken by the protocol, in basis points.
     pub protocol_fee_bps: u16,
@@ -33,7 +36,9 @@ impl Config {
 
     pub fn invariant(&self) -> Result<()> {
         require!(
-            is_valid_bps(self.protocol_fee_bps),
+            is_valid_bps(self.protocol_fee_bps)
+                && self.treasury != Pubkey::default()
+                && self.pending_admin != Some(self.admin),
             LedgerError::InvariantViolated
         );
         Ok(())

@@ -22,14 +22,19 @@ pub struct Grant {
     pub commercial_use: bool,
     pub derivatives_allowed: bool,
     pub derivative_royalty_bps: u16,
+    /// Copied from the licence: every batch must carry an attribution vector.
+    pub attribution_required: bool,
+    /// Copied from the licence: the licensee may hand the grant on (`transfer_grant`).
+    pub transferable: bool,
     pub granted_at: i64,
     /// `None` = never expires.
     pub expires_at: Option<i64>,
     pub calls_used: u64,
     /// The `seq` the next `record_inference` must carry.
     pub next_seq: u64,
-    /// Tokens paid under this grant (up-front fee and every batch).
-    pub total_paid: u64,
+    /// Tokens paid under this grant, up-front fee and every batch (u128: a
+    /// lifetime total must never refuse a payment).
+    pub total_paid: u128,
     pub reserved: [u8; 64],
 }
 

@@ -13,7 +13,12 @@ pub struct LicenseTerms {
     pub upfront_fee: u64,
     pub commercial_use: bool,
     pub derivatives_allowed: bool,
+    /// On chain: every batch recorded under a grant of this licence must name
+    /// the contributions its outputs used (`AttributionRequired`), and a model
+    /// derived under it keeps its parent link for good. Off chain, stated in
+    /// the licence summary: the host's weights come from evidence it can show.
     pub attribution_required: bool,
+    /// Whether a grant of this licence may be handed to another licensee.
     pub transferable: bool,
     /// Share of every payment a derived model owes this model, in basis points.
     pub derivative_royalty_bps: u16,

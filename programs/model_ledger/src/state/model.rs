@@ -48,6 +48,10 @@ pub struct Model {
     /// Fixed at registration: lineage never changes, so it can never form a cycle.
     #[max_len(MAX_PARENTS)]
     pub parents: Vec<ParentLink>,
+    /// Set at registration when any parent grant forbids commercial use: such
+    /// a model may publish only non-commercial licences, so a non-commercial
+    /// parent's terms cannot be resold commercially one generation down.
+    pub non_commercial_lineage: bool,
     /// Version the next published licence receives.
     pub next_license_version: u32,
     pub registered_slot: u64,
@@ -138,6 +142,7 @@ mod tests {
             royalty_book: Pubkey::new_unique(),
             attribution_bps: 0,
             parents: vec![],
+            non_commercial_lineage: false,
             next_license_version: 1,
             registered_slot: 0,
             reserved: [0; 128],

@@ -52,10 +52,13 @@ pub struct RoyaltyBook {
     pub owed_upstream: [u64; MAX_PARENTS],
     /// Payments booked so far (inference batches, grant fees, settlements in).
     pub payment_count: u64,
-    /// Tokens received into the vault over the book's life.
-    pub total_received: u64,
-    /// Tokens sent out of the vault (claims, settlements, authority withdrawals).
-    pub total_paid_out: u64,
+    /// Tokens received into the vault over the book's life (u128 LE: a
+    /// cheap high-supply token can move more than 2^64 units through a busy
+    /// model, and a u64 would then refuse every payment for good).
+    pub total_received: [u8; 16],
+    /// Tokens sent out of the vault over the book's life: claims,
+    /// settlements, fee sweeps, authority withdrawals (u128 LE).
+    pub total_paid_out: [u8; 16],
     /// The model's vault, payment mint and its token program (the model's own, copied).
     pub vault: Pubkey,
     pub payment_mint: Pubkey,
@@ -64,7 +67,7 @@ pub struct RoyaltyBook {
     pub contribution_count: u32,
     /// The payment mint's decimals, for `transfer_checked` without reading the mint.
     pub payment_decimals: u8,
-    pub reserved: [u8; 67],
+    pub reserved: [u8; 51],
 }
 
 const _: () = assert!(core::mem::size_of::<RoyaltyBook>() == 384);
@@ -81,9 +84,9 @@ pub struct BookEntry {
     /// Earned and not yet claimed (shares accrual and attributed credits),
     /// 1/SCALE token units (u128 LE).
     pub accrued_scaled: [u8; 16],
-    /// Tokens claimed over the contribution's life.
-    pub claimed_total: u64,
-    pub reserved: [u8; 16],
+    /// Tokens claimed over the contribution's life (u128 LE).
+    pub claimed_total: [u8; 16],
+    pub reserved: [u8; 8],
 }
 
 pub const BOOK_ENTRY_SIZE: usize = core::mem::size_of::<BookEntry>();
@@ -94,6 +97,14 @@ const _: () = assert!(BOOK_ENTRY_SIZE == 64);
 pub const MAX_ENTRIES_PER_GROWTH: u32 = (10 * 1024 / BOOK_ENTRY_SIZE) as u32;
 
 const HEADER_END: usize = DISCRIMINATOR_LEN + core::mem::size_of::<RoyaltyBook>();
+
+/// The runtime's largest account (`MAX_PERMITTED_DATA_LENGTH`).
+const MAX_ACCOUNT_LEN: usize = 10 * 1024 * 1024;
+
+/// Contributions a model can hold: its book, one entry per index, may not
+/// pass the runtime's 10 MiB account limit (163 833 entries).
+pub const MAX_CONTRIBUTIONS: u32 = ((MAX_ACCOUNT_LEN - HEADER_END) / BOOK_ENTRY_SIZE) as u32;
+const _: () = assert!(MAX_CONTRIBUTIONS == 163_833);
 
 /// Byte offsets inside an entry, for the attribution loop that touches two
 /// fields of up to 100 entries and must not copy whole entries.
@@ -145,6 +156,14 @@ impl RoyaltyBook {
         ))
     }
 
+    pub fn total_received(&self) -> u128 {
+        u128::from_le_bytes(self.total_received)
+    }
+
+    pub fn total_paid_out(&self) -> u128 {
+        u128::from_le_bytes(self.total_paid_out)
+    }
+
     pub fn pools(&self) -> Pools {
         Pools {
             total_shares: self.total_shares,
@@ -173,6 +192,10 @@ impl RoyaltyBook {
 }
 
 impl BookEntry {
+    pub fn claimed_total(&self) -> u128 {
+        u128::from_le_bytes(self.claimed_total)
+    }
+
     pub fn balance(&self) -> EntryBalance {
         EntryBalance {
             active_shares: self.active_shares,

@@ -45,6 +45,11 @@ impl InitializeConfig<'_> {
             is_valid_bps(args.protocol_fee_bps),
             LedgerError::BasisPointsOutOfRange
         );
+        require_keys_neq!(
+            args.treasury,
+            Pubkey::default(),
+            LedgerError::TreasuryMissing
+        );
         Ok(())
     }
 }
@@ -58,6 +63,7 @@ impl InitializeConfig<'_> {
 /// - The config is a singleton PDA: a second initialisation fails with `AccountAlreadyExists`.
 /// - Lamports sent to the config address beforehand do not block initialisation.
 /// - `protocol_fee_bps` ≤ 10 000, else `BasisPointsOutOfRange`.
+/// - The treasury may not be the default key, else `TreasuryMissing`.
 /// - The protocol starts unpaused, with the signer as admin and the given treasury.
 /// - No remaining accounts, else `UnexpectedRemainingAccounts`.
 /// - Emits `ConfigInitialized`.
@@ -72,6 +78,7 @@ pub fn handle_initialize_config(
         version: ACCOUNT_VERSION,
         bump: ctx.bumps.config,
         admin: ctx.accounts.admin.key(),
+        pending_admin: None,
         treasury: args.treasury,
         protocol_fee_bps: args.protocol_fee_bps,
         paused: false,

@@ -11,6 +11,8 @@ use crate::{
 /// Each `Some` field replaces the current value; `None` leaves it.
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Debug, Default)]
 pub struct UpdateConfigArgs {
+    /// Proposes a new admin, who takes over with `accept_admin`; proposing
+    /// the current admin withdraws a pending proposal.
     pub admin: Option<Pubkey>,
     pub treasury: Option<Pubkey>,
     pub protocol_fee_bps: Option<u16>,
@@ -41,16 +43,22 @@ impl UpdateConfig<'_> {
         if let Some(fee) = args.protocol_fee_bps {
             require!(is_valid_bps(fee), LedgerError::BasisPointsOutOfRange);
         }
+        if let Some(treasury) = args.treasury {
+            require_keys_neq!(treasury, Pubkey::default(), LedgerError::TreasuryMissing);
+        }
         Ok(())
     }
 }
 
-/// Changes the admin, treasury, protocol fee or pause flag.
+/// Proposes a new admin, or changes the treasury, protocol fee or pause flag.
 ///
 /// Specification:
 /// - Only the config's admin may sign, else `NotAdmin`.
 /// - At least one field must be given, else `NothingToUpdate`.
 /// - `protocol_fee_bps` ≤ 10 000, else `BasisPointsOutOfRange`.
+/// - `treasury` may not be the default key, else `TreasuryMissing`.
+/// - `admin` only proposes: the admin changes when the proposed key signs `accept_admin`;
+///   proposing the current admin withdraws the proposal.
 /// - Fields not given keep their value; `update_count` grows by one.
 /// - No remaining accounts, else `UnexpectedRemainingAccounts`.
 /// - Emits `ConfigUpdated` with the whole new configuration.
@@ -60,7 +68,7 @@ pub fn handle_update_config(ctx: Context<UpdateConfig>, args: UpdateConfigArgs) 
 
     let config = &mut ctx.accounts.config;
     if let Some(admin) = args.admin {
-        config.admin = admin;
+        config.pending_admin = (admin != config.admin).then_some(admin);
     }
     if let Some(treasury) = args.treasury {
         config.treasury = treasury;
@@ -74,16 +82,6 @@ pub fn handle_update_config(ctx: Context<UpdateConfig>, args: UpdateConfigArgs) 
     config.update_count = config.update_count.safe_add(1)?;
     config.invariant()?;
 
-    emit_event!(
-        ctx,
-        ConfigUpdated {
-            config: config.key(),
-            admin: config.admin,
-            treasury: config.treasury,
-            protocol_fee_bps: config.protocol_fee_bps,
-            paused: config.paused,
-            update_count: config.update_count,
-        }
-    );
+    emit_event!(ctx, ConfigUpdated::of(config.key(), config));
     Ok(())
 }

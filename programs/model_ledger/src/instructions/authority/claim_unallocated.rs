@@ -28,7 +28,11 @@ pub struct ClaimUnallocated<'info> {
     /// CHECK: the model's vault (checked against the model above), a token account this
     /// program created; the token program checks it again on every transfer.
     pub vault: UncheckedAccount<'info>,
-    #[account(mut, constraint = destination.mint == payment_mint.key() @ LedgerError::MintMismatch)]
+    #[account(
+        mut,
+        constraint = destination.mint == payment_mint.key() @ LedgerError::MintMismatch,
+        constraint = destination.key() != vault.key() @ LedgerError::DestinationIsVault,
+    )]
     pub destination: Box<InterfaceAccount<'info, TokenAccount>>,
     /// CHECK: the model's mint (checked against the model above); `transfer_checked` checks
     /// it and the decimals recorded at registration.
@@ -42,7 +46,8 @@ pub struct ClaimUnallocated<'info> {
 /// Specification:
 /// - Only the model authority may sign, else `NotModelAuthority`.
 /// - Book, vault, mint and token program must be the model's (`BookMismatch`,
-///   `VaultMismatch`, `MintMismatch`); the destination must hold the mint (`MintMismatch`).
+///   `VaultMismatch`, `MintMismatch`); the destination must hold the mint (`MintMismatch`) and
+///   not be the vault itself (`DestinationIsVault`).
 /// - Never blocked by the pause. Moves the whole unallocated balance; a second call moves nothing.
 /// - No remaining accounts, else `UnexpectedRemainingAccounts`.
 /// - Emits `UnallocatedClaimed`.

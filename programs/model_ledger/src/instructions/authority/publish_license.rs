@@ -45,6 +45,8 @@ pub struct PublishLicense<'info> {
 /// - A licence that forbids derivatives cannot set a derivative royalty, else
 ///   `RoyaltyWithoutDerivatives`.
 /// - `duration_seconds` must fit an i64, else `DurationOutOfRange`.
+/// - A model derived under a non-commercial grant may publish only non-commercial licences,
+///   else `NonCommercialLineage`.
 /// - `terms_uri` must not be empty (`UriEmpty`) nor longer than 200 bytes (`UriTooLong`).
 /// - `terms_hash` must not be all zeros, else `TermsHashMissing`.
 /// - The licence's payment mint is the model's.
@@ -53,6 +55,10 @@ pub struct PublishLicense<'info> {
 pub fn handle_publish_license(ctx: Context<PublishLicense>, terms: LicenseTerms) -> Result<()> {
     reject_remaining_accounts(ctx.remaining_accounts)?;
     terms.validate()?;
+    require!(
+        !(terms.commercial_use && ctx.accounts.model.non_commercial_lineage),
+        LedgerError::NonCommercialLineage
+    );
 
     let slot = Clock::get()?.slot;
     let model = &mut ctx.accounts.model;

@@ -83,7 +83,8 @@ impl RegisterModel<'_> {
     /// Reads the lineage from the remaining accounts: one (parent model,
     /// grant) pair per parent, each grant held by this model's authority on a
     /// licence of that parent that allows derivatives.
-    fn parse_parents(&self, remaining: &[AccountInfo]) -> Result<Vec<ParentLink>> {
+    /// The parent links, and whether any parent grant forbids commercial use.
+    fn parse_parents(&self, remaining: &[AccountInfo]) -> Result<(Vec<ParentLink>, bool)> {
         require!(
             remaining.len().is_multiple_of(2),
             LedgerError::ParentAccountsMalformed
@@ -94,6 +95,7 @@ impl RegisterModel<'_> {
         );
         let now = Clock::get()?.unix_timestamp;
         let mut links: Vec<ParentLink> = Vec::with_capacity(remaining.len() / 2);
+        let mut non_commercial = false;
         for pair in remaining.chunks_exact(2) {
             let parent = read_program_account::<Model>(&pair[0])?;
             let grant = read_program_account::<Grant>(&pair[1])?;
@@ -118,6 +120,7 @@ impl RegisterModel<'_> {
                 links.iter().all(|link| link.model != parent_key),
                 LedgerError::DuplicateParent
             );
+            non_commercial |= !grant.commercial_use;
             links.push(ParentLink {
                 model: parent_key,
                 license: grant.license,
@@ -129,7 +132,7 @@ impl RegisterModel<'_> {
             self.config.protocol_fee_bps,
             links.iter().map(|link| link.derivative_bps),
         )?;
-        Ok(links)
+        Ok((links, non_commercial))
     }
 }
 
@@ -164,12 +167,14 @@ fn read_program_account<T: AccountDeserialize>(info: &AccountInfo) -> Result<T> 
 ///   licence allowing derivatives (`DerivativesNotAllowed`); the parent must use the same
 ///   payment mint (`MintMismatch`). The protocol fee plus all parents' derivative royalty
 ///   must not exceed 100 % (`FeesExceedWhole`).
+/// - A model with any parent grant that forbids commercial use is marked
+///   `non_commercial_lineage`: it may publish only non-commercial licences.
 /// - Lineage is fixed here and never changes; a parent exists before its child, so cycles
 ///   are impossible.
 /// - Emits `ModelRegistered` with the parent links.
 pub fn handle_register_model(ctx: Context<RegisterModel>, args: RegisterModelArgs) -> Result<()> {
     ctx.accounts.validate(&args)?;
-    let parents = ctx.accounts.parse_parents(ctx.remaining_accounts)?;
+    let (parents, non_commercial_lineage) = ctx.accounts.parse_parents(ctx.remaining_accounts)?;
 
     let slot = Clock::get()?.slot;
     let accounts = &ctx.accounts;
@@ -234,6 +239,7 @@ pub fn handle_register_model(ctx: Context<RegisterModel>, args: RegisterModelArg
         vault: accounts.vault.key(),
         royalty_book: accounts.royalty_book.key(),
         attribution_bps: args.attribution_bps,
+        non_commercial_lineage,
         parents,
         next_license_version: FIRST_LICENSE_VERSION,
         registered_slot: slot,

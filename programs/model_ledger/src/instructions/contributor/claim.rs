@@ -40,7 +40,8 @@ pub struct Claim<'info> {
 /// - Signed by the contribution's payout wallet, else `NotPayoutWallet`.
 /// - The book must be the contribution's model's (`BookMismatch`); vault, mint and token
 ///   program the ones it records (`VaultMismatch`, `MintMismatch`); the destination must hold
-///   the payment mint (`MintMismatch`).
+///   the payment mint (`MintMismatch`) and not be the vault itself (`DestinationIsVault`: the
+///   claim would move nothing and book a payout).
 /// - Never blocked by the pause, and never by other contributions: it touches one book entry.
 /// - Pays every whole token owed; the sub-token fraction stays for the next claim. Revoked
 ///   contributions keep and can claim what they earned.
@@ -60,6 +61,11 @@ pub fn handle_claim(ctx: Context<Claim>) -> Result<()> {
         accounts.payment_mint.key,
         accounts.token_program.key,
     )?;
+    require_keys_neq!(
+        *accounts.destination.key,
+        *accounts.vault.key,
+        LedgerError::DestinationIsVault
+    );
     require_holds_mint(
         &accounts.destination,
         accounts.payment_mint.key,

@@ -73,6 +73,8 @@ impl ProposeContribution<'_> {
 /// - The book must be the model's (`BookMismatch`). `index` must be the book's
 ///   `contribution_count` (`ContributionIndexMismatch`), which grows by one; the record's
 ///   address is derived from it (any other address is refused by the seeds constraint).
+/// - A model holds at most 163 833 contributions (its book's entries fill 10 MiB), else
+///   `ModelFull`.
 /// - Lamports sent to the next contribution address beforehand do not block the proposal.
 /// - `content_hash` must not be all zeros, else `ContentHashMissing`.
 /// - `uri` must not be empty (`UriEmpty`) nor longer than 200 bytes (`UriTooLong`).

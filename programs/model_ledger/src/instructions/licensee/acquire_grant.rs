@@ -62,24 +62,35 @@ pub struct AcquireGrant<'info> {
 
 impl AcquireGrant<'_> {
     fn validate(&self, args: &AcquireGrantArgs) -> Result<()> {
-        require!(!self.config.paused, LedgerError::ProtocolPaused);
-        let license = &self.license;
-        require!(!license.is_retired(), LedgerError::LicenseRetired);
-        require_eq!(
-            license.license_version,
-            args.expected_version,
-            LedgerError::LicenseVersionMismatch
-        );
-        require!(
-            license.terms.upfront_fee <= args.max_fee,
-            LedgerError::FeeAboveLimit
-        );
-        require!(
-            license.terms.price_per_call <= args.max_price_per_call,
-            LedgerError::PriceAboveLimit
-        );
-        require_fees_within_whole(self.config.protocol_fee_bps, self.model.parent_bps())
+        check_quote(&self.config, &self.model, &self.license, args)
     }
+}
+
+/// The checks of a purchase or a renewal: the protocol is not paused, the
+/// licence sells (not retired), and its version, fee and price are the ones
+/// the buyer agreed to, so terms cannot change between quote and payment.
+pub(crate) fn check_quote(
+    config: &Config,
+    model: &Model,
+    license: &License,
+    args: &AcquireGrantArgs,
+) -> Result<()> {
+    require!(!config.paused, LedgerError::ProtocolPaused);
+    require!(!license.is_retired(), LedgerError::LicenseRetired);
+    require_eq!(
+        license.license_version,
+        args.expected_version,
+        LedgerError::LicenseVersionMismatch
+    );
+    require!(
+        license.terms.upfront_fee <= args.max_fee,
+        LedgerError::FeeAboveLimit
+    );
+    require!(
+        license.terms.price_per_call <= args.max_price_per_call,
+        LedgerError::PriceAboveLimit
+    );
+    require_fees_within_whole(config.protocol_fee_bps, model.parent_bps())
 }
 
 /// Buys a grant on a licence version: the licensee pays the up-front fee
@@ -127,11 +138,13 @@ pub fn handle_acquire_grant(ctx: Context<AcquireGrant>, args: AcquireGrantArgs) 
         commercial_use: terms.commercial_use,
         derivatives_allowed: terms.derivatives_allowed,
         derivative_royalty_bps: terms.derivative_royalty_bps,
+        attribution_required: terms.attribution_required,
+        transferable: terms.transferable,
         granted_at: now,
         expires_at,
         calls_used: 0,
         next_seq: 0,
-        total_paid: fee,
+        total_paid: u128::from(fee),
         reserved: [0; 64],
     };
     grant.invariant()?;

@@ -82,6 +82,10 @@ impl RecordInference<'_> {
             grant.commercial_use || grant.price_per_call == 0,
             LedgerError::CommercialUseNotGranted
         );
+        require!(
+            !(grant.attribution_required && args.attribution.is_empty()),
+            LedgerError::AttributionRequired
+        );
         require_fees_within_whole(self.config.protocol_fee_bps, self.model.parent_bps())?;
         validate_attribution(&args.attribution, contribution_count)
     }
@@ -127,6 +131,10 @@ fn validate_attribution(attribution: &[AttributionEntry], contribution_count: u3
 /// - Attribution: at most 100 entries (`TooManyAttributionEntries`), strictly ascending
 ///   (`DuplicateAttribution`, `AttributionNotSorted`), weights > 0 (`ZeroAttributionWeight`),
 ///   each an existing (`UnknownContribution`) accepted (`ContributionNotAccepted`) contribution.
+/// - Under a licence with `attribution_required`, a batch must name the contributions its
+///   outputs used (a non-empty attribution), else `AttributionRequired`: what is paid by
+///   attribution is then never silently paid by shares. Which contributions a host names
+///   is its evidence (the licence summary states that obligation).
 /// - Fee plus parent royalties must not exceed 100 % (`FeesExceedWhole`).
 /// - Payment = calls × price (`MathOverflow` past u64) moves into the vault by one
 ///   `transfer_checked`; it is booked: the protocol fee for the treasury (swept by
@@ -166,7 +174,7 @@ pub fn handle_record_inference(
     let grant = &mut ctx.accounts.grant;
     grant.calls_used = grant.calls_used.safe_add(args.calls)?;
     grant.next_seq = grant.next_seq.safe_add(1)?;
-    grant.total_paid = grant.total_paid.safe_add(amount)?;
+    grant.total_paid = grant.total_paid.safe_add(u128::from(amount))?;
     grant.invariant()?;
 
     emit_event!(

@@ -1,0 +1,80 @@
+use anchor_lang::prelude::*;
+use anchor_spl::token_interface::TokenAccount;
+
+use crate::{
+    book::{Book, Payment},
+    errors::LedgerError,
+    events::SurplusBooked,
+    instructions::{reject_remaining_accounts, require_fees_within_whole},
+    math::SafeMath,
+    state::{Config, Model, RoyaltyBook},
+};
+
+#[event_cpi]
+#[derive(Accounts)]
+pub struct BookSurplus<'info> {
+    #[account(address = Config::ADDRESS)]
+    pub config: Box<Account<'info, Config>>,
+    #[account(
+        has_one = royalty_book @ LedgerError::BookMismatch,
+        has_one = vault @ LedgerError::VaultMismatch,
+    )]
+    pub model: Box<Account<'info, Model>>,
+    #[account(mut)]
+    pub royalty_book: AccountLoader<'info, RoyaltyBook>,
+    pub vault: Box<InterfaceAccount<'info, TokenAccount>>,
+}
+
+/// Permissionless crank: books what arrived in a model's vault outside the
+/// protocol (a plain transfer: a donation, or tokens sent by mistake) as a
+/// payment of the model, so the book accounts for every token again and the
+/// tokens reach the model's contributors, parents and the treasury like any
+/// payment instead of sitting unaccounted for good.
+///
+/// Specification:
+/// - Anyone may call it; refused while the protocol is paused (`ProtocolPaused`), like
+///   every payment.
+/// - Book and vault must be the model's (`BookMismatch`, `VaultMismatch`).
+/// - The surplus is the vault's balance less what the book holds (received less paid
+///   out); it is booked as a first-hop payment without attribution: protocol fee,
+///   parents' royalties, shares. Fee plus royalties must not exceed 100 % (`FeesExceedWhole`).
+/// - With no surplus it books nothing and succeeds.
+/// - No remaining accounts, else `UnexpectedRemainingAccounts`.
+/// - Emits `SurplusBooked` with the booked payment.
+pub fn handle_book_surplus(ctx: Context<BookSurplus>) -> Result<()> {
+    reject_remaining_accounts(ctx.remaining_accounts)?;
+    let accounts = &ctx.accounts;
+    require!(!accounts.config.paused, LedgerError::ProtocolPaused);
+    let fee_bps = accounts.config.protocol_fee_bps;
+    require_fees_within_whole(fee_bps, accounts.model.parent_bps())?;
+
+    let book_info = accounts.royalty_book.to_account_info();
+    let mut book = Book::load(&book_info)?;
+    let held = book
+        .header()
+        .total_received()
+        .safe_sub(book.header().total_paid_out())?;
+    let surplus = u128::from(accounts.vault.amount).safe_sub(held)?;
+    let amount = u64::try_from(surplus).map_err(|_| error!(LedgerError::MathOverflow))?;
+    let payment = if amount > 0 {
+        book.pay(Payment {
+            amount,
+            fee_bps,
+            model: &accounts.model,
+            attribution: &[],
+        })?
+    } else {
+        book.payment_record(0, &Default::default(), 0)
+    };
+    book.commit(&accounts.model.key())?;
+
+    emit_event!(
+        ctx,
+        SurplusBooked {
+            model: ctx.accounts.model.key(),
+            amount,
+            payment,
+        }
+    );
+    Ok(())
+}

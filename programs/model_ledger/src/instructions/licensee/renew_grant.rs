@@ -1,0 +1,119 @@
+use anchor_lang::prelude::*;
+use anchor_spl::token_interface::{TokenAccount, TokenInterface};
+
+use crate::{
+    book::{Book, Payment},
+    errors::LedgerError,
+    events::GrantRenewed,
+    instructions::{check_quote, reject_remaining_accounts, AcquireGrantArgs},
+    math::SafeMath,
+    state::{Config, Grant, License, Model, RoyaltyBook},
+    token::TokenMove,
+};
+
+#[event_cpi]
+#[derive(Accounts)]
+pub struct RenewGrant<'info> {
+    pub licensee: Signer<'info>,
+    #[account(address = Config::ADDRESS)]
+    pub config: Box<Account<'info, Config>>,
+    #[account(
+        has_one = royalty_book @ LedgerError::BookMismatch,
+        has_one = vault @ LedgerError::VaultMismatch,
+        has_one = payment_mint @ LedgerError::MintMismatch,
+        has_one = token_program @ LedgerError::MintMismatch,
+    )]
+    pub model: Box<Account<'info, Model>>,
+    #[account(has_one = model @ LedgerError::ModelMismatch)]
+    pub license: Box<Account<'info, License>>,
+    #[account(
+        mut,
+        has_one = licensee @ LedgerError::NotLicensee,
+        has_one = license @ LedgerError::LicenseVersionMismatch,
+    )]
+    pub grant: Box<Account<'info, Grant>>,
+    #[account(mut)]
+    pub royalty_book: AccountLoader<'info, RoyaltyBook>,
+    /// CHECK: the model's vault (checked against the model above); the token program checks
+    /// it again.
+    #[account(mut)]
+    pub vault: UncheckedAccount<'info>,
+    #[account(mut, constraint = payer_token.mint == payment_mint.key() @ LedgerError::MintMismatch)]
+    pub payer_token: Box<InterfaceAccount<'info, TokenAccount>>,
+    /// CHECK: the model's mint (checked against the model above); `transfer_checked` checks
+    /// it and the decimals recorded at registration.
+    pub payment_mint: UncheckedAccount<'info>,
+    pub token_program: Interface<'info, TokenInterface>,
+}
+
+/// Renews a grant on the same licence version: the licensee pays the
+/// up-front fee again and gets a new term of the same licence — the expiry
+/// moves on by the licence's duration from the later of now and the current
+/// expiry, and the call allowance starts again. One grant per licence and
+/// licensee means a host whose grant expired or ran out of calls renews it
+/// instead of buying a second one; its batch numbering continues.
+///
+/// Specification:
+/// - Only the grant's licensee may sign, else `NotLicensee`; the licence must be the grant's
+///   (`LicenseVersionMismatch`) and the model's (`ModelMismatch`); book, vault, mint and
+///   token program must be the model's (`BookMismatch`, `VaultMismatch`, `MintMismatch`).
+/// - The same guards as a purchase: refused while paused (`ProtocolPaused`), on a retired
+///   licence (`LicenseRetired`), on another version than `expected_version`
+///   (`LicenseVersionMismatch`), above `max_fee` (`FeeAboveLimit`) or `max_price_per_call`
+///   (`PriceAboveLimit`), with fee plus royalties above 100 % (`FeesExceedWhole`).
+/// - The fee moves into the vault by one `transfer_checked` and is booked like a purchase's.
+/// - `calls_used` restarts at 0; `expires_at` becomes max(now, expires_at) + duration (never
+///   expires when the duration is 0); `next_seq` and `total_paid` carry on.
+/// - No remaining accounts, else `UnexpectedRemainingAccounts`.
+/// - Emits `GrantRenewed` with the booked payment.
+pub fn handle_renew_grant(ctx: Context<RenewGrant>, args: AcquireGrantArgs) -> Result<()> {
+    reject_remaining_accounts(ctx.remaining_accounts)?;
+    let accounts = &ctx.accounts;
+    check_quote(&accounts.config, &accounts.model, &accounts.license, &args)?;
+
+    let terms = &accounts.license.terms;
+    let fee = terms.upfront_fee;
+    let book_info = accounts.royalty_book.to_account_info();
+    let mut book = Book::load(&book_info)?;
+    let payment = book.pay(Payment {
+        amount: fee,
+        fee_bps: accounts.config.protocol_fee_bps,
+        model: &accounts.model,
+        attribution: &[],
+    })?;
+    book.commit(&accounts.model.key())?;
+    TokenMove::new(&accounts.token_program, &accounts.payment_mint, &book).take_payment(
+        &accounts.payer_token.to_account_info(),
+        &accounts.licensee.to_account_info(),
+        accounts.vault.as_ref(),
+        fee,
+    )?;
+
+    let now = Clock::get()?.unix_timestamp;
+    let duration =
+        i64::try_from(terms.duration_seconds).map_err(|_| error!(LedgerError::MathOverflow))?;
+    let grant = &mut ctx.accounts.grant;
+    grant.expires_at = match duration {
+        0 => None,
+        seconds => {
+            let from = grant.expires_at.map_or(now, |expiry| expiry.max(now));
+            Some(from.checked_add(seconds).ok_or(LedgerError::MathOverflow)?)
+        }
+    };
+    grant.calls_used = 0;
+    grant.total_paid = grant.total_paid.safe_add(u128::from(fee))?;
+    grant.invariant()?;
+
+    emit_event!(
+        ctx,
+        GrantRenewed {
+            grant: grant.key(),
+            licensee: grant.licensee,
+            license_version: grant.license_version,
+            expires_at: grant.expires_at,
+            total_paid: grant.total_paid,
+            payment,
+        }
+    );
+    Ok(())
+}
