@@ -756,4 +756,15 @@ fn authorities_contributors_and_hosts_use_the_remaining_commands() {
     let earnings = s.json(&["--keypair", text(&payee_keypair), "earnings"]);
     assert_eq!(earnings["claimed"].as_u64(), Some(earned));
     assert_eq!(earnings["claimable"], 0);
+
+    // The rejected proposal's record is closed and its rent returned; the
+    // model keeps the rest.
+    s.json(&["contribution", "close", &model, "1"]);
+    let statuses: Vec<String> = s.json(&["model", "show", &model])["contributions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["status"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(statuses, ["Accepted", "Revoked"]);
 }

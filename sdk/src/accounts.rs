@@ -70,7 +70,8 @@ pub fn decode_book_entry(
 pub struct ModelView {
     pub address: Pubkey,
     pub model: Model,
-    /// In index order: `contributions[i].1.index == i`.
+    /// In index order; an index whose rejected record was closed
+    /// (`close_contribution`) is missing.
     pub contributions: Vec<(Pubkey, Contribution)>,
     /// In version order, starting at version 1.
     pub licenses: Vec<(Pubkey, License)>,

@@ -559,7 +559,10 @@ impl<C: LedgerConnection> LedgerClient<C> {
         let mut contributions = Vec::with_capacity(count as usize);
         for index in 0..count {
             let key = pda::contribution(address, index).0;
-            contributions.push((key, self.contribution(&key).await?));
+            // A rejected contribution's proposer may have closed its record.
+            if let Some(account) = self.connection.get_account(&key).await? {
+                contributions.push((key, decode(&key, &account)?));
+            }
         }
         let mut licenses = Vec::new();
         for version in model_ledger::constants::FIRST_LICENSE_VERSION..model.next_license_version {

@@ -33,6 +33,7 @@ pub enum LedgerEvent {
     SurplusBooked(SurplusBooked),
     GrantTransferred(GrantTransferred),
     GrantRenewed(GrantRenewed),
+    ContributionClosed(ContributionClosed),
 }
 
 fn decode_as<T: AnchorDeserialize + Discriminator>(
@@ -73,6 +74,7 @@ impl LedgerEvent {
             .or_else(|| decode_as(payload, LedgerEvent::SurplusBooked))
             .or_else(|| decode_as(payload, LedgerEvent::GrantTransferred))
             .or_else(|| decode_as(payload, LedgerEvent::GrantRenewed))
+            .or_else(|| decode_as(payload, LedgerEvent::ContributionClosed))
     }
 
     /// Collects the events among a transaction's inner instructions, given as

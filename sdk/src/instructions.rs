@@ -542,6 +542,20 @@ pub fn settle_upstream(child: &ModelAccounts, parent: &Pubkey) -> Instruction {
     )
 }
 
+/// The proposer of rejected contribution `index` of `model` closes its
+/// record and takes the rent back.
+pub fn close_contribution(contributor: &Pubkey, model: &Pubkey, index: u32) -> Instruction {
+    build(
+        accounts::CloseContribution {
+            contributor: *contributor,
+            contribution: pda::contribution(model, index).0,
+            event_authority: pda::event_authority().0,
+            program: PROGRAM_ID,
+        },
+        ix::CloseContribution {},
+    )
+}
+
 /// The payout wallet claims everything contribution `index` of the model has
 /// earned into `destination`.
 pub fn claim(

@@ -61,6 +61,8 @@ pub enum ContributionCommand {
     },
     /// Reject a proposed contribution (model authority)
     Reject { model: Pubkey, index: u32 },
+    /// Close a rejected contribution and take its rent back (its proposer)
+    Close { model: Pubkey, index: u32 },
     /// Revoke an accepted contribution; its earnings stay claimable (model authority)
     Revoke { model: Pubkey, index: u32 },
     /// Name the wallet that receives a contribution's royalties (contributor)
@@ -130,6 +132,11 @@ pub async fn execute(session: &Session, command: ContributionCommand) -> Result<
         ContributionCommand::Reject { model, index } => (
             ix::reject_contribution(&me, &model, index),
             "Contribution rejected",
+            serde_json::json!({ "model": model.to_string(), "index": index }),
+        ),
+        ContributionCommand::Close { model, index } => (
+            ix::close_contribution(&me, &model, index),
+            "Contribution closed",
             serde_json::json!({ "model": model.to_string(), "index": index }),
         ),
         ContributionCommand::Revoke { model, index } => (

@@ -164,6 +164,8 @@ ledger_errors! {
     LicenseeUnchanged,
     #[msg("The destination is the model's own vault")]
     DestinationIsVault,
+    #[msg("Only a rejected contribution can be closed")]
+    ContributionNotRejected,
 }
 
 impl From<crate::math::MathError> for Error {

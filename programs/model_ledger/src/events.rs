@@ -306,6 +306,17 @@ pub struct InferenceRecorded {
 
 #[event]
 #[derive(Debug, Clone, PartialEq)]
+pub struct ContributionClosed {
+    pub model: Pubkey,
+    pub contribution: Pubkey,
+    pub index: u32,
+    pub contributor: Pubkey,
+    /// Lamports returned to the contributor.
+    pub rent_returned: u64,
+}
+
+#[event]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SurplusBooked {
     pub model: Pubkey,
     /// Tokens found in the vault beyond what the book held (0: nothing booked).

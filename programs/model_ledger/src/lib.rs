@@ -169,6 +169,11 @@ pub mod model_ledger {
         instructions::handle_settle_upstream(ctx)
     }
 
+    /// The proposer of a rejected contribution takes its rent back.
+    pub fn close_contribution(ctx: Context<CloseContribution>) -> Result<()> {
+        instructions::handle_close_contribution(ctx)
+    }
+
     /// Withdraws everything a contribution has earned.
     pub fn claim(ctx: Context<Claim>) -> Result<()> {
         instructions::handle_claim(ctx)

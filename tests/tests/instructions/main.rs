@@ -8,6 +8,7 @@ mod attacks;
 mod book_surplus;
 mod claim;
 mod claim_unallocated;
+mod close_contribution;
 mod collect_protocol_fees;
 mod conservation;
 mod events;
