@@ -653,6 +653,11 @@ fn bench_prints_sizes_within_the_transaction_limit() {
         "set_meter",
         "settle_upstream",
         "collect_protocol_fees",
+        "book_surplus",
+        "accept_admin",
+        "renew_grant",
+        "transfer_grant",
+        "close_contribution",
         "claim",
         "claim_unallocated",
     ] {

@@ -20,8 +20,8 @@ use model_ledger_sdk::{
     client::{ComputeBudget, LedgerClient, LedgerConnection, TransactionOutcome},
     embedded::{BanksConnection, ProgramBuild},
     instructions::{
-        self as ix, InitializeConfigArgs, ModelAccounts, ParentGrant, ProposeContributionArgs,
-        RecordInferenceArgs, RegisterModelArgs, UpdateConfigArgs,
+        self as ix, AcquireGrantArgs, InitializeConfigArgs, ModelAccounts, ParentGrant,
+        ProposeContributionArgs, RecordInferenceArgs, RegisterModelArgs, UpdateConfigArgs,
     },
     pda,
 };
@@ -49,6 +49,9 @@ const SMALL_CONTRIBUTIONS: u32 = 10;
 struct Row {
     instruction: String,
     compute_units: Option<u64>,
+    /// For an instruction that creates a PDA: the bumps its address search
+    /// tried (1 500 units each), which depend on the key bytes alone.
+    bump_tries: Option<u8>,
 }
 
 /// One `record_inference` series.
@@ -103,7 +106,17 @@ impl Bench<'_> {
         self.rows.push(Row {
             instruction: instruction.into(),
             compute_units: units(outcome),
+            bump_tries: None,
         });
+    }
+
+    /// [`Self::note`] for an instruction whose cost includes finding the
+    /// canonical bump of the PDA it created (`bump`).
+    fn note_created(&mut self, instruction: &str, outcome: &TransactionOutcome, bump: u8) {
+        self.note(instruction, outcome);
+        if let Some(row) = self.rows.last_mut() {
+            row.bump_tries = Some(u8::MAX - bump + 1);
+        }
     }
 
     async fn wallet(&self) -> Result<Keypair> {
@@ -213,7 +226,7 @@ impl Bench<'_> {
             derivatives_allowed: derivatives,
             // The bench records batches without attribution too.
             attribution_required: false,
-            transferable: false,
+            transferable: true,
             derivative_royalty_bps: if derivatives { 1_000 } else { 0 },
             call_limit: 0,
             duration_seconds: 0,
@@ -352,7 +365,11 @@ pub async fn execute(args: BenchArgs, output: OutputFormat) -> Result<()> {
     let (index, outcome) = client
         .propose_contribution(&contributor, &base, Bench::proposal())
         .await?;
-    bench.note("propose_contribution", &outcome);
+    bench.note_created(
+        "propose_contribution",
+        &outcome,
+        pda::contribution(&base, index).1,
+    );
     let outcome = client
         .accept_contribution(&authority, &base, index, 100)
         .await?;
@@ -373,6 +390,17 @@ pub async fn execute(args: BenchArgs, output: OutputFormat) -> Result<()> {
         .reject_contribution(&authority, &base, rejected)
         .await?;
     bench.note("reject_contribution", &outcome);
+    let outcome = client
+        .send(
+            &[ix::close_contribution(
+                &contributor.pubkey(),
+                &base,
+                rejected,
+            )],
+            &[&contributor],
+        )
+        .await?;
+    bench.note("close_contribution", &outcome);
     bench
         .contributions(&authority, &base, SMALL_CONTRIBUTIONS - 1)
         .await?;
@@ -398,6 +426,57 @@ pub async fn execute(args: BenchArgs, output: OutputFormat) -> Result<()> {
         .await?;
     bench.note("set_meter", &outcome);
     client.set_meter(&host, &grant, None).await?;
+    let base_accounts = client.model_accounts(&base).await?;
+    let license = pda::license(&base, version).0;
+    let renewal = ix::renew_grant(
+        &host.pubkey(),
+        &base_accounts,
+        &license,
+        &grant,
+        &bench.token(&host),
+        AcquireGrantArgs {
+            expected_version: version,
+            max_fee: 10_000,
+            max_price_per_call: 1_000,
+        },
+    );
+    let outcome = client.send(&[renewal], &[&host]).await?;
+    bench.note("renew_grant", &outcome);
+    // A second host buys a grant and hands it on (the licence is transferable).
+    let seller = bench.funded_wallet().await?;
+    let (sold, _) = client
+        .acquire_grant(
+            &seller,
+            &base,
+            version,
+            10_000,
+            1_000,
+            &bench.token(&seller),
+        )
+        .await?;
+    let outcome = client
+        .send(
+            &[ix::transfer_grant(
+                &seller.pubkey(),
+                &sold,
+                &bench.key().pubkey(),
+            )],
+            &[&seller],
+        )
+        .await?;
+    bench.note("transfer_grant", &outcome);
+    // Tokens sent straight to the vault, then booked as a payment.
+    let donation = anchor_spl::token::spl_token::instruction::transfer(
+        &anchor_spl::token::ID,
+        &bench.token(&host),
+        &base_accounts.vault(),
+        &host.pubkey(),
+        &[],
+        5_000,
+    )?;
+    client.send(&[donation], &[&host]).await?;
+    let outcome = client.book_surplus(&base).await?;
+    bench.note("book_surplus", &outcome);
 
     // A derived model paying its parent, then settlement and claims.
     let deriver = bench.funded_wallet().await?;
@@ -475,6 +554,18 @@ pub async fn execute(args: BenchArgs, output: OutputFormat) -> Result<()> {
     bench.note("transfer_model_authority", &outcome);
     let outcome = client.accept_model_authority(&successor, &child).await?;
     bench.note("accept_model_authority", &outcome);
+    let next_admin = bench.funded_wallet().await?;
+    client
+        .update_config(
+            admin,
+            UpdateConfigArgs {
+                admin: Some(next_admin.pubkey()),
+                ..Default::default()
+            },
+        )
+        .await?;
+    let outcome = client.accept_admin(&next_admin).await?;
+    bench.note("accept_admin", &outcome);
 
     // record_inference by attribution length, on a model of 100 contributions.
     let widest = *LENGTHS.iter().max().expect("lengths");
@@ -583,7 +674,7 @@ fn print(
     };
     let instructions: Vec<_> = rows
         .iter()
-        .map(|row| json!({ "instruction": row.instruction, "compute_units": row.compute_units }))
+        .map(|row| json!({ "instruction": row.instruction, "compute_units": row.compute_units, "bump_tries": row.bump_tries }))
         .collect();
     output.print(
         json!({
@@ -600,12 +691,13 @@ fn print(
         }),
         || {
             let mut text = format!("program: {program}\n\n");
-            text.push_str("| instruction | compute units |\n|---|---:|\n");
+            text.push_str("| instruction | compute units | new PDA: bump tries |\n|---|---:|---:|\n");
             for row in rows {
                 text.push_str(&format!(
-                    "| {} | {} |\n",
+                    "| {} | {} | {} |\n",
                     row.instruction,
-                    cell(row.compute_units)
+                    cell(row.compute_units),
+                    row.bump_tries.map(|tries| tries.to_string()).unwrap_or_default()
                 ));
             }
             let table = |title: &str, series: &[Series]| {
