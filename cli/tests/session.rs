@@ -772,4 +772,27 @@ fn authorities_contributors_and_hosts_use_the_remaining_commands() {
         .map(|c| c["status"].as_str().unwrap().to_string())
         .collect();
     assert_eq!(statuses, ["Accepted", "Revoked"]);
+
+    // A mint whose freeze authority could stop claims is accepted and named.
+    let (_, freezer) = s.keypair("freezer");
+    let frozen_mint = s.json(&["create-mint", "--freeze-authority", &freezer])["mint"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let registered = s.json(&[
+        "model",
+        "register",
+        "--id",
+        "stable-paid",
+        "--name",
+        "stable-paid",
+        "--content-hash",
+        HASH,
+        "--mint",
+        &frozen_mint,
+    ]);
+    assert_eq!(
+        registered["freeze_authority"].as_str(),
+        Some(freezer.as_str())
+    );
 }

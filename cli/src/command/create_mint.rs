@@ -14,6 +14,9 @@ pub struct CreateMintArgs {
     /// Create a Token-2022 mint (no extensions) instead of a legacy SPL Token mint
     #[arg(long)]
     pub token_2022: bool,
+    /// A key that may freeze the mint's token accounts (as most stablecoins keep)
+    #[arg(long)]
+    pub freeze_authority: Option<solana_sdk::pubkey::Pubkey>,
 }
 
 pub async fn execute(session: &Session, args: CreateMintArgs) -> Result<()> {
@@ -44,7 +47,7 @@ pub async fn execute(session: &Session, args: CreateMintArgs) -> Result<()> {
             &program,
             &mint.pubkey(),
             &session.wallet.pubkey(),
-            None,
+            args.freeze_authority.as_ref(),
             args.decimals,
         )?,
     ];

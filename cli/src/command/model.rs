@@ -339,3 +339,33 @@ async fn show(session: &Session, address: &Pubkey) -> Result<()> {
     });
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use anchor_spl::token::spl_token::state::Mint;
+    use solana_sdk::{program_option::COption, program_pack::Pack};
+
+    use super::*;
+
+    #[test]
+    fn a_mints_freeze_authority_is_named_and_garbage_is_refused_by_address() {
+        let freezer = Pubkey::new_unique();
+        let mut data = vec![0; Mint::LEN];
+        Mint::pack(
+            Mint {
+                is_initialized: true,
+                decimals: 6,
+                freeze_authority: COption::Some(freezer),
+                ..Mint::default()
+            },
+            &mut data,
+        )
+        .unwrap();
+        let address = Pubkey::new_unique();
+        assert_eq!(freeze_authority(&address, &data).unwrap(), Some(freezer));
+        let error = freeze_authority(&address, &[1, 2, 3])
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains(&address.to_string()), "{error}");
+    }
+}

@@ -25,6 +25,9 @@ pub struct TransferGrant<'info> {
 /// buyer), its terms, expiry, calls used and sequence number: a batch
 /// numbering never restarts, so a batch recorded before the transfer can
 /// never be paid again after it.
+/// Because the address stays derived from the first buyer, that buyer cannot
+/// buy the same licence version again (its grant address is taken); it can
+/// buy another version, or be handed a grant back.
 ///
 /// Specification:
 /// - Only the grant's licensee may sign, else `NotLicensee`.
