@@ -12,9 +12,9 @@ use crate::{
     SdkError,
 };
 
-/// Distinct contributions one batch may attribute to. 100 entries fit a
-/// single-signer legacy transaction with room to spare (measured in the tests).
-pub const MAX_BATCH_ENTRIES: usize = 100;
+/// Distinct contributions one batch may attribute to: the program's own
+/// bound, which fits a single-signer legacy transaction (measured in the tests).
+pub const MAX_BATCH_ENTRIES: usize = model_ledger::constants::MAX_ATTRIBUTION_ENTRIES as usize;
 
 /// A batch ready to record: its calls, their Merkle tree, and the batch-level
 /// attribution (per-call weights summed per contribution).

@@ -1,5 +1,5 @@
 //! Model Ledger: a public, append-only ledger of provenance, licences and
-//! royalties for AI models. See `SPEC.md` for the protocol and each
+//! royalties for AI models. See `docs/protocol.md` for the protocol and each
 //! instruction's `Specification:` block for its rules.
 #![allow(clippy::result_large_err)]
 // Anchor's macros emit cfgs this crate does not declare.
