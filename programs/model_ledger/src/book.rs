@@ -124,10 +124,6 @@ impl<'a, 'info> Book<'a, 'info> {
         })
     }
 
-    pub fn total_shares(&self) -> u64 {
-        self.pools.total_shares
-    }
-
     pub fn entry_count(&self) -> u32 {
         self.header.entry_count
     }
@@ -164,11 +160,6 @@ impl<'a, 'info> Book<'a, 'info> {
             LedgerError::MintMismatch
         );
         Ok(())
-    }
-
-    /// Whether contribution `index` has been proposed (any status).
-    pub fn has_contribution(&self, index: u32) -> bool {
-        index < self.header.contribution_count
     }
 
     /// Books a payment that is in the vault (the protocol fee included: it

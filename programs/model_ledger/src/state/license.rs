@@ -33,6 +33,21 @@ pub struct LicenseTerms {
 }
 
 impl LicenseTerms {
+    /// When a term of this licence that starts at `start` ends; `None` when
+    /// the licence has no duration (grants never expire).
+    pub fn term_end(&self, start: i64) -> Result<Option<i64>> {
+        let duration =
+            i64::try_from(self.duration_seconds).map_err(|_| error!(LedgerError::MathOverflow))?;
+        if duration == 0 {
+            return Ok(None);
+        }
+        Ok(Some(
+            start
+                .checked_add(duration)
+                .ok_or(LedgerError::MathOverflow)?,
+        ))
+    }
+
     /// Rejects terms that contradict themselves or cannot be enforced.
     pub fn validate(&self) -> Result<()> {
         require!(

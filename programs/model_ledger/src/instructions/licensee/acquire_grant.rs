@@ -118,12 +118,7 @@ pub fn handle_acquire_grant(ctx: Context<AcquireGrant>, args: AcquireGrantArgs) 
     let accounts = &ctx.accounts;
     let now = Clock::get()?.unix_timestamp;
     let terms = &accounts.license.terms;
-    let duration =
-        i64::try_from(terms.duration_seconds).map_err(|_| error!(LedgerError::MathOverflow))?;
-    let expires_at = match duration {
-        0 => None,
-        seconds => Some(now.checked_add(seconds).ok_or(LedgerError::MathOverflow)?),
-    };
+    let expires_at = terms.term_end(now)?;
     let fee = terms.upfront_fee;
     let grant = Grant {
         version: ACCOUNT_VERSION,

@@ -90,16 +90,13 @@ pub fn handle_renew_grant(ctx: Context<RenewGrant>, args: AcquireGrantArgs) -> R
     )?;
 
     let now = Clock::get()?.unix_timestamp;
-    let duration =
-        i64::try_from(terms.duration_seconds).map_err(|_| error!(LedgerError::MathOverflow))?;
+    let start = accounts
+        .grant
+        .expires_at
+        .map_or(now, |expiry| expiry.max(now));
+    let expires_at = terms.term_end(start)?;
     let grant = &mut ctx.accounts.grant;
-    grant.expires_at = match duration {
-        0 => None,
-        seconds => {
-            let from = grant.expires_at.map_or(now, |expiry| expiry.max(now));
-            Some(from.checked_add(seconds).ok_or(LedgerError::MathOverflow)?)
-        }
-    };
+    grant.expires_at = expires_at;
     grant.calls_used = 0;
     grant.total_paid = grant.total_paid.safe_add(u128::from(fee))?;
     grant.invariant()?;
