@@ -95,16 +95,134 @@ pub fn parse_hash(text: &str) -> anyhow::Result<[u8; 32]> {
     Ok(hash)
 }
 
-/// Token amount in base units, shown with the mint's decimals.
-pub fn tokens(amount: u64, decimals: u8) -> String {
-    let scale = 10u64.pow(u32::from(decimals));
+/// Token amount in base units, shown in tokens with the mint's decimals
+/// (as `spl-token` shows balances).
+pub fn tokens(amount: impl Into<u128>, decimals: u8) -> String {
+    let amount = amount.into();
     if decimals == 0 {
         return amount.to_string();
     }
+    let scale = 10u128.pow(u32::from(decimals));
     format!(
         "{}.{:0width$}",
         amount / scale,
         amount % scale,
         width = usize::from(decimals)
     )
+}
+
+/// Adds, beside each base-unit amount `key` of `json`, `key_ui`: the same
+/// amount in tokens as a decimal string. Scripts keep exact base units;
+/// people and spreadsheets read tokens.
+pub fn with_ui_amounts(mut json: Value, keys: &[&str], decimals: u8) -> Value {
+    if let Some(fields) = json.as_object_mut() {
+        for key in keys {
+            let amount = match &fields.get(*key) {
+                Some(Value::Number(number)) => number.as_u128(),
+                _ => None,
+            };
+            if let Some(amount) = amount {
+                fields.insert(format!("{key}_ui"), Value::String(tokens(amount, decimals)));
+            }
+        }
+        fields.insert("decimals".into(), Value::from(decimals));
+    }
+    json
+}
+
+/// A token amount as a user types it: whole tokens with an optional
+/// fraction (`12`, `0.5`, `0.000001`), turned into base units once the
+/// mint's decimals are known. In a licence file: a string, or an integer
+/// number of whole tokens (never a float, which would round).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TokenAmount(String);
+
+impl std::str::FromStr for TokenAmount {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let (whole, fraction) = text.split_once('.').unwrap_or((text, ""));
+        let digits = |part: &str| part.chars().all(|c| c.is_ascii_digit());
+        if whole.is_empty() || !digits(whole) || !digits(fraction) || text.ends_with('.') {
+            return Err(format!(
+                "{text:?} is not a token amount: write whole tokens with an optional fraction, e.g. 12 or 0.25"
+            ));
+        }
+        Ok(Self(text.to_string()))
+    }
+}
+
+impl std::fmt::Display for TokenAmount {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.is_empty() { "0" } else { &self.0 })
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for TokenAmount {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        match Value::deserialize(deserializer)? {
+            Value::String(text) => text.parse().map_err(serde::de::Error::custom),
+            Value::Number(number) if number.is_u64() => Ok(Self(number.to_string())),
+            other => Err(serde::de::Error::custom(format!(
+                "{other} is not a token amount: write a string such as \"0.25\" or a whole number of tokens"
+            ))),
+        }
+    }
+}
+
+impl TokenAmount {
+    /// The amount in base units of a mint with `decimals`; refuses a
+    /// fraction finer than one base unit, or an amount beyond u64.
+    pub fn base_units(&self, decimals: u8) -> anyhow::Result<u64> {
+        let text = self.to_string();
+        let (whole, fraction) = text.split_once('.').unwrap_or((&text, ""));
+        anyhow::ensure!(
+            fraction.len() <= usize::from(decimals),
+            "{text}: the mint has {decimals} decimals, so an amount has at most {decimals} digits after the point"
+        );
+        let too_large = || anyhow::anyhow!("{text} tokens is more than a token account can hold");
+        let scale = 10u64
+            .checked_pow(u32::from(decimals))
+            .ok_or_else(too_large)?;
+        let whole: u64 = whole.parse().map_err(|_| too_large())?;
+        let fraction_units: u64 = if fraction.is_empty() {
+            0
+        } else {
+            let padded = format!("{fraction:0<width$}", width = usize::from(decimals));
+            padded.parse().map_err(|_| too_large())?
+        };
+        whole
+            .checked_mul(scale)
+            .and_then(|units| units.checked_add(fraction_units))
+            .ok_or_else(too_large)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn token_amounts_round_trip_through_base_units() {
+        let amount = |text: &str| text.parse::<TokenAmount>().unwrap();
+        assert_eq!(amount("10.611417").base_units(6).unwrap(), 10_611_417);
+        assert_eq!(amount("0.5").base_units(6).unwrap(), 500_000);
+        assert_eq!(amount("12").base_units(0).unwrap(), 12);
+        assert_eq!(tokens(10_611_417u64, 6), "10.611417");
+        assert_eq!(tokens(12u64, 0), "12");
+        let finer = amount("0.0000001").base_units(6).unwrap_err().to_string();
+        assert!(finer.contains("at most 6 digits"), "{finer}");
+        let huge = amount("18446744073709.551616").base_units(6).unwrap_err();
+        assert!(huge.to_string().contains("more than"), "{huge}");
+        for bad in ["", ".5", "1.", "1e3", "-1", "1,5", "abc"] {
+            assert!(bad.parse::<TokenAmount>().is_err(), "{bad:?} accepted");
+        }
+        let json = with_ui_amounts(
+            serde_json::json!({ "claimable": 1_500_000u64 }),
+            &["claimable"],
+            6,
+        );
+        assert_eq!(json["claimable"], 1_500_000);
+        assert_eq!(json["claimable_ui"], "1.500000");
+    }
 }

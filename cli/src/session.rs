@@ -9,12 +9,15 @@ use std::{
 
 use anyhow::{anyhow, bail, Result};
 use async_trait::async_trait;
-use base64::Engine;
 use clap::Args;
 use model_ledger_sdk::{
-    client::{LedgerClient, LedgerConnection, RpcConnection, TransactionOutcome},
+    accounts::{Contribution, Grant, License},
+    client::{
+        Delivered, DurableNonce, LedgerClient, LedgerConnection, RpcConnection, SignedTransaction,
+        Signing, TransactionOutcome,
+    },
     embedded::BanksConnection,
-    SdkError,
+    pda, SdkError,
 };
 use solana_sdk::{
     account::Account,
@@ -29,6 +32,7 @@ use solana_sdk::{
 use crate::{
     cluster::{default_config_path, parse_url, read_solana_config, Cluster},
     embedded::EmbeddedLedger,
+    failure::NotFound,
     output::OutputFormat,
 };
 
@@ -48,6 +52,8 @@ pub struct GlobalArgs {
     /// Directory of the embedded cluster's ledger
     #[arg(long, global = true, default_value = ".model-ledger")]
     pub ledger: PathBuf,
+    /// Output format: human-readable, or JSON for scripts (errors too, as
+    /// {"error": {name, code, message}})
     #[arg(long, global = true, value_enum, default_value = "human")]
     pub output: OutputFormat,
     /// Keypair file that pays transaction fees [default: the wallet]
@@ -147,8 +153,14 @@ pub struct Session {
     pub wallet: Keypair,
     pub output: OutputFormat,
     embedded: Option<EmbeddedLedger>,
-    args: GlobalArgs,
-    nonce_authority: Option<Keypair>,
+}
+
+/// `error` as [`NotFound`] with `what` if it says the account is missing.
+fn missing(error: SdkError, what: impl FnOnce() -> String) -> anyhow::Error {
+    match error {
+        SdkError::AccountNotFound(_) => NotFound(what()).into(),
+        other => other.into(),
+    }
 }
 
 fn read_keypair(path: &Path) -> Result<Keypair> {
@@ -209,13 +221,19 @@ impl Session {
         };
         let mut client = LedgerClient::new(connection, fee_payer);
         client.compute_budget.unit_price = args.with_compute_unit_price;
+        client.signing = Signing {
+            blockhash: args.blockhash,
+            nonce: args.nonce.map(|account| DurableNonce {
+                account,
+                authority: nonce_authority.unwrap_or_else(|| wallet.insecure_clone()),
+            }),
+            sign_only: args.sign_only,
+        };
         Ok(Self {
             client,
             wallet,
             output: args.output,
             embedded,
-            args: args.clone(),
-            nonce_authority,
         })
     }
 
@@ -227,7 +245,7 @@ impl Session {
     /// Whether transactions go out now (no `--sign-only`, nonce or fixed
     /// blockhash), so multi-transaction SDK helpers may be used.
     pub fn is_online(&self) -> bool {
-        !self.args.sign_only && self.args.nonce.is_none() && self.args.blockhash.is_none()
+        self.client.signing.is_online()
     }
 
     pub fn embedded(&self) -> Option<&EmbeddedLedger> {
@@ -241,108 +259,86 @@ impl Session {
         instructions: &[Instruction],
         signers: &[&dyn Signer],
     ) -> Result<Option<TransactionOutcome>> {
-        let mut all = instructions.to_vec();
-        let nonce_authority: &dyn Signer = self.nonce_authority.as_ref().unwrap_or(&self.wallet);
-        let fixed_blockhash = match (self.args.nonce, self.args.blockhash) {
-            (Some(nonce), blockhash) => {
-                all.insert(
-                    0,
-                    solana_system_interface::instruction::advance_nonce_account(
-                        &nonce,
-                        &nonce_authority.pubkey(),
-                    ),
-                );
-                match blockhash {
-                    Some(blockhash) => Some(blockhash),
-                    None => Some(self.nonce_blockhash(&nonce).await?),
-                }
-            }
-            (None, blockhash) => blockhash,
-        };
-        let fee_payer = &self.client.fee_payer;
-        let mut available: Vec<&dyn Signer> = vec![fee_payer];
-        available.extend(signers.iter().copied());
-        if self.args.nonce.is_some() {
-            available.push(nonce_authority);
+        let mut outcome = None;
+        for delivered in self.send_all(&[instructions.to_vec()], signers).await? {
+            outcome = Some(delivered);
         }
-        let required: Vec<Pubkey> = Transaction::new_with_payer(&all, Some(&fee_payer.pubkey()))
-            .message
-            .signer_keys()
-            .into_iter()
-            .copied()
-            .collect();
-        let mut seen = BTreeSet::new();
-        let usable: Vec<&dyn Signer> = available
-            .into_iter()
-            .filter(|signer| required.contains(&signer.pubkey()) && seen.insert(signer.pubkey()))
-            .collect();
-        let sign = |instructions: &[Instruction], blockhash: Hash| {
-            let mut transaction =
-                Transaction::new_with_payer(instructions, Some(&fee_payer.pubkey()));
-            transaction
-                .try_partial_sign(&usable, blockhash)
-                .map_err(|error| SdkError::Signing(error.to_string()))?;
-            Ok(transaction)
-        };
-        if self.args.sign_only {
-            let blockhash = match fixed_blockhash {
-                Some(blockhash) => blockhash,
-                None => self.client.connection.latest_blockhash().await?,
-            };
-            let budgeted = self.client.budgeted(&all, &sign, blockhash).await?;
-            let transaction = sign(&budgeted, blockhash)?;
-            let encoded =
-                base64::engine::general_purpose::STANDARD.encode(bincode::serialize(&transaction)?);
-            let missing: Vec<String> = required
-                .iter()
-                .filter(|key| !seen.contains(*key))
-                .map(|key| key.to_string())
-                .collect();
-            self.output.print(
-                serde_json::json!({ "transaction": encoded, "blockhash": blockhash.to_string(), "missing_signers": missing }),
-                || {
-                    let mut text = format!("Blockhash: {blockhash}\nTransaction (base64):\n{encoded}");
-                    if !missing.is_empty() {
-                        text.push_str(&format!("\nMissing signatures: {}", missing.join(", ")));
-                    }
-                    text
-                },
-            );
-            return Ok(None);
-        }
-        if required.iter().any(|key| !seen.contains(key)) {
-            bail!("the transaction lacks signatures: a required signer's keypair was not given");
-        }
-        let outcome = match fixed_blockhash {
-            // A blockhash the user fixed (or a nonce's) cannot be replaced:
-            // a repeat under it is refused as already processed.
-            Some(blockhash) => {
-                let budgeted = self.client.budgeted(&all, &sign, blockhash).await?;
-                self.client
-                    .connection
-                    .send_transaction(&sign(&budgeted, blockhash)?)
-                    .await?
-            }
-            None => self.client.send_signed_with(&all, sign).await?,
-        };
-        Ok(Some(outcome))
+        Ok(outcome.flatten())
     }
 
-    async fn nonce_blockhash(&self, nonce: &Pubkey) -> Result<Hash> {
-        let account = self
-            .client
-            .connection
-            .get_account(nonce)
-            .await?
-            .ok_or_else(|| anyhow!("nonce account {nonce} does not exist"))?;
-        let versions: solana_nonce::versions::Versions = bincode::deserialize(&account.data)
-            .map_err(|_| anyhow!("{nonce} is not a nonce account"))?;
-        match versions.state() {
-            solana_nonce::state::State::Initialized(data) => Ok(data.blockhash()),
-            solana_nonce::state::State::Uninitialized => {
-                bail!("nonce account {nonce} is not initialised")
-            }
+    /// Sends `transactions` in order through the SDK's one sender; with
+    /// `--sign-only`, prints each signed transaction instead.
+    pub async fn send_all(
+        &self,
+        transactions: &[Vec<Instruction>],
+        signers: &[&dyn Signer],
+    ) -> Result<Vec<Option<TransactionOutcome>>> {
+        let mut outcomes = Vec::with_capacity(transactions.len());
+        for instructions in transactions {
+            outcomes.push(match self.client.deliver(instructions, signers).await? {
+                Delivered::Landed(outcome) => Some(outcome),
+                Delivered::Signed(signed) => {
+                    self.print_signed(&signed);
+                    None
+                }
+            });
         }
+        Ok(outcomes)
+    }
+
+    fn print_signed(&self, signed: &SignedTransaction) {
+        let encoded = signed.to_base64();
+        let blockhash = signed.blockhash;
+        let missing: Vec<String> = signed
+            .missing_signers
+            .iter()
+            .map(Pubkey::to_string)
+            .collect();
+        self.output.print(
+            serde_json::json!({ "transaction": encoded, "blockhash": blockhash.to_string(), "missing_signers": missing }),
+            || {
+                let mut text = format!("Blockhash: {blockhash}\nTransaction (base64):\n{encoded}");
+                if !missing.is_empty() {
+                    text.push_str(&format!("\nMissing signatures: {}", missing.join(", ")));
+                }
+                text
+            },
+        );
+    }
+
+    /// Licence `version` of `model`; if there is none, an error saying so.
+    pub async fn licence_of(&self, model: &Pubkey, version: u32) -> Result<License> {
+        let address = pda::license(model, version).0;
+        self.client.license(&address).await.map_err(|error| {
+            missing(error, || {
+                format!("model {model} has no licence version {version}")
+            })
+        })
+    }
+
+    /// Contribution `index` of `model`; if there is none, an error saying so.
+    pub async fn contribution_of(&self, model: &Pubkey, index: u32) -> Result<Contribution> {
+        let address = pda::contribution(model, index).0;
+        self.client.contribution(&address).await.map_err(|error| {
+            missing(error, || {
+                format!(
+                    "model {model} has no contribution #{index} (`model show {model}` lists them)"
+                )
+            })
+        })
+    }
+
+    /// The grant at `address`; if there is none, an error saying so.
+    pub async fn grant_at(&self, address: &Pubkey) -> Result<Grant> {
+        self.client
+            .grant(address)
+            .await
+            .map_err(|error| missing(error, || format!("there is no grant at {address}")))
+    }
+
+    /// Decimals of `model`'s payment mint, as recorded in its royalty book.
+    pub async fn model_decimals(&self, model: &Pubkey) -> Result<u8> {
+        Ok(self.client.royalty_book(model).await?.payment_decimals)
     }
 
     /// Saves the embedded ledger now (after each landed batch of a long

@@ -35,6 +35,10 @@ struct Session {
 }
 
 const HASH: &str = "1111111111111111111111111111111111111111111111111111111111111111";
+/// The licences' price per call and up-front fee, in tokens of the
+/// sessions' 6-decimal mint: 10 and 1 000 base units.
+const PRICE: &str = "0.00001";
+const FEE: &str = "0.001";
 
 impl Session {
     /// A session on the cluster the environment names (embedded by default).
@@ -76,7 +80,6 @@ impl Session {
         let mut command = Command::cargo_bin("model-ledger").unwrap();
         command
             .env("HOME", self.home.path())
-            .env_remove("MODEL_LEDGER_FAULT")
             .current_dir(self.home.path());
         match &self.cluster {
             Cluster::Embedded => {
@@ -91,6 +94,30 @@ impl Session {
         }
         command.args(["--output", "json"]).args(args);
         command
+    }
+
+    /// What a person sees: the command's human output (it must succeed).
+    fn human(&self, args: &[&str]) -> String {
+        let command = self.command(&[]);
+        let mut raw: Vec<String> = command
+            .get_args()
+            .map(|arg| arg.to_string_lossy().to_string())
+            .collect();
+        raw.truncate(raw.len() - 2); // drop `--output json`
+        let output = Command::cargo_bin("model-ledger")
+            .unwrap()
+            .env("HOME", self.home.path())
+            .current_dir(self.home.path())
+            .args(&raw)
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "model-ledger {args:?} failed:\n{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8_lossy(&output.stdout).to_string()
     }
 
     fn json(&self, args: &[&str]) -> Value {
@@ -114,7 +141,26 @@ impl Session {
             !output.status.success(),
             "model-ledger {args:?} should have failed"
         );
-        String::from_utf8_lossy(&output.stderr).to_string()
+        // Commands run with --output json: the error is an object on
+        // standard output; usage errors and panics stay on standard error.
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        match serde_json::from_slice::<Value>(&output.stdout) {
+            Ok(json) => {
+                let error = &json["error"];
+                assert!(error["name"].is_string(), "not an error object: {json}");
+                format!(
+                    "{} ({}, code {}){}{stderr}",
+                    error["message"].as_str().unwrap_or_default(),
+                    error["name"].as_str().unwrap_or_default(),
+                    error["code"],
+                    error["hint"]
+                        .as_str()
+                        .map(|hint| format!("\nhint: {hint}"))
+                        .unwrap_or_default()
+                )
+            }
+            Err(_) => stderr.to_string(),
+        }
     }
 
     /// The session wallet's token balance of `mint`, read straight from the
@@ -185,7 +231,8 @@ impl Session {
             }
         };
         self.json(&["mint-to", &mint, "0", "--to", &treasury]);
-        self.json(&["mint-to", &mint, "10000000"]);
+        // 10 tokens of a 6-decimal mint: 10 000 000 base units.
+        self.json(&["mint-to", &mint, "10"]);
         mint
     }
 
@@ -212,9 +259,9 @@ impl Session {
             "publish",
             model,
             "--price-per-call",
-            "10",
+            PRICE,
             "--upfront-fee",
-            "1000",
+            FEE,
             "--commercial",
             "--derivatives",
             "--derivative-royalty-bps",
@@ -228,7 +275,7 @@ impl Session {
         self.json(&args);
     }
 
-    /// Buys licence v1 of `model` (fee 1000, price 10); returns the grant.
+    /// Buys licence v1 of `model` (fee 1000, price 10 base units); returns the grant.
     fn acquire(&self, model: &str, extra: &[&str]) -> String {
         let mut args = extra.to_vec();
         args.extend_from_slice(&[
@@ -237,11 +284,22 @@ impl Session {
             model,
             "1",
             "--max-fee",
-            "1000",
+            FEE,
             "--max-price",
-            "10",
+            PRICE,
         ]);
         self.json(&args)["grant"].as_str().unwrap().to_string()
+    }
+
+    /// A fresh model with contribution 0 accepted and licence v1, and the
+    /// session wallet's grant on it.
+    fn grant_on_one_contribution(&self) -> String {
+        let mint = self.bootstrap();
+        let model = self.model(&mint, "base-7b", &[]);
+        self.json(&proposal(&model, "dataset", "ar://d"));
+        self.json(&["contribution", "accept", &model, "0", "--shares", "1"]);
+        self.licence(&model, &[]);
+        self.acquire(&model, &[])
     }
 
     fn write_calls(&self, name: &str, count: usize) -> PathBuf {
@@ -290,7 +348,7 @@ fn a_whole_session_from_mint_to_claim() {
     let toml = s.path("licence.toml");
     std::fs::write(
         &toml,
-        format!("price_per_call = 20\ncommercial = true\nterms_uri = \"https://terms.example/v2\"\nterms_hash = \"{HASH}\"\n"),
+        format!("price_per_call = \"0.00002\"\ncommercial = true\nterms_uri = \"https://terms.example/v2\"\nterms_hash = \"{HASH}\"\n"),
     )
     .unwrap();
     s.json(&["license", "publish", &model, "--terms-file", text(&toml)]);
@@ -353,8 +411,8 @@ fn a_whole_session_from_mint_to_claim() {
         claimed["claims"][0]["signature"]
     );
     let earnings = s.json(&["earnings"]);
-    assert_eq!(earnings["claimed"].as_u64(), Some(claimable));
-    assert_eq!(earnings["claimable"], 0);
+    assert_eq!(earnings["totals"][0]["claimed"].as_u64(), Some(claimable));
+    assert_eq!(earnings["totals"][0]["claimable"], 0);
     let listed = s.json(&["model", "list"]);
     assert!(
         listed
@@ -368,7 +426,7 @@ fn a_whole_session_from_mint_to_claim() {
     // A derived model under a grant on the base licence, then settlement.
     let (child_keypair, child_wallet) = s.keypair("child");
     s.json(&["airdrop", "5", "--to", &child_wallet]);
-    s.json(&["mint-to", &mint, "100000", "--to", &child_wallet]);
+    s.json(&["mint-to", &mint, "0.1", "--to", &child_wallet]);
     let child_grant = s.acquire(&model, &["--keypair", text(&child_keypair)]);
     let parent = format!("{model}:{child_grant}");
     let child = s.model(
@@ -417,7 +475,7 @@ fn program_errors_are_named_and_exit_non_zero() {
     let mint = s.bootstrap();
     let model = s.model(&mint, "base-7b", &[]);
     let error = s.fails(&["contribution", "accept", &model, "0", "--shares", "1"]);
-    assert!(error.contains("error:"), "{error}");
+    assert!(error.contains("has no contribution #0"), "{error}");
     s.json(&proposal(&model, "code", "ar://x"));
     let error = s.fails(&["contribution", "accept", &model, "0", "--shares", "0"]);
     assert!(error.contains("ZeroShares"), "{error}");
@@ -426,7 +484,7 @@ fn program_errors_are_named_and_exit_non_zero() {
         "publish",
         &model,
         "--price-per-call",
-        "5",
+        "0.000005",
         "--terms-uri",
         "u",
         "--terms-hash",
@@ -459,12 +517,7 @@ fn program_errors_are_named_and_exit_non_zero() {
 #[test]
 fn meter_resumes_after_a_crash_without_paying_twice() {
     let s = Session::new();
-    let mint = s.bootstrap();
-    let model = s.model(&mint, "base-7b", &[]);
-    s.json(&proposal(&model, "dataset", "ar://d"));
-    s.json(&["contribution", "accept", &model, "0", "--shares", "1"]);
-    s.licence(&model, &[]);
-    let grant = s.acquire(&model, &[]);
+    let grant = s.grant_on_one_contribution();
     let calls = s.write_calls("calls.jsonl", 300);
     let batches = s.path("batches");
     let args = [
@@ -479,14 +532,24 @@ fn meter_resumes_after_a_crash_without_paying_twice() {
         text(&batches),
     ];
 
-    // The first batch lands and is saved, then the process dies before
-    // recording its own progress.
-    let crashed = s
-        .command(&args)
-        .env("MODEL_LEDGER_FAULT", "crash-after-batch")
-        .output()
-        .unwrap();
-    assert_eq!(crashed.status.code(), Some(101));
+    // A run that stopped after its first batch landed and the ledger was
+    // saved, before the meter recorded its own progress: the batch is
+    // journaled without a signature and no progress file exists.
+    let first_hundred = s.path("first-100.jsonl");
+    let log = std::fs::read_to_string(&calls).unwrap();
+    std::fs::write(
+        &first_hundred,
+        log.lines().take(100).collect::<Vec<_>>().join("\n"),
+    )
+    .unwrap();
+    let mut first_run = args;
+    first_run[4] = text(&first_hundred);
+    s.json(&first_run);
+    std::fs::remove_file(batches.join("progress.json")).unwrap();
+    let journal = batches.join("batch-00000000.json");
+    let mut batch: Value = serde_json::from_slice(&std::fs::read(&journal).unwrap()).unwrap();
+    batch["signature"] = Value::Null;
+    std::fs::write(&journal, serde_json::to_vec(&batch).unwrap()).unwrap();
     let grant_after_crash = s.json(&["grant", "show", &grant]);
     assert_eq!(grant_after_crash["calls_used"], 100);
 
@@ -703,9 +766,9 @@ fn authorities_contributors_and_hosts_use_the_remaining_commands() {
         &model,
         "2",
         "--max-fee",
-        "1000",
+        FEE,
         "--max-price",
-        "10",
+        PRICE,
     ]);
     assert!(error.contains("LicenseRetired"), "{error}");
 
@@ -729,9 +792,9 @@ fn authorities_contributors_and_hosts_use_the_remaining_commands() {
         "renew",
         &grant,
         "--max-fee",
-        "1000",
+        FEE,
         "--max-price",
-        "10",
+        PRICE,
     ]);
     assert_eq!(s.json(&["grant", "show", &grant])["calls_used"], 0);
     let error = s.fails(&["grant", "transfer", &grant, "--to", &meter]);
@@ -759,8 +822,8 @@ fn authorities_contributors_and_hosts_use_the_remaining_commands() {
     assert_eq!(claimed["total"].as_u64(), Some(earned));
     assert_eq!(claimed["claims"].as_array().unwrap().len(), 1);
     let earnings = s.json(&["--keypair", text(&payee_keypair), "earnings"]);
-    assert_eq!(earnings["claimed"].as_u64(), Some(earned));
-    assert_eq!(earnings["claimable"], 0);
+    assert_eq!(earnings["totals"][0]["claimed"].as_u64(), Some(earned));
+    assert_eq!(earnings["totals"][0]["claimable"], 0);
 
     // The rejected proposal's record is closed and its rent returned; the
     // model keeps the rest.
@@ -795,4 +858,268 @@ fn authorities_contributors_and_hosts_use_the_remaining_commands() {
         registered["freeze_authority"].as_str(),
         Some(freezer.as_str())
     );
+}
+
+/// Runs the binary and returns its exit code and standard output.
+fn status_and_stdout(command: &mut Command) -> (Option<i32>, String) {
+    let output = command.output().unwrap();
+    (
+        output.status.code(),
+        String::from_utf8_lossy(&output.stdout).to_string(),
+    )
+}
+
+#[test]
+fn amounts_are_typed_and_shown_in_tokens_and_kept_exact_in_json() {
+    let s = Session::new();
+    let mint = s.bootstrap();
+    let model = s.model(&mint, "base-7b", &[]);
+    s.licence(&model, &[]);
+    let licence = s.json(&["license", "show", &model, "1"]);
+    assert_eq!(licence["price_per_call"], 10, "base units for scripts");
+    assert_eq!(licence["price_per_call_ui"], "0.000010");
+    assert_eq!(licence["upfront_fee_ui"], "0.001000");
+    assert!(
+        licence["summary"]
+            .as_str()
+            .unwrap()
+            .contains("0.000010 tokens per call + 0.001000 tokens up front"),
+        "{licence}"
+    );
+
+    // Finer than the mint's 6 decimals: refused naming the flag, nothing published.
+    let error = s.fails(&[
+        "license",
+        "publish",
+        &model,
+        "--price-per-call",
+        "0.0000001",
+        "--commercial",
+        "--terms-uri",
+        "https://terms.example/v2",
+    ]);
+    assert!(
+        error.contains("--price-per-call") && error.contains("6 decimals"),
+        "{error}"
+    );
+    let error = s.fails(&["license", "publish", &model, "--upfront-fee", "1,5"]);
+    assert!(error.contains("not a token amount"), "{error}");
+    assert!(s
+        .fails(&["license", "show", &model, "2"])
+        .contains("no licence version 2"));
+
+    let grant = s.acquire(&model, &[]);
+    let shown = s.json(&["grant", "show", &grant]);
+    assert_eq!(shown["total_paid"], 1000);
+    assert_eq!(shown["total_paid_ui"], "0.001000");
+    let human = s.human(&["grant", "show", &grant]);
+    assert!(human.contains("0.000010 tokens per call"), "{human}");
+    assert!(human.contains("paid 0.001000 tokens"), "{human}");
+}
+
+#[test]
+fn a_licence_takes_its_terms_document_a_hash_or_neither() {
+    let s = Session::new();
+    let mint = s.bootstrap();
+    let model = s.model(&mint, "base-7b", &[]);
+    let publish = |extra: &[&str]| {
+        let mut args = vec![
+            "license",
+            "publish",
+            &model,
+            "--commercial",
+            "--price-per-call",
+            PRICE,
+            "--terms-uri",
+            "https://terms.example/v1",
+        ];
+        args.extend_from_slice(extra);
+        s.json(&args)
+    };
+
+    let document = s.path("terms.md");
+    std::fs::write(&document, "# Terms\nUse it well.\n").unwrap();
+    let from_document = publish(&["--terms-document", text(&document)]);
+    assert_eq!(
+        from_document["terms_hash"],
+        sha256_hex(b"# Terms\nUse it well.\n")
+    );
+    assert_eq!(
+        from_document["terms_hash_source"],
+        "SHA-256 of the terms document"
+    );
+
+    let given = publish(&["--terms-hash", HASH]);
+    assert_eq!(given["terms_hash"], HASH);
+    assert_eq!(given["terms_hash_source"], "as given");
+
+    // Neither: the hash of the terms themselves, the same for the same terms.
+    let neither = publish(&[]);
+    let again = publish(&[]);
+    assert!(neither["terms_hash_source"]
+        .as_str()
+        .unwrap()
+        .contains("canonical JSON"));
+    assert_eq!(neither["terms_hash"], again["terms_hash"]);
+    assert_ne!(neither["terms_hash"], HASH);
+    let shown = s.json(&["license", "show", &model, "3"]);
+    assert_eq!(shown["terms_hash"], neither["terms_hash"]);
+
+    let error = s.fails(&["license", "publish", &model, "--commercial"]);
+    assert!(error.contains("--terms-uri is required"), "{error}");
+    let error = s.fails(&[
+        "license",
+        "publish",
+        &model,
+        "--terms-uri",
+        "u",
+        "--terms-document",
+        "/no/such/terms.md",
+    ]);
+    assert!(error.contains("/no/such/terms.md"), "{error}");
+    assert!(s
+        .fails(&["license", "show", &model, "5"])
+        .contains("no licence version 5"));
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(bytes)
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect()
+}
+
+#[test]
+fn failures_name_the_input_and_come_as_json_objects_for_scripts() {
+    let s = Session::new();
+    let mint = s.bootstrap();
+    let model = s.model(&mint, "base-7b", &[]);
+
+    // A licence that does not exist, checked before anything is signed.
+    let error = s.fails(&[
+        "grant",
+        "acquire",
+        &model,
+        "1",
+        "--max-fee",
+        FEE,
+        "--max-price",
+        PRICE,
+    ]);
+    assert!(
+        error.contains(&format!("model {model} has no licence version 1")),
+        "{error}"
+    );
+    let error = s.fails(&["contribution", "accept", &model, "5", "--shares", "1"]);
+    assert!(
+        error.contains(&format!("model {model} has no contribution #5"))
+            && error.contains("AccountNotFound"),
+        "{error}"
+    );
+    // A grant that does not exist, as the program's account check reports
+    // it: in words, with the framework's name and code (in the VM the
+    // program's log also names the account: "the grant does not exist").
+    let (_, nowhere) = s.keypair("nowhere");
+    let error = s.fails(&["grant", "set-meter", &nowhere, "--meter", &nowhere]);
+    assert!(
+        error.contains("does not exist") && error.contains("(AccountNotInitialized, code 3012)"),
+        "{error}"
+    );
+    assert!(!error.contains("0xbc4"), "{error}");
+
+    // --output json: one error object on standard output, a non-zero exit.
+    s.json(&proposal(&model, "dataset", "ar://d"));
+    let (code, stdout) = status_and_stdout(&mut s.command(&[
+        "contribution",
+        "accept",
+        &model,
+        "0",
+        "--shares",
+        "0",
+    ]));
+    assert_eq!(code, Some(1));
+    let error: Value = serde_json::from_str(&stdout).expect("a JSON error object");
+    assert_eq!(error["error"]["name"], "ZeroShares");
+    assert_eq!(
+        error["error"]["code"],
+        u32::from(model_ledger::errors::LedgerError::ZeroShares)
+    );
+    assert!(error["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("ZeroShares"));
+    let (code, stdout) = status_and_stdout(&mut s.command(&["grant", "set-meter", &nowhere]));
+    assert_eq!(code, Some(1));
+    let error: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(error["error"]["name"], "AccountNotInitialized");
+    assert_eq!(error["error"]["code"], 3012);
+    // A command line that does not parse: the same shape, exit code 2.
+    let (code, stdout) = status_and_stdout(&mut s.command(&["grant", "acquire", &model]));
+    assert_eq!(code, Some(2));
+    let error: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(error["error"]["name"], "UsageError");
+    assert!(
+        error["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("--max-fee"),
+        "{error}"
+    );
+}
+
+#[test]
+fn completions_are_printed_for_each_shell() {
+    let s = Session::embedded();
+    for shell in ["bash", "zsh", "fish"] {
+        let (code, script) = status_and_stdout(&mut s.command(&["completions", shell]));
+        assert_eq!(code, Some(0), "{shell}");
+        assert!(
+            script.contains("model-ledger") && script.contains("collect-fees"),
+            "{shell}: {script}"
+        );
+    }
+    assert!(s.fails(&["completions", "tcsh"]).contains("tcsh"));
+}
+
+#[test]
+fn meter_refuses_another_input_in_the_same_batches_directory() {
+    let s = Session::new();
+    let grant = s.grant_on_one_contribution();
+    let batches = s.path("batches");
+    let meter = |input: &Path| {
+        vec![
+            "meter".to_string(),
+            "--grant".into(),
+            grant.clone(),
+            "--input".into(),
+            text(input).into(),
+            "--batches".into(),
+            text(&batches).into(),
+        ]
+    };
+    let first = s.write_calls("first.jsonl", 50);
+    let args = meter(&first);
+    s.json(&args.iter().map(String::as_str).collect::<Vec<_>>());
+
+    // Another log at least as long: its first 50 calls differ, so nothing
+    // of it may be skipped as "already sent".
+    let other = s.path("other.jsonl");
+    let lines: Vec<String> = (0..60)
+        .map(|n| format!(r#"{{"request_id":"other-{n}","output":"o-{n}","attribution":[[0,1]]}}"#))
+        .collect();
+    std::fs::write(&other, lines.join("\n")).unwrap();
+    let args = meter(&other);
+    let error = s.fails(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    assert!(
+        error.contains("different input") && error.contains("--batches"),
+        "{error}"
+    );
+    assert_eq!(s.json(&["grant", "show", &grant])["calls_used"], 50);
+
+    // The same log grown by 30 calls resumes where it stopped.
+    let grown = s.write_calls("first.jsonl", 80);
+    let args = meter(&grown);
+    let resumed = s.json(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(resumed["calls_used"], 80);
 }

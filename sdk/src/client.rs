@@ -1,280 +1,29 @@
-//! A client whose calls run unchanged against an RPC endpoint
-//! ([`RpcConnection`]) or the in-process runtime (`embedded::BanksConnection`).
+//! [`LedgerClient`] and its write calls: each resolves the accounts an
+//! instruction needs from chain state, builds it, and sends it through
+//! [`LedgerClient::send`]. Calls whose accounts must be read first also come
+//! as `*_instruction(s)` methods that only build, for callers that sign
+//! elsewhere; the rest build with [`crate::instructions`] alone. Reads are
+//! in [`crate::queries`], connections in [`crate::connection`], signing and
+//! sending in [`crate::send`].
 
-// solana-banks-client 3.x marks its whole API deprecated ahead of moving it
-// behind an "unstable" feature in 4.0; it is still the in-process runtime's only client.
-#![allow(deprecated)]
-
-use async_trait::async_trait;
-use solana_commitment_config::CommitmentConfig;
-use solana_compute_budget_interface::ComputeBudgetInstruction;
-use solana_rpc_client::nonblocking::rpc_client::RpcClient;
-use solana_rpc_client_api::config::{RpcSimulateTransactionConfig, RpcTransactionConfig};
-use solana_sdk::{
-    account::Account,
-    hash::Hash,
-    instruction::Instruction,
-    pubkey::Pubkey,
-    signature::{Keypair, Signature},
-    signer::Signer,
-    transaction::{Transaction, TransactionError},
-};
-use solana_transaction_status_client_types::{
-    option_serializer::OptionSerializer, UiInstruction, UiTransactionEncoding,
-};
+use solana_sdk::{instruction::Instruction, pubkey::Pubkey, signature::Keypair, signer::Signer};
 
 use crate::{
-    accounts::{
-        decode, decode_book_entry, decode_royalty_book, Config, Contribution, Grant, License,
-        LicenseTerms, Model, ModelView,
-    },
-    events::LedgerEvent,
+    accounts::LicenseTerms,
     instructions::{
-        self as ix, AcquireGrantArgs, AttributionEntry, InitializeConfigArgs, ModelAccounts,
-        ParentGrant, ProposeContributionArgs, RecordInferenceArgs, RegisterModelArgs,
-        UpdateConfigArgs,
+        self as ix, AcquireGrantArgs, AttributionEntry, InitializeConfigArgs, ParentGrant,
+        ProposeContributionArgs, RecordInferenceArgs, RegisterModelArgs, UpdateConfigArgs,
     },
     pda, SdkError,
 };
-use model_ledger::state::{BookEntry, ParentLink, RoyaltyBook, MAX_ENTRIES_PER_GROWTH};
-
-/// What a landed transaction left behind.
-#[derive(Debug, Clone)]
-pub struct TransactionOutcome {
-    pub signature: Signature,
-    /// The Model Ledger events it emitted, in order.
-    pub events: Vec<LedgerEvent>,
-    /// Compute units the whole transaction consumed, as the cluster reports
-    /// them (natively run builtins count 1 each; an SBF build counts for real).
-    pub compute_units: Option<u64>,
-}
-
-/// The few operations the client needs from a cluster.
-#[async_trait]
-pub trait LedgerConnection: Send + Sync {
-    async fn get_account(&self, address: &Pubkey) -> Result<Option<Account>, SdkError>;
-    async fn latest_blockhash(&self) -> Result<Hash, SdkError>;
-    /// A recent blockhash other than `used`. A transaction signed again under
-    /// it differs from every transaction signed under `used`, so a repeated
-    /// call (a second claim with the same accounts) is a new transaction
-    /// rather than a duplicate that the cluster drops as already processed.
-    async fn blockhash_after(&self, used: &Hash) -> Result<Hash, SdkError>;
-    /// Runs a transaction without committing it; returns the compute units it
-    /// consumed, or the error it would fail with.
-    async fn simulate(&self, transaction: &Transaction) -> Result<u64, SdkError>;
-    /// Submits a signed transaction, waits until it is confirmed, and returns its events.
-    async fn send_transaction(
-        &self,
-        transaction: &Transaction,
-    ) -> Result<TransactionOutcome, SdkError>;
-}
-
-/// A real cluster through its JSON-RPC endpoint. Every call (reads,
-/// blockhashes, simulations, confirmations, transaction lookups, airdrops)
-/// uses one commitment, [`RpcConnection::COMMITMENT`]: confirmed, so a
-/// command sees what the previous one did without waiting for finality.
-pub struct RpcConnection(pub RpcClient);
-
-impl RpcConnection {
-    pub const COMMITMENT: CommitmentConfig = CommitmentConfig::confirmed();
-
-    /// ```
-    /// use model_ledger_sdk::client::RpcConnection;
-    /// let connection = RpcConnection::new("http://127.0.0.1:8899");
-    /// assert_eq!(connection.0.url(), "http://127.0.0.1:8899");
-    /// assert_eq!(connection.0.commitment(), RpcConnection::COMMITMENT);
-    /// ```
-    pub fn new(url: impl Into<String>) -> Self {
-        Self(RpcClient::new_with_commitment(url.into(), Self::COMMITMENT))
-    }
-}
-
-impl RpcConnection {
-    /// The Model Ledger events a transaction emitted, once it has reached
-    /// the connection's commitment (confirmed: no need to wait for finality).
-    pub async fn events_of(&self, signature: &Signature) -> Result<Vec<LedgerEvent>, SdkError> {
-        Ok(self.outcome_of(signature, None).await?.events)
-    }
-
-    /// What a transaction left behind: its events and compute units. `keys`
-    /// are its message's account keys when the caller has them; otherwise
-    /// they are read from the fetched transaction.
-    pub async fn outcome_of(
-        &self,
-        signature: &Signature,
-        keys: Option<&[Pubkey]>,
-    ) -> Result<TransactionOutcome, SdkError> {
-        let confirmed = self
-            .0
-            .get_transaction_with_config(
-                signature,
-                RpcTransactionConfig {
-                    encoding: Some(UiTransactionEncoding::Base64),
-                    commitment: Some(self.0.commitment()),
-                    max_supported_transaction_version: Some(0),
-                },
-            )
-            .await
-            .map_err(rpc_error)?;
-        let fetched_keys;
-        let keys = match keys {
-            Some(keys) => keys,
-            None => {
-                let transaction = confirmed.transaction.transaction.decode().ok_or_else(|| {
-                    SdkError::Connection(format!("transaction {signature} cannot be decoded"))
-                })?;
-                fetched_keys = transaction.message.static_account_keys().to_vec();
-                &fetched_keys
-            }
-        };
-        let meta = confirmed.transaction.meta;
-        let compute_units = meta
-            .as_ref()
-            .and_then(|meta| Option::<u64>::from(meta.compute_units_consumed.clone()));
-        let inner = match meta.map(|meta| meta.inner_instructions) {
-            Some(OptionSerializer::Some(inner)) => inner,
-            _ => Vec::new(),
-        };
-        let decoded: Vec<(Pubkey, Vec<u8>)> = inner
-            .iter()
-            .flat_map(|group| group.instructions.iter())
-            .filter_map(|instruction| match instruction {
-                UiInstruction::Compiled(compiled) => Some((
-                    *keys.get(usize::from(compiled.program_id_index))?,
-                    bs58::decode(&compiled.data).into_vec().ok()?,
-                )),
-                UiInstruction::Parsed(_) => None,
-            })
-            .collect();
-        let events = LedgerEvent::from_inner_instructions(
-            decoded
-                .iter()
-                .map(|(program, data)| (*program, data.as_slice())),
-        );
-        Ok(TransactionOutcome {
-            signature: *signature,
-            events,
-            compute_units,
-        })
-    }
-}
-
-fn rpc_error(error: solana_rpc_client_api::client_error::Error) -> SdkError {
-    match error.get_transaction_error() {
-        Some(transaction_error) => transaction_error.into(),
-        None => SdkError::Connection(error.to_string()),
-    }
-}
-
-#[async_trait]
-impl LedgerConnection for RpcConnection {
-    async fn get_account(&self, address: &Pubkey) -> Result<Option<Account>, SdkError> {
-        let response = self
-            .0
-            .get_account_with_commitment(address, self.0.commitment())
-            .await
-            .map_err(rpc_error)?;
-        Ok(response.value)
-    }
-
-    async fn latest_blockhash(&self) -> Result<Hash, SdkError> {
-        self.0.get_latest_blockhash().await.map_err(rpc_error)
-    }
-
-    /// A real cluster moves to a new blockhash with every slot (about
-    /// 400 ms); waiting for it is the only way to get one.
-    async fn blockhash_after(&self, used: &Hash) -> Result<Hash, SdkError> {
-        self.0
-            .get_new_latest_blockhash(used)
-            .await
-            .map_err(rpc_error)
-    }
-
-    async fn simulate(&self, transaction: &Transaction) -> Result<u64, SdkError> {
-        let simulation = self
-            .0
-            .simulate_transaction_with_config(
-                transaction,
-                RpcSimulateTransactionConfig {
-                    sig_verify: false,
-                    commitment: Some(self.0.commitment()),
-                    ..Default::default()
-                },
-            )
-            .await
-            .map_err(rpc_error)?
-            .value;
-        if let Some(error) = simulation.err {
-            return Err(TransactionError::from(error).into());
-        }
-        Ok(simulation.units_consumed.unwrap_or_default())
-    }
-
-    async fn send_transaction(
-        &self,
-        transaction: &Transaction,
-    ) -> Result<TransactionOutcome, SdkError> {
-        let signature = self
-            .0
-            .send_and_confirm_transaction(transaction)
-            .await
-            .map_err(rpc_error)?;
-        self.outcome_of(&signature, Some(&transaction.message.account_keys))
-            .await
-    }
-}
-
-/// How the sender sets every transaction's compute budget, as wallets do.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ComputeBudget {
-    /// A priority fee in micro-lamports per compute unit (what `solana`
-    /// calls `--with-compute-unit-price`); none when `None`.
-    pub unit_price: Option<u64>,
-    /// Limit each transaction to the compute units a simulation of it
-    /// consumed plus [`ComputeBudget::margin`], instead of the runtime's
-    /// default of 200 000 per instruction: a priority fee is paid on the
-    /// limit, not on what was used, and a block packs tighter limits first.
-    pub limit_from_simulation: bool,
-}
-
-impl Default for ComputeBudget {
-    fn default() -> Self {
-        Self {
-            unit_price: None,
-            limit_from_simulation: true,
-        }
-    }
-}
-
-impl ComputeBudget {
-    /// The limit a simulation asks for: what it consumed, plus 10 % (state
-    /// can change between simulation and execution, e.g. a book entry that a
-    /// loop then visits), plus 1 000 units.
-    pub fn margin(consumed: u64) -> u32 {
-        let limit = consumed.saturating_add(consumed / 10).saturating_add(1_000);
-        u32::try_from(limit)
-            .unwrap_or(u32::MAX)
-            .min(MAX_COMPUTE_UNIT_LIMIT)
-    }
-
-    /// `instructions` followed by the budget's instructions, the limit being
-    /// `limit`. They go last so that a failing instruction keeps the index
-    /// its caller gave it; the runtime reads compute-budget instructions
-    /// wherever they stand in the message.
-    fn apply(&self, instructions: &[Instruction], limit: Option<u32>) -> Vec<Instruction> {
-        let mut all = instructions.to_vec();
-        if let Some(limit) = limit {
-            all.push(ComputeBudgetInstruction::set_compute_unit_limit(limit));
-        }
-        if let Some(price) = self.unit_price {
-            all.push(ComputeBudgetInstruction::set_compute_unit_price(price));
-        }
-        all
-    }
-}
-
-/// The most compute units one transaction may ask for.
-pub const MAX_COMPUTE_UNIT_LIMIT: u32 = 1_400_000;
+pub use crate::{
+    connection::{LedgerConnection, RpcConnection, TransactionOutcome},
+    queries::{associated_token, token_amount, Audit, Earning, LineageLink},
+    send::{
+        ComputeBudget, Delivered, DurableNonce, SignedTransaction, Signing, MAX_COMPUTE_UNIT_LIMIT,
+    },
+};
+use model_ledger::state::MAX_ENTRIES_PER_GROWTH;
 
 /// High-level Model Ledger calls over any [`LedgerConnection`]. The fee payer
 /// signs every transaction; the acting wallet (authority, contributor…) is
@@ -283,6 +32,7 @@ pub struct LedgerClient<C> {
     pub connection: C,
     pub fee_payer: Keypair,
     pub compute_budget: ComputeBudget,
+    pub signing: Signing,
 }
 
 impl<C: LedgerConnection> LedgerClient<C> {
@@ -291,290 +41,8 @@ impl<C: LedgerConnection> LedgerClient<C> {
             connection,
             fee_payer,
             compute_budget: ComputeBudget::default(),
+            signing: Signing::default(),
         }
-    }
-
-    /// Signs `instructions` with the fee payer and `signers`, sends them as one transaction.
-    pub async fn send(
-        &self,
-        instructions: &[Instruction],
-        signers: &[&dyn Signer],
-    ) -> Result<TransactionOutcome, SdkError> {
-        let mut all_signers: Vec<&dyn Signer> = vec![&self.fee_payer];
-        all_signers.extend(
-            signers
-                .iter()
-                .filter(|signer| signer.pubkey() != self.fee_payer.pubkey()),
-        );
-        self.send_signed_with(instructions, |instructions, blockhash| {
-            let mut transaction =
-                Transaction::new_with_payer(instructions, Some(&self.fee_payer.pubkey()));
-            transaction
-                .try_sign(&all_signers, blockhash)
-                .map_err(|error| SdkError::Signing(error.to_string()))?;
-            Ok(transaction)
-        })
-        .await
-    }
-
-    /// `instructions` with the compute budget's instructions added, the
-    /// limit measured by simulating them signed by `sign` under `blockhash`.
-    /// A simulation that fails is the transaction's answer: it is returned
-    /// and nothing is sent, as a wallet shows a failed simulation.
-    pub async fn budgeted<F>(
-        &self,
-        instructions: &[Instruction],
-        sign: &F,
-        blockhash: Hash,
-    ) -> Result<Vec<Instruction>, SdkError>
-    where
-        F: Fn(&[Instruction], Hash) -> Result<Transaction, SdkError>,
-    {
-        let budget = self.compute_budget;
-        if !budget.limit_from_simulation {
-            return Ok(budget.apply(instructions, None));
-        }
-        let trial = budget.apply(instructions, Some(MAX_COMPUTE_UNIT_LIMIT));
-        let consumed = self.connection.simulate(&sign(&trial, blockhash)?).await?;
-        Ok(budget.apply(instructions, Some(ComputeBudget::margin(consumed))))
-    }
-
-    /// Sends `instructions`, with the compute budget's instructions added,
-    /// in the transaction `sign` makes of them for the latest blockhash.
-    ///
-    /// Every transaction the SDK, the CLI and the test harness send passes
-    /// here, which is why the rule against duplicates lives here and nowhere
-    /// else: a call repeated with the same accounts under the same blockhash
-    /// (a second claim, a second idempotent account creation) would be
-    /// byte-identical to the first, and every cluster drops it as
-    /// `AlreadyProcessed`. Whether the blockhash moved in between depends on
-    /// timing; the answer must not. Each call here is built afresh from
-    /// current state, so such a refusal means the same request was made
-    /// before, not that this one landed: it is signed once more under a
-    /// newer blockhash ([`LedgerConnection::blockhash_after`]: the next slot
-    /// on the in-process runtime, deterministically; the cluster's next
-    /// blockhash on RPC) and sent as the new transaction it is.
-    pub async fn send_signed_with<F>(
-        &self,
-        instructions: &[Instruction],
-        sign: F,
-    ) -> Result<TransactionOutcome, SdkError>
-    where
-        F: Fn(&[Instruction], Hash) -> Result<Transaction, SdkError>,
-    {
-        let mut blockhash = self.connection.latest_blockhash().await?;
-        let budgeted = match self.budgeted(instructions, &sign, blockhash).await {
-            Err(SdkError::AlreadyProcessed) => {
-                blockhash = self.connection.blockhash_after(&blockhash).await?;
-                self.budgeted(instructions, &sign, blockhash).await?
-            }
-            budgeted => budgeted?,
-        };
-        match self
-            .connection
-            .send_transaction(&sign(&budgeted, blockhash)?)
-            .await
-        {
-            Err(SdkError::AlreadyProcessed) => {
-                let newer = self.connection.blockhash_after(&blockhash).await?;
-                self.connection
-                    .send_transaction(&sign(&budgeted, newer)?)
-                    .await
-            }
-            outcome => outcome,
-        }
-    }
-
-    async fn fetch<T>(&self, address: &Pubkey) -> Result<T, SdkError>
-    where
-        T: anchor_lang::AccountDeserialize + anchor_lang::Discriminator,
-    {
-        decode(address, &self.existing_account(address).await?)
-    }
-
-    /// The account at `address`, or `AccountNotFound`.
-    async fn existing_account(&self, address: &Pubkey) -> Result<Account, SdkError> {
-        self.connection
-            .get_account(address)
-            .await?
-            .ok_or(SdkError::AccountNotFound(*address))
-    }
-
-    /// A model's royalty book: its address and raw account.
-    async fn book_account(&self, model: &Pubkey) -> Result<(Pubkey, Account), SdkError> {
-        let address = pda::royalty_book(model).0;
-        Ok((address, self.existing_account(&address).await?))
-    }
-
-    pub async fn config(&self) -> Result<Config, SdkError> {
-        self.fetch(&pda::config().0).await
-    }
-
-    pub async fn model(&self, address: &Pubkey) -> Result<Model, SdkError> {
-        self.fetch(address).await
-    }
-
-    pub async fn contribution(&self, address: &Pubkey) -> Result<Contribution, SdkError> {
-        self.fetch(address).await
-    }
-
-    pub async fn license(&self, address: &Pubkey) -> Result<License, SdkError> {
-        self.fetch(address).await
-    }
-
-    pub async fn grant(&self, address: &Pubkey) -> Result<Grant, SdkError> {
-        self.fetch(address).await
-    }
-
-    /// The header of a model's royalty book.
-    pub async fn royalty_book(&self, model: &Pubkey) -> Result<RoyaltyBook, SdkError> {
-        let (address, account) = self.book_account(model).await?;
-        decode_royalty_book(&address, &account)
-    }
-
-    /// Entry `index` of a model's royalty book (all zeros for a contribution
-    /// never accepted).
-    pub async fn book_entry(&self, model: &Pubkey, index: u32) -> Result<BookEntry, SdkError> {
-        let (address, account) = self.book_account(model).await?;
-        decode_book_entry(&address, &account, index)
-    }
-
-    /// A token account's balance; 0 if the account does not exist.
-    pub async fn token_balance(&self, account: &Pubkey) -> Result<u64, SdkError> {
-        match self.connection.get_account(account).await? {
-            Some(data) => token_amount(account, &data),
-            None => Ok(0),
-        }
-    }
-
-    /// Checks, against the vault's real token balance, that the model's
-    /// royalty book accounts for every token unit (reads every book entry).
-    pub async fn audit(&self, model: &Pubkey) -> Result<Audit, SdkError> {
-        let (book_address, book_account) = self.book_account(model).await?;
-        let book = decode_royalty_book(&book_address, &book_account)?;
-        let pools = book.pools();
-        let overflow = |_| SdkError::Decode {
-            address: book_address,
-            reason: "book totals overflow".into(),
-        };
-        let mut owed_scaled = 0u128;
-        for index in 0..book.entry_count {
-            let entry = decode_book_entry(&book_address, &book_account, index)?;
-            owed_scaled = owed_scaled
-                .checked_add(entry.balance().owed_scaled(&pools).map_err(overflow)?)
-                .ok_or(SdkError::Decode {
-                    address: book_address,
-                    reason: "book totals overflow".into(),
-                })?;
-        }
-        let vault_address = pda::vault(model).0;
-        let vault = self.existing_account(&vault_address).await?;
-        let vault_balance = token_amount(&vault_address, &vault)?;
-        let held = book.total_received().saturating_sub(book.total_paid_out());
-        Ok(Audit {
-            surplus: u128::from(vault_balance).saturating_sub(held),
-            vault_balance,
-            owed_scaled,
-            held_scaled: pools.held_scaled().map_err(overflow)?,
-        })
-    }
-
-    /// Where `model` keeps its money.
-    pub async fn model_accounts(&self, model: &Pubkey) -> Result<ModelAccounts, SdkError> {
-        let record = self.model(model).await?;
-        Ok(ModelAccounts {
-            model: *model,
-            payment_mint: record.payment_mint,
-            token_program: record.token_program,
-        })
-    }
-
-    /// The treasury's associated token account for `model`'s payment mint,
-    /// where the SDK sweeps protocol fees (the program accepts any token
-    /// account the treasury owns).
-    pub async fn treasury_token(&self, model: &ModelAccounts) -> Result<Pubkey, SdkError> {
-        let treasury = self.config().await?.treasury;
-        Ok(associated_token(&treasury, model))
-    }
-
-    /// What every contribution of `wallet` (as payout wallet) can claim now
-    /// and has claimed, across `models`.
-    pub async fn earnings(
-        &self,
-        wallet: &Pubkey,
-        models: &[Pubkey],
-    ) -> Result<Vec<Earning>, SdkError> {
-        let mut earnings = Vec::new();
-        for model in models {
-            let view = self.model_view(model).await?;
-            let (book_address, book_account) = self.book_account(model).await?;
-            let book = decode_royalty_book(&book_address, &book_account)?;
-            for (address, contribution) in &view.contributions {
-                if contribution.payout_wallet != *wallet {
-                    continue;
-                }
-                let entry = decode_book_entry(&book_address, &book_account, contribution.index)?;
-                let mut balance = entry.balance();
-                balance
-                    .settle(&book.pools())
-                    .map_err(|_| SdkError::Decode {
-                        address: book_address,
-                        reason: "book entry overflows".into(),
-                    })?;
-                earnings.push(Earning {
-                    model: *model,
-                    contribution: *address,
-                    index: contribution.index,
-                    claimable: balance.claimable().unwrap_or(u64::MAX),
-                    claimed: entry.claimed_total(),
-                });
-            }
-        }
-        Ok(earnings)
-    }
-
-    /// The ancestry of `model`, breadth first: every ancestor with the link
-    /// (licence, grant, royalty bps) through which its child derives from it.
-    pub async fn lineage(&self, model: &Pubkey) -> Result<Vec<LineageLink>, SdkError> {
-        let mut links = Vec::new();
-        let mut frontier = vec![(*model, 0usize)];
-        while let Some((child, depth)) = frontier.pop() {
-            for parent in self.model(&child).await?.parents {
-                frontier.insert(0, (parent.model, depth + 1));
-                links.push(LineageLink {
-                    child,
-                    depth: depth + 1,
-                    link: parent,
-                });
-            }
-        }
-        Ok(links)
-    }
-
-    /// A model with all its contributions and licence versions, read by index
-    /// from the model's own counters (no account scan needed).
-    pub async fn model_view(&self, address: &Pubkey) -> Result<ModelView, SdkError> {
-        let model = self.model(address).await?;
-        let count = self.next_contribution_index(address).await?;
-        let mut contributions = Vec::with_capacity(count as usize);
-        for index in 0..count {
-            let key = pda::contribution(address, index).0;
-            // A rejected contribution's proposer may have closed its record.
-            if let Some(account) = self.connection.get_account(&key).await? {
-                contributions.push((key, decode(&key, &account)?));
-            }
-        }
-        let mut licenses = Vec::new();
-        for version in model_ledger::constants::FIRST_LICENSE_VERSION..model.next_license_version {
-            let key = pda::license(address, version).0;
-            licenses.push((key, self.license(&key).await?));
-        }
-        Ok(ModelView {
-            address: *address,
-            model,
-            contributions,
-            licenses,
-        })
     }
 
     pub async fn initialize_config(
@@ -615,15 +83,28 @@ impl<C: LedgerConnection> LedgerClient<C> {
         payment_mint: &Pubkey,
         args: RegisterModelArgs,
     ) -> Result<(Pubkey, TransactionOutcome), SdkError> {
-        let mint = self
-            .connection
-            .get_account(payment_mint)
-            .await?
-            .ok_or(SdkError::AccountNotFound(*payment_mint))?;
-        let model = pda::model(&authority.pubkey(), &args.model_id).0;
-        let instruction = ix::register_model(&authority.pubkey(), payment_mint, &mint.owner, args);
-        let outcome = self.send(&[instruction], &[authority]).await?;
-        Ok((model, outcome))
+        self.register_derived_model(authority, payment_mint, args, &[])
+            .await
+    }
+
+    /// The instruction registering a model (deriving from `parents`, if
+    /// any), with the token program read from the payment mint's owner, and
+    /// the model's address.
+    pub async fn register_model_instruction(
+        &self,
+        authority: &Pubkey,
+        payment_mint: &Pubkey,
+        args: RegisterModelArgs,
+        parents: &[ParentGrant],
+    ) -> Result<(Pubkey, Instruction), SdkError> {
+        let mint = self.existing_account(payment_mint).await?;
+        let model = pda::model(authority, &args.model_id).0;
+        let instruction = if parents.is_empty() {
+            ix::register_model(authority, payment_mint, &mint.owner, args)
+        } else {
+            ix::register_derived_model(authority, payment_mint, &mint.owner, args, parents)
+        };
+        Ok((model, instruction))
     }
 
     pub async fn transfer_model_authority(
@@ -654,19 +135,9 @@ impl<C: LedgerConnection> LedgerClient<C> {
         args: RegisterModelArgs,
         parents: &[ParentGrant],
     ) -> Result<(Pubkey, TransactionOutcome), SdkError> {
-        let mint = self
-            .connection
-            .get_account(payment_mint)
-            .await?
-            .ok_or(SdkError::AccountNotFound(*payment_mint))?;
-        let model = pda::model(&authority.pubkey(), &args.model_id).0;
-        let instruction = ix::register_derived_model(
-            &authority.pubkey(),
-            payment_mint,
-            &mint.owner,
-            args,
-            parents,
-        );
+        let (model, instruction) = self
+            .register_model_instruction(&authority.pubkey(), payment_mint, args, parents)
+            .await?;
         let outcome = self.send(&[instruction], &[authority]).await?;
         Ok((model, outcome))
     }
@@ -683,21 +154,36 @@ impl<C: LedgerConnection> LedgerClient<C> {
         max_price_per_call: u64,
         payer_token: &Pubkey,
     ) -> Result<(Pubkey, TransactionOutcome), SdkError> {
+        let (grant, instruction) = self
+            .acquire_grant_instruction(
+                &licensee.pubkey(),
+                model,
+                version,
+                AcquireGrantArgs {
+                    expected_version: version,
+                    max_fee,
+                    max_price_per_call,
+                },
+                payer_token,
+            )
+            .await?;
+        let outcome = self.send(&[instruction], &[licensee]).await?;
+        Ok((grant, outcome))
+    }
+
+    /// The `acquire_grant` instruction and the grant's address.
+    pub async fn acquire_grant_instruction(
+        &self,
+        licensee: &Pubkey,
+        model: &Pubkey,
+        version: u32,
+        args: AcquireGrantArgs,
+        payer_token: &Pubkey,
+    ) -> Result<(Pubkey, Instruction), SdkError> {
         let accounts = self.model_accounts(model).await?;
         let license = pda::license(model, version).0;
-        let instruction = ix::acquire_grant(
-            &licensee.pubkey(),
-            &accounts,
-            &license,
-            payer_token,
-            AcquireGrantArgs {
-                expected_version: version,
-                max_fee,
-                max_price_per_call,
-            },
-        );
-        let outcome = self.send(&[instruction], &[licensee]).await?;
-        Ok((pda::grant(&license, &licensee.pubkey()).0, outcome))
+        let instruction = ix::acquire_grant(licensee, &accounts, &license, payer_token, args);
+        Ok((pda::grant(&license, licensee).0, instruction))
     }
 
     pub async fn set_meter(
@@ -813,11 +299,6 @@ impl<C: LedgerConnection> LedgerClient<C> {
         self.send(&[instruction], &[authority]).await
     }
 
-    /// The index the model's next proposed contribution receives.
-    pub async fn next_contribution_index(&self, model: &Pubkey) -> Result<u32, SdkError> {
-        Ok(self.royalty_book(model).await?.contribution_count)
-    }
-
     /// Proposes a contribution under the model's next index, which it
     /// returns. Two proposals racing for the same index: the second fails
     /// with `ContributionIndexMismatch` and can simply be retried.
@@ -842,14 +323,40 @@ impl<C: LedgerConnection> LedgerClient<C> {
         index: u32,
         shares: u64,
     ) -> Result<TransactionOutcome, SdkError> {
+        let transactions = self
+            .accept_contribution_transactions(&authority.pubkey(), model, index, shares)
+            .await?;
+        let mut outcome = None;
+        for instructions in &transactions {
+            outcome = Some(self.send(instructions, &[authority]).await?);
+        }
+        Ok(outcome.expect("the acceptance is the last transaction"))
+    }
+
+    /// The transactions accepting contribution `index`, in order: as many
+    /// royalty-book extensions as the index lies beyond what one instruction
+    /// may grow the book by, then the acceptance.
+    pub async fn accept_contribution_transactions(
+        &self,
+        authority: &Pubkey,
+        model: &Pubkey,
+        index: u32,
+        shares: u64,
+    ) -> Result<Vec<Vec<Instruction>>, SdkError> {
         let mut entries = self.royalty_book(model).await?.entry_count;
+        let mut transactions = Vec::new();
         while index.saturating_add(1).saturating_sub(entries) > MAX_ENTRIES_PER_GROWTH {
-            let step = ix::extend_royalty_book(&authority.pubkey(), model, MAX_ENTRIES_PER_GROWTH);
-            self.send(&[step], &[authority]).await?;
+            transactions.push(vec![ix::extend_royalty_book(
+                authority,
+                model,
+                MAX_ENTRIES_PER_GROWTH,
+            )]);
             entries += MAX_ENTRIES_PER_GROWTH;
         }
-        let instruction = ix::accept_contribution(&authority.pubkey(), model, index, shares);
-        self.send(&[instruction], &[authority]).await
+        transactions.push(vec![ix::accept_contribution(
+            authority, model, index, shares,
+        )]);
+        Ok(transactions)
     }
 
     pub async fn reject_contribution(
@@ -903,72 +410,5 @@ impl<C: LedgerConnection> LedgerClient<C> {
     ) -> Result<TransactionOutcome, SdkError> {
         let instruction = ix::retire_license(&authority.pubkey(), model, version);
         self.send(&[instruction], &[authority]).await
-    }
-}
-
-/// The associated token account of `owner` for the model's payment mint.
-pub fn associated_token(owner: &Pubkey, model: &ModelAccounts) -> Pubkey {
-    anchor_spl::associated_token::get_associated_token_address_with_program_id(
-        owner,
-        &model.payment_mint,
-        &model.token_program,
-    )
-}
-
-/// One contribution's earnings.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Earning {
-    pub model: Pubkey,
-    pub contribution: Pubkey,
-    pub index: u32,
-    /// Whole tokens a claim would move now.
-    pub claimable: u64,
-    /// Tokens claimed so far.
-    pub claimed: u128,
-}
-
-/// One derivation in a model's ancestry.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct LineageLink {
-    pub child: Pubkey,
-    /// 1 for a parent of the model asked about, 2 for a grandparent…
-    pub depth: usize,
-    pub link: ParentLink,
-}
-
-/// A token account's balance (SPL Token or Token-2022).
-pub fn token_amount(address: &Pubkey, account: &Account) -> Result<u64, SdkError> {
-    use anchor_spl::token_2022::spl_token_2022::{
-        extension::StateWithExtensions, state::Account as TokenAccount,
-    };
-    StateWithExtensions::<TokenAccount>::unpack(&account.data)
-        .map(|state| state.base.amount)
-        .map_err(|error| SdkError::Decode {
-            address: *address,
-            reason: error.to_string(),
-        })
-}
-
-/// A model's books against its vault, in 1/SCALE token units.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Audit {
-    pub vault_balance: u64,
-    /// Tokens in the vault beyond what the book holds (received less paid
-    /// out): arrived outside the protocol, booked by `book_surplus`. Not an
-    /// imbalance.
-    pub surplus: u128,
-    /// Σ every contribution's balance, including unsettled accrual.
-    pub owed_scaled: u128,
-    /// Carries, owed upstream and unallocated.
-    pub held_scaled: u128,
-}
-
-impl Audit {
-    /// (vault − surplus) · SCALE = owed + held, exactly.
-    pub fn balanced(&self) -> bool {
-        u128::from(self.vault_balance)
-            .checked_sub(self.surplus)
-            .and_then(|accounted| accounted.checked_mul(model_ledger::math::royalty::SCALE))
-            == self.owed_scaled.checked_add(self.held_scaled)
     }
 }

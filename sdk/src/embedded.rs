@@ -249,7 +249,11 @@ impl LedgerConnection for BanksConnection {
             .await
             .map_err(banks_error)?;
         if let Some(Err(error)) = simulation.result {
-            return Err(error.into());
+            let logs = simulation
+                .simulation_details
+                .map(|details| details.logs)
+                .unwrap_or_default();
+            return Err(SdkError::from_failure(error, &logs));
         }
         Ok(simulation
             .simulation_details
@@ -284,7 +288,15 @@ impl LedgerConnection for BanksConnection {
             .process_transaction_with_metadata(transaction.clone())
             .await
             .map_err(banks_error)?
-            .result?;
+            .result
+            .map_err(|error| {
+                let logs = simulation
+                    .simulation_details
+                    .as_ref()
+                    .map(|details| details.logs.as_slice())
+                    .unwrap_or_default();
+                SdkError::from_failure(error, logs)
+            })?;
         let keys = &transaction.message.account_keys;
         let details = simulation.simulation_details;
         let compute_units = details.as_ref().map(|details| details.units_consumed);

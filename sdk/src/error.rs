@@ -11,8 +11,21 @@ pub enum SdkError {
     /// The program refused the instruction with one of its named errors.
     #[error("instruction {instruction} failed: {} ({error})", error.name())]
     Program { instruction: u8, error: LedgerError },
-    /// The transaction failed for another reason (an Anchor constraint, the
-    /// runtime, the token program, signatures…).
+    /// An account check of the Anchor framework refused the instruction
+    /// before the program's own code ran: an account that does not exist,
+    /// belongs to another program, is of another type, or is not at the
+    /// address its seeds give. `account` is the instruction's name for it,
+    /// when the program logged one.
+    #[error("instruction {instruction} failed: {name} ({message}){}", account.as_ref().map(|name| format!(" on account `{name}`")).unwrap_or_default())]
+    Framework {
+        instruction: u8,
+        code: u32,
+        name: String,
+        message: String,
+        account: Option<String>,
+    },
+    /// The transaction failed for another reason (the runtime, the token
+    /// program, signatures…).
     #[error("transaction failed: {0}")]
     Transaction(TransactionError),
     /// The cluster had already processed this exact transaction (same
@@ -27,6 +40,10 @@ pub enum SdkError {
     /// one was given that the transaction does not need).
     #[error("signing: {0}")]
     Signing(String),
+    /// The transaction was signed for offline submission
+    /// (`Signing::sign_only`), not sent: there is no outcome yet.
+    #[error("signed only, not sent: submit the signed transaction to get its outcome")]
+    NotSent,
     /// The connection (RPC endpoint or in-process bank) failed.
     #[error("connection: {0}")]
     Connection(String),
@@ -45,6 +62,7 @@ impl SdkError {
     pub fn custom_code(&self) -> Option<u32> {
         match self {
             SdkError::Program { error, .. } => Some(u32::from(*error)),
+            SdkError::Framework { code, .. } => Some(*code),
             SdkError::Transaction(TransactionError::InstructionError(
                 _,
                 InstructionError::Custom(code),
@@ -86,4 +104,115 @@ impl From<TransactionError> for SdkError {
         }
         SdkError::Transaction(error)
     }
+}
+
+impl SdkError {
+    /// A failed transaction's error, named with the help of its logs: an
+    /// Anchor framework error becomes [`SdkError::Framework`] with the
+    /// account it concerned.
+    pub fn from_failure(error: TransactionError, logs: &[String]) -> SdkError {
+        if let TransactionError::InstructionError(instruction, InstructionError::Custom(code)) =
+            &error
+        {
+            if *code < ERROR_CODE_OFFSET {
+                // The program's log names the account; a natively run
+                // program logs to standard output instead, so the code
+                // alone names the error then.
+                let named = anchor_error_in(logs, *code).or_else(|| {
+                    framework_error_from_code(*code)
+                        .map(|error| (error.name(), error.to_string(), None))
+                });
+                if let Some((name, message, account)) = named {
+                    return SdkError::Framework {
+                        instruction: *instruction,
+                        code: *code,
+                        name,
+                        message,
+                        account,
+                    };
+                }
+            }
+        }
+        error.into()
+    }
+}
+
+/// The name, message and account of the error numbered `code` in Anchor's
+/// log line: `AnchorError caused by account: license. Error Code:
+/// AccountNotInitialized. Error Number: 3012. Error Message: The program
+/// expected this account to be already initialized.`
+///
+/// ```
+/// use model_ledger_sdk::error::anchor_error_in;
+/// let logs = ["Program log: AnchorError caused by account: license. Error Code: AccountNotInitialized. Error Number: 3012. Error Message: The program expected this account to be already initialized.".to_string()];
+/// let (name, message, account) = anchor_error_in(&logs, 3012).unwrap();
+/// assert_eq!(name, "AccountNotInitialized");
+/// assert_eq!(message, "The program expected this account to be already initialized");
+/// assert_eq!(account.as_deref(), Some("license"));
+/// assert!(anchor_error_in(&logs, 2006).is_none());
+/// ```
+pub fn anchor_error_in(logs: &[String], code: u32) -> Option<(String, String, Option<String>)> {
+    let number = format!("Error Number: {code}.");
+    let line = logs
+        .iter()
+        .find(|line| line.contains("AnchorError") && line.contains(&number))?;
+    let field = |label: &str| {
+        let start = line.find(label)? + label.len();
+        let rest = &line[start..];
+        Some(
+            rest[..rest.find(". ").unwrap_or(rest.len())]
+                .trim_end_matches('.')
+                .to_string(),
+        )
+    };
+    Some((
+        field("Error Code: ")?,
+        field("Error Message: ").unwrap_or_default(),
+        field("caused by account: "),
+    ))
+}
+
+/// The Anchor framework errors an account a user names can cause, by code.
+///
+/// ```
+/// use model_ledger_sdk::error::framework_error_from_code;
+/// let error = framework_error_from_code(3012).unwrap();
+/// assert_eq!(error.name(), "AccountNotInitialized");
+/// assert!(framework_error_from_code(6000).is_none());
+/// ```
+pub fn framework_error_from_code(code: u32) -> Option<anchor_lang::error::ErrorCode> {
+    use anchor_lang::error::ErrorCode::*;
+    [
+        InstructionDidNotDeserialize,
+        ConstraintMut,
+        ConstraintHasOne,
+        ConstraintSigner,
+        ConstraintRaw,
+        ConstraintOwner,
+        ConstraintSeeds,
+        ConstraintAddress,
+        ConstraintTokenMint,
+        ConstraintTokenOwner,
+        ConstraintMintMintAuthority,
+        ConstraintMintTokenProgram,
+        ConstraintTokenTokenProgram,
+        ConstraintAssociatedTokenTokenProgram,
+        ConstraintDuplicateMutableAccount,
+        AccountDiscriminatorNotFound,
+        AccountDiscriminatorMismatch,
+        AccountDidNotDeserialize,
+        AccountNotEnoughKeys,
+        AccountNotMutable,
+        AccountOwnedByWrongProgram,
+        InvalidProgramId,
+        InvalidProgramExecutable,
+        AccountNotSigner,
+        AccountNotSystemOwned,
+        AccountNotInitialized,
+        AccountNotProgramData,
+        AccountNotAssociatedTokenAccount,
+        AccountSysvarMismatch,
+    ]
+    .into_iter()
+    .find(|error| u32::from(*error) == code)
 }

@@ -40,6 +40,7 @@
 
 pub mod accounts;
 pub mod client;
+pub mod connection;
 #[cfg(feature = "embedded")]
 pub mod embedded;
 pub mod error;
@@ -48,6 +49,8 @@ pub mod instructions;
 pub mod merkle;
 pub mod meter;
 pub mod pda;
+pub mod queries;
+pub mod send;
 
 pub use error::SdkError;
 pub use model_ledger;

@@ -7,7 +7,8 @@ use model_ledger::{errors::LedgerError, state::AttributionEntry};
 use solana_sdk::{pubkey::Pubkey, signer::Signer};
 
 use crate::{
-    client::{LedgerClient, LedgerConnection, TransactionOutcome},
+    client::{associated_token, LedgerClient, LedgerConnection, TransactionOutcome},
+    instructions::{self as ix, ModelAccounts, RecordInferenceArgs},
     merkle::{CallRecord, CallTree},
     SdkError,
 };
@@ -83,6 +84,38 @@ pub fn aggregate_attribution(calls: &[CallRecord]) -> Vec<AttributionEntry> {
 }
 
 /// Buffers calls and cuts batches.
+/// What recording on a grant needs, read from chain once per run so that a
+/// batch costs one transaction and no reads.
+#[derive(Clone, Debug)]
+pub struct MeteredGrant {
+    pub grant: Pubkey,
+    pub accounts: ModelAccounts,
+    /// The token account paying for the calls.
+    pub payer_token: Pubkey,
+    /// The grant's next batch number when it was read.
+    pub next_seq: u64,
+}
+
+impl MeteredGrant {
+    /// Reads `grant` and its model; `payer_token` defaults to the
+    /// licensee's associated token account for the model's payment mint.
+    pub async fn resolve<C: LedgerConnection>(
+        client: &LedgerClient<C>,
+        grant: &Pubkey,
+        payer_token: Option<Pubkey>,
+    ) -> Result<Self, SdkError> {
+        let record = client.grant(grant).await?;
+        let accounts = client.model_accounts(&record.model).await?;
+        Ok(Self {
+            grant: *grant,
+            payer_token: payer_token
+                .unwrap_or_else(|| associated_token(&record.licensee, &accounts)),
+            accounts,
+            next_seq: record.next_seq,
+        })
+    }
+}
+
 #[derive(Debug)]
 pub struct InferenceMeter {
     pending: VecDeque<CallRecord>,
@@ -140,29 +173,31 @@ impl InferenceMeter {
         Some(Batch::new(self.pending.drain(..take).collect()))
     }
 
-    /// Records `batch` on `grant` as sequence number `seq` (the grant's
-    /// `next_seq` when the batch was cut). If the transaction fails or its
-    /// outcome is unknown (a timeout), the grant is read again: a `next_seq`
-    /// past `seq` means the batch landed, so it is never paid twice.
+    /// Records `batch` as batch `seq` of the grant. If the outcome is
+    /// unknown (a lost connection, a repeat, or the grant already past
+    /// `seq`), the grant's sequence number decides: a batch that landed is
+    /// reported as [`Submission::AlreadyRecorded`], never paid twice.
     pub async fn submit<C: LedgerConnection>(
         client: &LedgerClient<C>,
         recorder: &dyn Signer,
-        grant: &Pubkey,
-        payer_token: &Pubkey,
+        metered: &MeteredGrant,
         seq: u64,
         batch: &Batch,
     ) -> Result<Submission, SdkError> {
-        let sent = client
-            .record_inference(
-                recorder,
-                grant,
-                payer_token,
+        let instruction = ix::record_inference(
+            &recorder.pubkey(),
+            &metered.grant,
+            &metered.accounts,
+            &metered.payer_token,
+            RecordInferenceArgs {
                 seq,
-                batch.calls.len() as u64,
-                batch.merkle_root(),
-                batch.attribution.clone(),
-            )
-            .await;
+                calls: batch.calls.len() as u64,
+                merkle_root: batch.merkle_root(),
+                attribution: batch.attribution.clone(),
+            },
+        );
+        let sent = client.send(&[instruction], &[recorder]).await;
+        let grant = &metered.grant;
         match sent {
             Ok(outcome) => Ok(Submission::Recorded(outcome)),
             Err(error) => {

@@ -353,6 +353,11 @@ impl TestLedger {
             SdkError::Transaction(TransactionError::InstructionError(_, actual)) => {
                 assert_eq!(*actual, expected)
             }
+            // An Anchor framework error, named by the SDK: its code is the
+            // instruction error's custom code.
+            SdkError::Framework { code, .. } => {
+                assert_eq!(InstructionError::Custom(*code), expected, "{error}")
+            }
             other => panic!("expected {expected:?}, got {other}"),
         }
     }

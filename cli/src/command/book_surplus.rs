@@ -3,10 +3,11 @@ use clap::Args;
 use model_ledger_sdk::{events::LedgerEvent, instructions as ix};
 use solana_sdk::pubkey::Pubkey;
 
-use crate::session::Session;
+use crate::{output::tokens, session::Session};
 
 #[derive(Args, Debug)]
 pub struct BookSurplusArgs {
+    /// The model whose vault surplus is booked
     pub model: Pubkey,
 }
 
@@ -14,6 +15,7 @@ pub struct BookSurplusArgs {
 /// protocol (a plain transfer) as a payment of the model.
 pub async fn execute(session: &Session, args: BookSurplusArgs) -> Result<()> {
     let accounts = session.client.model_accounts(&args.model).await?;
+    let decimals = session.model_decimals(&args.model).await?;
     let Some(outcome) = session.send(&[ix::book_surplus(&accounts)], &[]).await? else {
         return Ok(());
     };
@@ -26,8 +28,8 @@ pub async fn execute(session: &Session, args: BookSurplusArgs) -> Result<()> {
         })
         .unwrap_or(0);
     session.output.print(
-        serde_json::json!({ "model": args.model.to_string(), "amount": amount, "signature": outcome.signature.to_string() }),
-        || format!("Booked {amount} of vault surplus as a payment of {}", args.model),
+        serde_json::json!({ "model": args.model.to_string(), "amount": amount, "amount_ui": tokens(amount, decimals), "signature": outcome.signature.to_string() }),
+        || format!("Booked {} tokens of vault surplus as a payment of {}", tokens(amount, decimals), args.model),
     );
     Ok(())
 }

@@ -4,7 +4,7 @@ use model_ledger_sdk::{client::associated_token, events::LedgerEvent, instructio
 use solana_sdk::{pubkey::Pubkey, signer::Signer};
 
 use super::model::list_models;
-use crate::session::Session;
+use crate::{output::tokens, session::Session};
 
 #[derive(Args, Debug)]
 pub struct ClaimArgs {
@@ -44,6 +44,7 @@ pub async fn execute(session: &Session, args: ClaimArgs) -> Result<()> {
     let mut claimed = Vec::new();
     for (model, index) in targets {
         let accounts = session.client.model_accounts(&model).await?;
+        let decimals = session.model_decimals(&model).await?;
         let destination = args.to.unwrap_or_else(|| associated_token(&me, &accounts));
         let create = anchor_spl::associated_token::spl_associated_token_account::instruction::create_associated_token_account_idempotent(
             &session.client.fee_payer.pubkey(),
@@ -67,25 +68,32 @@ pub async fn execute(session: &Session, args: ClaimArgs) -> Result<()> {
                 _ => None,
             })
             .unwrap_or(0);
-        claimed.push((model, index, amount, destination, outcome.signature));
+        claimed.push((
+            model,
+            index,
+            amount,
+            decimals,
+            destination,
+            outcome.signature,
+        ));
     }
-    let total: u64 = claimed.iter().map(|(_, _, amount, _, _)| amount).sum();
     let json: Vec<_> = claimed
         .iter()
-        .map(|(model, index, amount, to, signature)| serde_json::json!({ "model": model.to_string(), "index": index, "amount": amount, "destination": to.to_string(), "signature": signature.to_string() }))
+        .map(|(model, index, amount, decimals, to, signature)| serde_json::json!({ "model": model.to_string(), "index": index, "amount": amount, "amount_ui": tokens(*amount, *decimals), "destination": to.to_string(), "signature": signature.to_string() }))
         .collect();
     session.output.print(
-        serde_json::json!({ "total": total, "claims": json }),
+        serde_json::json!({ "total": claimed.iter().map(|claim| claim.2).sum::<u64>(), "claims": json }),
         || {
-            let mut text = format!("Claimed {total} in {} claim(s)", claimed.len());
-            for (model, index, amount, _, signature) in &claimed {
+            let mut text = format!("{} claim(s)", claimed.len());
+            for (model, index, amount, decimals, _, signature) in &claimed {
                 let note = if *amount == 0 {
                     " (nothing new since the last claim)"
                 } else {
                     ""
                 };
                 text.push_str(&format!(
-                    "\n  {model} #{index}: {amount}{note}  {signature}"
+                    "\n  {model} #{index}: {} tokens{note}  {signature}",
+                    tokens(*amount, *decimals)
                 ));
             }
             text

@@ -3,10 +3,11 @@ use clap::Args;
 use model_ledger_sdk::{client::associated_token, events::LedgerEvent, instructions as ix};
 use solana_sdk::{pubkey::Pubkey, signer::Signer};
 
-use crate::session::Session;
+use crate::{output::tokens, session::Session};
 
 #[derive(Args, Debug)]
 pub struct CollectFeesArgs {
+    /// The model whose booked protocol fees are swept
     pub model: Pubkey,
 }
 
@@ -15,6 +16,7 @@ pub struct CollectFeesArgs {
 /// paying its rent).
 pub async fn execute(session: &Session, args: CollectFeesArgs) -> Result<()> {
     let accounts = session.client.model_accounts(&args.model).await?;
+    let decimals = session.model_decimals(&args.model).await?;
     let treasury = session.client.config().await?.treasury;
     let treasury_token = associated_token(&treasury, &accounts);
     let instructions =
@@ -31,8 +33,8 @@ pub async fn execute(session: &Session, args: CollectFeesArgs) -> Result<()> {
         })
         .unwrap_or(0);
     session.output.print(
-        serde_json::json!({ "model": args.model.to_string(), "treasury_token": treasury_token.to_string(), "amount": amount, "signature": outcome.signature.to_string() }),
-        || format!("Collected {amount} in protocol fees from {} to {treasury_token}", args.model),
+        serde_json::json!({ "model": args.model.to_string(), "treasury_token": treasury_token.to_string(), "amount": amount, "amount_ui": tokens(amount, decimals), "signature": outcome.signature.to_string() }),
+        || format!("Collected {} tokens in protocol fees from {} to {treasury_token}", tokens(amount, decimals), args.model),
     );
     Ok(())
 }

@@ -40,7 +40,9 @@ impl From<Kind> for ContributionKind {
 pub enum ContributionCommand {
     /// Propose a contribution to a model (anyone)
     Propose {
+        /// The model the contribution is for
         model: Pubkey,
+        /// What is contributed
         #[arg(long, value_enum)]
         kind: Kind,
         /// SHA-256 of the contributed artifact, 64 hex digits
@@ -49,32 +51,72 @@ pub enum ContributionCommand {
         /// The artifact itself, hashed with SHA-256
         #[arg(long)]
         content_file: Option<std::path::PathBuf>,
+        /// Where the artifact can be fetched (e.g. ar://…, ipfs://…, https://…)
         #[arg(long)]
         uri: String,
     },
     /// Accept a proposed contribution with its shares (model authority)
     Accept {
+        /// The model
         model: Pubkey,
+        /// The contribution's index on the model (`model show` lists them)
         index: u32,
+        /// Its shares of the contributors' part of every payment (all
+        /// accepted shares of the model together at most 10^9)
         #[arg(long)]
         shares: u64,
     },
     /// Reject a proposed contribution (model authority)
-    Reject { model: Pubkey, index: u32 },
+    Reject {
+        /// The model
+        model: Pubkey,
+        /// The contribution's index on the model (`model show` lists them)
+        index: u32,
+    },
     /// Close a rejected contribution and take its rent back (its proposer)
-    Close { model: Pubkey, index: u32 },
+    Close {
+        /// The model
+        model: Pubkey,
+        /// The contribution's index on the model (`model show` lists them)
+        index: u32,
+    },
     /// Revoke an accepted contribution; its earnings stay claimable (model authority)
-    Revoke { model: Pubkey, index: u32 },
+    Revoke {
+        /// The model
+        model: Pubkey,
+        /// The contribution's index on the model (`model show` lists them)
+        index: u32,
+    },
     /// Name the wallet that receives a contribution's royalties (contributor)
     SetPayout {
+        /// The model
         model: Pubkey,
+        /// The contribution's index on the model (`model show` lists them)
         index: u32,
+        /// The wallet that receives its royalties from now on
         wallet: Pubkey,
     },
 }
 
+impl ContributionCommand {
+    /// The existing contribution the command acts on, if it names one.
+    fn named_contribution(&self) -> Option<(Pubkey, u32)> {
+        match self {
+            ContributionCommand::Propose { .. } => None,
+            ContributionCommand::Accept { model, index, .. }
+            | ContributionCommand::Reject { model, index }
+            | ContributionCommand::Close { model, index }
+            | ContributionCommand::Revoke { model, index }
+            | ContributionCommand::SetPayout { model, index, .. } => Some((*model, *index)),
+        }
+    }
+}
+
 pub async fn execute(session: &Session, command: ContributionCommand) -> Result<()> {
     let me = session.wallet.pubkey();
+    if let Some((model, index)) = command.named_contribution() {
+        session.contribution_of(&model, index).await?;
+    }
     let (instruction, what, details) = match command {
         ContributionCommand::Propose {
             model,
@@ -113,21 +155,17 @@ pub async fn execute(session: &Session, command: ContributionCommand) -> Result<
         } => {
             let details =
                 serde_json::json!({ "model": model.to_string(), "index": index, "shares": shares });
-            if session.is_online() {
-                // The SDK first extends the royalty book when this index lies
-                // beyond what one instruction may grow it by.
-                let outcome = session
-                    .client
-                    .accept_contribution(&session.wallet, &model, index, shares)
-                    .await?;
-                print_landed(session, &Some(outcome), "Contribution accepted", details);
-                return Ok(());
-            }
-            (
-                ix::accept_contribution(&me, &model, index, shares),
-                "Contribution accepted",
-                details,
-            )
+            // Extensions of the royalty book come first when this index lies
+            // beyond what one instruction may grow it by, online or signed
+            // offline alike.
+            let transactions = session
+                .client
+                .accept_contribution_transactions(&me, &model, index, shares)
+                .await?;
+            let outcomes = session.send_all(&transactions, &[&session.wallet]).await?;
+            let accepted = outcomes.last().cloned().flatten();
+            print_landed(session, &accepted, "Contribution accepted", details);
+            return Ok(());
         }
         ContributionCommand::Reject { model, index } => (
             ix::reject_contribution(&me, &model, index),

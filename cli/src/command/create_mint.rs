@@ -9,6 +9,7 @@ use crate::session::Session;
 
 #[derive(Args, Debug)]
 pub struct CreateMintArgs {
+    /// Digits after the decimal point of a token amount
     #[arg(long, default_value_t = 6)]
     pub decimals: u8,
     /// Create a Token-2022 mint (no extensions) instead of a legacy SPL Token mint

@@ -3,7 +3,10 @@ use clap::Args;
 use solana_sdk::{pubkey::Pubkey, signer::Signer};
 
 use super::model::list_models;
-use crate::session::Session;
+use crate::{
+    output::{tokens, with_ui_amounts},
+    session::Session,
+};
 
 #[derive(Args, Debug)]
 pub struct EarningsArgs {
@@ -20,18 +23,57 @@ pub async fn execute(session: &Session, args: EarningsArgs) -> Result<()> {
         .map(|(address, _)| address)
         .collect();
     let earnings = session.client.earnings(&wallet, &models).await?;
-    let claimable: u64 = earnings.iter().map(|earning| earning.claimable).sum();
-    let claimed: u128 = earnings.iter().map(|earning| earning.claimed).sum();
+    // Totals add amounts of one mint only: tokens of different mints do not add up.
+    let mut totals: std::collections::BTreeMap<Pubkey, (u8, u128, u128)> = Default::default();
+    for earning in &earnings {
+        let total = totals
+            .entry(earning.payment_mint)
+            .or_insert((earning.decimals, 0, 0));
+        total.1 += u128::from(earning.claimable);
+        total.2 += earning.claimed;
+    }
     let json: Vec<_> = earnings
         .iter()
-        .map(|e| serde_json::json!({ "model": e.model.to_string(), "index": e.index, "contribution": e.contribution.to_string(), "claimable": e.claimable, "claimed": e.claimed }))
+        .map(|e| {
+            with_ui_amounts(
+                serde_json::json!({ "model": e.model.to_string(), "index": e.index, "contribution": e.contribution.to_string(), "mint": e.payment_mint.to_string(), "claimable": e.claimable, "claimed": e.claimed }),
+                &["claimable", "claimed"],
+                e.decimals,
+            )
+        })
+        .collect();
+    let per_mint: Vec<_> = totals
+        .iter()
+        .map(|(mint, (decimals, claimable, claimed))| {
+            with_ui_amounts(
+                serde_json::json!({ "mint": mint.to_string(), "claimable": claimable, "claimed": claimed }),
+                &["claimable", "claimed"],
+                *decimals,
+            )
+        })
         .collect();
     session.output.print(
-        serde_json::json!({ "wallet": wallet.to_string(), "claimable": claimable, "claimed": claimed, "contributions": json }),
+        serde_json::json!({ "wallet": wallet.to_string(), "totals": per_mint, "contributions": json }),
         || {
-            let mut text = format!("Earnings of {wallet}: {claimable} claimable, {claimed} claimed\n");
+            let mut text = format!("Earnings of {wallet}\n");
+            for (mint, (decimals, claimable, claimed)) in &totals {
+                text.push_str(&format!(
+                    "  {} claimable, {} claimed (tokens of {mint})\n",
+                    tokens(*claimable, *decimals),
+                    tokens(*claimed, *decimals)
+                ));
+            }
+            if earnings.is_empty() {
+                text.push_str("  no contributions paying this wallet\n");
+            }
             for earning in &earnings {
-                text.push_str(&format!("  {} #{}: claimable {}, claimed {}\n", earning.model, earning.index, earning.claimable, earning.claimed));
+                text.push_str(&format!(
+                    "  {} #{}: claimable {}, claimed {}\n",
+                    earning.model,
+                    earning.index,
+                    tokens(earning.claimable, earning.decimals),
+                    tokens(earning.claimed, earning.decimals)
+                ));
             }
             text.trim_end().to_string()
         },

@@ -1,4 +1,4 @@
-use anyhow::Result;
+use anyhow::{Context, Result};
 use clap::Subcommand;
 use model_ledger_sdk::{
     client::associated_token,
@@ -8,51 +8,64 @@ use model_ledger_sdk::{
 use solana_sdk::{pubkey::Pubkey, signer::Signer};
 
 use super::print_landed;
-use crate::session::Session;
+use crate::{
+    output::{tokens, with_ui_amounts, TokenAmount},
+    session::Session,
+};
 
 #[derive(Subcommand, Debug)]
 pub enum GrantCommand {
     /// Buy a grant on a licence version, paying its up-front fee
     Acquire {
+        /// The licensed model
         model: Pubkey,
+        /// Licence version to buy (`license show` describes it)
         version: u32,
-        /// Refuse if the up-front fee is higher than this
-        #[arg(long)]
-        max_fee: u64,
-        /// Refuse if the price per call is higher than this
-        #[arg(long)]
-        max_price: u64,
+        /// Refuse if the up-front fee is higher than this many tokens
+        #[arg(long, value_name = "TOKENS")]
+        max_fee: TokenAmount,
+        /// Refuse if the price per call is higher than this many tokens
+        #[arg(long, value_name = "TOKENS")]
+        max_price: TokenAmount,
         /// Paying token account [default: the wallet's associated account]
         #[arg(long)]
         from: Option<Pubkey>,
     },
     /// Renew a grant on the same licence version: pay the up-front fee again for a new term
     Renew {
+        /// The grant to renew (the wallet must hold it)
         grant: Pubkey,
-        /// Refuse if the up-front fee is higher than this
-        #[arg(long)]
-        max_fee: u64,
-        /// Refuse if the price per call is higher than this
-        #[arg(long)]
-        max_price: u64,
+        /// Refuse if the up-front fee is higher than this many tokens
+        #[arg(long, value_name = "TOKENS")]
+        max_fee: TokenAmount,
+        /// Refuse if the price per call is higher than this many tokens
+        #[arg(long, value_name = "TOKENS")]
+        max_price: TokenAmount,
         /// Paying token account [default: the wallet's associated account]
         #[arg(long)]
         from: Option<Pubkey>,
     },
     /// Hand a grant to another wallet (only where its licence says transferable)
     Transfer {
+        /// The grant to hand on (the wallet must hold it)
         grant: Pubkey,
+        /// The wallet that takes the grant over
         #[arg(long)]
         to: Pubkey,
     },
     /// Name (or with no --meter, remove) the hot key that records inference
     SetMeter {
+        /// The grant (the wallet must hold it)
         grant: Pubkey,
+        /// The meter key's public address; omit to remove the meter
         #[arg(long)]
         meter: Option<Pubkey>,
     },
     /// Show a grant: terms, expiry, calls used, next batch number
-    Show { grant: Pubkey },
+    Show {
+        /// The grant's address
+        grant: Pubkey,
+    },
 }
 
 pub async fn execute(session: &Session, command: GrantCommand) -> Result<()> {
@@ -66,8 +79,10 @@ pub async fn execute(session: &Session, command: GrantCommand) -> Result<()> {
             from,
         } => {
             let accounts = session.client.model_accounts(&model).await?;
+            let decimals = session.model_decimals(&model).await?;
             let payer_token = from.unwrap_or_else(|| associated_token(&me, &accounts));
             let license = pda::license(&model, version).0;
+            session.licence_of(&model, version).await?;
             let instruction = ix::acquire_grant(
                 &me,
                 &accounts,
@@ -75,8 +90,8 @@ pub async fn execute(session: &Session, command: GrantCommand) -> Result<()> {
                 &payer_token,
                 AcquireGrantArgs {
                     expected_version: version,
-                    max_fee,
-                    max_price_per_call: max_price,
+                    max_fee: max_fee.base_units(decimals).context("--max-fee")?,
+                    max_price_per_call: max_price.base_units(decimals).context("--max-price")?,
                 },
             );
             let outcome = session.send(&[instruction], &[&session.wallet]).await?;
@@ -93,8 +108,9 @@ pub async fn execute(session: &Session, command: GrantCommand) -> Result<()> {
             max_price,
             from,
         } => {
-            let record = session.client.grant(&grant).await?;
+            let record = session.grant_at(&grant).await?;
             let accounts = session.client.model_accounts(&record.model).await?;
+            let decimals = session.model_decimals(&record.model).await?;
             let payer_token = from.unwrap_or_else(|| associated_token(&me, &accounts));
             let instruction = ix::renew_grant(
                 &me,
@@ -104,8 +120,8 @@ pub async fn execute(session: &Session, command: GrantCommand) -> Result<()> {
                 &payer_token,
                 AcquireGrantArgs {
                     expected_version: record.license_version,
-                    max_fee,
-                    max_price_per_call: max_price,
+                    max_fee: max_fee.base_units(decimals).context("--max-fee")?,
+                    max_price_per_call: max_price.base_units(decimals).context("--max-price")?,
                 },
             );
             let outcome = session.send(&[instruction], &[&session.wallet]).await?;
@@ -139,7 +155,8 @@ pub async fn execute(session: &Session, command: GrantCommand) -> Result<()> {
             );
         }
         GrantCommand::Show { grant } => {
-            let record = session.client.grant(&grant).await?;
+            let record = session.grant_at(&grant).await?;
+            let decimals = session.model_decimals(&record.model).await?;
             let expires = record
                 .expires_at
                 .map(|at| at.to_string())
@@ -150,24 +167,24 @@ pub async fn execute(session: &Session, command: GrantCommand) -> Result<()> {
                 record.call_limit.to_string()
             };
             session.output.print(
-                serde_json::json!({
+                with_ui_amounts(serde_json::json!({
                     "grant": grant.to_string(), "model": record.model.to_string(), "license": record.license.to_string(),
                     "license_version": record.license_version, "licensee": record.licensee.to_string(),
                     "meter": record.meter.map(|key| key.to_string()), "price_per_call": record.price_per_call,
                     "call_limit": record.call_limit, "calls_used": record.calls_used, "next_seq": record.next_seq,
                     "granted_at": record.granted_at, "expires_at": record.expires_at, "total_paid": record.total_paid,
-                }),
+                }), &["price_per_call", "total_paid"], decimals),
                 || format!(
-                    "Grant {grant}\n  licence v{} of {}\n  licensee {}  meter {}\n  {} per call; calls used {} of {limit}; next batch #{}\n  granted at {} (unix), expires {expires}; paid {}",
+                    "Grant {grant}\n  licence v{} of {}\n  licensee {}  meter {}\n  {} tokens per call; calls used {} of {limit}; next batch #{}\n  granted at {} (unix), expires {expires}; paid {} tokens",
                     record.license_version,
                     record.model,
                     record.licensee,
                     record.meter.map(|key| key.to_string()).unwrap_or_else(|| "none".into()),
-                    record.price_per_call,
+                    tokens(record.price_per_call, decimals),
                     record.calls_used,
                     record.next_seq,
                     record.granted_at,
-                    record.total_paid
+                    tokens(record.total_paid, decimals)
                 ),
             );
         }

@@ -1,14 +1,15 @@
 use std::path::PathBuf;
 
-use anyhow::{anyhow, Context, Result};
+use anyhow::{Context, Result};
 use clap::{Args, Subcommand};
 use model_ledger_sdk::{accounts::LicenseTerms, instructions as ix, pda};
 use serde::Deserialize;
+use sha2::{Digest, Sha256};
 use solana_sdk::{pubkey::Pubkey, signer::Signer};
 
 use super::print_landed;
 use crate::{
-    output::{hex, parse_hash},
+    output::{hex, parse_hash, tokens, with_ui_amounts, TokenAmount},
     session::Session,
 };
 
@@ -17,31 +18,45 @@ pub enum LicenseCommand {
     /// Publish the model's next licence version (model authority)
     Publish(PublishArgs),
     /// Retire a licence version: no new grants (model authority)
-    Retire { model: Pubkey, version: u32 },
+    Retire {
+        /// The model (its authority signs)
+        model: Pubkey,
+        /// The licence version to retire
+        version: u32,
+    },
     /// Show a licence version in plain words
-    Show { model: Pubkey, version: u32 },
+    Show {
+        /// The model
+        model: Pubkey,
+        /// Licence version (1 is the first)
+        version: u32,
+    },
 }
 
 /// Licence terms, from flags or from a TOML/JSON file with the same names.
 #[derive(Args, Debug, Deserialize, Default)]
 #[serde(deny_unknown_fields, default)]
 pub struct TermsArgs {
-    /// Token base units per inference call
-    #[arg(long, default_value_t = 0)]
-    pub price_per_call: u64,
-    /// Token base units paid once per grant
-    #[arg(long, default_value_t = 0)]
-    pub upfront_fee: u64,
+    /// Price of one inference call, in tokens of the model's payment mint (e.g. 0.001)
+    #[arg(long, default_value = "0", value_name = "TOKENS")]
+    pub price_per_call: TokenAmount,
+    /// Fee paid once when a grant is bought, in tokens
+    #[arg(long, default_value = "0", value_name = "TOKENS")]
+    pub upfront_fee: TokenAmount,
+    /// Allow commercial use (required for a price per call above 0)
     #[arg(long)]
     pub commercial: bool,
+    /// Allow registering models derived from this one
     #[arg(long)]
     pub derivatives: bool,
+    /// Require every recorded batch to name the contributions its outputs used
     #[arg(long)]
     pub attribution_required: bool,
+    /// Allow a grant holder to hand the grant to another wallet
     #[arg(long)]
     pub transferable: bool,
     /// Royalty a derived model owes on every payment, in basis points
-    #[arg(long, default_value_t = 0)]
+    #[arg(long, default_value_t = 0, value_name = "BPS")]
     pub derivative_royalty_bps: u16,
     /// Calls per grant; 0 = unlimited
     #[arg(long, default_value_t = 0)]
@@ -49,28 +64,84 @@ pub struct TermsArgs {
     /// Seconds a grant lasts; 0 = forever
     #[arg(long, default_value_t = 0)]
     pub duration_seconds: u64,
-    #[arg(long, default_value = "")]
+    /// Where the human-readable terms document can be read (required)
+    #[arg(long, default_value = "", value_name = "URL")]
     pub terms_uri: String,
-    /// SHA-256 of the terms document, 64 hex digits
-    #[arg(long, default_value = "")]
-    pub terms_hash: String,
+    /// SHA-256 of the terms document, 64 hex digits [default: see --terms-document]
+    #[arg(long, value_name = "HEX", conflicts_with = "terms_document")]
+    pub terms_hash: Option<String>,
+    /// The terms document itself, hashed with SHA-256. With neither this nor
+    /// --terms-hash, the hash of these terms in canonical JSON is stored, so
+    /// anyone can recompute it from the licence on chain
+    #[arg(long, value_name = "PATH")]
+    #[serde(skip)]
+    pub terms_document: Option<PathBuf>,
 }
 
 #[derive(Args, Debug)]
 pub struct PublishArgs {
+    /// The model (its authority signs)
     pub model: Pubkey,
     /// Read the terms from a .toml or .json file instead of flags
-    #[arg(long)]
+    #[arg(long, value_name = "PATH")]
     pub terms_file: Option<PathBuf>,
     #[command(flatten)]
     pub terms: TermsArgs,
 }
 
+/// Where a licence's terms hash came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum TermsHashSource {
+    Given,
+    Document,
+    CanonicalTerms,
+}
+
+impl TermsHashSource {
+    fn describe(self) -> &'static str {
+        match self {
+            TermsHashSource::Given => "as given",
+            TermsHashSource::Document => "SHA-256 of the terms document",
+            TermsHashSource::CanonicalTerms => {
+                "SHA-256 of these terms in canonical JSON (no terms document given)"
+            }
+        }
+    }
+}
+
+/// The terms' fields (all but the hash) as canonical JSON: keys sorted,
+/// amounts in base units, no spaces. What is hashed when no terms document is given.
+fn canonical_terms(terms: &LicenseTerms) -> String {
+    serde_json::json!({
+        "attribution_required": terms.attribution_required,
+        "call_limit": terms.call_limit,
+        "commercial_use": terms.commercial_use,
+        "derivative_royalty_bps": terms.derivative_royalty_bps,
+        "derivatives_allowed": terms.derivatives_allowed,
+        "duration_seconds": terms.duration_seconds,
+        "price_per_call": terms.price_per_call,
+        "terms_uri": terms.terms_uri,
+        "transferable": terms.transferable,
+        "upfront_fee": terms.upfront_fee,
+    })
+    .to_string()
+}
+
 impl TermsArgs {
-    fn into_terms(self) -> Result<LicenseTerms> {
-        Ok(LicenseTerms {
-            price_per_call: self.price_per_call,
-            upfront_fee: self.upfront_fee,
+    fn into_terms(self, decimals: u8) -> Result<(LicenseTerms, TermsHashSource)> {
+        anyhow::ensure!(
+            !self.terms_uri.is_empty(),
+            "--terms-uri is required: where the licence's human-readable terms can be read"
+        );
+        let mut terms = LicenseTerms {
+            price_per_call: self
+                .price_per_call
+                .base_units(decimals)
+                .context("--price-per-call")?,
+            upfront_fee: self
+                .upfront_fee
+                .base_units(decimals)
+                .context("--upfront-fee")?,
             commercial_use: self.commercial,
             derivatives_allowed: self.derivatives,
             attribution_required: self.attribution_required,
@@ -79,8 +150,26 @@ impl TermsArgs {
             call_limit: self.call_limit,
             duration_seconds: self.duration_seconds,
             terms_uri: self.terms_uri,
-            terms_hash: parse_hash(&self.terms_hash).context("--terms-hash")?,
-        })
+            terms_hash: [0; 32],
+        };
+        let source = match (&self.terms_hash, &self.terms_document) {
+            (Some(hash), _) => {
+                terms.terms_hash = parse_hash(hash).context("--terms-hash")?;
+                TermsHashSource::Given
+            }
+            (None, Some(path)) => {
+                let document = std::fs::read(path).with_context(|| {
+                    format!("cannot read the terms document {}", path.display())
+                })?;
+                terms.terms_hash = Sha256::digest(document).into();
+                TermsHashSource::Document
+            }
+            (None, None) => {
+                terms.terms_hash = Sha256::digest(canonical_terms(&terms)).into();
+                TermsHashSource::CanonicalTerms
+            }
+        };
+        Ok((terms, source))
     }
 }
 
@@ -100,7 +189,7 @@ fn read_terms_file(path: &PathBuf) -> Result<TermsArgs> {
 }
 
 /// The terms in plain words: what may be done, what may not, what it costs.
-pub fn summary(terms: &LicenseTerms) -> String {
+pub fn summary(terms: &LicenseTerms, decimals: u8) -> String {
     let may = |allowed: bool, what: &str| {
         if allowed {
             format!("may {what}")
@@ -119,7 +208,7 @@ pub fn summary(terms: &LicenseTerms) -> String {
         format!("{} days", terms.duration_seconds / 86_400)
     };
     format!(
-        "{}; {}{}; {}; {} per call + {} up front; {limit}; {duration}{}",
+        "{}; {}{}; {}; {} tokens per call + {} tokens up front; {limit}; {duration}{}",
         may(terms.commercial_use, "use commercially"),
         may(terms.derivatives_allowed, "derive models"),
         if terms.derivatives_allowed {
@@ -128,8 +217,8 @@ pub fn summary(terms: &LicenseTerms) -> String {
             String::new()
         },
         may(terms.transferable, "transfer the grant"),
-        terms.price_per_call,
-        terms.upfront_fee,
+        tokens(terms.price_per_call, decimals),
+        tokens(terms.upfront_fee, decimals),
         if terms.attribution_required {
             "; attribution required: every batch names the contributions its outputs used \
              (enforced on chain), from evidence the host can show (the host's obligation)"
@@ -143,11 +232,12 @@ pub async fn execute(session: &Session, command: LicenseCommand) -> Result<()> {
     let me = session.wallet.pubkey();
     match command {
         LicenseCommand::Publish(args) => {
-            let terms = match &args.terms_file {
+            let decimals = session.model_decimals(&args.model).await?;
+            let (terms, hash_source) = match &args.terms_file {
                 Some(path) => read_terms_file(path)?,
                 None => args.terms,
             }
-            .into_terms()?;
+            .into_terms(decimals)?;
             let version = session
                 .client
                 .model(&args.model)
@@ -159,7 +249,12 @@ pub async fn execute(session: &Session, command: LicenseCommand) -> Result<()> {
                 session,
                 &outcome,
                 "Licence published",
-                serde_json::json!({ "model": args.model.to_string(), "version": version, "license": pda::license(&args.model, version).0.to_string(), "summary": summary(&terms) }),
+                serde_json::json!({
+                    "model": args.model.to_string(), "version": version,
+                    "license": pda::license(&args.model, version).0.to_string(),
+                    "summary": summary(&terms, decimals),
+                    "terms_hash": hex(&terms.terms_hash), "terms_hash_source": hash_source.describe(),
+                }),
             );
             Ok(())
         }
@@ -180,26 +275,23 @@ pub async fn execute(session: &Session, command: LicenseCommand) -> Result<()> {
         }
         LicenseCommand::Show { model, version } => {
             let address = pda::license(&model, version).0;
-            let license = session
-                .client
-                .license(&address)
-                .await
-                .map_err(|_| anyhow!("model {model} has no licence version {version}"))?;
+            let license = session.licence_of(&model, version).await?;
             let terms = &license.terms;
+            let decimals = session.model_decimals(&model).await?;
             session.output.print(
-                serde_json::json!({
+                with_ui_amounts(serde_json::json!({
                     "license": address.to_string(), "model": model.to_string(), "version": version,
                     "retired": license.is_retired(), "price_per_call": terms.price_per_call, "upfront_fee": terms.upfront_fee,
                     "commercial_use": terms.commercial_use, "derivatives_allowed": terms.derivatives_allowed,
                     "attribution_required": terms.attribution_required, "transferable": terms.transferable,
                     "derivative_royalty_bps": terms.derivative_royalty_bps, "call_limit": terms.call_limit,
                     "duration_seconds": terms.duration_seconds, "terms_uri": terms.terms_uri, "terms_hash": hex(&terms.terms_hash),
-                    "summary": summary(terms),
-                }),
+                    "summary": summary(terms, decimals),
+                }), &["price_per_call", "upfront_fee"], decimals),
                 || format!(
                     "Licence v{version} of {model}{}\n  {}\n  terms {} (sha256 {})",
                     if license.is_retired() { " (retired: no new grants)" } else { "" },
-                    summary(terms),
+                    summary(terms, decimals),
                     terms.terms_uri,
                     hex(&terms.terms_hash)
                 ),

@@ -13,10 +13,9 @@ use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use model_ledger::state::AttributionEntry;
 use model_ledger_sdk::{
-    client::associated_token,
     events::LedgerEvent,
     merkle::CallRecord,
-    meter::{Batch, InferenceMeter, Submission},
+    meter::{Batch, InferenceMeter, MeteredGrant, Submission},
 };
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -150,9 +149,36 @@ impl StoredCall {
     }
 }
 
+/// How far the input has been recorded, and which input that was.
 #[derive(Serialize, Deserialize, Default)]
 struct Progress {
     calls_done: usize,
+    /// [`InputDigest`] of the first `calls_done` calls, hex: a rerun, or a
+    /// longer log that begins with the same calls, resumes; any other input
+    /// is refused instead of having its first calls silently skipped.
+    input_digest: String,
+}
+
+/// A running digest of the calls recorded so far, in order: each step
+/// hashes the digest before it with the call's Merkle leaf.
+#[derive(Clone, Copy, Default)]
+struct InputDigest([u8; 32]);
+
+impl InputDigest {
+    fn of(calls: &[CallRecord]) -> Self {
+        let mut digest = Self::default();
+        digest.extend(calls);
+        digest
+    }
+
+    fn extend(&mut self, calls: &[CallRecord]) {
+        for call in calls {
+            let mut hasher = Sha256::new();
+            hasher.update(self.0);
+            hasher.update(call.leaf());
+            self.0 = hasher.finalize().into();
+        }
+    }
 }
 
 fn batch_path(dir: &Path, seq: u64) -> PathBuf {
@@ -201,24 +227,25 @@ pub async fn execute(session: &Session, args: MeterArgs) -> Result<()> {
         session.is_online(),
         "meter sends many transactions: it cannot run with --sign-only, --nonce or --blockhash"
     );
+    anyhow::ensure!(args.batch_calls > 0, "--batch-calls must be at least 1");
     let calls = read_calls(&args.input)?;
-    let grant = session.client.grant(&args.grant).await?;
-    let accounts = session.client.model_accounts(&grant.model).await?;
-    let payer_token = args
-        .from
-        .unwrap_or_else(|| associated_token(&grant.licensee, &accounts));
+    let metered = MeteredGrant::resolve(&session.client, &args.grant, args.from).await?;
     let dir = args
         .batches
         .clone()
         .unwrap_or_else(|| PathBuf::from("model-ledger-batches").join(args.grant.to_string()));
     std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    let progress_path = dir.join("progress.json");
-    let mut progress: Progress = read_json(&progress_path)?.unwrap_or_default();
-    anyhow::ensure!(
-        progress.calls_done <= calls.len(),
-        "{} records more calls than the input holds: is it the same input?",
-        progress_path.display()
-    );
+    let mut run = Run {
+        session,
+        metered,
+        progress_path: dir.join("progress.json"),
+        digest: InputDigest::default(),
+        progress: Progress::default(),
+        dir,
+        sent: 0,
+        found_landed: 0,
+    };
+    run.resume(&calls)?;
 
     let bar = if session.output == OutputFormat::Json {
         ProgressBar::hidden()
@@ -228,77 +255,135 @@ pub async fn execute(session: &Session, args: MeterArgs) -> Result<()> {
     bar.set_style(
         ProgressStyle::with_template("{bar:40} {pos}/{len} calls {msg}").expect("template"),
     );
-    bar.set_position(progress.calls_done as u64);
-    let (mut batches, mut resumed, mut already) = (0usize, 0usize, 0usize);
-    while progress.calls_done < calls.len() {
-        let next_seq = session.client.grant(&args.grant).await?.next_seq;
-        let (seq, batch) = match pending_batch(&dir, progress.calls_done, next_seq)? {
-            Some(pending) if pending.seq < next_seq => {
-                // Landed before the crash that interrupted the last run.
-                resumed += 1;
-                let mut pending = pending;
-                pending.signature = Some("landed before resume".into());
-                progress.calls_done += pending.calls.len();
-                write_json(&batch_path(&dir, pending.seq), &pending)?;
-                write_json(&progress_path, &progress)?;
-                bar.set_position(progress.calls_done as u64);
-                continue;
-            }
-            Some(pending) => {
-                let records = pending
-                    .calls
-                    .iter()
-                    .map(StoredCall::record)
-                    .collect::<Result<Vec<_>>>()?;
-                (pending.seq, Batch::new(records))
-            }
-            None => {
-                let mut meter = InferenceMeter::new(args.batch_calls);
-                for call in calls[progress.calls_done..].iter().take(args.batch_calls) {
-                    meter.push(call.clone());
-                }
-                let batch = meter.cut_batch().expect("calls remain");
-                let stored = BatchFile {
-                    grant: args.grant.to_string(),
-                    seq: next_seq,
-                    first_call: progress.calls_done,
-                    merkle_root: hex(&batch.merkle_root()),
-                    calls: batch
-                        .calls
-                        .iter()
-                        .map(|call| StoredCall {
-                            request_hash: hex(&call.request_hash),
-                            output_hash: hex(&call.output_hash),
-                            attribution: call
-                                .attribution
-                                .iter()
-                                .map(|e| (e.index, e.weight))
-                                .collect(),
-                        })
-                        .collect(),
-                    signature: None,
-                    event_root: None,
-                };
-                write_json(&batch_path(&dir, next_seq), &stored)?;
-                (next_seq, batch)
-            }
+    bar.set_position(run.progress.calls_done as u64);
+    if let Some(pending) = pending_batch(&run.dir, run.progress.calls_done, run.metered.next_seq)? {
+        run.finish_pending(pending).await?;
+        bar.set_position(run.progress.calls_done as u64);
+    }
+    // One meter for the whole run: it cuts the remaining calls into batches.
+    let mut meter = InferenceMeter::new(args.batch_calls);
+    for call in &calls[run.progress.calls_done..] {
+        meter.push(call.clone());
+    }
+    while let Some(batch) = meter.cut_batch() {
+        run.send(batch).await?;
+        bar.set_position(run.progress.calls_done as u64);
+    }
+    bar.finish_and_clear();
+    let grant = session.client.grant(&args.grant).await?;
+    let (batches, found_landed, dir) = (run.sent, run.found_landed, run.dir.display());
+    session.output.print(
+        serde_json::json!({
+            "grant": args.grant.to_string(), "calls": calls.len(), "batches_sent": batches,
+            "batches_found_landed": found_landed, "calls_used": grant.calls_used, "next_seq": grant.next_seq,
+            "batches_dir": dir.to_string(),
+        }),
+        || format!(
+            "Recorded {} calls on {}: {batches} batch(es) sent now, {found_landed} found already landed\n  grant: {} calls used, next batch #{}\n  batch files: {dir}",
+            calls.len(),
+            args.grant,
+            grant.calls_used,
+            grant.next_seq,
+        ),
+    );
+    Ok(())
+}
+
+/// One `meter` run: where it journals, how far it got, what it did.
+struct Run<'a> {
+    session: &'a Session,
+    metered: MeteredGrant,
+    dir: PathBuf,
+    progress_path: PathBuf,
+    progress: Progress,
+    /// Digest of the first `progress.calls_done` calls.
+    digest: InputDigest,
+    sent: usize,
+    found_landed: usize,
+}
+
+impl Run<'_> {
+    /// Takes up the progress an earlier run left, if it was made on this
+    /// input (or on the beginning of it).
+    fn resume(&mut self, calls: &[CallRecord]) -> Result<()> {
+        let Some(progress) = read_json::<Progress>(&self.progress_path)? else {
+            return Ok(());
         };
-        let submission = InferenceMeter::submit(
-            &session.client,
-            &session.wallet,
-            &args.grant,
-            &payer_token,
-            seq,
-            &batch,
-        )
-        .await?;
-        session.checkpoint().await?;
-        if std::env::var("MODEL_LEDGER_FAULT").as_deref() == Ok("crash-after-batch") {
-            // Fault injection for the resume test: the batch landed and the
-            // ledger is saved, but the meter's own progress is not.
-            std::process::exit(101);
+        let path = self.progress_path.display();
+        anyhow::ensure!(
+            progress.calls_done <= calls.len(),
+            "{path} records {} calls already sent from a different input: this one has only {}; \
+             use another --batches directory for a different log",
+            progress.calls_done,
+            calls.len()
+        );
+        let digest = InputDigest::of(&calls[..progress.calls_done]);
+        anyhow::ensure!(
+            hex(&digest.0) == progress.input_digest,
+            "{path} records progress on a different input: its first {} calls are not this input's; \
+             use another --batches directory for a different log",
+            progress.calls_done
+        );
+        self.progress = progress;
+        self.digest = digest;
+        Ok(())
+    }
+
+    /// A batch journaled by an interrupted run: recorded as landed if the
+    /// grant moved past it, sent otherwise.
+    async fn finish_pending(&mut self, pending: BatchFile) -> Result<()> {
+        let records = pending
+            .calls
+            .iter()
+            .map(StoredCall::record)
+            .collect::<Result<Vec<_>>>()?;
+        if pending.seq < self.metered.next_seq {
+            self.found_landed += 1;
+            let mut pending = pending;
+            pending.signature = Some("landed before resume".into());
+            write_json(&batch_path(&self.dir, pending.seq), &pending)?;
+            self.advance(&records)
+        } else {
+            self.submit(pending.seq, Batch::new(records)).await
         }
-        let mut stored: BatchFile = read_json(&batch_path(&dir, seq))?.expect("journaled");
+    }
+
+    /// Journals `batch` under the grant's next sequence number, then sends it.
+    async fn send(&mut self, batch: Batch) -> Result<()> {
+        let seq = self.metered.next_seq;
+        let stored = BatchFile {
+            grant: self.metered.grant.to_string(),
+            seq,
+            first_call: self.progress.calls_done,
+            merkle_root: hex(&batch.merkle_root()),
+            calls: batch
+                .calls
+                .iter()
+                .map(|call| StoredCall {
+                    request_hash: hex(&call.request_hash),
+                    output_hash: hex(&call.output_hash),
+                    attribution: call
+                        .attribution
+                        .iter()
+                        .map(|entry| (entry.index, entry.weight))
+                        .collect(),
+                })
+                .collect(),
+            signature: None,
+            event_root: None,
+        };
+        write_json(&batch_path(&self.dir, seq), &stored)?;
+        self.submit(seq, batch).await
+    }
+
+    async fn submit(&mut self, seq: u64, batch: Batch) -> Result<()> {
+        let session = self.session;
+        let submission =
+            InferenceMeter::submit(&session.client, &session.wallet, &self.metered, seq, &batch)
+                .await?;
+        session.checkpoint().await?;
+        let path = batch_path(&self.dir, seq);
+        let mut stored: BatchFile = read_json(&path)?.expect("journaled");
         match &submission {
             Submission::Recorded(outcome) => {
                 stored.signature = Some(outcome.signature.to_string());
@@ -306,37 +391,25 @@ pub async fn execute(session: &Session, args: MeterArgs) -> Result<()> {
                     LedgerEvent::InferenceRecorded(event) => Some(hex(&event.merkle_root)),
                     _ => None,
                 });
-                batches += 1;
+                self.sent += 1;
             }
             Submission::AlreadyRecorded { .. } => {
                 stored.signature = Some("landed before resume".into());
-                already += 1;
+                self.found_landed += 1;
             }
         }
-        write_json(&batch_path(&dir, seq), &stored)?;
-        progress.calls_done += batch.calls.len();
-        write_json(&progress_path, &progress)?;
-        bar.set_position(progress.calls_done as u64);
+        write_json(&path, &stored)?;
+        self.metered.next_seq = seq + 1;
+        self.advance(&batch.calls)
     }
-    bar.finish_and_clear();
-    let grant = session.client.grant(&args.grant).await?;
-    session.output.print(
-        serde_json::json!({
-            "grant": args.grant.to_string(), "calls": calls.len(), "batches_sent": batches,
-            "batches_found_landed": resumed + already, "calls_used": grant.calls_used, "next_seq": grant.next_seq,
-            "batches_dir": dir.display().to_string(),
-        }),
-        || format!(
-            "Recorded {} calls on {}: {batches} batch(es) sent now, {} found already landed\n  grant: {} calls used, next batch #{}\n  batch files: {}",
-            calls.len(),
-            args.grant,
-            resumed + already,
-            grant.calls_used,
-            grant.next_seq,
-            dir.display()
-        ),
-    );
-    Ok(())
+
+    /// Counts `calls` as recorded, in the progress file too.
+    fn advance(&mut self, calls: &[CallRecord]) -> Result<()> {
+        self.digest.extend(calls);
+        self.progress.calls_done += calls.len();
+        self.progress.input_digest = hex(&self.digest.0);
+        write_json(&self.progress_path, &self.progress)
+    }
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@ mod bench;
 mod book_surplus;
 mod claim;
 mod collect_fees;
+mod completions;
 mod contribution;
 mod create_mint;
 mod create_nonce;
@@ -70,17 +71,22 @@ pub enum Command {
     Earnings(earnings::EarningsArgs),
     /// Send a transaction signed elsewhere (from --sign-only)
     Submit(submit::SubmitArgs),
+    /// Print a shell completion script: bash, zsh, fish, elvish or powershell
+    Completions(completions::CompletionsArgs),
 }
 
 pub async fn execute(command: Command, global: &GlobalArgs) -> Result<()> {
     match command {
         Command::Demo(args) => return demo::execute(args, global.output).await,
         Command::Bench(args) => return bench::execute(args, global.output).await,
+        Command::Completions(args) => return completions::execute(args),
         _ => {}
     }
     let session = Session::open(global).await?;
     let result = match command {
-        Command::Demo(_) | Command::Bench(_) => unreachable!("handled above"),
+        Command::Demo(_) | Command::Bench(_) | Command::Completions(_) => {
+            unreachable!("handled above")
+        }
         Command::InitConfig(args) => init_config::execute(&session, args).await,
         Command::CreateMint(args) => create_mint::execute(&session, args).await,
         Command::Airdrop(args) => airdrop::execute(&session, args).await,
@@ -115,19 +121,25 @@ pub fn print_landed(
         let mut json = extra.clone();
         json["signature"] = serde_json::Value::String(outcome.signature.to_string());
         session.output.print(json, || {
+            // An amount shows once, in tokens; its base units are for JSON.
             let details = extra
                 .as_object()
                 .map(|fields| {
                     fields
                         .iter()
-                        .map(|(key, value)| {
-                            format!(
+                        .filter(|(key, _)| !fields.contains_key(&format!("{key}_ui")))
+                        .map(|(key, value)| match key.strip_suffix("_ui") {
+                            Some(amount) => format!(
+                                "\n  {amount}: {} tokens",
+                                value.as_str().unwrap_or_default()
+                            ),
+                            None => format!(
                                 "\n  {key}: {}",
                                 value
                                     .as_str()
                                     .map(str::to_string)
                                     .unwrap_or_else(|| value.to_string())
-                            )
+                            ),
                         })
                         .collect::<String>()
                 })

@@ -3,7 +3,7 @@ use anyhow::{anyhow, Result};
 use clap::{Args, Subcommand};
 use model_ledger::state::Model;
 use model_ledger_sdk::{
-    accounts::{decode, decode_book_entry, decode_royalty_book, ContributionStatus},
+    accounts::{decode, ContributionStatus},
     client::LedgerConnection,
     instructions::{self as ix, ParentGrant, RegisterModelArgs},
     pda,
@@ -13,7 +13,7 @@ use solana_sdk::{pubkey::Pubkey, signer::Signer};
 
 use super::print_landed;
 use crate::{
-    output::{hex, parse_hash},
+    output::{hex, parse_hash, tokens, with_ui_amounts},
     session::Session,
 };
 
@@ -22,18 +22,25 @@ pub enum ModelCommand {
     /// Register a model (with parents and the grants it derives under)
     Register(RegisterArgs),
     /// Show a model: metadata, licences, contributions, lineage and earnings
-    Show { model: Pubkey },
+    Show {
+        /// The model's address
+        model: Pubkey,
+    },
     /// List every model on the cluster
     List,
     /// Propose a new authority (first step of a transfer)
     TransferAuthority {
+        /// The model (its authority signs)
         model: Pubkey,
         /// The proposed authority; omit to cancel a pending proposal
         #[arg(long)]
         to: Option<Pubkey>,
     },
     /// Accept a proposed authority transfer (the wallet becomes the authority)
-    AcceptAuthority { model: Pubkey },
+    AcceptAuthority {
+        /// The model whose transfer the wallet accepts
+        model: Pubkey,
+    },
 }
 
 #[derive(Args, Debug)]
@@ -41,8 +48,10 @@ pub struct RegisterArgs {
     /// Model id: 64 hex digits, or any text (hashed with SHA-256)
     #[arg(long)]
     pub id: String,
+    /// Human-readable name, shown by explorers and `model list`
     #[arg(long)]
     pub name: String,
+    /// Where the model card or metadata JSON can be read
     #[arg(long, default_value = "")]
     pub uri: String,
     /// SHA-256 of the model artifact, as 64 hex digits
@@ -230,34 +239,28 @@ async fn list(session: &Session) -> Result<()> {
 
 async fn show(session: &Session, address: &Pubkey) -> Result<()> {
     let view = session.client.model_view(address).await?;
-    let book_address = pda::royalty_book(address).0;
-    let book_account = session
-        .client
-        .connection
-        .get_account(&book_address)
-        .await?
-        .ok_or_else(|| anyhow!("royalty book of {address} is missing"))?;
-    let book = decode_royalty_book(&book_address, &book_account)?;
+    let book = session.client.royalty_book(address).await?;
     let lineage = session.client.lineage(address).await?;
     let model = &view.model;
+    let earnings = session.client.model_earnings(&view).await?;
+    let decimals = book.payment_decimals;
     let mut contributions = Vec::new();
-    for (key, contribution) in &view.contributions {
-        let entry = decode_book_entry(&book_address, &book_account, contribution.index)?;
-        let mut balance = entry.balance();
-        balance
-            .settle(&book.pools())
-            .map_err(|_| anyhow!("book entry overflows"))?;
-        contributions.push(serde_json::json!({
-            "index": contribution.index,
-            "address": key.to_string(),
-            "contributor": contribution.contributor.to_string(),
-            "kind": format!("{:?}", contribution.kind),
-            "status": format!("{:?}", contribution.status),
-            "shares": contribution.shares,
-            "uri": contribution.uri,
-            "claimable": balance.claimable().unwrap_or(u64::MAX),
-            "claimed": entry.claimed_total(),
-        }));
+    for ((key, contribution), earning) in view.contributions.iter().zip(&earnings) {
+        contributions.push(with_ui_amounts(
+            serde_json::json!({
+                "index": contribution.index,
+                "address": key.to_string(),
+                "contributor": contribution.contributor.to_string(),
+                "kind": format!("{:?}", contribution.kind),
+                "status": format!("{:?}", contribution.status),
+                "shares": contribution.shares,
+                "uri": contribution.uri,
+                "claimable": earning.claimable,
+                "claimed": earning.claimed,
+            }),
+            &["claimable", "claimed"],
+            decimals,
+        ));
     }
     let licenses: Vec<_> = view
         .licenses
@@ -267,7 +270,7 @@ async fn show(session: &Session, address: &Pubkey) -> Result<()> {
                 "version": license.license_version,
                 "address": key.to_string(),
                 "retired": license.is_retired(),
-                "summary": super::license::summary(&license.terms),
+                "summary": super::license::summary(&license.terms, decimals),
             })
         })
         .collect();
@@ -275,25 +278,34 @@ async fn show(session: &Session, address: &Pubkey) -> Result<()> {
         .iter()
         .map(|link| serde_json::json!({ "depth": link.depth, "child": link.child.to_string(), "parent": link.link.model.to_string(), "license": link.link.license.to_string(), "royalty_bps": link.link.derivative_bps }))
         .collect();
-    let json = serde_json::json!({
-        "model": address.to_string(),
-        "name": model.name,
-        "authority": model.authority.to_string(),
-        "pending_authority": model.pending_authority.map(|key| key.to_string()),
-        "metadata_uri": model.metadata_uri,
-        "content_hash": hex(&model.content_hash),
-        "payment_mint": model.payment_mint.to_string(),
-        "attribution_bps": model.attribution_bps,
-        "total_shares": book.total_shares,
-        "accepted_count": book.accepted_count,
-        "licenses": licenses,
-        "contributions": contributions,
-        "lineage": ancestry,
-        "vault_received": book.total_received(),
-        "vault_paid_out": book.total_paid_out(),
-        "unallocated": book.unallocated,
-        "protocol_fees_owed": book.owed_protocol,
-    });
+    let json = with_ui_amounts(
+        serde_json::json!({
+            "model": address.to_string(),
+            "name": model.name,
+            "authority": model.authority.to_string(),
+            "pending_authority": model.pending_authority.map(|key| key.to_string()),
+            "metadata_uri": model.metadata_uri,
+            "content_hash": hex(&model.content_hash),
+            "payment_mint": model.payment_mint.to_string(),
+            "attribution_bps": model.attribution_bps,
+            "total_shares": book.total_shares,
+            "accepted_count": book.accepted_count,
+            "licenses": licenses,
+            "contributions": contributions,
+            "lineage": ancestry,
+            "vault_received": book.total_received(),
+            "vault_paid_out": book.total_paid_out(),
+            "unallocated": book.unallocated,
+            "protocol_fees_owed": book.owed_protocol,
+        }),
+        &[
+            "vault_received",
+            "vault_paid_out",
+            "unallocated",
+            "protocol_fees_owed",
+        ],
+        decimals,
+    );
     session.output.print(json.clone(), || {
         let mut text = format!(
             "Model {}  ({address})\n  authority {}\n  content {}\n  metadata {}\n  attribution {} bps, {} shares\n",
@@ -305,7 +317,7 @@ async fn show(session: &Session, address: &Pubkey) -> Result<()> {
                 "  v{}{}: {}\n",
                 license.1.license_version,
                 if license.1.is_retired() { " (retired)" } else { "" },
-                super::license::summary(&license.1.terms)
+                super::license::summary(&license.1.terms, decimals)
             ));
         }
         text.push_str("Contributions:\n");
@@ -317,7 +329,7 @@ async fn show(session: &Session, address: &Pubkey) -> Result<()> {
                 format!("{:?}", contribution.kind),
                 format!("{:?}", contribution.status),
                 if accepted { contribution.shares.to_string() } else { "-".into() },
-                value["claimable"],
+                value["claimable_ui"].as_str().unwrap_or("?"),
                 contribution.contributor
             ));
         }
@@ -334,7 +346,12 @@ async fn show(session: &Session, address: &Pubkey) -> Result<()> {
                 link.link.derivative_bps
             ));
         }
-        text.push_str(&format!("Vault: received {} paid out {} unallocated {}", book.total_received(), book.total_paid_out(), book.unallocated));
+        text.push_str(&format!(
+            "Vault: received {} paid out {} unallocated {} (tokens)",
+            tokens(book.total_received(), decimals),
+            tokens(book.total_paid_out(), decimals),
+            tokens(book.unallocated, decimals)
+        ));
         text
     });
     Ok(())

@@ -3,10 +3,11 @@ use clap::Args;
 use model_ledger_sdk::events::LedgerEvent;
 use solana_sdk::pubkey::Pubkey;
 
-use crate::session::Session;
+use crate::{output::tokens, session::Session};
 
 #[derive(Args, Debug)]
 pub struct SettleArgs {
+    /// The derived model whose debts to its parents are settled
     pub model: Pubkey,
     /// Settle the whole ancestry, nearest links first
     #[arg(long)]
@@ -35,6 +36,7 @@ pub async fn execute(session: &Session, args: SettleArgs) -> Result<()> {
     };
     let mut settled = Vec::new();
     for (child, parent) in links {
+        let decimals = session.model_decimals(&child).await?;
         let instruction = model_ledger_sdk::instructions::settle_upstream(
             &session.client.model_accounts(&child).await?,
             &parent,
@@ -50,11 +52,11 @@ pub async fn execute(session: &Session, args: SettleArgs) -> Result<()> {
                 _ => None,
             })
             .unwrap_or(0);
-        settled.push((child, parent, amount, outcome.signature));
+        settled.push((child, parent, amount, decimals, outcome.signature));
     }
     let json: Vec<_> = settled
         .iter()
-        .map(|(child, parent, amount, signature)| serde_json::json!({ "child": child.to_string(), "parent": parent.to_string(), "amount": amount, "signature": signature.to_string() }))
+        .map(|(child, parent, amount, decimals, signature)| serde_json::json!({ "child": child.to_string(), "parent": parent.to_string(), "amount": amount, "amount_ui": tokens(*amount, *decimals), "signature": signature.to_string() }))
         .collect();
     session.output.print(serde_json::Value::Array(json), || {
         if settled.is_empty() {
@@ -62,7 +64,12 @@ pub async fn execute(session: &Session, args: SettleArgs) -> Result<()> {
         }
         settled
             .iter()
-            .map(|(child, parent, amount, _)| format!("Settled {amount} from {child} to {parent}"))
+            .map(|(child, parent, amount, decimals, _)| {
+                format!(
+                    "Settled {} tokens from {child} to {parent}",
+                    tokens(*amount, *decimals)
+                )
+            })
             .collect::<Vec<_>>()
             .join("\n")
     });

@@ -1,7 +1,9 @@
 use model_ledger::{errors::LedgerError, instructions::UpdateConfigArgs, state::LicenseTerms};
 use model_ledger_sdk::{
+    embedded::ProgramBuild,
     events::LedgerEvent,
     instructions::{AcquireGrantArgs, ModelAccounts},
+    SdkError,
 };
 use model_ledger_tests::{
     commercial_terms, ix, only_event, pda, with_extra_account, TestLedger, LICENSEE_FUNDS,
@@ -368,4 +370,45 @@ async fn remaining_accounts_are_refused() {
         LedgerError::UnexpectedRemainingAccounts,
     )
     .await;
+}
+
+/// A licence version that does not exist is refused by Anchor's account
+/// check, and the SDK names that error (and, where the program's log is
+/// captured, as in the VM, the account it concerned) instead of a bare
+/// custom code; nothing moves.
+#[tokio::test]
+async fn a_licence_that_does_not_exist_is_named_by_the_sdk() {
+    let ledger = TestLedger::start().await;
+    let shop = shop(&ledger, commercial_terms()).await;
+    let before = ledger.balance(&shop.buyer_token).await;
+    let error = ledger
+        .client
+        .acquire_grant(
+            &shop.buyer,
+            &shop.model,
+            2,
+            50_000,
+            1_000,
+            &shop.buyer_token,
+        )
+        .await
+        .expect_err("licence v2 was never published");
+    let SdkError::Framework {
+        name,
+        code,
+        account,
+        ..
+    } = &error
+    else {
+        panic!("expected a named framework error, got {error:?}")
+    };
+    assert_eq!(
+        (name.as_str(), *code),
+        ("AccountNotInitialized", 3012),
+        "{error}"
+    );
+    if let ProgramBuild::Sbf(_) = ProgramBuild::from_env().unwrap() {
+        assert_eq!(account.as_deref(), Some("license"), "{error}");
+    }
+    assert_eq!(ledger.balance(&shop.buyer_token).await, before);
 }

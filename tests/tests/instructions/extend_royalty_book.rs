@@ -1,5 +1,8 @@
 use model_ledger::{errors::LedgerError, state::RoyaltyBook};
-use model_ledger_sdk::events::LedgerEvent;
+use model_ledger_sdk::{
+    client::{Delivered, LedgerConnection},
+    events::LedgerEvent,
+};
 use model_ledger_tests::{ix, only_event, pda, with_extra_account, TestLedger};
 use solana_sdk::signer::Signer;
 
@@ -109,4 +112,72 @@ async fn remaining_accounts_are_refused() {
             &[pda::royalty_book(&model).0],
         )
         .await;
+}
+
+/// Signed offline (`--sign-only`), an acceptance far beyond the book's end
+/// still carries its extension: each transaction is handed back signed, in
+/// order, nothing runs until they are submitted, and then both land.
+#[tokio::test]
+async fn an_acceptance_signed_offline_carries_its_extension() {
+    let mut ledger = TestLedger::start().await;
+    let authority = ledger.wallet().await;
+    let model = ledger.register_model(&authority, 1).await;
+    let contributor = ledger.wallet().await;
+    ledger.propose_many(&model, &contributor, 170).await;
+    let transactions = ledger
+        .client
+        .accept_contribution_transactions(&authority.pubkey(), &model, 169, 1)
+        .await
+        .unwrap();
+    assert_eq!(transactions.len(), 2, "one extension, then the acceptance");
+    ledger.client.signing.sign_only = true;
+    let delivered = ledger
+        .client
+        .deliver_all(&transactions, &[&authority])
+        .await
+        .unwrap();
+    ledger.client.signing.sign_only = false;
+    let signed: Vec<_> = delivered
+        .into_iter()
+        .map(|delivered| match delivered {
+            Delivered::Signed(signed) => signed,
+            Delivered::Landed(_) => panic!("a sign-only transaction was sent"),
+        })
+        .collect();
+    assert!(signed
+        .iter()
+        .all(|signed| signed.missing_signers.is_empty()));
+    assert_eq!(
+        ledger
+            .client
+            .royalty_book(&model)
+            .await
+            .unwrap()
+            .entry_count,
+        0,
+        "nothing runs before submission"
+    );
+    for signed in &signed {
+        ledger
+            .client
+            .connection
+            .send_transaction(&signed.transaction)
+            .await
+            .unwrap();
+    }
+    assert_eq!(
+        ledger
+            .client
+            .royalty_book(&model)
+            .await
+            .unwrap()
+            .entry_count,
+        170
+    );
+    let contribution = ledger
+        .client
+        .contribution(&pda::contribution(&model, 169).0)
+        .await
+        .unwrap();
+    assert_eq!(contribution.shares, 1);
 }

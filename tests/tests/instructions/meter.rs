@@ -6,7 +6,7 @@ use model_ledger::state::AttributionEntry;
 use model_ledger_sdk::{
     events::LedgerEvent,
     merkle::{verify, CallRecord},
-    meter::{InferenceMeter, Submission},
+    meter::{InferenceMeter, MeteredGrant, Submission},
 };
 use model_ledger_tests::{commercial_terms, TestLedger, LICENSEE_FUNDS};
 
@@ -29,18 +29,15 @@ async fn batches_land_in_order_and_every_call_proves_against_its_event() {
     for n in 0..250 {
         meter.push(call(n));
     }
-    let mut seq = 0;
-    while let Some(batch) = meter.cut_batch() {
-        let submission = InferenceMeter::submit(
-            &ledger.client,
-            &market.licensee,
-            &market.grant,
-            &market.licensee_token,
-            seq,
-            &batch,
-        )
+    let metered = MeteredGrant::resolve(&ledger.client, &market.grant, Some(market.licensee_token))
         .await
         .unwrap();
+    let mut seq = metered.next_seq;
+    while let Some(batch) = meter.cut_batch() {
+        let submission =
+            InferenceMeter::submit(&ledger.client, &market.licensee, &metered, seq, &batch)
+                .await
+                .unwrap();
         let Submission::Recorded(outcome) = submission else {
             panic!("fresh batch reported as already recorded")
         };
@@ -73,16 +70,10 @@ async fn a_retried_batch_is_reported_recorded_and_never_paid_twice() {
         meter.push(call(n));
     }
     let batch = meter.cut_batch().unwrap();
-    let submit = || {
-        InferenceMeter::submit(
-            &ledger.client,
-            &market.licensee,
-            &market.grant,
-            &market.licensee_token,
-            0,
-            &batch,
-        )
-    };
+    let metered = MeteredGrant::resolve(&ledger.client, &market.grant, Some(market.licensee_token))
+        .await
+        .unwrap();
+    let submit = || InferenceMeter::submit(&ledger.client, &market.licensee, &metered, 0, &batch);
     assert!(matches!(submit().await.unwrap(), Submission::Recorded(_)));
     let balance = ledger.balance(&market.licensee_token).await;
     // The same batch again, as after a timeout whose transaction had landed.
