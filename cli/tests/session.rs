@@ -222,10 +222,12 @@ impl Session {
                     ])
                     .output()
                     .unwrap();
-                let stderr = String::from_utf8_lossy(&output.stderr);
+                // With --output json the refusal is an error object on stdout.
+                let stdout = String::from_utf8_lossy(&output.stdout);
                 assert!(
-                    output.status.success() || stderr.contains("AccountAlreadyExists"),
-                    "init-config: {stderr}"
+                    output.status.success() || stdout.contains("\"AccountAlreadyExists\""),
+                    "init-config: {stdout}{}",
+                    String::from_utf8_lossy(&output.stderr)
                 );
                 deployer_wallet
             }
@@ -1122,4 +1124,133 @@ fn meter_refuses_another_input_in_the_same_batches_directory() {
     let args = meter(&grown);
     let resumed = s.json(&args.iter().map(String::as_str).collect::<Vec<_>>());
     assert_eq!(resumed["calls_used"], 80);
+}
+
+#[test]
+fn outputs_are_attributed_by_the_engine_then_metered_as_they_are() {
+    let s = Session::new();
+    let mint = s.bootstrap();
+    let model = s.model(&mint, "base-7b", &[]);
+    for uri in ["ar://a", "ar://b"] {
+        s.json(&proposal(&model, "dataset", uri));
+    }
+    s.json(&["contribution", "accept", &model, "0", "--shares", "1"]);
+    s.json(&["contribution", "accept", &model, "1", "--shares", "1"]);
+    s.licence(&model, &[]);
+    let grant = s.acquire(&model, &[]);
+
+    // Two datasets; the outputs quote the second one only.
+    let vocabulary = [
+        "gradient", "corpus", "kernel", "tensor", "ledger", "glacier", "falcon", "lantern",
+        "quartz", "saffron", "thistle", "willow", "zephyr", "copper", "estuary", "heron",
+    ];
+    // A linear congruential sequence: no run of words repeats.
+    let dataset = |seed: u64| -> Vec<&str> {
+        let mut state = seed;
+        (0..800)
+            .map(|_| {
+                state = state
+                    .wrapping_mul(6_364_136_223_846_793_005)
+                    .wrapping_add(1_442_695_040_888_963_407);
+                vocabulary[((state >> 33) % vocabulary.len() as u64) as usize]
+            })
+            .collect()
+    };
+    let (first, second) = (dataset(1), dataset(2));
+    std::fs::write(s.path("first.txt"), first.join(" ")).unwrap();
+    std::fs::write(s.path("second.txt"), second.join(" ")).unwrap();
+    let index = s.path("index");
+    let built = s.json(&[
+        "attribute",
+        "index",
+        "--contribution",
+        &format!("0={}", text_of(&s.path("first.txt"))),
+        "--contribution",
+        &format!("1={}", text_of(&s.path("second.txt"))),
+        "--out",
+        text(&index),
+    ]);
+    assert_eq!(built["documents"], 2);
+    assert_eq!(built["content_hash"].as_str().unwrap().len(), 64);
+
+    let calls: Vec<String> = (0..20)
+        .map(|n| {
+            let quote = second[100 + n * 10..140 + n * 10].join(" ");
+            serde_json::json!({ "request_id": format!("r{n}"), "prompt": "summarise", "output": format!("Sure, here it is: {quote}") })
+                .to_string()
+        })
+        .collect();
+    let input = s.path("calls.jsonl");
+    std::fs::write(&input, calls.join("\n")).unwrap();
+    let attributed = s.path("attributed.jsonl");
+    let attribute = |input: &Path, attributed: &Path| -> Vec<String> {
+        ["attribute", "--index", text(&index), "--input", text(input)]
+            .into_iter()
+            .chain(["--attributed", text(attributed), "--explain"])
+            .map(String::from)
+            .collect()
+    };
+    let args = attribute(&input, &attributed);
+    let ran = s
+        .command(&args.iter().map(String::as_str).collect::<Vec<_>>())
+        .output()
+        .unwrap();
+    assert_eq!(ran.status.code(), Some(0));
+    // --explain names, for each call, the document its span came from
+    // (one JSON object per call under --output json).
+    let explained: Vec<Value> = String::from_utf8_lossy(&ran.stderr)
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    assert_eq!(explained.len(), 20);
+    for (n, call) in explained.iter().enumerate() {
+        assert_eq!(call["line"], n + 1);
+        let span = &call["explanation"]["spans"][0];
+        assert_eq!(span["contribution"], 1, "{call}");
+        assert!(
+            span["document"].as_str().unwrap().ends_with("second.txt"),
+            "{call}"
+        );
+        assert!(span["matched_tokens"].as_u64().unwrap() >= 40, "{call}");
+    }
+    let lines = std::fs::read_to_string(&attributed).unwrap();
+    for line in lines.lines() {
+        let call: Value = serde_json::from_str(line).unwrap();
+        let attribution = call["attribution"].as_array().unwrap();
+        assert_eq!(attribution.len(), 1, "{call}");
+        assert_eq!(attribution[0][0], 1, "paid to the quoted dataset: {call}");
+        assert!(attribution[0][1].as_u64().unwrap() >= 40, "{call}");
+    }
+    let metered = s.json(&["meter", "--grant", &grant, "--input", text(&attributed)]);
+    assert_eq!(metered["calls_used"], 20);
+    let shown = s.json(&["model", "show", &model]);
+    let claimable = |n: usize| shown["contributions"][n]["claimable"].as_u64().unwrap();
+    assert!(claimable(1) > claimable(0), "{shown}");
+
+    // Bad input: named, nothing written.
+    std::fs::write(&input, "{\"request_id\":\"x\"}\n").unwrap();
+    let args = attribute(&input, &s.path("none.jsonl"));
+    let error = s.fails(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    assert!(
+        error.contains("line 1") && error.contains("\"output\""),
+        "{error}"
+    );
+    assert!(!s.path("none.jsonl").exists());
+    let tokens_file = std::fs::read_dir(&index)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .find(|path| {
+            path.extension()
+                .is_some_and(|extension| extension == "tokens")
+        })
+        .unwrap();
+    std::fs::write(&tokens_file, b"garbage").unwrap();
+    let args = attribute(&input, &s.path("none.jsonl"));
+    let error = s.fails(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    let name = tokens_file.file_name().unwrap().to_string_lossy();
+    assert!(error.contains(&*name), "{error}");
+}
+
+fn text_of(path: &Path) -> String {
+    path.display().to_string()
 }

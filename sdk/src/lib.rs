@@ -39,6 +39,9 @@
 //! ```
 
 pub mod accounts;
+/// The attribution engine ([`model_ledger_attribution`]): which contributed data an output used.
+#[cfg(feature = "attribution")]
+pub use model_ledger_attribution as attribution;
 pub mod client;
 pub mod connection;
 #[cfg(feature = "embedded")]

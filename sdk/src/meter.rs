@@ -215,6 +215,33 @@ impl InferenceMeter {
     }
 }
 
+#[cfg(feature = "attribution")]
+impl InferenceMeter {
+    /// Attributes `output` with `attributor` and queues the call: a host's
+    /// server meters each response in-process, paying the contributions
+    /// whose data it used. Returns the attribution (spans and weights) for
+    /// the host's own records.
+    pub fn push_output(
+        &mut self,
+        attributor: &model_ledger_attribution::Attributor,
+        request: &[u8],
+        output: &str,
+    ) -> model_ledger_attribution::Attribution {
+        use sha2::{Digest, Sha256};
+        let attribution = attributor.attribute(output);
+        self.push(CallRecord {
+            request_hash: Sha256::digest(request).into(),
+            output_hash: Sha256::digest(output.as_bytes()).into(),
+            attribution: attribution
+                .meter_weights()
+                .into_iter()
+                .map(|(index, weight)| AttributionEntry { index, weight })
+                .collect(),
+        });
+        attribution
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -277,5 +304,77 @@ mod tests {
         let batch = aggregate_attribution(&vec![heavy; 4]);
         assert_eq!(batch[0].weight, u16::MAX);
         assert_eq!(batch[1].weight, 1, "4 scaled by 65 535 / 262 140");
+    }
+
+    /// A host's server attributes each response in-process: the call it
+    /// queues pays the contribution whose text the output quoted.
+    #[cfg(feature = "attribution")]
+    #[test]
+    fn an_output_is_attributed_and_queued_with_its_hashes() {
+        use model_ledger_attribution::{
+            Attributor, BuildOptions, Index, Source, Tokenizer, Tuning,
+        };
+        use sha2::{Digest, Sha256};
+
+        let dir = tempfile::tempdir().unwrap();
+        let vocabulary = [
+            "kelp", "quartz", "heron", "saffron", "tundra", "violet", "ember",
+        ];
+        // A linear congruential sequence: no run of seven words repeats.
+        let text = |seed: u64| -> String {
+            let mut state = seed;
+            (0..600)
+                .map(|_| {
+                    state = state
+                        .wrapping_mul(6_364_136_223_846_793_005)
+                        .wrapping_add(1_442_695_040_888_963_407);
+                    vocabulary[((state >> 33) % vocabulary.len() as u64) as usize]
+                })
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        let sources: Vec<Source> = [(3u32, text(1)), (5, text(2))]
+            .into_iter()
+            .map(|(contribution, body)| {
+                let path = dir.path().join(format!("{contribution}.txt"));
+                std::fs::write(&path, body).unwrap();
+                Source { contribution, path }
+            })
+            .collect();
+        let out = dir.path().join("index");
+        let tokenizer = Tokenizer::gpt2().unwrap();
+        Index::build(&sources, &tokenizer, &out, BuildOptions::default()).unwrap();
+        let attributor =
+            Attributor::new(Index::open(&out).unwrap(), tokenizer, Tuning::default()).unwrap();
+
+        let second = text(2);
+        let quote: Vec<&str> = second.split(' ').skip(200).take(40).collect();
+        let output = format!("Here is the passage: {}", quote.join(" "));
+        let mut meter = InferenceMeter::new(10);
+        let attribution = meter.push_output(&attributor, b"request 1", &output);
+        assert_eq!(
+            attribution
+                .weights
+                .iter()
+                .map(|(c, _)| *c)
+                .collect::<Vec<_>>(),
+            vec![5]
+        );
+        let batch = meter.cut_batch().unwrap();
+        let call = &batch.calls[0];
+        assert_eq!(
+            call.request_hash,
+            <[u8; 32]>::from(Sha256::digest(b"request 1"))
+        );
+        assert_eq!(
+            call.output_hash,
+            <[u8; 32]>::from(Sha256::digest(output.as_bytes()))
+        );
+        assert_eq!(call.attribution.len(), 1);
+        assert_eq!(call.attribution[0].index, 5);
+        assert_eq!(
+            u32::from(call.attribution[0].weight),
+            attribution.weights[0].1
+        );
     }
 }

@@ -10,7 +10,7 @@ use anchor_lang::solana_program::program_pack::Pack;
 
 use anyhow::{ensure, Result};
 use clap::Args;
-use model_ledger::state::{AttributionEntry, ContributionKind, LicenseTerms};
+use model_ledger::state::{ContributionKind, LicenseTerms};
 use model_ledger_sdk::{
     client::LedgerConnection,
     instructions::{InitializeConfigArgs, ParentGrant, ProposeContributionArgs, RegisterModelArgs},
@@ -21,6 +21,8 @@ use rand::{rngs::StdRng, Rng, SeedableRng};
 use serde_json::json;
 use sha2::{Digest, Sha256};
 use solana_sdk::{pubkey::Pubkey, signature::Keypair, signer::Signer};
+
+mod datasets;
 
 use super::sandbox::Sandbox;
 use crate::output::{tokens, OutputFormat};
@@ -50,6 +52,8 @@ struct Contributor {
     kind: ContributionKind,
     shares: u64,
     claimed: u64,
+    /// Metered calls whose output the engine attributed to its data.
+    used_in_calls: u64,
 }
 
 struct DemoModel {
@@ -96,6 +100,8 @@ struct Demo<'a> {
     models: Vec<DemoModel>,
     contributors: Vec<Contributor>,
     hosts: Vec<Host>,
+    workspace: datasets::Workspace,
+    datasets: Vec<datasets::Dataset>,
 }
 
 /// What metering the call log cost.
@@ -105,6 +111,9 @@ struct Metering {
     /// Compute units of each metering transaction (real ones when the
     /// chain runs the SBF binary).
     batch_units: Vec<u64>,
+    /// Per host: its model's index hash and how well the engine found the
+    /// passages its outputs quoted.
+    attribution: Vec<serde_json::Value>,
 }
 
 pub async fn execute(args: DemoArgs, output: OutputFormat) -> Result<()> {
@@ -117,6 +126,7 @@ pub async fn execute(args: DemoArgs, output: OutputFormat) -> Result<()> {
     let mut demo = Demo::open_protocol(&sandbox, args.seed, output).await?;
     demo.register_models().await?;
     demo.accept_contributors().await?;
+    demo.write_datasets()?;
     demo.open_hosts(args.calls).await?;
     let metering = demo.meter_calls(args.batch_calls).await?;
     let unallocated = demo.settle_and_claim().await?;
@@ -165,6 +175,8 @@ impl<'a> Demo<'a> {
             models: Vec::new(),
             contributors: Vec::new(),
             hosts: Vec::new(),
+            workspace: datasets::Workspace::create(seed)?,
+            datasets: Vec::new(),
         })
     }
 
@@ -323,6 +335,7 @@ impl<'a> Demo<'a> {
                         kind: *kind,
                         shares,
                         claimed: 0,
+                        used_in_calls: 0,
                     });
                 }
             }
@@ -332,6 +345,17 @@ impl<'a> Demo<'a> {
             self.contributors.len(),
             self.models.len()
         ));
+        Ok(())
+    }
+
+    /// Every contribution's data: a generated text each, on disk.
+    fn write_datasets(&mut self) -> Result<()> {
+        let contributions: Vec<(usize, u32)> = self
+            .contributors
+            .iter()
+            .map(|c| (c.model, c.index))
+            .collect();
+        self.datasets = datasets::write(&self.workspace.0, &contributions, &mut self.rng)?;
         Ok(())
     }
 
@@ -397,12 +421,28 @@ impl<'a> Demo<'a> {
         let metering_started = Instant::now();
         let mut batches = 0u64;
         let mut batch_units: Vec<u64> = Vec::new();
+        let mut attribution_summary = Vec::new();
         for host in &self.hosts {
-            let model_contributions: Vec<&Contributor> = self
-                .contributors
+            // The host's outputs quote its model's datasets; the engine,
+            // over the model's index, says whose data each one used.
+            let (attributor, index_hash) =
+                datasets::attributor(&self.workspace.0, host.model, &self.datasets)?;
+            let outputs = datasets::outputs(&attributor, host.model, &self.datasets, &mut self.rng);
+            let found = outputs
                 .iter()
-                .filter(|c| c.model == host.model)
-                .collect();
+                .filter(|output| {
+                    output
+                        .attribution
+                        .iter()
+                        .map(|e| e.index)
+                        .collect::<std::collections::BTreeSet<_>>()
+                        == output.quoted
+                })
+                .count();
+            attribution_summary.push(json!({
+                "host": host.name, "model": self.models[host.model].name, "index_content_hash": index_hash,
+                "outputs": outputs.len(), "outputs_attributed_to_exactly_what_they_quoted": found,
+            }));
             let meter_client = self.sandbox.client_paid_by(&host.meter);
             let metered =
                 MeteredGrant::resolve(&meter_client, &host.grant, Some(host.token)).await?;
@@ -411,21 +451,20 @@ impl<'a> Demo<'a> {
             let mut generated = 0u64;
             while generated < host.calls || meter.pending() > 0 {
                 while generated < host.calls && meter.pending() < batch_calls {
-                    let used = self.rng.gen_range(1..=3);
-                    let mut attribution: Vec<AttributionEntry> = (0..used)
-                        .map(|_| AttributionEntry {
-                            index: model_contributions
-                                [self.rng.gen_range(0..model_contributions.len())]
-                            .index,
-                            weight: self.rng.gen_range(1..=100),
-                        })
-                        .collect();
-                    attribution.sort_by_key(|entry| entry.index);
-                    attribution.dedup_by_key(|entry| entry.index);
+                    let output = &outputs[self.rng.gen_range(0..outputs.len())];
+                    for entry in &output.attribution {
+                        if let Some(contributor) = self
+                            .contributors
+                            .iter_mut()
+                            .find(|c| c.model == host.model && c.index == entry.index)
+                        {
+                            contributor.used_in_calls += 1;
+                        }
+                    }
                     meter.push(CallRecord {
                         request_hash: self.rng.gen(),
-                        output_hash: self.rng.gen(),
-                        attribution,
+                        output_hash: sha(&output.text),
+                        attribution: output.attribution.clone(),
                     });
                     generated += 1;
                 }
@@ -452,6 +491,7 @@ impl<'a> Demo<'a> {
             batches,
             seconds: metering_started.elapsed().as_secs_f64(),
             batch_units,
+            attribution: attribution_summary,
         })
     }
 
@@ -593,7 +633,7 @@ impl<'a> Demo<'a> {
         let licences: Vec<_> = models.iter().map(|m| json!({ "model": m.name, "version": 1, "summary": super::license::summary(&m.terms, DECIMALS) })).collect();
         let table: Vec<_> = contributors
             .iter()
-            .map(|c| json!({ "contributor": c.name, "model": models[c.model].name, "index": c.index, "kind": format!("{:?}", c.kind), "shares": c.shares, "claimed": c.claimed }))
+            .map(|c| json!({ "contributor": c.name, "model": models[c.model].name, "index": c.index, "kind": format!("{:?}", c.kind), "shares": c.shares, "used_in_calls": c.used_in_calls, "claimed": c.claimed }))
             .collect();
         let figures = json!({
             "calls": args.calls, "batches": batches, "metering_transactions": batches,
@@ -604,10 +644,21 @@ impl<'a> Demo<'a> {
         let report = json!({
             "lineage": lineage, "licences": licences, "contributors": table, "models": per_model,
             "totals": { "paid_in": paid_in, "paid_out": paid_out, "left_in_vaults": in_vaults, "treasury_fees": treasury_fees, "token_supply": supply, "held_in_wallets": held },
-            "conserved": conserved, "figures": figures,
+            "conserved": conserved, "figures": figures, "attribution": metering.attribution,
         });
         output.print(report, || {
-            let mut text = String::from("\nLineage\n");
+            let mut text = String::from("\nAttribution (the open engine over each metered model's contributed texts)\n");
+            for host in &metering.attribution {
+                text.push_str(&format!(
+                    "  {} on {}: {} of {} distinct outputs paid exactly the contributions they quoted; index {}\n",
+                    host["host"].as_str().unwrap_or_default(),
+                    host["model"].as_str().unwrap_or_default(),
+                    host["outputs_attributed_to_exactly_what_they_quoted"],
+                    host["outputs"],
+                    host["index_content_hash"].as_str().unwrap_or_default(),
+                ));
+            }
+            text.push_str("\nLineage\n");
             for (depth, model) in models.iter().enumerate() {
                 let royalty = model.parent.map(|p| format!("  (pays {} bps to {})", models[p].terms.derivative_royalty_bps, models[p].name)).unwrap_or_default();
                 text.push_str(&format!("  {}{}{}{royalty}\n", "   ".repeat(depth), if depth > 0 { "└─ " } else { "" }, model.name));
@@ -616,9 +667,9 @@ impl<'a> Demo<'a> {
             for model in models {
                 text.push_str(&format!("  {:<15} {}\n", model.name, super::license::summary(&model.terms, DECIMALS)));
             }
-            text.push_str("\nRoyalties per contributor\n  contributor          model           kind        shares   claimed\n");
+            text.push_str("\nRoyalties per contributor (calls: metered calls whose output the engine attributed to its data)\n  contributor          model           kind        shares    calls       claimed\n");
             for c in contributors {
-                text.push_str(&format!("  {:<20} {:<15} {:<11} {:>6} {:>12}\n", c.name, models[c.model].name, format!("{:?}", c.kind), c.shares, tokens(c.claimed, DECIMALS)));
+                text.push_str(&format!("  {:<20} {:<15} {:<11} {:>6} {:>8} {:>13}\n", c.name, models[c.model].name, format!("{:?}", c.kind), c.shares, c.used_in_calls, tokens(c.claimed, DECIMALS)));
             }
             text.push_str("\nPer model\n  model           received       paid out       to contributors  left in vault  balanced\n");
             for m in &per_model {

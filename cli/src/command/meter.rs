@@ -55,6 +55,12 @@ struct Line {
     output: Option<String>,
     #[serde(default)]
     attribution: Vec<LineEntry>,
+    /// Carried by `attribute`'s input, not recorded: accepted so its output
+    /// meters as it is (every other unknown field is refused as a typo).
+    #[serde(default, rename = "prompt")]
+    _prompt: Option<serde_json::Value>,
+    #[serde(default, rename = "retrieved")]
+    _retrieved: Option<serde_json::Value>,
 }
 
 #[derive(Deserialize)]

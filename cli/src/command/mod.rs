@@ -1,6 +1,7 @@
 //! One module per subcommand, each with an `execute()`.
 
 mod airdrop;
+mod attribute;
 mod bench;
 mod book_surplus;
 mod claim;
@@ -71,6 +72,8 @@ pub enum Command {
     Earnings(earnings::EarningsArgs),
     /// Send a transaction signed elsewhere (from --sign-only)
     Submit(submit::SubmitArgs),
+    /// Attribute outputs to the contributions whose data they used (and build the index)
+    Attribute(attribute::AttributeArgs),
     /// Print a shell completion script: bash, zsh, fish, elvish or powershell
     Completions(completions::CompletionsArgs),
 }
@@ -80,11 +83,12 @@ pub async fn execute(command: Command, global: &GlobalArgs) -> Result<()> {
         Command::Demo(args) => return demo::execute(args, global.output).await,
         Command::Bench(args) => return bench::execute(args, global.output).await,
         Command::Completions(args) => return completions::execute(args),
+        Command::Attribute(args) => return attribute::execute(args, global.output),
         _ => {}
     }
     let session = Session::open(global).await?;
     let result = match command {
-        Command::Demo(_) | Command::Bench(_) | Command::Completions(_) => {
+        Command::Demo(_) | Command::Bench(_) | Command::Completions(_) | Command::Attribute(_) => {
             unreachable!("handled above")
         }
         Command::InitConfig(args) => init_config::execute(&session, args).await,

@@ -1,0 +1,500 @@
+//! From an output to the contributions it used.
+//!
+//! 1. Seeds: at every output position, the longest prefix of the rest of
+//!    the output found in the corpus (OLMoTrace's step). A match that is not
+//!    inside the previous one, is long enough, surprising enough (the sum of
+//!    its tokens' −log₂ frequency in the corpus: a run of common tokens
+//!    proves nothing) and rare enough (or repeated within one contribution
+//!    only, like a licence header in each of a dataset's files) is a seed,
+//!    once per place it occurs.
+//! 2. Chains: seeds in the same document whose diagonals (document offset
+//!    minus output position) stay within a small drift and whose gaps are
+//!    short are one copied passage; the drift absorbs a word inserted or
+//!    dropped in a paraphrase, the gap the changed tokens between two
+//!    exact runs.
+//! 3. Extension: a chain grows past its outer seeds along its diagonal,
+//!    token by token, while matches outweigh mismatches (an X-drop, as in
+//!    sequence alignment), so a copy's edges count even where the edits left
+//!    no exact run long enough to be a seed.
+//! 4. A chain is attributed when it carries enough evidence: the surprise
+//!    of the tokens it matches, less a fixed cost per token it does not.
+//!    Matches are weighed by surprise everywhere (extension too), because
+//!    two documents that merely share a structure (numbered headings,
+//!    punctuation, line breaks) match on common tokens only, and mismatches
+//!    cost, because such structure leaves the words in between different. Each output token goes to the best chain covering
+//!    it (most evidence, then the lowest document number), and a
+//!    contribution's weight is the count of output tokens it received.
+//!
+//! Only integers: the same index and output give the same weights on any
+//! machine and any thread count.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::{
+    index::{Index, ShardRange},
+    tokenizer::{Token, Tokenizer},
+    AttributionError,
+};
+
+/// The engine's thresholds. The defaults are what the benchmark measures
+/// (README: attribution benchmark); a host that changes them should
+/// publish them with its index hash, since they change the weights.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct Tuning {
+    /// Shortest exact match that can seed a chain, in tokens.
+    pub min_seed_tokens: u32,
+    /// Least surprise of a seed, in bits: Σ −log₂(count / corpus tokens)
+    /// over its tokens.
+    pub min_seed_bits: u32,
+    /// A match found at most this often seeds a chain at each occurrence.
+    pub max_occurrences: u32,
+    /// A match found more often, up to this many times, still seeds if all
+    /// its occurrences are in one contribution.
+    pub max_occurrences_one_contribution: u32,
+    /// Seeds of one chain may drift this far apart in diagonal.
+    pub max_drift: u32,
+    /// Largest gap, in output tokens, between two seeds of one chain.
+    pub max_gap: u32,
+    /// Extension: a mismatching token costs this many bits of evidence…
+    pub mismatch_bits: u32,
+    /// …and the extension stops once its evidence falls this far below its best.
+    pub x_drop_bits: u32,
+    /// Evidence a chain needs to be attributed, in bits: the surprise of
+    /// the tokens it matches in its document less `mismatch_bits` per
+    /// token it does not.
+    pub min_chain_bits: u32,
+    /// Shortest chain attributed, in output tokens: a few words in common
+    /// ("Pluggable Authentication Modules") are a phrase, not a copy.
+    pub min_chain_tokens: u32,
+    /// Longest match followed, in tokens (bounds the work per position).
+    pub max_match_tokens: u32,
+}
+
+impl Default for Tuning {
+    fn default() -> Self {
+        Self {
+            min_seed_tokens: 4,
+            min_seed_bits: 40,
+            max_occurrences: 32,
+            max_occurrences_one_contribution: 65_536,
+            max_drift: 4,
+            max_gap: 24,
+            mismatch_bits: 12,
+            x_drop_bits: 48,
+            min_chain_bits: 60,
+            min_chain_tokens: 12,
+            max_match_tokens: 512,
+        }
+    }
+}
+
+/// An output attributed: weights per contribution, and the spans behind them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Attribution {
+    /// Output tokens.
+    pub tokens: usize,
+    /// (contribution, output tokens attributed to it), by contribution.
+    pub weights: Vec<(u32, u32)>,
+    pub spans: Vec<Span>,
+}
+
+/// A stretch of the output attributed to one document.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Span {
+    /// Output token range [start, end).
+    pub start: usize,
+    pub end: usize,
+    pub contribution: u32,
+    /// The document's path as indexed, and the token offset there.
+    pub document: String,
+    pub document_offset: u64,
+    /// Output tokens inside the span equal to the document's.
+    pub matched_tokens: u32,
+    /// The output's text of the span (for `--explain`).
+    pub text: String,
+}
+
+/// Attributes outputs against one index with one tokenizer.
+pub struct Attributor {
+    pub index: Index,
+    pub tokenizer: Tokenizer,
+    pub tuning: Tuning,
+    /// Per token: −log₂ of its share of the corpus, in 1/16 bit; 0 for a
+    /// token without a letter or digit ([`Tokenizer::carries_text`]).
+    surprise: Vec<u32>,
+}
+
+/// A seed: output [start, end) occurs in `document` at `start + diagonal`.
+#[derive(Clone, Copy, Debug)]
+struct Seed {
+    document: u32,
+    start: usize,
+    end: usize,
+    diagonal: i64,
+}
+
+/// Seeds of one document on one diagonal band: a copied passage.
+#[derive(Clone, Debug)]
+struct Chain {
+    document: u32,
+    start: usize,
+    end: usize,
+    /// (first output position, diagonal) of each stretch, in order: the
+    /// diagonal a token is compared on is that of the last anchor at or
+    /// before it (the first one's before it).
+    anchors: Vec<(usize, i64)>,
+    /// Per token of [start, end): equal to the document's there.
+    matched: Vec<bool>,
+    /// Surprise of the matched tokens less the mismatches' cost, in 1/16 bit.
+    evidence: i64,
+}
+
+impl Chain {
+    fn diagonal_at(&self, position: usize) -> i64 {
+        let after = self
+            .anchors
+            .partition_point(|(start, _)| *start <= position);
+        self.anchors[after.saturating_sub(1)].1
+    }
+}
+
+/// 16 × log₂(x) for x ≥ 1, in integers (so every machine computes the
+/// same weights): the whole part from the leading one, the fraction from
+/// the next four bits through a table of 16 × log₂(1 + k/16). The error is
+/// below 1/8 bit.
+fn log2_sixteenths(x: u64) -> u32 {
+    const FRACTION: [u32; 16] = [0, 1, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 15];
+    let x = x.max(1);
+    let whole = 63 - x.leading_zeros();
+    let next_four = if whole >= 4 {
+        (x >> (whole - 4)) & 0xF
+    } else {
+        (x << (4 - whole)) & 0xF
+    };
+    whole * 16 + FRACTION[next_four as usize]
+}
+
+impl Attributor {
+    /// Refuses a tokenizer that is not the index's.
+    pub fn new(
+        index: Index,
+        tokenizer: Tokenizer,
+        tuning: Tuning,
+    ) -> Result<Self, AttributionError> {
+        index.require_tokenizer(&tokenizer)?;
+        let total = log2_sixteenths(index.tokens());
+        let surprise = (0..=Token::MAX)
+            .map(|token| match index.count(token) {
+                // Never in the corpus: never matched, its surprise unused.
+                0 => 0,
+                count if tokenizer.carries_text(token) => {
+                    total.saturating_sub(log2_sixteenths(count))
+                }
+                _ => 0,
+            })
+            .collect();
+        Ok(Self {
+            index,
+            tokenizer,
+            tuning,
+            surprise,
+        })
+    }
+
+    /// Attributes one output text.
+    pub fn attribute(&self, output: &str) -> Attribution {
+        let tokens = self.tokenizer.encode(output);
+        self.attribute_tokens(&tokens)
+    }
+
+    pub fn attribute_tokens(&self, tokens: &[Token]) -> Attribution {
+        let seeds = self.seeds(tokens);
+        let chains = self
+            .chains(seeds)
+            .into_iter()
+            .map(|chain| self.extend(tokens, chain))
+            .filter(|chain| {
+                chain.evidence >= i64::from(self.tuning.min_chain_bits) * 16
+                    && chain.end - chain.start >= self.tuning.min_chain_tokens as usize
+            })
+            .collect();
+        self.assign(tokens, chains)
+    }
+
+    /// At every output position, the longest match in the corpus; each one
+    /// that is not inside the previous one and passes the tuning's length,
+    /// surprise and rarity tests is a seed at each of its occurrences.
+    fn seeds(&self, tokens: &[Token]) -> Vec<Seed> {
+        let tuning = &self.tuning;
+        // surprise_before[i]: surprise of tokens[..i].
+        let mut surprise_before = Vec::with_capacity(tokens.len() + 1);
+        surprise_before.push(0u64);
+        for token in tokens {
+            let last = *surprise_before.last().expect("non-empty");
+            surprise_before.push(last + u64::from(self.surprise[usize::from(*token)]));
+        }
+        let min_bits = u64::from(tuning.min_seed_bits) * 16;
+        let mut seeds = Vec::new();
+        let mut previous_end = 0usize;
+        for start in 0..tokens.len() {
+            if tokens.len() - start < tuning.min_seed_tokens as usize {
+                break;
+            }
+            // A seed starts on a token that carries text: a match from a
+            // blank or a bracket is the same match from the next word,
+            // found at the cost of a search through the commonest tokens.
+            if self.surprise[usize::from(tokens[start])] == 0 {
+                continue;
+            }
+            let Some((length, ranges)) = self
+                .index
+                .longest_match(&tokens[start..], self.tuning.max_match_tokens)
+            else {
+                continue;
+            };
+            let end = start + length as usize;
+            // A match inside the previous one occurs at least as often and
+            // is no more surprising: it adds nothing.
+            if end <= previous_end {
+                continue;
+            }
+            previous_end = end;
+            if length < tuning.min_seed_tokens
+                || surprise_before[end] - surprise_before[start] < min_bits
+            {
+                continue;
+            }
+            for (document, offset) in self.occurrences(&ranges) {
+                seeds.push(Seed {
+                    document,
+                    start,
+                    end,
+                    diagonal: offset as i64 - start as i64,
+                });
+            }
+        }
+        seeds
+    }
+
+    /// The places (document, offset) a match occurs, if it is rare enough
+    /// to be evidence: at most `max_occurrences` places, or more but all in
+    /// one contribution (then its first `max_occurrences` places, in suffix
+    /// order).
+    fn occurrences(&self, ranges: &[ShardRange]) -> Vec<(u32, u64)> {
+        let tuning = &self.tuning;
+        let count: usize = ranges.iter().map(|(_, lo, hi)| hi - lo).sum();
+        let limit = tuning.max_occurrences as usize;
+        if count > tuning.max_occurrences_one_contribution as usize {
+            return Vec::new();
+        }
+        if count > limit {
+            let mut sole = ranges
+                .iter()
+                .map(|(shard, lo, hi)| self.index.shards[*shard].sole_contribution(*lo, *hi));
+            let first = sole.next().flatten();
+            if first.is_none() || sole.any(|other| other != first) {
+                return Vec::new();
+            }
+        }
+        let mut places = Vec::with_capacity(count.min(limit));
+        for (shard, lo, hi) in ranges {
+            let shard = &self.index.shards[*shard];
+            for i in *lo..*hi {
+                if places.len() == limit {
+                    return places;
+                }
+                places.push(shard.document_at(shard.suffix(i)));
+            }
+        }
+        places
+    }
+
+    /// Seeds grouped per document and chained along their diagonal.
+    fn chains(&self, mut seeds: Vec<Seed>) -> Vec<Chain> {
+        let tuning = &self.tuning;
+        seeds.sort_by_key(|seed| (seed.document, seed.start, seed.diagonal));
+        let mut chains: Vec<Chain> = Vec::new();
+        // Open chains of the document being read, newest last.
+        let mut open: Vec<Chain> = Vec::new();
+        let mut document = None;
+        for seed in seeds {
+            if document != Some(seed.document) {
+                chains.append(&mut open);
+                document = Some(seed.document);
+            }
+            let joins = open.iter_mut().rev().find(|chain| {
+                let last = chain.anchors.last().expect("a chain has an anchor").1;
+                seed.start <= chain.end + tuning.max_gap as usize
+                    && (seed.diagonal - last).unsigned_abs() <= u64::from(tuning.max_drift)
+            });
+            match joins {
+                Some(chain) => {
+                    let last = chain.anchors.last().expect("an anchor").1;
+                    if seed.diagonal != last {
+                        chain
+                            .anchors
+                            .push((seed.start.max(chain.start), seed.diagonal));
+                    }
+                    chain.end = chain.end.max(seed.end);
+                }
+                None => open.push(Chain {
+                    document: seed.document,
+                    start: seed.start,
+                    end: seed.end,
+                    anchors: vec![(seed.start, seed.diagonal)],
+                    matched: Vec::new(),
+                    evidence: 0,
+                }),
+            }
+        }
+        chains.append(&mut open);
+        chains
+    }
+
+    /// Grows `chain` past its outer seeds along its diagonal (X-drop), then
+    /// marks which of its tokens equal the document's.
+    fn extend(&self, tokens: &[Token], mut chain: Chain) -> Chain {
+        let entry = &self.index.manifest.documents[chain.document as usize];
+        let shard = &self.index.shards[entry.shard as usize];
+        // The document's token at output position `at` on `diagonal`.
+        let document_token = |at: usize, diagonal: i64| -> Option<Token> {
+            let offset = at as i64 + diagonal;
+            (offset >= 0 && (offset as u64) < entry.tokens)
+                .then(|| shard.token(entry.start + offset as u64))
+        };
+        let (mismatch, x_drop) = (
+            i64::from(self.tuning.mismatch_bits) * 16,
+            i64::from(self.tuning.x_drop_bits) * 16,
+        );
+        let reach = |positions: &mut dyn Iterator<Item = usize>, diagonal: i64| -> usize {
+            let (mut score, mut best, mut steps, mut best_steps) = (0i64, 0i64, 0usize, 0usize);
+            for at in positions {
+                let Some(token) = document_token(at, diagonal) else {
+                    break;
+                };
+                steps += 1;
+                if token == tokens[at] {
+                    score += i64::from(self.surprise[usize::from(token)]);
+                    if score > best {
+                        (best, best_steps) = (score, steps);
+                    }
+                } else {
+                    score -= mismatch;
+                    if score < best - x_drop {
+                        break;
+                    }
+                }
+            }
+            best_steps
+        };
+        let first = chain.anchors[0].1;
+        let last = chain.anchors.last().expect("an anchor").1;
+        let left = reach(&mut (0..chain.start).rev(), first);
+        let right = reach(&mut (chain.end..tokens.len()), last);
+        chain.start -= left;
+        chain.end += right;
+        chain.anchors[0].0 = chain.start;
+        chain.matched = (chain.start..chain.end)
+            .map(|at| document_token(at, chain.diagonal_at(at)) == Some(tokens[at]))
+            .collect();
+        chain.evidence = (chain.start..chain.end)
+            .zip(&chain.matched)
+            .map(|(at, matched)| match matched {
+                true => i64::from(self.surprise[usize::from(tokens[at])]),
+                false => -mismatch,
+            })
+            .sum();
+        chain
+    }
+
+    /// Each output token to the strongest chain covering it (most evidence,
+    /// then the lowest document: deterministic), then weights and spans.
+    fn assign(&self, tokens: &[Token], mut chains: Vec<Chain>) -> Attribution {
+        chains.sort_by(|a, b| {
+            b.evidence
+                .cmp(&a.evidence)
+                .then(a.document.cmp(&b.document))
+                .then(a.start.cmp(&b.start))
+        });
+        let mut owner: Vec<Option<usize>> = vec![None; tokens.len()];
+        for (rank, chain) in chains.iter().enumerate() {
+            for slot in &mut owner[chain.start..chain.end] {
+                slot.get_or_insert(rank);
+            }
+        }
+        let documents = &self.index.manifest.documents;
+        let mut weights: BTreeMap<u32, u32> = BTreeMap::new();
+        let mut spans = Vec::new();
+        let mut position = 0;
+        while position < tokens.len() {
+            let Some(rank) = owner[position] else {
+                position += 1;
+                continue;
+            };
+            let start = position;
+            while position < tokens.len() && owner[position] == Some(rank) {
+                position += 1;
+            }
+            let chain = &chains[rank];
+            let document = &documents[chain.document as usize];
+            *weights.entry(document.contribution).or_default() += (position - start) as u32;
+            let matched = chain.matched[start - chain.start..position - chain.start]
+                .iter()
+                .filter(|matched| **matched)
+                .count() as u32;
+            spans.push(Span {
+                start,
+                end: position,
+                contribution: document.contribution,
+                document: document.path.clone(),
+                document_offset: (chain.diagonal_at(start) + start as i64).max(0) as u64,
+                matched_tokens: matched,
+                text: self.tokenizer.decode(&tokens[start..position]),
+            });
+        }
+        Attribution {
+            tokens: tokens.len(),
+            weights: weights.into_iter().collect(),
+            spans,
+        }
+    }
+}
+
+impl Attribution {
+    /// The weights as the program takes them (u16), scaled down
+    /// proportionally if an output attributed more than 65 535 tokens to
+    /// one contribution; every contribution named keeps a weight of at least 1.
+    pub fn meter_weights(&self) -> Vec<(u32, u16)> {
+        let largest = self.weights.iter().map(|(_, w)| *w).max().unwrap_or(0);
+        self.weights
+            .iter()
+            .map(|(contribution, weight)| {
+                let scaled = if largest <= u32::from(u16::MAX) {
+                    *weight
+                } else {
+                    ((u64::from(*weight) * u64::from(u16::MAX)) / u64::from(largest)).max(1) as u32
+                };
+                (*contribution, scaled as u16)
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::log2_sixteenths;
+
+    #[test]
+    fn integer_log2_is_within_an_eighth_of_a_bit() {
+        for x in [1u64, 2, 3, 5, 17, 1_000, 65_537, 58_519_620, u64::MAX] {
+            let exact = (x as f64).log2() * 16.0;
+            let approximate = f64::from(log2_sixteenths(x));
+            assert!(
+                (exact - approximate).abs() <= 2.0,
+                "{x}: {exact} vs {approximate}"
+            );
+        }
+    }
+}

@@ -1,0 +1,67 @@
+//! An open attribution engine: which contributed data did an output use?
+//!
+//! The contributed datasets of a model are tokenized into one token array
+//! per shard, documents ended by a separator, with a suffix array over it
+//! and a table of where each document starts (the layout of infini-gram,
+//! arXiv 2401.17377: 2 bytes per token plus 4 per suffix). An output is
+//! matched against it as OLMoTrace does (arXiv 2504.07096): at every
+//! position, the longest prefix of the rest of the output that occurs in
+//! the corpus. Exact spans alone lose a copied passage as soon as a few of
+//! its tokens change, so rare, surprising exact matches are only seeds:
+//! seeds that land in the same document on the same diagonal (output
+//! position minus document position, within a small drift) are chained,
+//! the chain is extended along its diagonal while the tokens keep matching,
+//! and the whole chain, changed tokens included, is attributed to that
+//! document's contribution (the steps are in `attribute.rs`). Each output
+//! token goes to at most one contribution; the weights are token counts,
+//! ready for `model-ledger meter`.
+//!
+//! Everything is deterministic: the same corpus gives the same index bytes
+//! and content hash, and the same output the same weights, whatever the
+//! thread count.
+
+mod attribute;
+mod corpus;
+mod index;
+mod rag;
+mod tokenizer;
+
+pub use attribute::{Attribution, Attributor, Span, Tuning};
+pub use corpus::{list_files, read_documents, read_text, Document, Source};
+pub use index::{BuildOptions, BuildReport, DocumentEntry, Index, Manifest, DEFAULT_SHARD_TOKENS};
+pub use rag::{attribute_retrieved, Retrieved};
+pub use tokenizer::{Token, Tokenizer, SEPARATOR};
+
+use std::path::PathBuf;
+
+/// Why an index could not be built or opened, or a call not attributed;
+/// each names the file or input at fault.
+#[derive(Debug, thiserror::Error)]
+pub enum AttributionError {
+    #[error("{}: {reason}", path.display())]
+    Io { path: PathBuf, reason: String },
+    #[error("{}: {reason}", path.display())]
+    NotText { path: PathBuf, reason: String },
+    #[error("the corpus is empty: no text in {}", .0.iter().map(|path| path.display().to_string()).collect::<Vec<_>>().join(", "))]
+    EmptyCorpus(Vec<PathBuf>),
+    #[error("tokenizer: {0}")]
+    Tokenizer(String),
+    /// A tokenizer file that cannot be used.
+    #[error("tokenizer {}: {reason}", path.display())]
+    BadTokenizer { path: PathBuf, reason: String },
+    /// The index was built with another tokenizer than the one asked for.
+    #[error("the index at {} was built with the {index:?} tokenizer, not {asked:?}: token ids would not match", path.display())]
+    TokenizerMismatch {
+        path: PathBuf,
+        index: String,
+        asked: String,
+    },
+    /// An index file is missing, truncated, or not what its manifest says.
+    #[error("corrupt index file {}: {reason}", path.display())]
+    CorruptIndex { path: PathBuf, reason: String },
+    #[error("{0}")]
+    TooLarge(String),
+    /// A retrieved document id (RAG mode) that the index does not hold.
+    #[error("retrieved document {0:?} is not in the index")]
+    UnknownDocument(String),
+}

@@ -1,0 +1,662 @@
+//! The engine on generated corpora with known sources: exact and edited
+//! copies found, unseen text left alone, determinism, and every bad input
+//! refused by name.
+
+use std::path::{Path, PathBuf};
+
+use model_ledger_attribution::{
+    attribute_retrieved, AttributionError, Attributor, BuildOptions, Index, Manifest, Retrieved,
+    Source, Tokenizer, Tuning,
+};
+use rand::{rngs::StdRng, seq::SliceRandom, SeedableRng};
+use sha2::{Digest, Sha256};
+
+const WORDS: &[&str] = &[
+    "river", "stone", "lantern", "orbit", "velvet", "harbor", "cinder", "meadow", "quartz",
+    "ember", "falcon", "glacier", "hollow", "ivory", "juniper", "kettle", "lilac", "marble",
+    "nectar", "onyx", "pepper", "quiver", "raven", "saffron", "thistle", "umber", "violet",
+    "willow", "yarrow", "zephyr", "anchor", "bramble", "copper", "dune", "fjord", "garnet",
+    "heron", "indigo", "jasper", "kelp", "lumen", "moss", "nimbus", "opal", "prairie", "quill",
+    "reed", "sable", "tundra", "urchin", "vale", "wren", "basalt", "cobalt", "delta", "estuary",
+];
+
+/// `count` words drawn from the seeded generator: text whose 6-token runs
+/// are all but unique, so a match means a copy.
+fn words(rng: &mut StdRng, count: usize) -> String {
+    (0..count)
+        .map(|_| *WORDS.choose(rng).unwrap())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+struct Corpus {
+    dir: tempfile::TempDir,
+    documents: Vec<(u32, PathBuf, String)>,
+}
+
+/// Three contributions: 0 and 1 directories of two documents, 2 one file.
+fn corpus(seed: u64) -> Corpus {
+    let mut rng = StdRng::seed_from_u64(seed);
+    let dir = tempfile::tempdir().unwrap();
+    let mut documents = Vec::new();
+    for (contribution, files) in [(0u32, 2), (1, 2), (2, 1)] {
+        let folder = dir.path().join(format!("contribution-{contribution}"));
+        std::fs::create_dir_all(&folder).unwrap();
+        for n in 0..files {
+            let path = folder.join(format!("doc-{n}.txt"));
+            let text = words(&mut rng, 3_000);
+            std::fs::write(&path, &text).unwrap();
+            documents.push((contribution, path, text));
+        }
+    }
+    Corpus { dir, documents }
+}
+
+fn sources(corpus: &Corpus) -> Vec<Source> {
+    (0..3)
+        .map(|contribution| Source {
+            contribution,
+            path: corpus
+                .dir
+                .path()
+                .join(format!("contribution-{contribution}")),
+        })
+        .collect()
+}
+
+fn build(corpus: &Corpus, options: BuildOptions) -> (PathBuf, String) {
+    let out = corpus.dir.path().join(format!(
+        "index-{}-{}",
+        options.threads, options.shard_tokens
+    ));
+    let report =
+        Index::build(&sources(corpus), &Tokenizer::gpt2().unwrap(), &out, options).unwrap();
+    (out, report.content_hash)
+}
+
+fn attributor(dir: &Path) -> Attributor {
+    Attributor::new(
+        Index::open(dir).unwrap(),
+        Tokenizer::gpt2().unwrap(),
+        Tuning::default(),
+    )
+    .unwrap()
+}
+
+/// Words `from..from + count` of a document's text.
+fn excerpt(text: &str, from: usize, count: usize) -> String {
+    text.split(' ')
+        .skip(from)
+        .take(count)
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[test]
+fn exact_copies_are_paid_to_their_contribution_and_unseen_text_to_none() {
+    let corpus = corpus(1);
+    let (dir, _) = build(&corpus, BuildOptions::default());
+    let engine = attributor(&dir);
+    let mut rng = StdRng::seed_from_u64(99);
+    let unseen = words(&mut rng, 60);
+    assert!(
+        engine.attribute(&unseen).weights.is_empty(),
+        "unseen text attributed"
+    );
+
+    // Unseen, 40 words of contribution 1, unseen, 30 words of contribution 2.
+    let from_one = excerpt(&corpus.documents[3].2, 500, 40);
+    let from_two = excerpt(&corpus.documents[4].2, 1_200, 30);
+    let output = format!("{unseen} {from_one} {} {from_two}", words(&mut rng, 50));
+    let attribution = engine.attribute(&output);
+    let contributions: Vec<u32> = attribution.weights.iter().map(|(c, _)| *c).collect();
+    assert_eq!(contributions, vec![1, 2], "{attribution:#?}");
+    let tokens_of =
+        |text: &str| Tokenizer::gpt2().unwrap().encode(&format!(" {text}")).len() as u32;
+    let weight = |c: u32| attribution.weights.iter().find(|(k, _)| *k == c).unwrap().1;
+    assert!(
+        weight(1).abs_diff(tokens_of(&from_one)) <= 2,
+        "{attribution:#?}"
+    );
+    assert!(
+        weight(2).abs_diff(tokens_of(&from_two)) <= 2,
+        "{attribution:#?}"
+    );
+    let span = &attribution.spans[0];
+    assert!(
+        span.document.ends_with("contribution-1/doc-1.txt"),
+        "{span:?}"
+    );
+    // The span is the excerpt, give or take a word of the surrounding text
+    // that happens to continue the document.
+    let (span_text, excerpt_text) = (span.text.trim(), from_one.as_str());
+    assert!(
+        span_text.contains(excerpt_text) || excerpt_text.contains(span_text),
+        "{span:?}"
+    );
+}
+
+#[test]
+fn a_copy_with_one_word_in_ten_changed_is_still_found() {
+    let corpus = corpus(2);
+    let (dir, _) = build(&corpus, BuildOptions::default());
+    let engine = attributor(&dir);
+    let mut rng = StdRng::seed_from_u64(7);
+    let copied = excerpt(&corpus.documents[0].2, 800, 60);
+    let edited: Vec<String> = copied
+        .split(' ')
+        .enumerate()
+        .map(|(n, word)| {
+            if n % 10 == 5 {
+                "substituted".to_string()
+            } else {
+                word.to_string()
+            }
+        })
+        .collect();
+    let output = format!("{} {}", words(&mut rng, 30), edited.join(" "));
+    let attribution = engine.attribute(&output);
+    assert_eq!(attribution.weights.len(), 1, "{attribution:#?}");
+    let (contribution, weight) = attribution.weights[0];
+    assert_eq!(contribution, 0);
+    let copied_tokens = Tokenizer::gpt2()
+        .unwrap()
+        .encode(&format!(" {}", edited.join(" ")))
+        .len();
+    // Exact matching alone would stop at every substitution; the chain
+    // carries across them, losing at most the edges.
+    assert!(
+        weight as usize * 100 >= copied_tokens * 85,
+        "{weight} of {copied_tokens} tokens: {attribution:#?}"
+    );
+}
+
+#[test]
+fn the_same_corpus_gives_the_same_index_and_weights_whatever_the_threads_and_shards() {
+    let corpus = corpus(3);
+    let one = build(
+        &corpus,
+        BuildOptions {
+            threads: 1,
+            ..BuildOptions::default()
+        },
+    );
+    let two = build(
+        &corpus,
+        BuildOptions {
+            threads: 2,
+            ..BuildOptions::default()
+        },
+    );
+    assert_eq!(one.1, two.1, "content hash depends on the thread count");
+    let sharded = build(
+        &corpus,
+        BuildOptions {
+            threads: 2,
+            shard_tokens: 4_000,
+        },
+    );
+    assert!(Index::open(&sharded.0).unwrap().manifest.shards.len() > 1);
+
+    let output = format!(
+        "{} {}",
+        excerpt(&corpus.documents[1].2, 10, 25),
+        excerpt(&corpus.documents[2].2, 2_000, 25)
+    );
+    let reference = attributor(&one.0).attribute(&output);
+    assert!(!reference.weights.is_empty());
+    assert_eq!(attributor(&two.0).attribute(&output), reference);
+    assert_eq!(
+        attributor(&sharded.0).attribute(&output).weights,
+        reference.weights
+    );
+}
+
+#[test]
+fn retrieved_documents_pay_their_contributions_by_score() {
+    let corpus = corpus(4);
+    let (dir, _) = build(&corpus, BuildOptions::default());
+    let index = Index::open(&dir).unwrap();
+    let id = |n: usize| corpus.documents[n].1.display().to_string();
+    let retrieved = vec![
+        Retrieved::Scored {
+            id: id(0),
+            score: Some(0.75),
+        },
+        Retrieved::Id(id(4)),
+        Retrieved::Scored {
+            id: id(1),
+            score: Some(0.25),
+        },
+    ];
+    assert_eq!(
+        attribute_retrieved(&index, &retrieved).unwrap(),
+        vec![(0, 1_000), (2, 1_000)]
+    );
+    let error = attribute_retrieved(&index, &[Retrieved::Id("nowhere.txt".into())]).unwrap_err();
+    assert!(matches!(error, AttributionError::UnknownDocument(ref id) if id == "nowhere.txt"));
+}
+
+#[test]
+fn bad_corpora_are_refused_by_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let tokenizer = Tokenizer::gpt2().unwrap();
+    let out = dir.path().join("index");
+    let build = |path: &Path| {
+        Index::build(
+            &[Source {
+                contribution: 0,
+                path: path.to_path_buf(),
+            }],
+            &tokenizer,
+            &out,
+            BuildOptions::default(),
+        )
+        .unwrap_err()
+        .to_string()
+    };
+    let empty = dir.path().join("empty");
+    std::fs::create_dir_all(&empty).unwrap();
+    std::fs::write(empty.join("blank.txt"), "").unwrap();
+    assert!(
+        build(&empty).contains("the corpus is empty"),
+        "{}",
+        build(&empty)
+    );
+    let binary = dir.path().join("weights.bin");
+    std::fs::write(&binary, [0x7f, b'E', b'L', b'F', 0, 1, 2]).unwrap();
+    let message = build(&binary);
+    assert!(
+        message.contains("weights.bin") && message.contains("binary"),
+        "{message}"
+    );
+    let latin1 = dir.path().join("latin1.txt");
+    std::fs::write(&latin1, b"caf\xe9").unwrap();
+    let message = build(&latin1);
+    assert!(
+        message.contains("latin1.txt") && message.contains("not UTF-8"),
+        "{message}"
+    );
+    let missing = build(&dir.path().join("absent"));
+    assert!(missing.contains("absent"), "{missing}");
+    assert!(
+        !out.join("index.json").exists(),
+        "a failed build left an index"
+    );
+}
+
+/// The file of `kind` ("tokens", "suffixes", "counts") of shard 0.
+fn shard_file(dir: &Path, kind: &str) -> PathBuf {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .find(|path| {
+            let name = path.file_name().unwrap().to_string_lossy();
+            name.starts_with("shard-000-") && name.ends_with(&format!(".{kind}"))
+        })
+        .unwrap_or_else(|| panic!("no {kind} file in {}", dir.display()))
+}
+
+#[test]
+fn a_corrupted_or_foreign_index_is_refused_naming_the_file() {
+    let corpus = corpus(5);
+    let (dir, _) = build(&corpus, BuildOptions::default());
+    let open_error = |dir: &Path| Index::open(dir).err().expect("refused").to_string();
+
+    let suffixes = shard_file(&dir, "suffixes");
+    let name = suffixes.file_name().unwrap().to_string_lossy().to_string();
+    let mut bytes = std::fs::read(&suffixes).unwrap();
+    bytes[100] ^= 1;
+    std::fs::write(&suffixes, &bytes).unwrap();
+    let message = open_error(&dir);
+    assert!(
+        message.contains(&name) && message.contains("SHA-256"),
+        "{message}"
+    );
+    bytes[100] ^= 1;
+    std::fs::write(&suffixes, &bytes[..bytes.len() - 4]).unwrap();
+    let message = open_error(&dir);
+    assert!(
+        message.contains(&name) && message.contains("bytes"),
+        "{message}"
+    );
+    std::fs::write(&suffixes, &bytes).unwrap();
+    Index::open(&dir).expect("restored");
+    let counts = shard_file(&dir, "counts");
+    std::fs::remove_file(&counts).unwrap();
+    let message = open_error(&dir);
+    assert!(
+        message.contains(&*counts.file_name().unwrap().to_string_lossy()),
+        "{message}"
+    );
+    let (dir, _) = build(&corpus, BuildOptions::default());
+
+    // The manifest edited without its hash, then an index of another tokenizer.
+    let manifest_path = dir.join("index.json");
+    let original = std::fs::read_to_string(&manifest_path).unwrap();
+    let mut file: serde_json::Value = serde_json::from_str(&original).unwrap();
+    file["manifest"]["tokenizer"] = "llama-3".into();
+    std::fs::write(&manifest_path, serde_json::to_vec(&file).unwrap()).unwrap();
+    let message = open_error(&dir);
+    assert!(
+        message.contains("index.json") && message.contains("content hash"),
+        "{message}"
+    );
+    let manifest: Manifest = serde_json::from_value(file["manifest"].clone()).unwrap();
+    let hash: String = Sha256::digest(serde_json::to_vec(&manifest).unwrap())
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect();
+    file["content_hash"] = hash.into();
+    std::fs::write(&manifest_path, serde_json::to_vec(&file).unwrap()).unwrap();
+    let foreign = Index::open(&dir).unwrap();
+    let message = Attributor::new(foreign, Tokenizer::gpt2().unwrap(), Tuning::default())
+        .err()
+        .expect("refused")
+        .to_string();
+    assert!(
+        message.contains("\"llama-3\"") && message.contains("gpt2"),
+        "{message}"
+    );
+    std::fs::write(&manifest_path, b"{ not json").unwrap();
+    assert!(open_error(&dir).contains("index.json"));
+}
+
+/// The index is 6 bytes per token (2 for the token, 4 for its suffix;
+/// separators have no suffix) plus a fixed 512 KiB table of token counts
+/// per shard; the manifest adds a line per document, not per token.
+#[test]
+fn the_index_costs_six_bytes_per_token() {
+    let corpus = corpus(6);
+    let (dir, _) = build(&corpus, BuildOptions::default());
+    let index = Index::open(&dir).unwrap();
+    let size = |kind: &str| std::fs::metadata(shard_file(&dir, kind)).unwrap().len();
+    let documents = index.manifest.documents.len() as u64;
+    assert_eq!(size("tokens"), 2 * index.tokens());
+    assert_eq!(size("suffixes"), 4 * (index.tokens() - documents));
+    assert_eq!(size("counts"), 8 << 16);
+}
+
+/// A minimal byte-level BPE tokenizer.json: a few merges of English.
+fn tokenizer_json(dir: &Path, model: &str, merges: &[&str]) -> PathBuf {
+    let path = dir.join(format!("{model}-tokenizer.json"));
+    let file = serde_json::json!({
+        "version": "1.0",
+        "model": { "type": model, "vocab": {}, "merges": merges },
+        "pre_tokenizer": { "type": "ByteLevel", "add_prefix_space": false },
+    });
+    std::fs::write(&path, serde_json::to_vec(&file).unwrap()).unwrap();
+    path
+}
+
+#[test]
+fn a_hosts_own_tokenizer_json_indexes_and_queries_and_is_held_to_its_index() {
+    let corpus = corpus(7);
+    let merges = [
+        "Ġ r", "i v", "e r", "Ġr iv", "Ġriv er", "o n", "Ġ s", "t on", "Ġs ton", "e s",
+    ];
+    let file = tokenizer_json(corpus.dir.path(), "BPE", &merges);
+    let own = Tokenizer::from_file(&file).unwrap();
+    assert!(own.name().starts_with("tokenizer.json sha256:"));
+    // " river" is one token of the host's own vocabulary, and text round-trips.
+    assert_eq!(own.encode(" river").len(), 1);
+    assert_eq!(own.decode(&own.encode(" river stones")), " river stones");
+
+    let out = corpus.dir.path().join("own-index");
+    Index::build(&sources(&corpus), &own, &out, BuildOptions::default()).unwrap();
+    let output = excerpt(&corpus.documents[4].2, 300, 30);
+    let engine = Attributor::new(
+        Index::open(&out).unwrap(),
+        Tokenizer::from_file(&file).unwrap(),
+        Tuning::default(),
+    )
+    .unwrap();
+    let weights = engine.attribute(&output).weights;
+    assert_eq!(weights.iter().map(|(c, _)| *c).collect::<Vec<_>>(), vec![2]);
+
+    // Queried with GPT-2's tokenizer, the index is refused.
+    let message = Attributor::new(
+        Index::open(&out).unwrap(),
+        Tokenizer::gpt2().unwrap(),
+        Tuning::default(),
+    )
+    .err()
+    .expect("refused")
+    .to_string();
+    assert!(
+        message.contains("tokenizer.json sha256:") && message.contains("gpt2"),
+        "{message}"
+    );
+}
+
+#[test]
+fn a_tokenizer_file_that_cannot_be_used_is_refused_by_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let error = |path: &Path| {
+        Tokenizer::from_file(path)
+            .err()
+            .expect("refused")
+            .to_string()
+    };
+    let garbage = dir.path().join("garbage.json");
+    std::fs::write(&garbage, "{ this is not json").unwrap();
+    let message = error(&garbage);
+    assert!(
+        message.contains("garbage.json") && message.contains("not a tokenizer.json"),
+        "{message}"
+    );
+    let wordpiece = tokenizer_json(dir.path(), "WordPiece", &[]);
+    let message = error(&wordpiece);
+    assert!(
+        message.contains("WordPiece-tokenizer.json") && message.contains("byte-level BPE"),
+        "{message}"
+    );
+    let odd = tokenizer_json(dir.path(), "BPE", &["a", "\u{3000} b"]);
+    assert!(
+        error(&odd).contains("BPE-tokenizer.json"),
+        "{}",
+        error(&odd)
+    );
+    assert!(error(&dir.path().join("absent.json")).contains("absent.json"));
+}
+
+#[test]
+fn a_failed_rebuild_leaves_the_index_in_place_and_a_good_one_replaces_it_whole() {
+    let corpus = corpus(8);
+    let (dir, hash) = build(&corpus, BuildOptions::default());
+    let before: Vec<PathBuf> = shard_files(&dir);
+    let binary = corpus.dir.path().join("contribution-2").join("weights.bin");
+    std::fs::write(&binary, [1, 2, 0, 3]).unwrap();
+    let error = Index::build(
+        &sources(&corpus),
+        &Tokenizer::gpt2().unwrap(),
+        &dir,
+        BuildOptions::default(),
+    )
+    .unwrap_err();
+    assert!(error.to_string().contains("weights.bin"), "{error}");
+    let index = Index::open(&dir).expect("the previous index still opens");
+    assert_eq!(index.content_hash, hash);
+    assert_eq!(
+        shard_files(&dir),
+        before,
+        "the failed build left files behind"
+    );
+
+    // Without contribution 2, the rebuild replaces every shard file.
+    std::fs::remove_file(&binary).unwrap();
+    let fewer: Vec<Source> = sources(&corpus).into_iter().take(2).collect();
+    let report = Index::build(
+        &fewer,
+        &Tokenizer::gpt2().unwrap(),
+        &dir,
+        BuildOptions::default(),
+    )
+    .unwrap();
+    assert_ne!(report.content_hash, hash);
+    let after = shard_files(&dir);
+    assert_eq!(after.len(), 3, "{after:?}");
+    assert!(after.iter().all(|file| !before.contains(file)), "{after:?}");
+    let index = Index::open(&dir).unwrap();
+    assert!(index.manifest.documents.iter().all(|d| d.contribution < 2));
+}
+
+fn shard_files(dir: &Path) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| {
+            path.extension()
+                .is_some_and(|extension| extension != "json")
+        })
+        .collect();
+    files.sort();
+    files
+}
+
+/// Rewrites the manifest with `edit` applied and its content hash
+/// recomputed: a forged index whose files all match their hashes.
+fn forge(dir: &Path, edit: impl FnOnce(&mut serde_json::Value)) {
+    let path = dir.join("index.json");
+    let mut file: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    edit(&mut file["manifest"]);
+    let manifest: Manifest = serde_json::from_value(file["manifest"].clone()).unwrap();
+    file["content_hash"] = Sha256::digest(serde_json::to_vec(&manifest).unwrap())
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect::<String>()
+        .into();
+    std::fs::write(&path, serde_json::to_vec(&file).unwrap()).unwrap();
+}
+
+#[test]
+fn a_manifest_whose_documents_do_not_tile_their_shard_is_refused() {
+    let corpus = corpus(9);
+    let (dir, _) = build(&corpus, BuildOptions::default());
+    forge(&dir, |manifest| {
+        let start = manifest["documents"][1]["start"].as_u64().unwrap();
+        manifest["documents"][1]["start"] = (start + 1).into();
+    });
+    let message = Index::open(&dir).err().expect("refused").to_string();
+    assert!(
+        message.contains("index.json") && message.contains("previous one ends"),
+        "{message}"
+    );
+    let (dir, _) = build(&corpus, BuildOptions::default());
+    forge(&dir, |manifest| {
+        manifest["documents"][0]["shard"] = 7.into()
+    });
+    assert!(Index::open(&dir).is_err());
+}
+
+/// A table drawn with bars and spaces around the given cells.
+fn table(cells: &[String]) -> String {
+    cells
+        .chunks(3)
+        .map(|row| {
+            let cells: Vec<String> = row.iter().map(|cell| format!(" {cell:<14}")).collect();
+            format!("    |{}|\n", cells.join("|"))
+        })
+        .collect()
+}
+
+#[test]
+fn a_layout_shared_with_a_document_is_no_evidence() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut rng = StdRng::seed_from_u64(10);
+    let cells = |rng: &mut StdRng, vocabulary: &[&str]| -> Vec<String> {
+        (0..60)
+            .map(|_| vocabulary.choose(rng).unwrap().to_string())
+            .collect()
+    };
+    let corpus_dir = dir.path().join("tables");
+    std::fs::create_dir_all(&corpus_dir).unwrap();
+    std::fs::write(
+        corpus_dir.join("a.txt"),
+        format!(
+            "{}\n{}",
+            words(&mut rng, 500),
+            table(&cells(&mut rng, WORDS))
+        ),
+    )
+    .unwrap();
+    let out = dir.path().join("index");
+    Index::build(
+        &[Source {
+            contribution: 0,
+            path: corpus_dir,
+        }],
+        &Tokenizer::gpt2().unwrap(),
+        &out,
+        BuildOptions::default(),
+    )
+    .unwrap();
+    let engine = attributor(&out);
+    // The same frame, the same widths, other words in the cells.
+    let other = ["alpha", "beta", "gamma", "kappa", "sigma", "omega"];
+    let output = table(&cells(&mut rng, &other));
+    let attribution = engine.attribute(&output);
+    assert!(attribution.weights.is_empty(), "{attribution:#?}");
+}
+
+#[test]
+fn boilerplate_repeated_in_one_contributions_files_is_paid_to_it_and_shared_boilerplate_to_none() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut rng = StdRng::seed_from_u64(11);
+    let header = words(&mut rng, 40);
+    let shared = words(&mut rng, 40);
+    // Contribution 0: 40 files that all start with the same header (more
+    // copies than `max_occurrences`); contribution 0 and 1 each carry a
+    // second passage 20 times.
+    for (contribution, files) in [(0u32, 40), (1, 20)] {
+        let folder = dir.path().join(format!("c{contribution}"));
+        std::fs::create_dir_all(&folder).unwrap();
+        for n in 0..files {
+            let mut text = String::new();
+            if contribution == 0 {
+                text.push_str(&header);
+                text.push('\n');
+            }
+            if n < 20 {
+                text.push_str(&shared);
+                text.push('\n');
+            }
+            text.push_str(&words(&mut rng, 200));
+            std::fs::write(folder.join(format!("{n:02}.txt")), text).unwrap();
+        }
+    }
+    let out = dir.path().join("index");
+    let sources: Vec<Source> = (0..2)
+        .map(|contribution| Source {
+            contribution,
+            path: dir.path().join(format!("c{contribution}")),
+        })
+        .collect();
+    Index::build(
+        &sources,
+        &Tokenizer::gpt2().unwrap(),
+        &out,
+        BuildOptions::default(),
+    )
+    .unwrap();
+    let engine = attributor(&out);
+    let tokens = engine.tokenizer.encode(&header);
+    assert_eq!(
+        engine.index.occurrences_by_contribution(&tokens),
+        [(0, 40)].into()
+    );
+    let attribution = engine.attribute(&format!("Quoting: {header}"));
+    assert_eq!(
+        attribution
+            .weights
+            .iter()
+            .map(|(c, _)| *c)
+            .collect::<Vec<_>>(),
+        vec![0],
+        "{attribution:#?}"
+    );
+    // Found 40 times across two contributions: whose it is cannot be told.
+    let attribution = engine.attribute(&format!("Quoting: {shared}"));
+    assert!(attribution.weights.is_empty(), "{attribution:#?}");
+}

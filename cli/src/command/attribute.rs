@@ -1,0 +1,239 @@
+//! `attribute index` builds the attribution index of a model's contributed
+//! datasets; `attribute` fills each call of a JSONL log with the weights of
+//! the contributions its output used (or, in RAG mode, that it retrieved),
+//! ready for `meter`.
+
+use std::{
+    io::{BufRead, Write},
+    path::PathBuf,
+};
+
+use anyhow::{anyhow, Context, Result};
+use clap::{Args, Subcommand};
+use model_ledger_sdk::attribution::{
+    attribute_retrieved, Attributor, BuildOptions, Index, Retrieved, Source, Tokenizer, Tuning,
+    DEFAULT_SHARD_TOKENS,
+};
+use serde_json::{json, Map, Value};
+
+use crate::output::{self, OutputFormat};
+
+#[derive(Args, Debug)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct AttributeArgs {
+    #[command(subcommand)]
+    pub command: Option<AttributeCommand>,
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum AttributeCommand {
+    /// Build the index of contributed datasets (tokens, suffix array, documents)
+    Index(IndexArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct IndexArgs {
+    /// A contribution's data as INDEX=PATH (a file or a directory); repeat for each
+    #[arg(long = "contribution", value_name = "INDEX=PATH", required = true)]
+    pub sources: Vec<Source>,
+    /// Directory the index is written to
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Most tokens per shard: building one holds 6 bytes per token, so a
+    /// corpus larger than memory is built shard by shard (the shard size is
+    /// part of the index and its content hash)
+    #[arg(long, default_value_t = DEFAULT_SHARD_TOKENS)]
+    pub shard_tokens: usize,
+    /// The host's own tokenizer: a Hugging Face tokenizer.json (byte-level BPE)
+    /// [default: GPT-2's, built in]
+    #[arg(long, value_name = "PATH")]
+    pub tokenizer: Option<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+pub struct RunArgs {
+    /// The index `attribute index` built
+    #[arg(long, value_name = "DIR")]
+    pub index: Option<PathBuf>,
+    /// JSONL of calls, each with "output" (the text), or "retrieved" (RAG:
+    /// document ids, or {"id", "score"}); `-` or absent reads standard input
+    #[arg(long, value_name = "PATH")]
+    pub input: Option<PathBuf>,
+    /// Where the attributed calls go [default: standard output]
+    #[arg(long = "attributed", value_name = "PATH")]
+    pub attributed: Option<PathBuf>,
+    /// Print, for each call, the matched spans and the documents they came from
+    #[arg(long)]
+    pub explain: bool,
+    /// The tokenizer.json the index was built with [default: GPT-2's, built in]
+    #[arg(long, value_name = "PATH")]
+    pub tokenizer: Option<PathBuf>,
+}
+
+fn tokenizer(file: &Option<PathBuf>) -> Result<Tokenizer> {
+    Ok(match file {
+        Some(path) => Tokenizer::from_file(path)?,
+        None => Tokenizer::gpt2()?,
+    })
+}
+
+pub fn execute(args: AttributeArgs, format: OutputFormat) -> Result<()> {
+    match args.command {
+        Some(AttributeCommand::Index(index)) => build(index, format),
+        None => run(args.run, format),
+    }
+}
+
+fn build(args: IndexArgs, format: OutputFormat) -> Result<()> {
+    let tokenizer = tokenizer(&args.tokenizer)?;
+    let started = std::time::Instant::now();
+    let report = Index::build(
+        &args.sources,
+        &tokenizer,
+        &args.out,
+        BuildOptions {
+            shard_tokens: args.shard_tokens,
+            ..BuildOptions::default()
+        },
+    )?;
+    let seconds = started.elapsed().as_secs_f64();
+    format.print(
+        json!({
+            "index": args.out.display().to_string(), "content_hash": report.content_hash,
+            "documents": report.documents, "tokens": report.tokens, "text_bytes": report.text_bytes,
+            "index_bytes": report.index_bytes, "shards": report.shards, "tokenizer": tokenizer.name(),
+        }),
+        || {
+            format!(
+                "Index built in {}\n  content hash {} (publish it with the model so anyone can re-run an attribution)\n  {} documents, {} tokens ({:.2} bytes per token), {} shard(s), {:.1} s",
+                args.out.display(),
+                report.content_hash,
+                report.documents,
+                report.tokens,
+                report.index_bytes as f64 / report.tokens.max(1) as f64,
+                report.shards,
+                seconds
+            )
+        },
+    );
+    Ok(())
+}
+
+fn run(args: RunArgs, format: OutputFormat) -> Result<()> {
+    let index_dir = args
+        .index
+        .ok_or_else(|| anyhow!("--index is required: the directory `attribute index` built"))?;
+    let index = Index::open(&index_dir)?;
+    let attributor = Attributor::new(index, tokenizer(&args.tokenizer)?, Tuning::default())?;
+    let reader: Box<dyn BufRead> = match &args.input {
+        Some(path) if path.as_os_str() != "-" => Box::new(std::io::BufReader::new(
+            std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?,
+        )),
+        _ => Box::new(std::io::BufReader::new(std::io::stdin())),
+    };
+    // Every line is attributed before anything is written: a bad line
+    // leaves no half-written output behind.
+    let mut attributed = Vec::new();
+    let mut explanations = Vec::new();
+    for (number, line) in reader.lines().enumerate() {
+        let line = line?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let (call, explanation) = attribute_line(&attributor, &line)
+            .map_err(|error| anyhow!("line {}: {error:#}", number + 1))?;
+        attributed.push(call);
+        explanations.push((number + 1, explanation));
+    }
+    let text: String = attributed
+        .iter()
+        .map(|call| serde_json::to_string(call).expect("JSON value") + "\n")
+        .collect();
+    match &args.attributed {
+        Some(path) => {
+            let temporary = path.with_extension("tmp");
+            std::fs::write(&temporary, &text)
+                .with_context(|| format!("cannot write {}", temporary.display()))?;
+            std::fs::rename(&temporary, path)
+                .with_context(|| format!("cannot write {}", path.display()))?;
+        }
+        None => output::emit(text.trim_end()),
+    }
+    if args.explain {
+        let mut stderr = std::io::stderr().lock();
+        for (line, explanation) in &explanations {
+            match format {
+                OutputFormat::Json => writeln!(
+                    stderr,
+                    "{}",
+                    json!({ "line": line, "explanation": explanation })
+                )?,
+                OutputFormat::Human => writeln!(stderr, "line {line}: {}", describe(explanation))?,
+            }
+        }
+    }
+    Ok(())
+}
+
+/// One call with its `attribution` filled in, and the evidence behind it.
+fn attribute_line(attributor: &Attributor, line: &str) -> Result<(Value, Value)> {
+    let mut call: Map<String, Value> = serde_json::from_str(line).context("not a JSON object")?;
+    let (weights, explanation): (Vec<(u32, u32)>, Value) = match call.get("retrieved") {
+        Some(retrieved) => {
+            let retrieved: Vec<Retrieved> = serde_json::from_value(retrieved.clone())
+                .context("\"retrieved\": a list of document ids or {\"id\", \"score\"}")?;
+            let weights = attribute_retrieved(&attributor.index, &retrieved)?;
+            (
+                weights,
+                json!({ "mode": "retrieved", "documents": retrieved.len() }),
+            )
+        }
+        None => {
+            let output = call.get("output").and_then(Value::as_str).ok_or_else(|| {
+                anyhow!("no \"output\" text (or \"retrieved\" documents) to attribute")
+            })?;
+            let attribution = attributor.attribute(output);
+            let weights = attribution
+                .meter_weights()
+                .into_iter()
+                .map(|(index, weight)| (index, u32::from(weight)))
+                .collect();
+            (
+                weights,
+                json!({ "mode": "output", "tokens": attribution.tokens, "spans": attribution.spans }),
+            )
+        }
+    };
+    let entries: Vec<Value> = weights
+        .iter()
+        .map(|(index, weight)| json!([index, (*weight).min(u32::from(u16::MAX))]))
+        .collect();
+    call.insert("attribution".into(), Value::Array(entries));
+    Ok((Value::Object(call), explanation))
+}
+
+fn describe(explanation: &Value) -> String {
+    let spans = explanation["spans"].as_array().cloned().unwrap_or_default();
+    if explanation["mode"] == "retrieved" {
+        return format!("{} retrieved document(s)", explanation["documents"]);
+    }
+    if spans.is_empty() {
+        return format!("{} tokens, nothing attributed", explanation["tokens"]);
+    }
+    let mut text = format!("{} tokens", explanation["tokens"]);
+    for span in spans {
+        text.push_str(&format!(
+            "\n  tokens {}..{} -> contribution {} ({} at token {}, {} exact): {:?}",
+            span["start"],
+            span["end"],
+            span["contribution"],
+            span["document"].as_str().unwrap_or_default(),
+            span["document_offset"],
+            span["matched_tokens"],
+            span["text"].as_str().unwrap_or_default()
+        ));
+    }
+    text
+}
