@@ -1,40 +1,85 @@
 //! The embedded cluster: the program running natively inside a real Solana
 //! runtime (solana-program-test, with the real token programs), whose
-//! accounts persist in a ledger directory between commands.
+//! accounts persist in a ledger directory between commands, with a journal
+//! of the program's transactions that the indexer follows.
 //!
 //! Each command loads the saved accounts into a fresh runtime, moves its
 //! clock past the last saved slot, runs, and saves every account it touched.
-//! Saving writes a temporary file, syncs it and renames it over the old one,
-//! so a crash leaves either the old or the new state, never half of one. The
-//! file carries a magic number, a format version and a SHA-256 of its
-//! contents, so a damaged file is reported, never half-loaded.
+//! Saving first appends the command's transactions to the journal, then
+//! writes the state (which records how much of the journal it covers) to a
+//! temporary file, syncs it and renames it over the old one: a crash leaves
+//! either the old or the new state, never half of one, and a journal tail
+//! that no state covers is cut off at the next start. Both files carry
+//! checksums, so a damaged file is reported, never half-loaded.
 #![allow(deprecated)] // solana-program-test 3.x flags its API "unstable" ahead of 4.0.
 
 use std::{
-    collections::BTreeSet,
+    collections::{BTreeSet, HashMap},
     fs,
-    io::Write,
+    io::{Read, Seek, SeekFrom, Write},
     path::{Path, PathBuf},
+    sync::{Arc, Mutex},
 };
 
 use anyhow::{bail, Context, Result};
-use model_ledger_sdk::embedded::BanksConnection;
+use async_trait::async_trait;
+use model_ledger_sdk::{
+    client::{LedgerConnection, TransactionOutcome},
+    embedded::BanksConnection,
+    SdkError, PROGRAM_ID,
+};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use solana_sdk::{account::Account, pubkey::Pubkey, signature::Keypair};
+use solana_sdk::{
+    account::Account, hash::Hash, pubkey::Pubkey, signature::Keypair, transaction::Transaction,
+};
 
 const MAGIC: &[u8; 8] = b"MLEDGER\0";
-const FORMAT_VERSION: u32 = 1;
+const FORMAT_VERSION: u32 = 2;
 
 const STATE_FILE: &str = "state.bin";
 const WALLET_FILE: &str = "wallet.json";
+const JOURNAL_FILE: &str = "journal.bin";
 
 #[derive(Serialize, Deserialize, Default)]
 struct State {
     slot: u64,
-    /// Where the runtime's blockhash sequence stopped (see [`continue_blockhashes`]).
+    /// Where the runtime's blockhash sequence stopped (see [`continue_chain`]).
+    blockhash_counter: u64,
+    /// Names this ledger for the index (drawn when the ledger is created).
+    ledger_id: String,
+    /// Bytes and entries of the journal this state covers.
+    journal_bytes: u64,
+    journal_entries: u64,
+    accounts: Vec<(Pubkey, Account)>,
+}
+
+/// Format 1 (before the journal).
+#[derive(Deserialize)]
+struct StateV1 {
+    slot: u64,
     blockhash_counter: u64,
     accounts: Vec<(Pubkey, Account)>,
+}
+
+/// One transaction of the program, as the journal keeps it: what an RPC
+/// node would return for it (signature, slot, the data of its event
+/// instructions, as emitted).
+#[derive(Serialize, Deserialize, Clone, Debug)]
+pub struct JournalEntry {
+    pub signature: String,
+    pub slot: u64,
+    pub events: Vec<Vec<u8>>,
+}
+
+impl JournalEntry {
+    fn of(outcome: &TransactionOutcome) -> Self {
+        Self {
+            signature: outcome.signature.to_string(),
+            slot: outcome.slot,
+            events: outcome.events.iter().map(|event| event.encode()).collect(),
+        }
+    }
 }
 
 /// The counter behind `Hash::new_unique`, which program-test uses for every
@@ -61,11 +106,84 @@ async fn continue_chain(connection: &BanksConnection, slot: u64, counter: u64) -
         .map_err(|error| anyhow::anyhow!("cannot restore the ledger's slot: {error:?}"))
 }
 
+/// What a command did to the ledger, waiting to be saved.
+#[derive(Default)]
+struct Recorder {
+    touched: Mutex<BTreeSet<Pubkey>>,
+    journal: Mutex<Vec<JournalEntry>>,
+}
+
+/// The in-process runtime, recording every account a command touches and
+/// every transaction of the program it lands, for the ledger to save.
+#[derive(Clone)]
+pub struct RecordingConnection {
+    banks: BanksConnection,
+    recorder: Arc<Recorder>,
+}
+
+impl RecordingConnection {
+    pub fn banks(&self) -> &BanksConnection {
+        &self.banks
+    }
+
+    fn touch(&self, keys: impl IntoIterator<Item = Pubkey>) {
+        self.recorder
+            .touched
+            .lock()
+            .expect("not poisoned")
+            .extend(keys);
+    }
+}
+
+#[async_trait]
+impl LedgerConnection for RecordingConnection {
+    async fn get_account(&self, address: &Pubkey) -> Result<Option<Account>, SdkError> {
+        let account = self.banks.get_account(address).await?;
+        if account.is_some() {
+            self.touch([*address]);
+        }
+        Ok(account)
+    }
+
+    async fn latest_blockhash(&self) -> Result<Hash, SdkError> {
+        self.banks.latest_blockhash().await
+    }
+
+    async fn blockhash_after(&self, used: &Hash) -> Result<Hash, SdkError> {
+        self.banks.blockhash_after(used).await
+    }
+
+    async fn simulate(&self, transaction: &Transaction) -> Result<u64, SdkError> {
+        self.banks.simulate(transaction).await
+    }
+
+    async fn send_transaction(
+        &self,
+        transaction: &Transaction,
+    ) -> Result<TransactionOutcome, SdkError> {
+        let keys = &transaction.message.account_keys;
+        self.touch(keys.iter().copied());
+        let outcome = self.banks.send_transaction(transaction).await?;
+        // The program's transactions, as `getSignaturesForAddress` lists them.
+        if keys.contains(&PROGRAM_ID) {
+            self.recorder
+                .journal
+                .lock()
+                .expect("not poisoned")
+                .push(JournalEntry::of(&outcome));
+        }
+        Ok(outcome)
+    }
+}
+
 pub struct EmbeddedLedger {
-    dir: PathBuf,
-    connection: BanksConnection,
+    /// Where it is saved (`None`: in memory only, as `bench` runs).
+    dir: Option<PathBuf>,
+    connection: RecordingConnection,
     faucet: Keypair,
     saved: BTreeSet<Pubkey>,
+    ledger_id: String,
+    journal: Mutex<(u64, u64)>,
 }
 
 fn is_runtime_owned(account: &Account) -> bool {
@@ -73,6 +191,11 @@ fn is_runtime_owned(account: &Account) -> bool {
         || account.owner == solana_sdk::sysvar::ID
         || account.owner == solana_sdk::native_loader::ID
         || account.owner == anchor_lang::solana_program::bpf_loader_upgradeable::ID
+}
+
+/// 128 random bits: two ledgers never share an index by accident.
+fn new_ledger_id() -> String {
+    model_ledger_sdk::pda::hex(&rand::random::<[u8; 16]>())
 }
 
 impl EmbeddedLedger {
@@ -83,6 +206,40 @@ impl EmbeddedLedger {
         fs::create_dir_all(dir)
             .with_context(|| format!("cannot create ledger directory {}", dir.display()))?;
         let state = read_state(dir)?;
+        let journal = dir.join(JOURNAL_FILE);
+        let length = fs::metadata(&journal)
+            .map(|metadata| metadata.len())
+            .unwrap_or(0);
+        if length < state.journal_bytes {
+            bail!(
+                "the embedded ledger's journal {} is shorter than its state says ({length} of {} bytes); move the ledger away to start a fresh one",
+                journal.display(),
+                state.journal_bytes
+            );
+        }
+        if length > state.journal_bytes {
+            // Transactions of a command that stopped before saving its
+            // state: they are not in the state either, so they never were.
+            fs::OpenOptions::new()
+                .write(true)
+                .open(&journal)
+                .and_then(|file| file.set_len(state.journal_bytes))
+                .with_context(|| format!("cannot cut {} back", journal.display()))?;
+        }
+        Self::start(Some(dir), state, wallet).await
+    }
+
+    /// A fresh ledger that lives in memory (`bench`), or is saved into `dir`
+    /// when asked (`demo`).
+    pub async fn fresh(dir: Option<&Path>, wallet: &Pubkey) -> Result<Self> {
+        if let Some(dir) = dir {
+            fs::create_dir_all(dir)
+                .with_context(|| format!("cannot create ledger directory {}", dir.display()))?;
+        }
+        Self::start(dir, State::default(), wallet).await
+    }
+
+    async fn start(dir: Option<&Path>, state: State, wallet: &Pubkey) -> Result<Self> {
         let mut program_test = model_ledger_sdk::embedded::program_test(wallet)?;
         let mut saved = BTreeSet::new();
         for (address, account) in state.accounts {
@@ -91,16 +248,25 @@ impl EmbeddedLedger {
         }
         let context = program_test.start_with_context().await;
         let faucet = context.payer.insecure_clone();
-        let connection = BanksConnection::new(context);
+        let banks = BanksConnection::new(context);
         // A ledger saved before has a slot; a new one starts where program-test does.
         if state.slot > 0 {
-            continue_chain(&connection, state.slot, state.blockhash_counter).await?;
+            continue_chain(&banks, state.slot, state.blockhash_counter).await?;
         }
         Ok(Self {
-            dir: dir.to_path_buf(),
-            connection,
+            dir: dir.map(Path::to_path_buf),
+            connection: RecordingConnection {
+                banks,
+                recorder: Arc::default(),
+            },
             faucet,
             saved,
+            ledger_id: if state.ledger_id.is_empty() {
+                new_ledger_id()
+            } else {
+                state.ledger_id
+            },
+            journal: Mutex::new((state.journal_bytes, state.journal_entries)),
         })
     }
 
@@ -109,7 +275,7 @@ impl EmbeddedLedger {
         self.saved.iter()
     }
 
-    pub fn connection(&self) -> BanksConnection {
+    pub fn connection(&self) -> RecordingConnection {
         self.connection.clone()
     }
 
@@ -127,16 +293,29 @@ impl EmbeddedLedger {
         }
         fs::create_dir_all(dir)?;
         let keypair = Keypair::new();
-        solana_sdk::signature::write_keypair_file(&keypair, &path)
-            .map_err(|error| anyhow::anyhow!("cannot write {}: {error}", path.display()))?;
+        Self::write_wallet(dir, &keypair)?;
         Ok(keypair)
     }
 
-    /// Saves every account that was saved before or that `touched` names.
-    pub async fn save(&self, touched: &BTreeSet<Pubkey>) -> Result<()> {
-        let banks = self.connection.banks();
+    /// Makes `keypair` the ledger's default wallet.
+    pub fn write_wallet(dir: &Path, keypair: &Keypair) -> Result<()> {
+        let path = dir.join(WALLET_FILE);
+        solana_sdk::signature::write_keypair_file(keypair, &path)
+            .map_err(|error| anyhow::anyhow!("cannot write {}: {error}", path.display()))?;
+        Ok(())
+    }
+
+    /// Saves every account that was saved before or that the command
+    /// touched, after the command's transactions have joined the journal.
+    pub async fn save(&self) -> Result<()> {
+        let Some(dir) = &self.dir else {
+            return Ok(());
+        };
+        let recorder = &self.connection.recorder;
+        let touched = recorder.touched.lock().expect("not poisoned").clone();
+        let banks = self.connection.banks.banks();
         let mut accounts = Vec::new();
-        for address in self.saved.union(touched) {
+        for address in self.saved.union(&touched) {
             if let Some(account) = banks.get_account(*address).await? {
                 if !is_runtime_owned(&account) {
                     accounts.push((*address, account));
@@ -144,15 +323,138 @@ impl EmbeddedLedger {
             }
         }
         let slot = banks.get_root_slot().await?;
+        let pending: Vec<JournalEntry> =
+            std::mem::take(&mut *recorder.journal.lock().expect("not poisoned"));
+        let mut journal = self.journal.lock().expect("not poisoned");
+        let (bytes, entries) = append_journal(dir, journal.0, &pending)?;
+        *journal = (bytes, journal.1 + entries);
         write_state(
-            &self.dir,
+            dir,
             &State {
                 slot,
                 blockhash_counter: blockhash_counter(),
+                ledger_id: self.ledger_id.clone(),
+                journal_bytes: journal.0,
+                journal_entries: journal.1,
                 accounts,
             },
         )
     }
+}
+
+/// The ledger in `dir` as its last command saved it, read without starting
+/// a runtime: what the indexer follows and verifies against.
+pub struct SavedLedger {
+    dir: PathBuf,
+    state: State,
+}
+
+impl SavedLedger {
+    pub fn read(dir: &Path) -> Result<Self> {
+        if !dir.join(STATE_FILE).exists() {
+            bail!(
+                "{} holds no embedded ledger (run a command on it first, or `demo`)",
+                dir.display()
+            );
+        }
+        Ok(Self {
+            dir: dir.to_path_buf(),
+            state: read_state(dir)?,
+        })
+    }
+
+    /// Names the ledger for the index.
+    pub fn cluster(&self) -> String {
+        format!("embedded:{}", self.state.ledger_id)
+    }
+
+    /// The saved accounts, by address.
+    pub fn accounts(&self) -> HashMap<Pubkey, Account> {
+        self.state.accounts.iter().cloned().collect()
+    }
+
+    /// The journal entries after the first `skip_bytes` bytes, up to what
+    /// the state covers, each with the byte offset after it.
+    pub fn journal_from(&self, skip_bytes: u64) -> Result<Vec<(JournalEntry, u64)>> {
+        let path = self.dir.join(JOURNAL_FILE);
+        let corrupt = |reason: String| {
+            anyhow::anyhow!(
+                "the embedded ledger's journal {} is damaged ({reason}); move the ledger away to start a fresh one",
+                path.display()
+            )
+        };
+        let end = self.state.journal_bytes;
+        if skip_bytes > end {
+            return Err(corrupt(format!(
+                "the index has read {skip_bytes} bytes of a {end}-byte journal: is it another ledger's?"
+            )));
+        }
+        if end == 0 {
+            return Ok(Vec::new());
+        }
+        let mut file =
+            fs::File::open(&path).with_context(|| format!("cannot read {}", path.display()))?;
+        file.seek(SeekFrom::Start(skip_bytes))?;
+        let mut bytes = vec![0u8; (end - skip_bytes) as usize];
+        file.read_exact(&mut bytes)
+            .map_err(|error| corrupt(error.to_string()))?;
+        let mut entries = Vec::new();
+        let mut at = 0usize;
+        while at < bytes.len() {
+            let header: [u8; 4] = bytes
+                .get(at..at + 4)
+                .and_then(|slice| slice.try_into().ok())
+                .ok_or_else(|| {
+                    corrupt(format!("a record cut at byte {}", skip_bytes as usize + at))
+                })?;
+            let length = u32::from_le_bytes(header) as usize;
+            let payload = bytes.get(at + 4..at + 4 + length).ok_or_else(|| {
+                corrupt(format!("a record cut at byte {}", skip_bytes as usize + at))
+            })?;
+            let checksum = bytes
+                .get(at + 4 + length..at + 4 + length + 32)
+                .ok_or_else(|| {
+                    corrupt(format!("a record cut at byte {}", skip_bytes as usize + at))
+                })?;
+            if Sha256::digest(payload).as_slice() != checksum {
+                return Err(corrupt(format!(
+                    "checksum mismatch at byte {}",
+                    skip_bytes as usize + at
+                )));
+            }
+            let entry: JournalEntry =
+                bincode::deserialize(payload).map_err(|error| corrupt(error.to_string()))?;
+            at += 4 + length + 32;
+            entries.push((entry, skip_bytes + at as u64));
+        }
+        Ok(entries)
+    }
+}
+
+/// Appends `entries` at `offset` (the journal's committed length) and syncs;
+/// returns the new length and how many were appended.
+fn append_journal(dir: &Path, offset: u64, entries: &[JournalEntry]) -> Result<(u64, u64)> {
+    if entries.is_empty() {
+        return Ok((offset, 0));
+    }
+    let path = dir.join(JOURNAL_FILE);
+    let mut bytes = Vec::new();
+    for entry in entries {
+        let payload = bincode::serialize(entry)?;
+        bytes.extend_from_slice(&(payload.len() as u32).to_le_bytes());
+        bytes.extend_from_slice(&payload);
+        bytes.extend_from_slice(&Sha256::digest(&payload));
+    }
+    let mut file = fs::OpenOptions::new()
+        .create(true)
+        .write(true)
+        .truncate(false)
+        .open(&path)
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    file.seek(SeekFrom::Start(offset))?;
+    file.write_all(&bytes)?;
+    file.sync_all()?;
+    Ok((offset + bytes.len() as u64, entries.len() as u64))
 }
 
 fn read_state(dir: &Path) -> Result<State> {
@@ -172,16 +474,30 @@ fn read_state(dir: &Path) -> Result<State> {
         return Err(corrupt("not a model-ledger state file"));
     }
     let version = u32::from_le_bytes(bytes[8..12].try_into().expect("4 bytes"));
-    if version != FORMAT_VERSION {
-        bail!(corrupt(&format!(
-            "format version {version}, expected {FORMAT_VERSION}"
-        )));
-    }
     let (payload, checksum) = bytes[12..].split_at(bytes.len() - 12 - 32);
     if Sha256::digest(payload).as_slice() != checksum {
         return Err(corrupt("checksum mismatch"));
     }
-    bincode::deserialize(payload).map_err(|error| corrupt(&error.to_string()))
+    match version {
+        FORMAT_VERSION => {
+            bincode::deserialize(payload).map_err(|error| corrupt(&error.to_string()))
+        }
+        // A ledger saved before the journal existed: its history is not
+        // journaled, its state carries on.
+        1 => {
+            let old: StateV1 =
+                bincode::deserialize(payload).map_err(|error| corrupt(&error.to_string()))?;
+            Ok(State {
+                slot: old.slot,
+                blockhash_counter: old.blockhash_counter,
+                accounts: old.accounts,
+                ..State::default()
+            })
+        }
+        other => Err(corrupt(&format!(
+            "format version {other}, expected {FORMAT_VERSION}"
+        ))),
+    }
 }
 
 fn write_state(dir: &Path, state: &State) -> Result<()> {

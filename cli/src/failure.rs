@@ -42,6 +42,29 @@ impl Failure {
                 hint: None,
             };
         }
+        if let Some(index) = error.downcast_ref::<model_ledger_indexer::IndexError>() {
+            use model_ledger_indexer::IndexError;
+            let (name, hint) = match index {
+                IndexError::Database(_) => ("IndexDatabaseFailed", None),
+                IndexError::Foreign { .. } => ("IndexOfAnotherChain", None),
+                IndexError::Gap { .. } => (
+                    "IndexGap",
+                    Some("the source is missing a transaction of the program: index from a node that keeps the whole history"),
+                ),
+                IndexError::BadTransaction { .. } => ("TransactionNotReadable", None),
+                IndexError::Source(_) => ("IndexSourceFailed", None),
+                IndexError::Differs(_) => (
+                    "IndexDiffersFromChain",
+                    Some("index into a fresh database (--database) and verify again"),
+                ),
+            };
+            return Failure {
+                name: name.into(),
+                code: None,
+                message,
+                hint,
+            };
+        }
         let Some(sdk) = error.downcast_ref::<SdkError>() else {
             return Failure {
                 name: "CommandFailed".into(),

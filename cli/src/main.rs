@@ -5,6 +5,7 @@ mod cluster;
 mod command;
 mod embedded;
 mod failure;
+mod index;
 mod output;
 mod session;
 

@@ -95,21 +95,7 @@ pub fn parse_hash(text: &str) -> anyhow::Result<[u8; 32]> {
     Ok(hash)
 }
 
-/// Token amount in base units, shown in tokens with the mint's decimals
-/// (as `spl-token` shows balances).
-pub fn tokens(amount: impl Into<u128>, decimals: u8) -> String {
-    let amount = amount.into();
-    if decimals == 0 {
-        return amount.to_string();
-    }
-    let scale = 10u128.pow(u32::from(decimals));
-    format!(
-        "{}.{:0width$}",
-        amount / scale,
-        amount % scale,
-        width = usize::from(decimals)
-    )
-}
+pub use model_ledger_sdk::display::tokens;
 
 /// Adds, beside each base-unit amount `key` of `json`, `key_ui`: the same
 /// amount in tokens as a decimal string. Scripts keep exact base units;
@@ -198,6 +184,20 @@ impl TokenAmount {
     }
 }
 
+/// A spinner with a message on standard error for long work, hidden for
+/// `--output json` (scripts read standard output only).
+pub fn progress(format: OutputFormat, what: &str) -> indicatif::ProgressBar {
+    let bar = match format {
+        OutputFormat::Json => indicatif::ProgressBar::hidden(),
+        OutputFormat::Human => indicatif::ProgressBar::new_spinner(),
+    };
+    bar.set_prefix(what.to_string());
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{spinner} {prefix}: {msg}").expect("template"),
+    );
+    bar
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -226,3 +226,4 @@ mod tests {
         assert_eq!(json["claimable_ui"], "1.500000");
     }
 }
+

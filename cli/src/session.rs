@@ -1,11 +1,7 @@
 //! Everything a command needs: the connection (embedded or RPC), the wallet,
 //! the fee payer, how to sign (online, offline, durable nonce) and how to print.
 
-use std::{
-    collections::BTreeSet,
-    path::{Path, PathBuf},
-    sync::Mutex,
-};
+use std::path::{Path, PathBuf};
 
 use anyhow::{anyhow, bail, Result};
 use async_trait::async_trait;
@@ -16,7 +12,6 @@ use model_ledger_sdk::{
         Delivered, DurableNonce, LedgerClient, LedgerConnection, RpcConnection, SignedTransaction,
         Signing, TransactionOutcome,
     },
-    embedded::BanksConnection,
     pda, SdkError,
 };
 use solana_sdk::{
@@ -31,7 +26,7 @@ use solana_sdk::{
 
 use crate::{
     cluster::{default_config_path, parse_url, read_solana_config, Cluster},
-    embedded::EmbeddedLedger,
+    embedded::{EmbeddedLedger, RecordingConnection},
     failure::NotFound,
     output::OutputFormat,
 };
@@ -75,25 +70,25 @@ pub struct GlobalArgs {
     /// transaction's compute-unit limit (set from a simulation)
     #[arg(long, global = true, value_name = "MICRO_LAMPORTS")]
     pub with_compute_unit_price: Option<u64>,
+    /// The index database: a SQLite file, or postgres://… [default: a SQLite
+    /// file beside the embedded ledger]; `earnings`, `claim --all` and
+    /// `model list` read it instead of scanning the chain once it exists
+    #[arg(long, global = true, env = "MODEL_LEDGER_DATABASE", value_name = "URL")]
+    pub database: Option<model_ledger_indexer::DatabaseUrl>,
 }
 
-/// The cluster connection, remembering every account it touched so the
-/// embedded ledger can save them.
+/// The cluster connection: an RPC endpoint, or the embedded ledger's
+/// runtime (which records what it touches, for the ledger to save).
 pub struct Connection {
     backend: Backend,
-    touched: Mutex<BTreeSet<Pubkey>>,
 }
 
 enum Backend {
     Rpc(RpcConnection),
-    Embedded(BanksConnection),
+    Embedded(RecordingConnection),
 }
 
 impl Connection {
-    fn touch(&self, keys: impl IntoIterator<Item = Pubkey>) {
-        self.touched.lock().expect("not poisoned").extend(keys);
-    }
-
     pub fn rpc(&self) -> Option<&RpcConnection> {
         match &self.backend {
             Backend::Rpc(rpc) => Some(rpc),
@@ -105,14 +100,10 @@ impl Connection {
 #[async_trait]
 impl LedgerConnection for Connection {
     async fn get_account(&self, address: &Pubkey) -> Result<Option<Account>, SdkError> {
-        let account = match &self.backend {
-            Backend::Rpc(rpc) => rpc.get_account(address).await?,
-            Backend::Embedded(banks) => banks.get_account(address).await?,
-        };
-        if account.is_some() {
-            self.touch([*address]);
+        match &self.backend {
+            Backend::Rpc(rpc) => rpc.get_account(address).await,
+            Backend::Embedded(banks) => banks.get_account(address).await,
         }
-        Ok(account)
     }
 
     async fn latest_blockhash(&self) -> Result<Hash, SdkError> {
@@ -140,7 +131,6 @@ impl LedgerConnection for Connection {
         &self,
         transaction: &Transaction,
     ) -> Result<TransactionOutcome, SdkError> {
-        self.touch(transaction.message.account_keys.iter().copied());
         match &self.backend {
             Backend::Rpc(rpc) => rpc.send_transaction(transaction).await,
             Backend::Embedded(banks) => banks.send_transaction(transaction).await,
@@ -152,6 +142,8 @@ pub struct Session {
     pub client: LedgerClient<Connection>,
     pub wallet: Keypair,
     pub output: OutputFormat,
+    /// The global options it was opened with (the index's, among them).
+    pub global: GlobalArgs,
     embedded: Option<EmbeddedLedger>,
 }
 
@@ -176,19 +168,30 @@ fn expand_home(path: &Path) -> PathBuf {
     }
 }
 
+fn solana_config(args: &GlobalArgs) -> Result<crate::cluster::SolanaConfig> {
+    let config_path = args.config.clone().or_else(default_config_path);
+    Ok(match &config_path {
+        Some(path) => read_solana_config(path)?,
+        None => None,
+    }
+    .unwrap_or_default())
+}
+
+/// The cluster the options name: `--url`, else the Solana CLI config's,
+/// else the embedded cluster.
+pub fn resolve_cluster(args: &GlobalArgs) -> Result<Cluster> {
+    let config = solana_config(args)?;
+    Ok(match (&args.url, &config.json_rpc_url) {
+        (Some(url), _) => parse_url(url),
+        (None, Some(url)) => parse_url(url),
+        (None, None) => Cluster::Embedded,
+    })
+}
+
 impl Session {
     pub async fn open(args: &GlobalArgs) -> Result<Self> {
-        let config_path = args.config.clone().or_else(default_config_path);
-        let config = match &config_path {
-            Some(path) => read_solana_config(path)?,
-            None => None,
-        }
-        .unwrap_or_default();
-        let cluster = match (&args.url, &config.json_rpc_url) {
-            (Some(url), _) => parse_url(url),
-            (None, Some(url)) => parse_url(url),
-            (None, None) => Cluster::Embedded,
-        };
+        let config = solana_config(args)?;
+        let cluster = resolve_cluster(args)?;
         let keypair_path = args
             .keypair
             .clone()
@@ -215,10 +218,7 @@ impl Session {
             }
             Cluster::Rpc(url) => (Backend::Rpc(RpcConnection::new(url.clone())), None),
         };
-        let connection = Connection {
-            backend,
-            touched: Mutex::new(BTreeSet::new()),
-        };
+        let connection = Connection { backend };
         let mut client = LedgerClient::new(connection, fee_payer);
         client.compute_budget.unit_price = args.with_compute_unit_price;
         client.signing = Signing {
@@ -233,6 +233,7 @@ impl Session {
             client,
             wallet,
             output: args.output,
+            global: args.clone(),
             embedded,
         })
     }
@@ -345,14 +346,7 @@ impl Session {
     /// command), so a crash loses at most the work in flight.
     pub async fn checkpoint(&self) -> Result<()> {
         if let Some(embedded) = &self.embedded {
-            let touched = self
-                .client
-                .connection
-                .touched
-                .lock()
-                .expect("not poisoned")
-                .clone();
-            embedded.save(&touched).await?;
+            embedded.save().await?;
         }
         Ok(())
     }

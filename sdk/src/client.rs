@@ -17,7 +17,7 @@ use crate::{
     pda, SdkError,
 };
 pub use crate::{
-    connection::{LedgerConnection, RpcConnection, TransactionOutcome},
+    connection::{LedgerConnection, Recording, RpcConnection, TransactionOutcome},
     queries::{associated_token, token_amount, Audit, Earning, LineageLink},
     send::{
         ComputeBudget, Delivered, DurableNonce, SignedTransaction, Signing, MAX_COMPUTE_UNIT_LIMIT,

@@ -21,12 +21,14 @@ use solana_transaction_status_client_types::{
     option_serializer::OptionSerializer, UiInstruction, UiTransactionEncoding,
 };
 
-use crate::{events::LedgerEvent, SdkError};
+use crate::{events::LedgerEvent, SdkError, PROGRAM_ID};
 
 /// What a landed transaction left behind.
 #[derive(Debug, Clone)]
 pub struct TransactionOutcome {
     pub signature: Signature,
+    /// The slot it landed in.
+    pub slot: u64,
     /// The Model Ledger events it emitted, in order.
     pub events: Vec<LedgerEvent>,
     /// Compute units the whole transaction consumed, as the cluster reports
@@ -78,70 +80,128 @@ impl RpcConnection {
     /// The Model Ledger events a transaction emitted, once it has reached
     /// the connection's commitment (confirmed: no need to wait for finality).
     pub async fn events_of(&self, signature: &Signature) -> Result<Vec<LedgerEvent>, SdkError> {
-        Ok(self.outcome_of(signature, None).await?.events)
+        Ok(self.outcome_of(signature).await?.events)
     }
 
-    /// What a transaction left behind: its events and compute units. `keys`
-    /// are its message's account keys when the caller has them; otherwise
-    /// they are read from the fetched transaction.
-    pub async fn outcome_of(
+    /// What a transaction left behind: its events and compute units, at
+    /// the connection's commitment. An event that does not decode is left
+    /// out here; an indexer reads [`RpcConnection::fetch_transaction`] and
+    /// decodes strictly.
+    pub async fn outcome_of(&self, signature: &Signature) -> Result<TransactionOutcome, SdkError> {
+        let fetched = self
+            .fetch_transaction(signature, self.0.commitment())
+            .await?;
+        let events = fetched
+            .program_inner_data
+            .iter()
+            .flatten()
+            .filter_map(|data| LedgerEvent::decode(data))
+            .collect();
+        Ok(TransactionOutcome {
+            signature: *signature,
+            slot: fetched.slot,
+            events,
+            compute_units: fetched.compute_units,
+        })
+    }
+
+    /// A transaction as the cluster recorded it at `commitment`, reduced to
+    /// what concerns the program.
+    pub async fn fetch_transaction(
         &self,
         signature: &Signature,
-        keys: Option<&[Pubkey]>,
-    ) -> Result<TransactionOutcome, SdkError> {
+        commitment: CommitmentConfig,
+    ) -> Result<FetchedTransaction, SdkError> {
         let confirmed = self
             .0
             .get_transaction_with_config(
                 signature,
                 RpcTransactionConfig {
                     encoding: Some(UiTransactionEncoding::Base64),
-                    commitment: Some(self.0.commitment()),
+                    commitment: Some(commitment),
                     max_supported_transaction_version: Some(0),
                 },
             )
             .await
             .map_err(rpc_error)?;
-        let fetched_keys;
-        let keys = match keys {
-            Some(keys) => keys,
-            None => {
-                let transaction = confirmed.transaction.transaction.decode().ok_or_else(|| {
-                    SdkError::Connection(format!("transaction {signature} cannot be decoded"))
-                })?;
-                fetched_keys = transaction.message.static_account_keys().to_vec();
-                &fetched_keys
+        let transaction = confirmed.transaction.transaction.decode().ok_or_else(|| {
+            SdkError::Connection(format!("transaction {signature} cannot be decoded"))
+        })?;
+        let meta = confirmed.transaction.meta.ok_or_else(|| {
+            SdkError::Connection(format!(
+                "the cluster returned transaction {signature} without its status"
+            ))
+        })?;
+        // Instructions name programs by index into the static keys, then
+        // the keys loaded from address lookup tables (writable, read-only).
+        let mut keys = transaction.message.static_account_keys().to_vec();
+        if let OptionSerializer::Some(loaded) = &meta.loaded_addresses {
+            for address in loaded.writable.iter().chain(&loaded.readonly) {
+                keys.push(address.parse().map_err(|_| {
+                    SdkError::Connection(format!(
+                        "transaction {signature}: {address} is not an address"
+                    ))
+                })?);
             }
-        };
-        let meta = confirmed.transaction.meta;
-        let compute_units = meta
-            .as_ref()
-            .and_then(|meta| Option::<u64>::from(meta.compute_units_consumed.clone()));
-        let inner = match meta.map(|meta| meta.inner_instructions) {
-            Some(OptionSerializer::Some(inner)) => inner,
-            _ => Vec::new(),
-        };
-        let decoded: Vec<(Pubkey, Vec<u8>)> = inner
+        }
+        let invokes_top_level = transaction
+            .message
+            .instructions()
             .iter()
-            .flat_map(|group| group.instructions.iter())
-            .filter_map(|instruction| match instruction {
-                UiInstruction::Compiled(compiled) => Some((
-                    *keys.get(usize::from(compiled.program_id_index))?,
-                    bs58::decode(&compiled.data).into_vec().ok()?,
-                )),
-                UiInstruction::Parsed(_) => None,
-            })
-            .collect();
-        let events = LedgerEvent::from_inner_instructions(
-            decoded
-                .iter()
-                .map(|(program, data)| (*program, data.as_slice())),
-        );
-        Ok(TransactionOutcome {
+            .any(|instruction| {
+                keys.get(usize::from(instruction.program_id_index)) == Some(&PROGRAM_ID)
+            });
+        let program_inner_data = match &meta.inner_instructions {
+            OptionSerializer::Some(groups) => {
+                let mut data = Vec::new();
+                for instruction in groups.iter().flat_map(|group| group.instructions.iter()) {
+                    let UiInstruction::Compiled(compiled) = instruction else {
+                        continue;
+                    };
+                    if keys.get(usize::from(compiled.program_id_index)) != Some(&PROGRAM_ID) {
+                        continue;
+                    }
+                    data.push(bs58::decode(&compiled.data).into_vec().map_err(|error| {
+                        SdkError::Connection(format!(
+                            "transaction {signature}: an inner instruction's data is not base58: {error}"
+                        ))
+                    })?);
+                }
+                Some(data)
+            }
+            _ => None,
+        };
+        Ok(FetchedTransaction {
             signature: *signature,
-            events,
-            compute_units,
+            slot: confirmed.slot,
+            block_time: confirmed.block_time,
+            failed: meta.err.is_some(),
+            invokes_program: invokes_top_level
+                || program_inner_data
+                    .as_ref()
+                    .is_some_and(|data| !data.is_empty()),
+            program_inner_data,
+            compute_units: meta.compute_units_consumed.into(),
         })
     }
+}
+
+/// A transaction as a cluster recorded it, reduced to what an indexer of the
+/// program reads.
+#[derive(Debug, Clone)]
+pub struct FetchedTransaction {
+    pub signature: Signature,
+    pub slot: u64,
+    pub block_time: Option<i64>,
+    /// It failed: whatever it did was rolled back, events included.
+    pub failed: bool,
+    /// One of its instructions, top level or inner, is the program's.
+    pub invokes_program: bool,
+    /// The data of its inner instructions to the program (events are such
+    /// self-invocations), in execution order; `None` when the cluster kept
+    /// no inner instructions for it.
+    pub program_inner_data: Option<Vec<Vec<u8>>>,
+    pub compute_units: Option<u64>,
 }
 
 fn rpc_error(error: solana_rpc_client_api::client_error::Error) -> SdkError {
@@ -207,7 +267,73 @@ impl LedgerConnection for RpcConnection {
             .send_and_confirm_transaction(transaction)
             .await
             .map_err(rpc_error)?;
-        self.outcome_of(&signature, Some(&transaction.message.account_keys))
-            .await
+        self.outcome_of(&signature).await
+    }
+}
+
+/// A connection that keeps every transaction that lands through it, in
+/// order: what an indexer of a test chain, or of the CLI's embedded
+/// ledger, reads. Dereferences to the connection it wraps.
+#[derive(Clone)]
+pub struct Recording<C> {
+    inner: C,
+    landed: std::sync::Arc<std::sync::Mutex<Vec<TransactionOutcome>>>,
+}
+
+impl<C> Recording<C> {
+    pub fn new(inner: C) -> Self {
+        Self {
+            inner,
+            landed: Default::default(),
+        }
+    }
+
+    /// Every transaction landed so far.
+    pub fn landed(&self) -> Vec<TransactionOutcome> {
+        self.landed.lock().expect("not poisoned").clone()
+    }
+
+    /// Every transaction landed since the last call, removed from the record.
+    pub fn take_landed(&self) -> Vec<TransactionOutcome> {
+        std::mem::take(&mut *self.landed.lock().expect("not poisoned"))
+    }
+}
+
+impl<C> std::ops::Deref for Recording<C> {
+    type Target = C;
+
+    fn deref(&self) -> &C {
+        &self.inner
+    }
+}
+
+#[async_trait]
+impl<C: LedgerConnection> LedgerConnection for Recording<C> {
+    async fn get_account(&self, address: &Pubkey) -> Result<Option<Account>, SdkError> {
+        self.inner.get_account(address).await
+    }
+
+    async fn latest_blockhash(&self) -> Result<Hash, SdkError> {
+        self.inner.latest_blockhash().await
+    }
+
+    async fn blockhash_after(&self, used: &Hash) -> Result<Hash, SdkError> {
+        self.inner.blockhash_after(used).await
+    }
+
+    async fn simulate(&self, transaction: &Transaction) -> Result<u64, SdkError> {
+        self.inner.simulate(transaction).await
+    }
+
+    async fn send_transaction(
+        &self,
+        transaction: &Transaction,
+    ) -> Result<TransactionOutcome, SdkError> {
+        let outcome = self.inner.send_transaction(transaction).await?;
+        self.landed
+            .lock()
+            .expect("not poisoned")
+            .push(outcome.clone());
+        Ok(outcome)
     }
 }

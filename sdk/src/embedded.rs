@@ -310,6 +310,7 @@ impl LedgerConnection for BanksConnection {
             }));
         Ok(TransactionOutcome {
             signature: transaction.signatures[0],
+            slot: self.slot().await?,
             events,
             compute_units,
         })

@@ -3,15 +3,15 @@
 //! An event is an inner instruction of the program to itself whose data is
 //! Anchor's event tag, the event's discriminator, then the borsh-encoded event.
 
-use anchor_lang::{event::EVENT_IX_TAG_LE, AnchorDeserialize, Discriminator};
+use anchor_lang::{event::EVENT_IX_TAG_LE, AnchorDeserialize, AnchorSerialize, Discriminator};
 use model_ledger::events::*;
 use solana_sdk::pubkey::Pubkey;
 
 use crate::PROGRAM_ID;
 
-/// Declares [`LedgerEvent`], its decoder and [`LedgerEvent::NAMES`] from one
-/// list; a test holds that list to the IDL's events (generated from the
-/// program and checked by CI), so an event the program adds cannot be
+/// Declares [`LedgerEvent`], its decoder, encoder and [`LedgerEvent::NAMES`]
+/// from one list; a test holds that list to the IDL's events (generated from
+/// the program and checked by CI), so an event the program adds cannot be
 /// silently left undecoded.
 macro_rules! ledger_events {
     ($($name:ident,)*) => {
@@ -25,8 +25,40 @@ macro_rules! ledger_events {
             /// Every event's name, as the IDL spells it.
             pub const NAMES: &'static [&'static str] = &[$(stringify!($name),)*];
 
-            fn decode_payload(payload: &[u8]) -> Option<LedgerEvent> {
-                None$(.or_else(|| decode_as(payload, LedgerEvent::$name)))*
+            fn decode_payload(payload: &[u8]) -> Result<LedgerEvent, EventDecodeError> {
+                $(
+                    if let Some(body) = payload.strip_prefix($name::DISCRIMINATOR) {
+                        return $name::try_from_slice(body)
+                            .map(LedgerEvent::$name)
+                            .map_err(|error| EventDecodeError::Malformed {
+                                event: stringify!($name),
+                                reason: error.to_string(),
+                            });
+                    }
+                )*
+                Err(EventDecodeError::UnknownEvent(
+                    payload.iter().take(8).map(|byte| format!("{byte:02x}")).collect(),
+                ))
+            }
+
+            /// The event's name, as the IDL spells it.
+            pub fn name(&self) -> &'static str {
+                match self {
+                    $(LedgerEvent::$name(_) => stringify!($name),)*
+                }
+            }
+
+            /// The inner instruction's data that carries this event, as the
+            /// program emits it (Anchor's event tag, the discriminator, Borsh).
+            pub fn encode(&self) -> Vec<u8> {
+                let mut data = EVENT_IX_TAG_LE.to_vec();
+                match self {
+                    $(LedgerEvent::$name(event) => {
+                        data.extend_from_slice($name::DISCRIMINATOR);
+                        event.serialize(&mut data).expect("an event serialises");
+                    })*
+                }
+                data
             }
         }
     };
@@ -57,24 +89,52 @@ ledger_events! {
     ContributionClosed,
 }
 
-fn decode_as<T: AnchorDeserialize + Discriminator>(
-    payload: &[u8],
-    wrap: fn(T) -> LedgerEvent,
-) -> Option<LedgerEvent> {
-    let body = payload.strip_prefix(T::DISCRIMINATOR)?;
-    T::try_from_slice(body).ok().map(wrap)
+/// Why the data of an inner instruction of the program that carries
+/// Anchor's event tag is not an event this SDK knows: a transaction read
+/// from a cluster whose data was cut short, or a program newer than the SDK.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EventDecodeError {
+    #[error("an event with discriminator {0} that this SDK does not know")]
+    UnknownEvent(String),
+    #[error("a {event} event that does not decode ({reason}): cut short?")]
+    Malformed { event: &'static str, reason: String },
 }
 
 impl LedgerEvent {
-    /// Decodes the data of one inner instruction; `None` if it is not a Model Ledger event.
+    /// Decodes the data of one inner instruction; `None` if it is not a
+    /// Model Ledger event or does not decode (an indexer uses
+    /// [`LedgerEvent::decode_strict`], which tells the two apart).
     ///
     /// ```
     /// use model_ledger_sdk::events::LedgerEvent;
     /// assert!(LedgerEvent::decode(&[0u8; 4]).is_none());
     /// ```
     pub fn decode(instruction_data: &[u8]) -> Option<LedgerEvent> {
-        let payload = instruction_data.strip_prefix(EVENT_IX_TAG_LE)?;
-        LedgerEvent::decode_payload(payload)
+        LedgerEvent::decode_strict(instruction_data).ok().flatten()
+    }
+
+    /// Decodes the data of one inner instruction of the program: `Ok(None)`
+    /// when it is not an event (no event tag), an error when it carries the
+    /// tag but not a whole event the SDK knows.
+    ///
+    /// ```
+    /// use model_ledger::events::RoyaltyBookExtended;
+    /// use model_ledger_sdk::events::LedgerEvent;
+    /// use solana_sdk::pubkey::Pubkey;
+    /// let event = LedgerEvent::RoyaltyBookExtended(RoyaltyBookExtended {
+    ///     model: Pubkey::new_unique(),
+    ///     entry_count: 16,
+    /// });
+    /// let data = event.encode();
+    /// assert_eq!(LedgerEvent::decode_strict(&data), Ok(Some(event)));
+    /// assert!(LedgerEvent::decode_strict(&data[..data.len() - 1]).is_err());
+    /// assert_eq!(LedgerEvent::decode_strict(&[1, 2, 3]), Ok(None));
+    /// ```
+    pub fn decode_strict(instruction_data: &[u8]) -> Result<Option<LedgerEvent>, EventDecodeError> {
+        match instruction_data.strip_prefix(EVENT_IX_TAG_LE) {
+            Some(payload) => LedgerEvent::decode_payload(payload).map(Some),
+            None => Ok(None),
+        }
     }
 
     /// Collects the events among a transaction's inner instructions, given as

@@ -44,6 +44,7 @@ pub mod accounts;
 pub use model_ledger_attribution as attribution;
 pub mod client;
 pub mod connection;
+pub mod display;
 #[cfg(feature = "embedded")]
 pub mod embedded;
 pub mod error;

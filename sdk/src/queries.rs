@@ -161,33 +161,47 @@ impl<C: LedgerConnection> LedgerClient<C> {
     }
 
     /// What each contribution of the model in `view` can claim now and has
-    /// claimed: the only place the SDK computes a claimable amount.
+    /// claimed.
     pub async fn model_earnings(&self, view: &ModelView) -> Result<Vec<Earning>, SdkError> {
         let (book_address, book_account) = self.book_account(&view.address).await?;
-        let book = decode_royalty_book(&book_address, &book_account)?;
-        let mut earnings = Vec::with_capacity(view.contributions.len());
-        for (address, contribution) in &view.contributions {
-            let entry = decode_book_entry(&book_address, &book_account, contribution.index)?;
-            let mut balance = entry.balance();
-            let unrepresentable = |what: &str| SdkError::Decode {
-                address: book_address,
-                reason: format!("entry {} of the royalty book: {what}", contribution.index),
+        view.contributions
+            .iter()
+            .map(|(address, contribution)| {
+                earning(
+                    &view.address,
+                    &book_address,
+                    &book_account,
+                    address,
+                    contribution,
+                )
+            })
+            .collect()
+    }
+
+    /// What the contributions `targets` ((model, index) pairs, e.g. found
+    /// in an index) can claim now and have claimed, each model's book read
+    /// once; a contribution whose record was closed is left out.
+    pub async fn earnings_of(&self, targets: &[(Pubkey, u32)]) -> Result<Vec<Earning>, SdkError> {
+        let mut earnings = Vec::with_capacity(targets.len());
+        let mut book: Option<(Pubkey, Pubkey, Account)> = None;
+        for (model, index) in targets {
+            if book.as_ref().map(|(of, ..)| of) != Some(model) {
+                let (address, account) = self.book_account(model).await?;
+                book = Some((*model, address, account));
+            }
+            let (_, book_address, book_account) = book.as_ref().expect("read above");
+            let address = pda::contribution(model, *index).0;
+            let Some(account) = self.connection.get_account(&address).await? else {
+                continue;
             };
-            balance
-                .settle(&book.pools())
-                .map_err(|_| unrepresentable("its accrual overflows"))?;
-            earnings.push(Earning {
-                model: view.address,
-                contribution: *address,
-                index: contribution.index,
-                payout_wallet: contribution.payout_wallet,
-                claimable: balance
-                    .claimable()
-                    .map_err(|_| unrepresentable("its claimable amount exceeds u64"))?,
-                claimed: entry.claimed_total(),
-                payment_mint: book.payment_mint,
-                decimals: book.payment_decimals,
-            });
+            let contribution: Contribution = decode(&address, &account)?;
+            earnings.push(earning(
+                model,
+                book_address,
+                book_account,
+                &address,
+                &contribution,
+            )?);
         }
         Ok(earnings)
     }
@@ -311,4 +325,37 @@ impl Audit {
             .and_then(|accounted| accounted.checked_mul(model_ledger::math::royalty::SCALE))
             == self.owed_scaled.checked_add(self.held_scaled)
     }
+}
+
+/// What one contribution can claim now and has claimed, from its model's
+/// book: the only place the SDK computes a claimable amount.
+fn earning(
+    model: &Pubkey,
+    book_address: &Pubkey,
+    book_account: &Account,
+    address: &Pubkey,
+    contribution: &Contribution,
+) -> Result<Earning, SdkError> {
+    let book = decode_royalty_book(book_address, book_account)?;
+    let entry = decode_book_entry(book_address, book_account, contribution.index)?;
+    let mut balance = entry.balance();
+    let unrepresentable = |what: &str| SdkError::Decode {
+        address: *book_address,
+        reason: format!("entry {} of the royalty book: {what}", contribution.index),
+    };
+    balance
+        .settle(&book.pools())
+        .map_err(|_| unrepresentable("its accrual overflows"))?;
+    Ok(Earning {
+        model: *model,
+        contribution: *address,
+        index: contribution.index,
+        payout_wallet: contribution.payout_wallet,
+        claimable: balance
+            .claimable()
+            .map_err(|_| unrepresentable("its claimable amount exceeds u64"))?,
+        claimed: entry.claimed_total(),
+        payment_mint: book.payment_mint,
+        decimals: book.payment_decimals,
+    })
 }

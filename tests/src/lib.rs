@@ -23,7 +23,7 @@ use model_ledger::{
     state::{ContributionKind, LicenseTerms},
 };
 use model_ledger_sdk::{
-    client::{LedgerClient, TransactionOutcome},
+    client::{LedgerClient, Recording, TransactionOutcome},
     embedded::BanksConnection,
     events::LedgerEvent,
     SdkError,
@@ -50,7 +50,8 @@ pub use model_ledger_sdk::embedded::program_test;
 /// The running ledger plus the actors every test needs.
 pub struct TestLedger {
     /// Its connection also holds the runtime itself, for moving its clock.
-    pub client: LedgerClient<BanksConnection>,
+    /// It records every transaction that lands (what an indexer reads).
+    pub client: LedgerClient<Recording<BanksConnection>>,
     pub banks: BanksClient,
     /// The program's upgrade authority, and the config's admin.
     pub admin: Keypair,
@@ -134,7 +135,7 @@ impl TestLedger {
         let payer = context.payer.insecure_clone();
         let connection = BanksConnection::new(context);
         let banks = connection.banks().clone();
-        let client = LedgerClient::new(connection, payer);
+        let client = LedgerClient::new(Recording::new(connection), payer);
         let mut ledger = TestLedger {
             client,
             banks,
@@ -733,4 +734,119 @@ pub fn only_event(outcome: &TransactionOutcome) -> &LedgerEvent {
 /// An Anchor framework error (constraint failures and the like) as the runtime reports it.
 pub fn anchor_error(code: anchor_lang::error::ErrorCode) -> InstructionError {
     InstructionError::Custom(code as u32)
+}
+
+/// The databases an index test writes to: a SQLite file in `dir`, and a
+/// fresh PostgreSQL database too when `MODEL_LEDGER_TEST_POSTGRES` names a
+/// server (`.ci/run` starts one), so both backends pass the same tests.
+pub fn index_databases(
+    dir: &std::path::Path,
+    name: &str,
+) -> Vec<model_ledger_indexer::DatabaseUrl> {
+    let mut databases = vec![model_ledger_indexer::DatabaseUrl::Sqlite(
+        dir.join(format!("{name}.sqlite")),
+    )];
+    if let Ok(server) = std::env::var(POSTGRES_ENV) {
+        let unique = format!("{name}_{}", rand::random::<u32>());
+        databases.push(on_thread(move || {
+            model_ledger_indexer::DatabaseUrl::fresh_postgres(&server, &unique)
+                .expect("a fresh PostgreSQL database")
+        }));
+    }
+    databases
+}
+
+/// Names a PostgreSQL server for the index tests (`postgres://…`).
+pub const POSTGRES_ENV: &str = "MODEL_LEDGER_TEST_POSTGRES";
+
+/// The chain the test ledger is, as an index names it.
+pub fn test_chain() -> model_ledger_indexer::ChainIdentity {
+    model_ledger_indexer::ChainIdentity {
+        program_id: model_ledger::ID,
+        cluster: "program-test".into(),
+    }
+}
+
+/// Runs `work` on a thread of its own, as the index's blocking drivers need.
+pub fn on_thread<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> T {
+    std::thread::spawn(work).join().expect("the index thread")
+}
+
+impl TestLedger {
+    /// Every transaction that landed through the ledger's client so far.
+    pub fn landed(&self) -> Vec<model_ledger_indexer::ChainTransaction> {
+        self.client
+            .connection
+            .landed()
+            .iter()
+            .map(model_ledger_indexer::ChainTransaction::from)
+            .collect()
+    }
+
+    /// The accounts `addresses` as the chain holds them now.
+    pub async fn chain_accounts(
+        &self,
+        addresses: &[Pubkey],
+    ) -> model_ledger_indexer::ChainAccounts {
+        let mut accounts = model_ledger_indexer::ChainAccounts::new();
+        for address in addresses {
+            if let Some(account) = self.account(address).await {
+                accounts.insert(*address, account);
+            }
+        }
+        accounts
+    }
+
+    /// Indexes every transaction that landed into `database`, then compares
+    /// the index with the chain.
+    pub async fn index_and_verify(
+        &self,
+        database: &model_ledger_indexer::DatabaseUrl,
+    ) -> Result<model_ledger_indexer::Verified, model_ledger_indexer::Difference> {
+        self.index_verify_then(database, |_| ()).await.0
+    }
+
+    /// Like [`Self::index_and_verify`], then runs `then` on the index (on
+    /// the index's thread, where it is dropped too: its drivers block).
+    pub async fn index_verify_then<T: Send + 'static>(
+        &self,
+        database: &model_ledger_indexer::DatabaseUrl,
+        then: impl FnOnce(&mut model_ledger_indexer::Indexer) -> T + Send + 'static,
+    ) -> (
+        Result<model_ledger_indexer::Verified, model_ledger_indexer::Difference>,
+        T,
+    ) {
+        let (transactions, url) = (self.landed(), database.clone());
+        let (mut indexer, addresses) = on_thread(move || {
+            let mut indexer =
+                model_ledger_indexer::Indexer::open(&url, &test_chain()).expect("open the index");
+            for transaction in &transactions {
+                indexer
+                    .apply(transaction, None)
+                    .unwrap_or_else(|error| panic!("indexing {}: {error}", transaction.signature));
+            }
+            let addresses = model_ledger_indexer::accounts_to_verify(&mut indexer).unwrap();
+            (ThreadBound(Some(indexer)), addresses)
+        });
+        let accounts = self.chain_accounts(&addresses).await;
+        let mut indexer = indexer.0.take().expect("the index");
+        on_thread(move || {
+            let verified = model_ledger_indexer::verify(&mut indexer, &accounts).unwrap();
+            let then = then(&mut indexer);
+            (verified, then)
+        })
+    }
+}
+
+/// An index carried across the test's async code; if it is ever dropped
+/// there, it is dropped on a thread of its own (a PostgreSQL client may not
+/// close inside an async runtime).
+pub struct ThreadBound(pub Option<model_ledger_indexer::Indexer>);
+
+impl Drop for ThreadBound {
+    fn drop(&mut self) {
+        if let Some(indexer) = self.0.take() {
+            on_thread(move || drop(indexer));
+        }
+    }
 }

@@ -18,7 +18,7 @@ use clap::Args;
 use model_ledger::state::{AttributionEntry, ContributionKind, LicenseTerms, RoyaltyBook};
 use model_ledger_sdk::{
     client::{ComputeBudget, LedgerClient, LedgerConnection, TransactionOutcome},
-    embedded::{BanksConnection, ProgramBuild},
+    embedded::ProgramBuild,
     instructions::{
         self as ix, AcquireGrantArgs, InitializeConfigArgs, ModelAccounts, ParentGrant,
         ProposeContributionArgs, RecordInferenceArgs, RegisterModelArgs, UpdateConfigArgs,
@@ -29,7 +29,7 @@ use serde_json::json;
 use solana_sdk::{pubkey::Pubkey, signature::Keypair, signer::Signer, transaction::Transaction};
 
 use super::sandbox::Sandbox;
-use crate::output::OutputFormat;
+use crate::{embedded::RecordingConnection, output::OutputFormat};
 
 #[derive(Args, Debug)]
 pub struct BenchArgs {
@@ -88,7 +88,7 @@ fn bench_key(n: u64) -> Keypair {
 /// A model for the bench: its authority, a funded contributor, and helpers.
 struct Bench<'a> {
     sandbox: &'a Sandbox,
-    client: &'a LedgerClient<BanksConnection>,
+    client: &'a LedgerClient<RecordingConnection>,
     mint: Pubkey,
     rows: Vec<Row>,
     /// The next [`bench_key`] to hand out.

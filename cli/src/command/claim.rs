@@ -3,7 +3,6 @@ use clap::Args;
 use model_ledger_sdk::{client::associated_token, events::LedgerEvent, instructions as ix};
 use solana_sdk::{pubkey::Pubkey, signer::Signer};
 
-use super::model::list_models;
 use crate::{output::tokens, session::Session};
 
 #[derive(Args, Debug)]
@@ -25,15 +24,9 @@ pub struct ClaimArgs {
 pub async fn execute(session: &Session, args: ClaimArgs) -> Result<()> {
     let me = session.wallet.pubkey();
     let targets: Vec<(Pubkey, u32)> = if args.all {
-        let models: Vec<Pubkey> = list_models(session)
+        super::earnings::earnings_of(session, &me)
             .await?
-            .into_iter()
-            .map(|(address, _)| address)
-            .collect();
-        session
-            .client
-            .earnings(&me, &models)
-            .await?
+            .0
             .into_iter()
             .filter(|earning| earning.claimable > 0)
             .map(|earning| (earning.model, earning.index))

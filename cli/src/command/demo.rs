@@ -4,11 +4,15 @@
 //! inference calls with per-call attribution; settlement up the lineage;
 //! every contributor claims; then the books are audited against the tokens.
 
-use std::{collections::BTreeMap, time::Instant};
+use std::{
+    collections::BTreeMap,
+    path::{Path, PathBuf},
+    time::Instant,
+};
 
 use anchor_lang::solana_program::program_pack::Pack;
 
-use anyhow::{ensure, Result};
+use anyhow::{ensure, Context, Result};
 use clap::Args;
 use model_ledger::state::{ContributionKind, LicenseTerms};
 use model_ledger_sdk::{
@@ -38,6 +42,35 @@ pub struct DemoArgs {
     /// Seed of the generated call log
     #[arg(long, default_value_t = 7)]
     pub seed: u64,
+    /// Directory the demo's chain is saved in, for the CLI, the indexer and
+    /// the explorer to open (`--ledger DIR`); an earlier demo there is replaced
+    #[arg(long, value_name = "DIR", default_value = ".model-ledger-demo")]
+    pub save: PathBuf,
+}
+
+/// Marks a ledger directory as the demo's, so a later demo may replace it.
+const DEMO_MARKER: &str = "demo.json";
+
+/// `dir` empty and ready for the demo's ledger: a missing directory or an
+/// earlier demo's; anything else is refused, never overwritten.
+fn prepare_ledger_dir(dir: &Path) -> Result<()> {
+    if !dir.exists() {
+        return Ok(());
+    }
+    if dir.join(DEMO_MARKER).exists() {
+        return std::fs::remove_dir_all(dir)
+            .with_context(|| format!("cannot replace the earlier demo in {}", dir.display()));
+    }
+    let empty = std::fs::read_dir(dir)
+        .with_context(|| format!("cannot read {}", dir.display()))?
+        .next()
+        .is_none();
+    ensure!(
+        empty,
+        "{} is not empty and holds no earlier demo; pass --save with another directory",
+        dir.display()
+    );
+    Ok(())
 }
 
 const DECIMALS: u8 = 6;
@@ -122,7 +155,9 @@ pub async fn execute(args: DemoArgs, output: OutputFormat) -> Result<()> {
         "calls and batch size must be positive"
     );
     let started = Instant::now();
-    let sandbox = Sandbox::start().await?;
+    prepare_ledger_dir(&args.save)?;
+    let deployer = Keypair::new();
+    let sandbox = Sandbox::start_in(Some(&args.save), deployer.insecure_clone()).await?;
     let mut demo = Demo::open_protocol(&sandbox, args.seed, output).await?;
     demo.register_models().await?;
     demo.accept_contributors().await?;
@@ -130,6 +165,13 @@ pub async fn execute(args: DemoArgs, output: OutputFormat) -> Result<()> {
     demo.open_hosts(args.calls).await?;
     let metering = demo.meter_calls(args.batch_calls).await?;
     let unallocated = demo.settle_and_claim().await?;
+    // The chain is kept: the ledger's wallet is the deployer (the admin).
+    sandbox.save().await?;
+    crate::embedded::EmbeddedLedger::write_wallet(&args.save, &deployer)?;
+    std::fs::write(
+        args.save.join(DEMO_MARKER),
+        json!({ "seed": args.seed, "calls": args.calls }).to_string(),
+    )?;
     demo.report(&args, &metering, &unallocated, started).await
 }
 
@@ -645,6 +687,8 @@ impl<'a> Demo<'a> {
             "lineage": lineage, "licences": licences, "contributors": table, "models": per_model,
             "totals": { "paid_in": paid_in, "paid_out": paid_out, "left_in_vaults": in_vaults, "treasury_fees": treasury_fees, "token_supply": supply, "held_in_wallets": held },
             "conserved": conserved, "figures": figures, "attribution": metering.attribution,
+            "ledger": args.save.display().to_string(),
+            "explore": explore_command(&args.save),
         });
         output.print(report, || {
             let mut text = String::from("\nAttribution (the open engine over each metered model's contributed texts)\n");
@@ -708,11 +752,24 @@ impl<'a> Demo<'a> {
                 )),
                 _ => {}
             }
+            text.push_str(&format!(
+                "\nExplore it\n  the chain is saved in {}: index it and open the explorer with\n    {}\n  then browse http://127.0.0.1:8080 (lineage, licences, earnings, batches and their proofs)\n",
+                args.save.display(),
+                explore_command(&args.save)
+            ));
             text
         });
         ensure!(conserved, "conservation check failed");
         Ok(())
     }
+}
+
+/// How to open the explorer on the demo's chain.
+fn explore_command(ledger: &Path) -> String {
+    format!(
+        "cargo run -q -p model-ledger-cli -- --ledger {} serve",
+        ledger.display()
+    )
 }
 
 fn sha(text: impl AsRef<[u8]>) -> [u8; 32] {

@@ -1,5 +1,6 @@
 use anyhow::Result;
 use clap::Args;
+use model_ledger_sdk::queries::Earning;
 use solana_sdk::{pubkey::Pubkey, signer::Signer};
 
 use super::model::list_models;
@@ -15,14 +16,30 @@ pub struct EarningsArgs {
     pub wallet: Option<Pubkey>,
 }
 
+/// What every contribution `wallet` is paid by can claim and has claimed:
+/// found through the index when one is configured, by reading every model
+/// otherwise; the amounts always come from the chain.
+pub async fn earnings_of(session: &Session, wallet: &Pubkey) -> Result<(Vec<Earning>, bool)> {
+    let shown = wallet.to_string();
+    let targets = crate::index::lookup(&session.global, move |indexer| {
+        Ok(model_ledger_indexer::query::paying(indexer.sql(), &shown)?)
+    })?;
+    Ok(match targets {
+        Some(targets) => (session.client.earnings_of(&targets).await?, true),
+        None => {
+            let models: Vec<Pubkey> = list_models(session)
+                .await?
+                .into_iter()
+                .map(|(address, _)| address)
+                .collect();
+            (session.client.earnings(wallet, &models).await?, false)
+        }
+    })
+}
+
 pub async fn execute(session: &Session, args: EarningsArgs) -> Result<()> {
     let wallet = args.wallet.unwrap_or_else(|| session.wallet.pubkey());
-    let models: Vec<Pubkey> = list_models(session)
-        .await?
-        .into_iter()
-        .map(|(address, _)| address)
-        .collect();
-    let earnings = session.client.earnings(&wallet, &models).await?;
+    let (earnings, from_index) = earnings_of(session, &wallet).await?;
     // Totals add amounts of one mint only: tokens of different mints do not add up.
     let mut totals: std::collections::BTreeMap<Pubkey, (u8, u128, u128)> = Default::default();
     for earning in &earnings {
@@ -53,7 +70,7 @@ pub async fn execute(session: &Session, args: EarningsArgs) -> Result<()> {
         })
         .collect();
     session.output.print(
-        serde_json::json!({ "wallet": wallet.to_string(), "totals": per_mint, "contributions": json }),
+        serde_json::json!({ "wallet": wallet.to_string(), "found_through_index": from_index, "totals": per_mint, "contributions": json }),
         || {
             let mut text = format!("Earnings of {wallet}\n");
             for (mint, (decimals, claimable, claimed)) in &totals {

@@ -9,7 +9,7 @@ use solana_sdk::{pubkey::Pubkey, signer::Signer};
 
 use super::print_landed;
 use crate::{
-    output::{hex, parse_hash, tokens, with_ui_amounts, TokenAmount},
+    output::{hex, parse_hash, with_ui_amounts, TokenAmount},
     session::Session,
 };
 
@@ -188,45 +188,7 @@ fn read_terms_file(path: &PathBuf) -> Result<TermsArgs> {
     }
 }
 
-/// The terms in plain words: what may be done, what may not, what it costs.
-pub fn summary(terms: &LicenseTerms, decimals: u8) -> String {
-    let may = |allowed: bool, what: &str| {
-        if allowed {
-            format!("may {what}")
-        } else {
-            format!("may not {what}")
-        }
-    };
-    let limit = if terms.call_limit == 0 {
-        "unlimited calls".to_string()
-    } else {
-        format!("up to {} calls", terms.call_limit)
-    };
-    let duration = if terms.duration_seconds == 0 {
-        "no expiry".to_string()
-    } else {
-        format!("{} days", terms.duration_seconds / 86_400)
-    };
-    format!(
-        "{}; {}{}; {}; {} tokens per call + {} tokens up front; {limit}; {duration}{}",
-        may(terms.commercial_use, "use commercially"),
-        may(terms.derivatives_allowed, "derive models"),
-        if terms.derivatives_allowed {
-            format!(" (royalty {} bps)", terms.derivative_royalty_bps)
-        } else {
-            String::new()
-        },
-        may(terms.transferable, "transfer the grant"),
-        tokens(terms.price_per_call, decimals),
-        tokens(terms.upfront_fee, decimals),
-        if terms.attribution_required {
-            "; attribution required: every batch names the contributions its outputs used \
-             (enforced on chain), from evidence the host can show (the host's obligation)"
-        } else {
-            ""
-        },
-    )
-}
+pub use model_ledger_sdk::display::licence_summary as summary;
 
 pub async fn execute(session: &Session, command: LicenseCommand) -> Result<()> {
     let me = session.wallet.pubkey();

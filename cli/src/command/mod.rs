@@ -13,6 +13,7 @@ mod create_nonce;
 mod demo;
 mod earnings;
 mod grant;
+mod index;
 mod init_config;
 mod license;
 mod meter;
@@ -20,6 +21,7 @@ mod mint_to;
 mod model;
 mod prove;
 mod sandbox;
+mod serve;
 mod settle;
 mod submit;
 
@@ -74,6 +76,10 @@ pub enum Command {
     Submit(submit::SubmitArgs),
     /// Attribute outputs to the contributions whose data they used (and build the index)
     Attribute(attribute::AttributeArgs),
+    /// Follow the program's events into the index database; `index verify` checks it against the chain
+    Index(index::IndexArgs),
+    /// Serve the explorer (web pages and a JSON API) on the index, following the chain
+    Serve(serve::ServeArgs),
     /// Print a shell completion script: bash, zsh, fish, elvish or powershell
     Completions(completions::CompletionsArgs),
 }
@@ -84,11 +90,18 @@ pub async fn execute(command: Command, global: &GlobalArgs) -> Result<()> {
         Command::Bench(args) => return bench::execute(args, global.output).await,
         Command::Completions(args) => return completions::execute(args),
         Command::Attribute(args) => return attribute::execute(args, global.output),
+        Command::Index(args) => return index::execute(args, global),
+        Command::Serve(args) => return serve::execute(args, global).await,
         _ => {}
     }
     let session = Session::open(global).await?;
     let result = match command {
-        Command::Demo(_) | Command::Bench(_) | Command::Completions(_) | Command::Attribute(_) => {
+        Command::Demo(_)
+        | Command::Bench(_)
+        | Command::Completions(_)
+        | Command::Attribute(_)
+        | Command::Index(_)
+        | Command::Serve(_) => {
             unreachable!("handled above")
         }
         Command::InitConfig(args) => init_config::execute(&session, args).await,

@@ -84,7 +84,7 @@ fn parse_parent(text: &str) -> Result<ParentGrant, String> {
 }
 
 pub fn id_from_text(text: &str) -> [u8; 32] {
-    parse_hash(text).unwrap_or_else(|_| Sha256::digest(text.as_bytes()).into())
+    pda::model_id_from_text(text)
 }
 
 pub async fn execute(session: &Session, command: ModelCommand) -> Result<()> {
@@ -207,15 +207,39 @@ pub async fn list_models(session: &Session) -> Result<Vec<(Pubkey, Model)>> {
     Ok(models)
 }
 
-async fn list(session: &Session) -> Result<()> {
-    let mut models = Vec::new();
+/// (address, name, authority, contributions, parents) of every model: from
+/// the index when one is configured, else from the chain.
+async fn model_rows(session: &Session) -> Result<Vec<(String, String, String, u64, u64)>> {
+    let indexed = crate::index::lookup(&session.global, |indexer| {
+        Ok(model_ledger_indexer::query::models(indexer.sql())?)
+    })?;
+    if let Some(models) = indexed {
+        let mut rows: Vec<_> = models
+            .into_iter()
+            .map(|m| (m.address, m.name, m.authority, m.contributions, m.parents))
+            .collect();
+        rows.sort_by(|a, b| a.1.cmp(&b.1));
+        return Ok(rows);
+    }
+    let mut rows = Vec::new();
     for (address, model) in list_models(session).await? {
         let contributions = session.client.next_contribution_index(&address).await?;
-        models.push((address, model, contributions));
+        rows.push((
+            address.to_string(),
+            model.name,
+            model.authority.to_string(),
+            u64::from(contributions),
+            model.parents.len() as u64,
+        ));
     }
+    Ok(rows)
+}
+
+async fn list(session: &Session) -> Result<()> {
+    let models = model_rows(session).await?;
     let json: Vec<_> = models
         .iter()
-        .map(|(address, model, contributions)| serde_json::json!({ "model": address.to_string(), "name": model.name, "authority": model.authority.to_string(), "contributions": contributions, "parents": model.parents.len() }))
+        .map(|(address, name, authority, contributions, parents)| serde_json::json!({ "model": address, "name": name, "authority": authority, "contributions": contributions, "parents": parents }))
         .collect();
     session.output.print(serde_json::Value::Array(json), || {
         if models.is_empty() {
@@ -223,13 +247,8 @@ async fn list(session: &Session) -> Result<()> {
         }
         models
             .iter()
-            .map(|(address, model, contributions)| {
-                format!(
-                    "{address}  {:<24} {} contributions, {} parents",
-                    model.name,
-                    contributions,
-                    model.parents.len()
-                )
+            .map(|(address, name, _, contributions, parents)| {
+                format!("{address}  {name:<24} {contributions} contributions, {parents} parents")
             })
             .collect::<Vec<_>>()
             .join("\n")

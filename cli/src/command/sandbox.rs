@@ -1,45 +1,48 @@
-//! A fresh in-memory chain for `demo` and `bench`: the program native in
-//! solana-program-test with the real token programs, a funded faucet that is
-//! also the mint authority of the test token, and the few set-up
-//! instructions both commands need.
+//! A fresh chain for `demo` and `bench`: the program native in
+//! solana-program-test with the real token programs (an embedded ledger
+//! that lives in memory, or is saved into a directory for the demo), a
+//! funded faucet that is also the mint authority of the test token, and the
+//! few set-up instructions both commands need.
 
 // solana-program-test 3.x flags its API as "unstable" ahead of 4.0.
 #![allow(deprecated)]
 
+use std::path::Path;
+
 use anyhow::Result;
 use model_ledger_sdk::{
     client::{associated_token, LedgerClient},
-    embedded::BanksConnection,
     instructions::ModelAccounts,
 };
 use solana_sdk::{instruction::Instruction, pubkey::Pubkey, signature::Keypair, signer::Signer};
 
+use crate::embedded::{EmbeddedLedger, RecordingConnection};
+
 const MINT_SPACE: usize = 82;
 
 pub struct Sandbox {
-    connection: BanksConnection,
+    ledger: EmbeddedLedger,
     pub faucet: Keypair,
     /// The program's upgrade authority (so it may initialise the config), funded with 10 SOL.
     pub deployer: Keypair,
     /// Pays fees from the faucet.
-    pub client: LedgerClient<BanksConnection>,
+    pub client: LedgerClient<RecordingConnection>,
 }
 
 impl Sandbox {
-    pub async fn start() -> Result<Self> {
-        Self::start_with_deployer(Keypair::new()).await
+    /// With a given upgrade authority, in memory only.
+    pub async fn start_with_deployer(deployer: Keypair) -> Result<Self> {
+        Self::start_in(None, deployer).await
     }
 
-    /// Like [`Sandbox::start`] with a given upgrade authority.
-    pub async fn start_with_deployer(deployer: Keypair) -> Result<Self> {
-        let context = model_ledger_sdk::embedded::program_test(&deployer.pubkey())?
-            .start_with_context()
-            .await;
-        let faucet = context.payer.insecure_clone();
-        let connection = BanksConnection::new(context);
-        let client = LedgerClient::new(connection.clone(), faucet.insecure_clone());
+    /// With a given upgrade authority, saved into `dir` by [`Sandbox::save`]
+    /// (a ledger the CLI, the indexer and the explorer then open).
+    pub async fn start_in(dir: Option<&Path>, deployer: Keypair) -> Result<Self> {
+        let ledger = EmbeddedLedger::fresh(dir, &deployer.pubkey()).await?;
+        let faucet = ledger.faucet();
+        let client = LedgerClient::new(ledger.connection(), faucet.insecure_clone());
         let sandbox = Self {
-            connection,
+            ledger,
             faucet,
             deployer,
             client,
@@ -54,14 +57,19 @@ impl Sandbox {
         Ok(sandbox)
     }
 
+    /// Saves the chain (a no-op in memory).
+    pub async fn save(&self) -> Result<()> {
+        self.ledger.save().await
+    }
+
     /// Another client on the same chain whose transactions `fee_payer` pays
     /// (a meter key, a host): one signer per transaction.
-    pub fn client_paid_by(&self, fee_payer: &Keypair) -> LedgerClient<BanksConnection> {
-        LedgerClient::new(self.connection.clone(), fee_payer.insecure_clone())
+    pub fn client_paid_by(&self, fee_payer: &Keypair) -> LedgerClient<RecordingConnection> {
+        LedgerClient::new(self.ledger.connection(), fee_payer.insecure_clone())
     }
 
     pub async fn rent(&self) -> Result<solana_sdk::rent::Rent> {
-        Ok(self.connection.banks().get_rent().await?)
+        Ok(self.ledger.connection().banks().banks().get_rent().await?)
     }
 
     /// A legacy SPL Token mint whose authority is the faucet.

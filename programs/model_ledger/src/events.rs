@@ -104,11 +104,15 @@ pub struct ModelRegistered {
     pub metadata_uri: String,
     pub content_hash: [u8; 32],
     pub payment_mint: Pubkey,
+    /// The payment mint's decimals, as the royalty book records them.
+    pub payment_decimals: u8,
     pub token_program: Pubkey,
     pub vault: Pubkey,
     pub royalty_book: Pubkey,
     pub attribution_bps: u16,
     pub parents: Vec<ParentLink>,
+    /// Derived under a non-commercial grant: only non-commercial licences.
+    pub non_commercial_lineage: bool,
     pub slot: u64,
 }
 

@@ -3,8 +3,9 @@
 //! grants, a meter, new contributions, revocations, settlements and claims.
 //! After every instruction the books must account for every token unit in
 //! the real vaults, and the token supply must sit, whole, in known accounts.
-//! At the end, an indexer fed only the emitted events must rebuild every
-//! book exactly.
+//! At the end, the indexer, fed only the events of every transaction
+//! (set-up included), must hold every book, entry and grant exactly as the
+//! chain does (`model_ledger_indexer::verify`).
 //!
 //! Every run replays the regression seeds (sequences that once failed) and
 //! one new random seed. Set CONSERVATION_SEED to replay a failure (the seed
@@ -13,16 +14,8 @@
 
 use std::collections::BTreeMap;
 
-use model_ledger::{
-    math::royalty::{EntryBalance, Pools},
-    state::AttributionEntry,
-};
-use model_ledger_sdk::{
-    accounts::{decode_book_entry, decode_royalty_book},
-    client::TransactionOutcome,
-    events::LedgerEvent,
-    SdkError,
-};
+use model_ledger::state::AttributionEntry;
+use model_ledger_sdk::{client::TransactionOutcome, SdkError};
 use model_ledger_tests::{commercial_terms, pda, Market, TestLedger};
 use rand::{rngs::StdRng, seq::SliceRandom, Rng, SeedableRng};
 use solana_sdk::{pubkey::Pubkey, signature::Keypair, signer::Signer};
@@ -51,85 +44,9 @@ struct Node {
     meter: Option<Keypair>,
 }
 
-/// Rebuilds books from events alone.
-#[derive(Default)]
-struct Indexer {
-    pools: BTreeMap<Pubkey, Pools>,
-    entries: BTreeMap<(Pubkey, u32), EntryBalance>,
-}
-
-impl Indexer {
-    fn apply_payment(&mut self, model: Pubkey, payment: &model_ledger::events::PaymentRecord) {
-        let pools = self.pools.entry(model).or_default();
-        pools.acc_per_share = payment.acc_per_share;
-        pools.shares_carry = payment.shares_carry;
-        pools.fee_carry = payment.fee_carry;
-        pools.owed_protocol = payment.owed_protocol;
-        pools.unallocated = payment.unallocated;
-        pools.total_shares = payment.total_shares;
-        for (slot, owed) in payment.owed_upstream.iter().enumerate() {
-            pools.owed_upstream[slot] = *owed;
-        }
-        for (slot, carry) in payment.upstream_carry.iter().enumerate() {
-            pools.upstream_carry[slot] = *carry;
-        }
-    }
-
-    fn apply(&mut self, event: &LedgerEvent) {
-        match event {
-            LedgerEvent::ContributionStatusChanged(e) => {
-                use model_ledger::state::ContributionStatus::*;
-                let mut pools = *self.pools.entry(e.model).or_default();
-                pools.acc_per_share = e.acc_per_share;
-                let entry = self.entries.entry((e.model, e.index)).or_default();
-                match e.status {
-                    Accepted => entry.activate(e.shares, &mut pools).unwrap(),
-                    Revoked => entry.deactivate(&mut pools).unwrap(),
-                    Proposed | Rejected => {}
-                }
-                assert_eq!(pools.total_shares, e.model_total_shares);
-                assert_eq!(pools.accepted_count, e.model_accepted_count);
-                self.pools.insert(e.model, pools);
-            }
-            LedgerEvent::GrantAcquired(e) => self.apply_payment(e.model, &e.payment),
-            LedgerEvent::InferenceRecorded(e) => {
-                self.apply_payment(e.model, &e.payment);
-                for entry in &e.attribution {
-                    self.entries
-                        .get_mut(&(e.model, entry.index))
-                        .unwrap()
-                        .credit_attributed(entry.weight, e.payment.per_weight_scaled)
-                        .unwrap();
-                }
-            }
-            LedgerEvent::UpstreamSettled(e) => {
-                let child = self.pools.entry(e.child).or_default();
-                child.owed_upstream[usize::from(e.parent_position)] -= e.amount;
-                if e.amount > 0 {
-                    self.apply_payment(e.parent, &e.payment);
-                }
-            }
-            LedgerEvent::RoyaltyClaimed(e) => {
-                if let Some(entry) = self.entries.get_mut(&(e.model, e.index)) {
-                    entry.accrued_scaled = e.accrued_scaled_left;
-                    entry.snapshot = e.snapshot;
-                }
-            }
-            LedgerEvent::UnallocatedClaimed(e) => {
-                self.pools.entry(e.model).or_default().unallocated = 0;
-            }
-            LedgerEvent::ProtocolFeesCollected(e) => {
-                self.pools.entry(e.model).or_default().owed_protocol = 0;
-            }
-            _ => {}
-        }
-    }
-}
-
 struct Sequence<'a> {
     ledger: &'a TestLedger,
     nodes: Vec<Node>,
-    indexer: Indexer,
     /// Token accounts that together must hold the whole supply.
     known_token_accounts: Vec<Pubkey>,
     instructions: usize,
@@ -141,12 +58,7 @@ impl Sequence<'_> {
     fn observe(&mut self, outcome: Result<TransactionOutcome, SdkError>) -> bool {
         self.instructions += 1;
         match outcome {
-            Ok(outcome) => {
-                for event in &outcome.events {
-                    self.indexer.apply(event);
-                }
-                true
-            }
+            Ok(_) => true,
             Err(error) => {
                 // Refusals are part of the sequence (e.g. an exhausted
                 // attribution); they must leave everything unchanged, which
@@ -352,29 +264,6 @@ impl Sequence<'_> {
         let outcome = self.ledger.client.collect_protocol_fees(&model).await;
         self.observe(outcome);
     }
-
-    /// Every book as rebuilt from events equals the book on chain.
-    async fn compare_with_events(&self) {
-        for node in &self.nodes {
-            let model = node.market.model;
-            let address = pda::royalty_book(&model).0;
-            let account = self.ledger.account(&address).await.unwrap();
-            let book = decode_royalty_book(&address, &account).unwrap();
-            assert_eq!(self.indexer.pools[&model], book.pools(), "pools of {model}");
-            for (_, index, _) in &node.contributions {
-                let on_chain = decode_book_entry(&address, &account, *index)
-                    .unwrap()
-                    .balance();
-                let rebuilt = self
-                    .indexer
-                    .entries
-                    .get(&(model, *index))
-                    .copied()
-                    .unwrap_or_default();
-                assert_eq!(rebuilt, on_chain, "entry {index} of {model}");
-            }
-        }
-    }
 }
 
 use solana_sdk::program_pack::Pack;
@@ -512,24 +401,9 @@ async fn run_sequence(seed: u64, steps: usize) {
     known.sort();
     known.dedup();
 
-    // Events of the set-up are not observed; start the indexer from the books as they are.
-    let mut indexer = Indexer::default();
-    for node in &nodes {
-        let model = node.market.model;
-        let address = pda::royalty_book(&model).0;
-        let account = ledger.account(&address).await.unwrap();
-        let book = decode_royalty_book(&address, &account).unwrap();
-        indexer.pools.insert(model, book.pools());
-        for index in 0..book.entry_count {
-            let entry = decode_book_entry(&address, &account, index).unwrap();
-            indexer.entries.insert((model, index), entry.balance());
-        }
-    }
-
     let mut sequence = Sequence {
         ledger: &ledger,
         nodes,
-        indexer,
         known_token_accounts: known,
         instructions: 0,
         refused: BTreeMap::new(),
@@ -540,7 +414,15 @@ async fn run_sequence(seed: u64, steps: usize) {
         sequence.step(&mut rng).await;
         sequence.check().await;
     }
-    sequence.compare_with_events().await;
+    // The events alone, through the indexer, rebuild every book and entry
+    // (SQLite, and PostgreSQL when a server is named).
+    let dir = tempfile::tempdir().unwrap();
+    for database in model_ledger_tests::index_databases(dir.path(), "conservation") {
+        ledger
+            .index_and_verify(&database)
+            .await
+            .unwrap_or_else(|difference| panic!("seed {seed}, {database}: {difference}"));
+    }
     println!(
         "conservation sequence: seed {seed}, {} instructions (refused by rule: {:?}), {:.1} s",
         sequence.instructions,

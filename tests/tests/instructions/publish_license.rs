@@ -2,7 +2,7 @@ use anchor_lang::error::ErrorCode;
 use model_ledger::{errors::LedgerError, state::LicenseTerms};
 use model_ledger_sdk::events::LedgerEvent;
 use model_ledger_tests::{
-    anchor_error, commercial_terms, ix, only_event, pda, with_extra_account, TestLedger,
+    anchor_error, commercial_terms, ix, model_args, only_event, pda, with_extra_account, TestLedger,
 };
 use solana_sdk::signer::Signer;
 
@@ -252,7 +252,12 @@ async fn a_model_derived_under_a_non_commercial_grant_sells_no_commercial_licenc
     };
     let parent = ledger.market(1, &[1], non_commercial.clone()).await;
     let authority = ledger.wallet().await;
-    let (child, _) = ledger.derive(&authority, 2, &[parent.model]).await;
+    let links = ledger.buy_parent_grants(&authority, &[parent.model]).await;
+    let (child, outcome) = ledger
+        .client
+        .register_derived_model(&authority, &ledger.mint, model_args(2), &links)
+        .await
+        .unwrap();
     assert!(
         ledger
             .client
@@ -260,6 +265,13 @@ async fn a_model_derived_under_a_non_commercial_grant_sells_no_commercial_licenc
             .await
             .unwrap()
             .non_commercial_lineage
+    );
+    let LedgerEvent::ModelRegistered(registered) = &outcome.events[0] else {
+        panic!("{:?}", outcome.events)
+    };
+    assert!(
+        registered.non_commercial_lineage,
+        "the event carries the flag"
     );
 
     let instruction = ix::publish_license(&authority.pubkey(), &child, 1, commercial_terms());

@@ -65,6 +65,8 @@ async fn registers_model_vault_and_book() {
     assert_eq!(event.vault, vault_address);
     assert_eq!(event.royalty_book, book_address);
     assert_eq!(event.payment_mint, ledger.mint);
+    assert_eq!(event.payment_decimals, book.payment_decimals);
+    assert!(!event.non_commercial_lineage);
     assert_eq!(event.content_hash, args.content_hash);
     assert_eq!(event.slot, record.registered_slot);
 }

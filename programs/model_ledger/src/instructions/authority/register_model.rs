@@ -171,7 +171,8 @@ fn read_program_account<T: AccountDeserialize>(info: &AccountInfo) -> Result<T> 
 ///   `non_commercial_lineage`: it may publish only non-commercial licences.
 /// - Lineage is fixed here and never changes; a parent exists before its child, so cycles
 ///   are impossible.
-/// - Emits `ModelRegistered` with the parent links.
+/// - Emits `ModelRegistered` with the parent links, the mint's decimals and the
+///   non-commercial lineage flag: what an indexer needs to rebuild the model and its book.
 pub fn handle_register_model(ctx: Context<RegisterModel>, args: RegisterModelArgs) -> Result<()> {
     ctx.accounts.validate(&args)?;
     let (parents, non_commercial_lineage) = ctx.accounts.parse_parents(ctx.remaining_accounts)?;
@@ -255,11 +256,13 @@ pub fn handle_register_model(ctx: Context<RegisterModel>, args: RegisterModelArg
         metadata_uri: record.metadata_uri.clone(),
         content_hash: record.content_hash,
         payment_mint: record.payment_mint,
+        payment_decimals: accounts.payment_mint.decimals,
         token_program: record.token_program,
         vault: record.vault,
         royalty_book: record.royalty_book,
         attribution_bps: record.attribution_bps,
         parents: record.parents.clone(),
+        non_commercial_lineage,
         slot,
     };
     creation.create_record(

@@ -1,0 +1,166 @@
+//! `index`: follows the program's events into the index database (SQLite
+//! beside the ledger, or `--database postgres://…`); `index verify` checks
+//! every balance it holds against the chain; `index status` says how far it
+//! has read.
+
+use anyhow::{bail, Result};
+use clap::{Args, Subcommand, ValueEnum};
+use model_ledger_indexer::{accounts_to_verify, query, verify, IndexError};
+use serde_json::json;
+use solana_commitment_config::CommitmentConfig;
+
+use crate::{
+    index::{self, catch_up, on_index_thread, Source},
+    session::GlobalArgs,
+};
+
+#[derive(Args, Debug)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct IndexArgs {
+    #[command(subcommand)]
+    pub command: Option<IndexCommand>,
+    /// On an RPC cluster: read transactions once confirmed (seconds behind
+    /// the tip; a rare fork may still drop one) or finalized (final)
+    #[arg(long, value_enum, default_value = "confirmed", global = true)]
+    pub commitment: Commitment,
+    /// Index this one transaction of the program (it must invoke the
+    /// program); transactions already indexed are left as they are
+    #[arg(long, value_name = "SIGNATURE")]
+    pub transaction: Option<String>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum IndexCommand {
+    /// Catch up, then compare every balance and counter of the index with
+    /// the chain; exit non-zero naming the first difference
+    Verify,
+    /// How far the index has read, and what it holds
+    Status,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug)]
+pub enum Commitment {
+    Confirmed,
+    Finalized,
+}
+
+impl From<Commitment> for CommitmentConfig {
+    fn from(commitment: Commitment) -> Self {
+        match commitment {
+            Commitment::Confirmed => CommitmentConfig::confirmed(),
+            Commitment::Finalized => CommitmentConfig::finalized(),
+        }
+    }
+}
+
+/// How often `verify` reads again when the chain moved while it compared.
+const VERIFY_ATTEMPTS: usize = 3;
+
+pub fn execute(args: IndexArgs, global: &GlobalArgs) -> Result<()> {
+    let cluster = index::cluster(global)?;
+    index::require_ledger(global, &cluster)?;
+    let url = index::database(global, &cluster);
+    let output = global.output;
+    let global = global.clone();
+    on_index_thread(move || {
+        let source = Source::open(&global, &cluster, args.commitment.into())?;
+        let mut indexer = index::open(&url, &source)?;
+        match (args.command, args.transaction) {
+            (None, Some(signature)) => {
+                let Source::Rpc(rpc) = &source else {
+                    bail!("--transaction reads an RPC cluster's transaction; the embedded ledger is indexed whole");
+                };
+                let transaction = rpc.transaction(&signature, true)?;
+                let applied = indexer.apply(&transaction, None)?;
+                let events = match applied {
+                    model_ledger_indexer::Applied::New { events } => events,
+                    model_ledger_indexer::Applied::AlreadyIndexed => 0,
+                };
+                output.print(
+                    json!({ "signature": signature, "indexed": applied != model_ledger_indexer::Applied::AlreadyIndexed, "events": events }),
+                    || match applied {
+                        model_ledger_indexer::Applied::AlreadyIndexed => format!("{signature} was indexed before: nothing changed"),
+                        _ => format!("Indexed {signature}: {events} events"),
+                    },
+                );
+                Ok(())
+            }
+            (None, None) => {
+                let progress = crate::output::progress(output, "indexing");
+                let caught_up = catch_up(&mut indexer, &source, |transactions, events| {
+                    progress.set_message(format!("{transactions} transactions, {events} events"));
+                })?;
+                progress.finish_and_clear();
+                let status = query::status(indexer.sql())?;
+                let rate = caught_up.events as f64 / caught_up.seconds.max(1e-9);
+                output.print(
+                    json!({
+                        "database": url.to_string(), "transactions": caught_up.transactions, "events": caught_up.events,
+                        "seconds": caught_up.seconds, "events_per_second": rate, "index": status,
+                    }),
+                    || format!(
+                        "Indexed {} new transactions ({} events) into {url} in {:.2} s ({rate:.0} events/s)\n  the index holds {} transactions, {} models, {} contributions, {} batches{}",
+                        caught_up.transactions,
+                        caught_up.events,
+                        caught_up.seconds,
+                        status.transactions,
+                        status.models,
+                        status.contributions,
+                        status.batches,
+                        status.last_slot.map(|slot| format!(", up to slot {slot}")).unwrap_or_default()
+                    ),
+                );
+                Ok(())
+            }
+            (Some(IndexCommand::Status), _) => {
+                let cursor = indexer.cursor()?;
+                let status = query::status(indexer.sql())?;
+                output.print(
+                    json!({ "database": url.to_string(), "cluster": indexer.identity().cluster, "last_signature": cursor.last_signature, "index": status }),
+                    || format!(
+                        "{url} indexes {} for program {}\n  {} transactions, {} events, {} models, {} contributions, {} batches; last {}",
+                        indexer.identity().cluster,
+                        indexer.identity().program_id,
+                        status.transactions,
+                        status.events,
+                        status.models,
+                        status.contributions,
+                        status.batches,
+                        cursor.last_signature.as_deref().unwrap_or("none"),
+                    ),
+                );
+                Ok(())
+            }
+            (Some(IndexCommand::Verify), _) => {
+                for attempt in 1..=VERIFY_ATTEMPTS {
+                    catch_up(&mut indexer, &source, |_, _| {})?;
+                    let addresses = accounts_to_verify(&mut indexer)?;
+                    let accounts = source.accounts(&addresses)?;
+                    let result = verify(&mut indexer, &accounts)?;
+                    // A transaction that landed while the accounts were read
+                    // makes a difference that is not one: read again.
+                    if result.is_err()
+                        && attempt < VERIFY_ATTEMPTS
+                        && source.has_news(&mut indexer)?
+                    {
+                        continue;
+                    }
+                    return match result {
+                        Ok(verified) => {
+                            output.print(
+                                json!({ "verified": true, "models": verified.models, "contributions": verified.contributions, "grants": verified.grants }),
+                                || format!(
+                                    "The index agrees with the chain: {} models (every royalty-book pool and counter), {} contributions (balance, claimed, status, shares, payout wallet), {} grants",
+                                    verified.models, verified.contributions, verified.grants
+                                ),
+                            );
+                            Ok(())
+                        }
+                        Err(difference) => Err(IndexError::Differs(difference).into()),
+                    };
+                }
+                unreachable!("the last attempt returns")
+            }
+        }
+    })
+}

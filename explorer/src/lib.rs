@@ -1,0 +1,390 @@
+//! The explorer: where anyone traces a model's ancestry and earnings. Pages
+//! are rendered on the server (no script to build or download) and every
+//! page's data is also a JSON API:
+//!
+//! | page | API |
+//! |---|---|
+//! | `/` models, search | `/api/models`, `/api/status` |
+//! | `/search?q=` | `/api/search?q=` |
+//! | `/models/{address}` lineage graph, licences, contributions, batches | `/api/models/{address}`, `/api/models/{address}/contributions?page=` |
+//! | `/wallets/{address}` contributions across models, earned, claimed | `/api/wallets/{address}` |
+//! | `/batches/{grant}/{seq}` a batch, and a form that checks a call's proof | `/api/batches/{grant}/{seq}`, `POST …/verify` |
+//!
+//! Bad input (an address that is not one, a page that is not a number, a
+//! proof that does not parse) is answered 400 with a sentence naming it;
+//! what the index does not hold, 404.
+
+mod pages;
+mod pool;
+mod proof;
+
+use axum::{
+    extract::{Path, Query, State},
+    http::StatusCode,
+    response::{Html, IntoResponse, Redirect, Response},
+    routing::{get, post},
+    Form, Json, Router,
+};
+use model_ledger_indexer::{query, IndexError};
+use serde::Deserialize;
+use solana_sdk::pubkey::Pubkey;
+
+pub use pool::ReadPool;
+
+/// Contributions per page of a model.
+pub const PER_PAGE: u64 = 50;
+/// Batches listed on a model's page.
+pub const LATEST_BATCHES: u64 = 10;
+/// Generations of ancestors and of descendants drawn around a model.
+pub const LINEAGE_DEPTH: i32 = 8;
+
+/// Why a request failed, as the page or the API says it.
+#[derive(Debug, thiserror::Error)]
+pub enum Failure {
+    #[error("{0}")]
+    BadInput(String),
+    #[error("{0}")]
+    NotFound(String),
+    #[error("the index could not answer: {0}")]
+    Index(#[from] IndexError),
+}
+
+impl Failure {
+    fn status(&self) -> StatusCode {
+        match self {
+            Failure::BadInput(_) => StatusCode::BAD_REQUEST,
+            Failure::NotFound(_) => StatusCode::NOT_FOUND,
+            Failure::Index(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+}
+
+/// A failure answered as a page.
+struct PageFailure(Failure);
+
+impl From<Failure> for PageFailure {
+    fn from(failure: Failure) -> Self {
+        PageFailure(failure)
+    }
+}
+
+impl From<IndexError> for PageFailure {
+    fn from(error: IndexError) -> Self {
+        PageFailure(Failure::Index(error))
+    }
+}
+
+impl IntoResponse for PageFailure {
+    fn into_response(self) -> Response {
+        (self.0.status(), Html(pages::failure(&self.0).into_string())).into_response()
+    }
+}
+
+/// A failure answered as JSON: `{"error": {"status", "message"}}`.
+struct ApiFailure(Failure);
+
+impl From<Failure> for ApiFailure {
+    fn from(failure: Failure) -> Self {
+        ApiFailure(failure)
+    }
+}
+
+impl From<IndexError> for ApiFailure {
+    fn from(error: IndexError) -> Self {
+        ApiFailure(Failure::Index(error))
+    }
+}
+
+impl IntoResponse for ApiFailure {
+    fn into_response(self) -> Response {
+        let status = self.0.status();
+        (
+            status,
+            Json(serde_json::json!({ "error": { "status": status.as_u16(), "message": self.0.to_string() } })),
+        )
+            .into_response()
+    }
+}
+
+fn address(text: &str, what: &str) -> Result<String, Failure> {
+    text.parse::<Pubkey>()
+        .map(|key| key.to_string())
+        .map_err(|_| {
+            Failure::BadInput(format!(
+                "{text:?} is not a {what} address (base58, 32 bytes)"
+            ))
+        })
+}
+
+#[derive(Deserialize)]
+struct PageQuery {
+    page: Option<String>,
+}
+
+fn page_number(query: &PageQuery) -> Result<u64, Failure> {
+    match query.page.as_deref() {
+        None | Some("") => Ok(0),
+        Some(text) => text
+            .parse()
+            .map_err(|_| Failure::BadInput(format!("page {text:?} is not a number"))),
+    }
+}
+
+#[derive(Deserialize)]
+struct SearchQuery {
+    q: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct ProofForm {
+    proof: String,
+}
+
+/// Everything a model's page shows.
+#[derive(serde::Serialize)]
+pub struct ModelPage {
+    pub model: query::ModelDetail,
+    pub lineage: query::Lineage,
+    pub licences: Vec<query::LicenceView>,
+    pub contributions: query::ContributionsPage,
+    pub latest_batches: Vec<query::BatchView>,
+}
+
+async fn model_page_data(pool: &ReadPool, model: String, page: u64) -> Result<ModelPage, Failure> {
+    let asked = model.clone();
+    pool.run(move |sql| {
+        let Some(detail) = query::model(sql, &model)? else {
+            return Ok(None);
+        };
+        Ok(Some(ModelPage {
+            lineage: query::lineage(sql, &model, LINEAGE_DEPTH)?,
+            licences: query::licences(sql, &model)?,
+            contributions: query::contributions(
+                sql,
+                &model,
+                page,
+                PER_PAGE,
+                detail.summary.contributions,
+            )?,
+            latest_batches: query::latest_batches(sql, &model, LATEST_BATCHES)?,
+            model: detail,
+        }))
+    })
+    .await?
+    .ok_or_else(|| Failure::NotFound(format!("no model {asked} in the index")))
+}
+
+async fn wallet_data(pool: &ReadPool, wallet: String) -> Result<query::WalletView, Failure> {
+    Ok(pool.run(move |sql| query::wallet(sql, &wallet)).await?)
+}
+
+async fn batch_data(
+    pool: &ReadPool,
+    grant: String,
+    seq: u64,
+) -> Result<(query::BatchView, String), Failure> {
+    let asked = grant.clone();
+    pool.run(move |sql| {
+        let Some(batch) = query::batch(sql, &grant, seq)? else {
+            return Ok(None);
+        };
+        let name = query::model(sql, &batch.model)?
+            .map(|model| model.summary.name)
+            .unwrap_or_default();
+        Ok(Some((batch, name)))
+    })
+    .await?
+    .ok_or_else(|| Failure::NotFound(format!("no batch #{seq} of grant {asked} in the index")))
+}
+
+fn seq_number(text: &str) -> Result<u64, Failure> {
+    text.parse()
+        .map_err(|_| Failure::BadInput(format!("batch number {text:?} is not a number")))
+}
+
+async fn home(State(pool): State<ReadPool>) -> Result<Html<String>, PageFailure> {
+    let (models, status) = pool
+        .run(|sql| Ok((query::models(sql)?, query::status(sql)?)))
+        .await?;
+    Ok(Html(pages::home(&models, &status).into_string()))
+}
+
+async fn search(
+    State(pool): State<ReadPool>,
+    Query(search): Query<SearchQuery>,
+) -> Result<Response, PageFailure> {
+    let text = search.q.unwrap_or_default();
+    let asked = text.clone();
+    let found = pool.run(move |sql| query::search(sql, &text)).await?;
+    Ok(match found {
+        query::Found::Model { address } => {
+            Redirect::to(&format!("/models/{address}")).into_response()
+        }
+        query::Found::Contribution { model, index } => Redirect::to(&format!(
+            "/models/{model}?page={}#contribution-{index}",
+            u64::from(index) / PER_PAGE
+        ))
+        .into_response(),
+        query::Found::Batch { model, .. } => {
+            Redirect::to(&format!("/models/{model}")).into_response()
+        }
+        query::Found::Wallet { address } => {
+            Redirect::to(&format!("/wallets/{address}")).into_response()
+        }
+        other => Html(pages::search_results(&asked, &other).into_string()).into_response(),
+    })
+}
+
+async fn model_page(
+    State(pool): State<ReadPool>,
+    Path(model): Path<String>,
+    Query(page): Query<PageQuery>,
+) -> Result<Html<String>, PageFailure> {
+    let model = address(&model, "model")?;
+    let data = model_page_data(&pool, model, page_number(&page)?).await?;
+    Ok(Html(pages::model(&data).into_string()))
+}
+
+async fn wallet_page(
+    State(pool): State<ReadPool>,
+    Path(wallet): Path<String>,
+) -> Result<Html<String>, PageFailure> {
+    let wallet = address(&wallet, "wallet")?;
+    let data = wallet_data(&pool, wallet).await?;
+    Ok(Html(pages::wallet(&data).into_string()))
+}
+
+async fn batch_page(
+    State(pool): State<ReadPool>,
+    Path((grant, seq)): Path<(String, String)>,
+) -> Result<Html<String>, PageFailure> {
+    let grant = address(&grant, "grant")?;
+    let (batch, name) = batch_data(&pool, grant, seq_number(&seq)?).await?;
+    Ok(Html(pages::batch(&batch, &name, None).into_string()))
+}
+
+async fn batch_verify_page(
+    State(pool): State<ReadPool>,
+    Path((grant, seq)): Path<(String, String)>,
+    Form(form): Form<ProofForm>,
+) -> Result<Html<String>, PageFailure> {
+    let grant = address(&grant, "grant")?;
+    let (batch, name) = batch_data(&pool, grant, seq_number(&seq)?).await?;
+    let checked = proof::check(&batch, &form.proof);
+    Ok(Html(
+        pages::batch(&batch, &name, Some((&form.proof, &checked))).into_string(),
+    ))
+}
+
+async fn api_status(State(pool): State<ReadPool>) -> Result<Json<query::Status>, ApiFailure> {
+    Ok(Json(pool.run(query::status).await?))
+}
+
+async fn api_models(
+    State(pool): State<ReadPool>,
+) -> Result<Json<Vec<query::ModelSummary>>, ApiFailure> {
+    Ok(Json(pool.run(query::models).await?))
+}
+
+async fn api_model(
+    State(pool): State<ReadPool>,
+    Path(model): Path<String>,
+) -> Result<Json<ModelPage>, ApiFailure> {
+    let model = address(&model, "model")?;
+    Ok(Json(model_page_data(&pool, model, 0).await?))
+}
+
+async fn api_contributions(
+    State(pool): State<ReadPool>,
+    Path(model): Path<String>,
+    Query(page): Query<PageQuery>,
+) -> Result<Json<query::ContributionsPage>, ApiFailure> {
+    let model = address(&model, "model")?;
+    let page = page_number(&page)?;
+    let asked = model.clone();
+    let found = pool
+        .run(move |sql| {
+            let Some(detail) = query::model(sql, &model)? else {
+                return Ok(None);
+            };
+            query::contributions(sql, &model, page, PER_PAGE, detail.summary.contributions)
+                .map(Some)
+        })
+        .await?;
+    Ok(Json(found.ok_or_else(|| {
+        Failure::NotFound(format!("no model {asked} in the index"))
+    })?))
+}
+
+async fn api_wallet(
+    State(pool): State<ReadPool>,
+    Path(wallet): Path<String>,
+) -> Result<Json<query::WalletView>, ApiFailure> {
+    let wallet = address(&wallet, "wallet")?;
+    Ok(Json(wallet_data(&pool, wallet).await?))
+}
+
+async fn api_batch(
+    State(pool): State<ReadPool>,
+    Path((grant, seq)): Path<(String, String)>,
+) -> Result<Json<query::BatchView>, ApiFailure> {
+    let grant = address(&grant, "grant")?;
+    Ok(Json(batch_data(&pool, grant, seq_number(&seq)?).await?.0))
+}
+
+async fn api_batch_verify(
+    State(pool): State<ReadPool>,
+    Path((grant, seq)): Path<(String, String)>,
+    body: String,
+) -> Result<Json<proof::Checked>, ApiFailure> {
+    let grant = address(&grant, "grant")?;
+    let (batch, _) = batch_data(&pool, grant, seq_number(&seq)?).await?;
+    match proof::check(&batch, &body) {
+        proof::Outcome::Checked(checked) => Ok(Json(checked)),
+        proof::Outcome::Unreadable(reason) => Err(Failure::BadInput(reason).into()),
+    }
+}
+
+async fn api_search(
+    State(pool): State<ReadPool>,
+    Query(search): Query<SearchQuery>,
+) -> Result<Json<query::Found>, ApiFailure> {
+    let text = search.q.unwrap_or_default();
+    Ok(Json(pool.run(move |sql| query::search(sql, &text)).await?))
+}
+
+async fn not_found() -> PageFailure {
+    PageFailure(Failure::NotFound("no such page".into()))
+}
+
+/// Every route of the explorer over `pool`.
+pub fn router(pool: ReadPool) -> Router {
+    Router::new()
+        .route("/", get(home))
+        .route("/search", get(search))
+        .route("/models/{model}", get(model_page))
+        .route("/wallets/{wallet}", get(wallet_page))
+        .route("/batches/{grant}/{seq}", get(batch_page))
+        .route("/batches/{grant}/{seq}/verify", post(batch_verify_page))
+        .route("/api/status", get(api_status))
+        .route("/api/models", get(api_models))
+        .route("/api/models/{model}", get(api_model))
+        .route("/api/models/{model}/contributions", get(api_contributions))
+        .route("/api/wallets/{wallet}", get(api_wallet))
+        .route("/api/batches/{grant}/{seq}", get(api_batch))
+        .route("/api/batches/{grant}/{seq}/verify", post(api_batch_verify))
+        .route("/api/search", get(api_search))
+        .fallback(not_found)
+        .with_state(pool)
+}
+
+/// Serves the explorer on `listener` until `shutdown` resolves.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    pool: ReadPool,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router(pool))
+        .with_graceful_shutdown(shutdown)
+        .await
+}

@@ -1,0 +1,540 @@
+//! One way to talk to either database. Statements are written once, in the
+//! SQL both SQLite and PostgreSQL read (`$1`, `$2` … placeholders, `ON
+//! CONFLICT`, `RETURNING`), and bound with [`Value`]s: integers, text or
+//! null, the only types the schema uses. Both drivers are synchronous, so a
+//! [`Database`] lives on a thread of its own, never on an async executor.
+
+use std::{collections::HashMap, fmt, path::PathBuf};
+
+use crate::IndexError;
+
+/// A statement's parameter or a column's value.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Value {
+    Null,
+    Int(i64),
+    Text(String),
+}
+
+impl From<i64> for Value {
+    fn from(value: i64) -> Self {
+        Value::Int(value)
+    }
+}
+
+impl From<u32> for Value {
+    fn from(value: u32) -> Self {
+        Value::Int(i64::from(value))
+    }
+}
+
+impl From<u16> for Value {
+    fn from(value: u16) -> Self {
+        Value::Int(i64::from(value))
+    }
+}
+
+impl From<u8> for Value {
+    fn from(value: u8) -> Self {
+        Value::Int(i64::from(value))
+    }
+}
+
+impl From<bool> for Value {
+    fn from(value: bool) -> Self {
+        Value::Int(i64::from(value))
+    }
+}
+
+impl From<&str> for Value {
+    fn from(value: &str) -> Self {
+        Value::Text(value.to_string())
+    }
+}
+
+impl From<String> for Value {
+    fn from(value: String) -> Self {
+        Value::Text(value)
+    }
+}
+
+impl<T: Into<Value>> From<Option<T>> for Value {
+    fn from(value: Option<T>) -> Self {
+        value.map_or(Value::Null, Into::into)
+    }
+}
+
+/// A u64 or u128 as the schema keeps it: decimal text, exact in both databases.
+pub fn amount(value: impl Into<u128>) -> Value {
+    Value::Text(value.into().to_string())
+}
+
+/// A slot or a count as a BIGINT; refused past i64 (no real chain gets there).
+pub fn int(value: u64) -> Result<Value, IndexError> {
+    i64::try_from(value)
+        .map(Value::Int)
+        .map_err(|_| IndexError::Database(format!("{value} does not fit a BIGINT column")))
+}
+
+/// One result row.
+#[derive(Clone, Debug)]
+pub struct Row(pub Vec<Value>);
+
+impl Row {
+    fn at(&self, column: usize) -> Result<&Value, IndexError> {
+        self.0
+            .get(column)
+            .ok_or_else(|| IndexError::Database(format!("no column {column} in a row")))
+    }
+
+    pub fn int(&self, column: usize) -> Result<i64, IndexError> {
+        match self.at(column)? {
+            Value::Int(value) => Ok(*value),
+            other => Err(IndexError::Database(format!(
+                "column {column}: an integer expected, found {other:?}"
+            ))),
+        }
+    }
+
+    pub fn u64(&self, column: usize) -> Result<u64, IndexError> {
+        u64::try_from(self.int(column)?)
+            .map_err(|_| IndexError::Database(format!("column {column}: a negative count")))
+    }
+
+    pub fn opt_int(&self, column: usize) -> Result<Option<i64>, IndexError> {
+        match self.at(column)? {
+            Value::Null => Ok(None),
+            _ => self.int(column).map(Some),
+        }
+    }
+
+    pub fn text(&self, column: usize) -> Result<&str, IndexError> {
+        match self.at(column)? {
+            Value::Text(value) => Ok(value),
+            other => Err(IndexError::Database(format!(
+                "column {column}: text expected, found {other:?}"
+            ))),
+        }
+    }
+
+    pub fn opt_text(&self, column: usize) -> Result<Option<&str>, IndexError> {
+        match self.at(column)? {
+            Value::Null => Ok(None),
+            _ => self.text(column).map(Some),
+        }
+    }
+
+    /// A decimal-text amount.
+    pub fn amount(&self, column: usize) -> Result<u128, IndexError> {
+        let text = self.text(column)?;
+        text.parse().map_err(|_| {
+            IndexError::Database(format!("column {column}: {text:?} is not an amount"))
+        })
+    }
+
+    pub fn amount_u64(&self, column: usize) -> Result<u64, IndexError> {
+        u64::try_from(self.amount(column)?)
+            .map_err(|_| IndexError::Database(format!("column {column}: beyond u64")))
+    }
+}
+
+/// Statements against a database or inside one of its transactions.
+pub trait Sql {
+    fn execute(&mut self, sql: &str, params: &[Value]) -> Result<u64, IndexError>;
+    fn query(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Row>, IndexError>;
+
+    fn query_opt(&mut self, sql: &str, params: &[Value]) -> Result<Option<Row>, IndexError> {
+        Ok(self.query(sql, params)?.into_iter().next())
+    }
+
+    fn query_one(&mut self, sql: &str, params: &[Value]) -> Result<Row, IndexError> {
+        self.query_opt(sql, params)?
+            .ok_or_else(|| IndexError::Database(format!("no row for: {sql}")))
+    }
+}
+
+/// Where the index lives: a SQLite file, or a PostgreSQL server.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DatabaseUrl {
+    Sqlite(PathBuf),
+    Postgres(String),
+}
+
+impl std::str::FromStr for DatabaseUrl {
+    type Err = String;
+
+    /// `postgres://…` or `postgresql://…` is a server; `sqlite://PATH` or
+    /// any other text a SQLite file.
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        if text.starts_with("postgres://") || text.starts_with("postgresql://") {
+            return Ok(DatabaseUrl::Postgres(text.to_string()));
+        }
+        let path = text.strip_prefix("sqlite://").unwrap_or(text);
+        if path.is_empty() {
+            return Err("an empty database path".into());
+        }
+        Ok(DatabaseUrl::Sqlite(PathBuf::from(path)))
+    }
+}
+
+impl fmt::Display for DatabaseUrl {
+    /// A PostgreSQL URL is shown without its password.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            DatabaseUrl::Sqlite(path) => write!(f, "{}", path.display()),
+            DatabaseUrl::Postgres(url) => match (url.find("://"), url.rfind('@')) {
+                (Some(scheme), Some(at)) if at > scheme => {
+                    let credentials = &url[scheme + 3..at];
+                    let user = credentials.split(':').next().unwrap_or_default();
+                    write!(f, "{}{user}@{}", &url[..scheme + 3], &url[at + 1..])
+                }
+                _ => f.write_str(url),
+            },
+        }
+    }
+}
+
+impl DatabaseUrl {
+    /// A new, empty PostgreSQL database `name` on the server `server`
+    /// (a `postgres://` URL of any database there; an older one of that
+    /// name is dropped): for tests and benchmarks.
+    pub fn fresh_postgres(server: &str, name: &str) -> Result<DatabaseUrl, IndexError> {
+        if !name
+            .bytes()
+            .all(|byte| byte.is_ascii_lowercase() || byte.is_ascii_digit() || byte == b'_')
+        {
+            return Err(IndexError::Database(format!(
+                "{name:?}: a database name of a-z, 0-9 and _"
+            )));
+        }
+        let mut client = postgres::Client::connect(server, postgres::NoTls).map_err(|error| {
+            IndexError::Database(format!("cannot connect to {server}: {error}"))
+        })?;
+        // One statement each: neither may run inside a transaction block.
+        for statement in [
+            format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
+            format!("CREATE DATABASE {name}"),
+        ] {
+            client.batch_execute(&statement).map_err(postgres_error)?;
+        }
+        let (base, query) = match server.split_once('?') {
+            Some((base, query)) => (base, format!("?{query}")),
+            None => (server, String::new()),
+        };
+        let authority_end = base.find("://").map_or(0, |at| at + 3);
+        let root = match base[authority_end..].find('/') {
+            Some(slash) => &base[..authority_end + slash],
+            None => base,
+        };
+        Ok(DatabaseUrl::Postgres(format!("{root}/{name}{query}")))
+    }
+}
+
+/// An open database.
+pub enum Database {
+    Sqlite(rusqlite::Connection),
+    Postgres {
+        client: Box<postgres::Client>,
+        /// Prepared once per session: a statement is parsed and planned on
+        /// its first use only.
+        statements: HashMap<String, postgres::Statement>,
+    },
+}
+
+fn sqlite_error(error: rusqlite::Error) -> IndexError {
+    IndexError::Database(error.to_string())
+}
+
+fn postgres_error(error: postgres::Error) -> IndexError {
+    // The server's own message (constraint, type, connection) when it sent one.
+    match error.as_db_error() {
+        Some(db) => IndexError::Database(format!("{}: {}", db.code().code(), db.message())),
+        None => IndexError::Database(error.to_string()),
+    }
+}
+
+impl Database {
+    /// Opens (creating a SQLite file if needed) and brings the schema up to date.
+    pub fn open(url: &DatabaseUrl) -> Result<Self, IndexError> {
+        let mut database = match url {
+            DatabaseUrl::Sqlite(path) => {
+                if let Some(parent) = path
+                    .parent()
+                    .filter(|parent| !parent.as_os_str().is_empty())
+                {
+                    std::fs::create_dir_all(parent).map_err(|error| {
+                        IndexError::Database(format!("cannot create {}: {error}", parent.display()))
+                    })?;
+                }
+                let connection = rusqlite::Connection::open(path).map_err(|error| {
+                    IndexError::Database(format!("cannot open {}: {error}", path.display()))
+                })?;
+                // WAL: readers (the explorer) never wait for the writer (the
+                // indexer); NORMAL: a commit survives a crash of the process.
+                connection
+                    .execute_batch(
+                        "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 10000;",
+                    )
+                    .map_err(|error| {
+                        IndexError::Database(format!("{}: {error}", path.display()))
+                    })?;
+                Database::Sqlite(connection)
+            }
+            DatabaseUrl::Postgres(address) => {
+                let client =
+                    postgres::Client::connect(address, postgres::NoTls).map_err(|error| {
+                        IndexError::Database(format!("cannot connect to {url}: {error}"))
+                    })?;
+                Database::Postgres {
+                    client: Box::new(client),
+                    statements: HashMap::new(),
+                }
+            }
+        };
+        crate::schema::migrate(&mut database)?;
+        Ok(database)
+    }
+
+    /// Runs a script of several statements (a migration) at once.
+    pub fn execute_script(&mut self, script: &str) -> Result<(), IndexError> {
+        match self {
+            Database::Sqlite(connection) => connection.execute_batch(script).map_err(sqlite_error),
+            Database::Postgres { client, .. } => {
+                client.batch_execute(script).map_err(postgres_error)
+            }
+        }
+    }
+
+    /// Runs `work` in one database transaction: committed if it returns
+    /// `Ok`, rolled back (nothing written) if it returns an error.
+    pub fn transaction<T>(
+        &mut self,
+        work: impl FnOnce(&mut dyn Sql) -> Result<T, IndexError>,
+    ) -> Result<T, IndexError> {
+        match self {
+            Database::Sqlite(connection) => {
+                let transaction = connection
+                    .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+                    .map_err(sqlite_error)?;
+                let result = work(&mut SqliteSql(&transaction))?;
+                transaction.commit().map_err(sqlite_error)?;
+                Ok(result)
+            }
+            Database::Postgres { client, statements } => {
+                let mut transaction = client.transaction().map_err(postgres_error)?;
+                let result = work(&mut PostgresSql {
+                    client: &mut transaction,
+                    statements,
+                })?;
+                transaction.commit().map_err(postgres_error)?;
+                Ok(result)
+            }
+        }
+    }
+}
+
+impl Sql for Database {
+    fn execute(&mut self, sql: &str, params: &[Value]) -> Result<u64, IndexError> {
+        match self {
+            Database::Sqlite(connection) => SqliteSql(connection).execute(sql, params),
+            Database::Postgres { client, statements } => PostgresSql {
+                client: client.as_mut(),
+                statements,
+            }
+            .execute(sql, params),
+        }
+    }
+
+    fn query(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Row>, IndexError> {
+        match self {
+            Database::Sqlite(connection) => SqliteSql(connection).query(sql, params),
+            Database::Postgres { client, statements } => PostgresSql {
+                client: client.as_mut(),
+                statements,
+            }
+            .query(sql, params),
+        }
+    }
+}
+
+struct SqliteSql<'a>(&'a rusqlite::Connection);
+
+impl SqliteSql<'_> {
+    /// A cached statement with `params` bound by name (`$1` is the first),
+    /// so a statement may use its parameters in any order.
+    fn prepare(
+        &self,
+        sql: &str,
+        params: &[Value],
+    ) -> Result<rusqlite::CachedStatement<'_>, IndexError> {
+        let mut statement = self.0.prepare_cached(sql).map_err(sqlite_error)?;
+        for (number, value) in params.iter().enumerate() {
+            let name = format!("${}", number + 1);
+            let Some(index) = statement.parameter_index(&name).map_err(sqlite_error)? else {
+                continue;
+            };
+            match value {
+                Value::Null => statement.raw_bind_parameter(index, rusqlite::types::Null),
+                Value::Int(value) => statement.raw_bind_parameter(index, value),
+                Value::Text(value) => statement.raw_bind_parameter(index, value.as_str()),
+            }
+            .map_err(sqlite_error)?;
+        }
+        Ok(statement)
+    }
+}
+
+impl Sql for SqliteSql<'_> {
+    fn execute(&mut self, sql: &str, params: &[Value]) -> Result<u64, IndexError> {
+        let mut statement = self.prepare(sql, params)?;
+        let changed = statement.raw_execute().map_err(sqlite_error)?;
+        Ok(changed as u64)
+    }
+
+    fn query(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Row>, IndexError> {
+        let mut statement = self.prepare(sql, params)?;
+        let columns = statement.column_count();
+        let mut rows = statement.raw_query();
+        let mut result = Vec::new();
+        while let Some(row) = rows.next().map_err(sqlite_error)? {
+            let mut values = Vec::with_capacity(columns);
+            for column in 0..columns {
+                values.push(match row.get_ref(column).map_err(sqlite_error)? {
+                    rusqlite::types::ValueRef::Null => Value::Null,
+                    rusqlite::types::ValueRef::Integer(value) => Value::Int(value),
+                    rusqlite::types::ValueRef::Text(text) => {
+                        Value::Text(String::from_utf8_lossy(text).into_owned())
+                    }
+                    other => {
+                        return Err(IndexError::Database(format!(
+                            "column {column}: a {:?} value in a schema of integers and text",
+                            other.data_type()
+                        )))
+                    }
+                });
+            }
+            result.push(Row(values));
+        }
+        Ok(result)
+    }
+}
+
+struct PostgresSql<'a, C: postgres::GenericClient> {
+    client: &'a mut C,
+    statements: &'a mut HashMap<String, postgres::Statement>,
+}
+
+impl<C: postgres::GenericClient> PostgresSql<'_, C> {
+    fn statement(&mut self, sql: &str) -> Result<postgres::Statement, IndexError> {
+        if let Some(statement) = self.statements.get(sql) {
+            return Ok(statement.clone());
+        }
+        let statement = self.client.prepare(sql).map_err(postgres_error)?;
+        self.statements.insert(sql.to_string(), statement.clone());
+        Ok(statement)
+    }
+}
+
+fn references(params: &[Value]) -> Vec<&(dyn postgres::types::ToSql + Sync)> {
+    params
+        .iter()
+        .map(|value| value as &(dyn postgres::types::ToSql + Sync))
+        .collect()
+}
+
+impl<C: postgres::GenericClient> Sql for PostgresSql<'_, C> {
+    fn execute(&mut self, sql: &str, params: &[Value]) -> Result<u64, IndexError> {
+        let statement = self.statement(sql)?;
+        self.client
+            .execute(&statement, &references(params))
+            .map_err(postgres_error)
+    }
+
+    fn query(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Row>, IndexError> {
+        let statement = self.statement(sql)?;
+        let rows = self
+            .client
+            .query(&statement, &references(params))
+            .map_err(postgres_error)?;
+        rows.iter()
+            .map(|row| {
+                (0..row.len())
+                    .map(|column| row.try_get::<_, Value>(column).map_err(postgres_error))
+                    .collect::<Result<Vec<_>, _>>()
+                    .map(Row)
+            })
+            .collect()
+    }
+}
+
+type BoxedError = Box<dyn std::error::Error + Sync + Send>;
+
+impl postgres::types::ToSql for Value {
+    fn to_sql(
+        &self,
+        ty: &postgres::types::Type,
+        out: &mut bytes::BytesMut,
+    ) -> Result<postgres::types::IsNull, BoxedError> {
+        use postgres::types::Type;
+        match self {
+            Value::Null => Ok(postgres::types::IsNull::Yes),
+            Value::Int(value) => match *ty {
+                Type::INT8 => value.to_sql(ty, out),
+                Type::INT4 => i32::try_from(*value)?.to_sql(ty, out),
+                Type::INT2 => i16::try_from(*value)?.to_sql(ty, out),
+                Type::TEXT | Type::VARCHAR => value.to_string().to_sql(ty, out),
+                _ => Err(format!("an integer for a {ty} parameter").into()),
+            },
+            Value::Text(value) => value.to_sql(ty, out),
+        }
+    }
+
+    fn accepts(_: &postgres::types::Type) -> bool {
+        true
+    }
+
+    postgres::types::to_sql_checked!();
+}
+
+impl<'a> postgres::types::FromSql<'a> for Value {
+    fn from_sql(ty: &postgres::types::Type, raw: &'a [u8]) -> Result<Self, BoxedError> {
+        use postgres::types::Type;
+        Ok(match *ty {
+            Type::INT8 => Value::Int(i64::from_sql(ty, raw)?),
+            Type::INT4 => Value::Int(i64::from(i32::from_sql(ty, raw)?)),
+            Type::INT2 => Value::Int(i64::from(i16::from_sql(ty, raw)?)),
+            Type::BOOL => Value::Int(i64::from(bool::from_sql(ty, raw)?)),
+            _ => Value::Text(String::from_sql(ty, raw)?),
+        })
+    }
+
+    fn from_sql_null(_: &postgres::types::Type) -> Result<Self, BoxedError> {
+        Ok(Value::Null)
+    }
+
+    fn accepts(_: &postgres::types::Type) -> bool {
+        true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::DatabaseUrl;
+
+    #[test]
+    fn a_url_names_its_database_and_hides_the_password() {
+        let url: DatabaseUrl = "postgres://indexer:secret@127.0.0.1:5432/ledger"
+            .parse()
+            .unwrap();
+        assert_eq!(url.to_string(), "postgres://indexer@127.0.0.1:5432/ledger");
+        assert_eq!(
+            "index.sqlite".parse::<DatabaseUrl>().unwrap(),
+            DatabaseUrl::Sqlite("index.sqlite".into())
+        );
+        assert_eq!(
+            "sqlite://data/index.db".parse::<DatabaseUrl>().unwrap(),
+            DatabaseUrl::Sqlite("data/index.db".into())
+        );
+        assert!("".parse::<DatabaseUrl>().is_err());
+    }
+}

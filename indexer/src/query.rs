@@ -1,0 +1,734 @@
+//! What the CLI and the explorer read from the index: models, a model's
+//! lineage, licences, contributions and batches, a wallet's earnings,
+//! search. Amounts are base units as decimal strings (exact whatever their
+//! size, in JSON too) with the same amount in tokens beside them.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use model_ledger::{math::royalty::Pools, state::LicenseTerms};
+use model_ledger_sdk::display::{licence_summary, tokens};
+use serde::Serialize;
+use solana_sdk::pubkey::Pubkey;
+
+use crate::{
+    apply::{book_from_row, entry_from_row, terms_from_json, BOOK_COLUMNS, ENTRY_COLUMNS},
+    db::{Row, Sql, Value},
+    IndexError,
+};
+
+/// An amount in base units and in tokens.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Amount {
+    pub base_units: String,
+    pub tokens: String,
+}
+
+impl Amount {
+    pub fn new(base_units: u128, decimals: u8) -> Self {
+        Self {
+            base_units: base_units.to_string(),
+            tokens: tokens(base_units, decimals),
+        }
+    }
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ModelSummary {
+    pub address: String,
+    pub name: String,
+    pub model_id: String,
+    pub authority: String,
+    pub payment_mint: String,
+    pub decimals: u8,
+    pub contributions: u64,
+    pub accepted: u64,
+    pub parents: u64,
+    pub children: u64,
+    pub received: Amount,
+    pub batches: u64,
+    pub calls: String,
+    pub registered_slot: u64,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ModelDetail {
+    #[serde(flatten)]
+    pub summary: ModelSummary,
+    pub creator: String,
+    pub pending_authority: Option<String>,
+    pub metadata_uri: String,
+    pub content_hash: String,
+    pub attribution_bps: u16,
+    pub non_commercial_lineage: bool,
+    pub vault: String,
+    pub royalty_book: String,
+    pub licences: u64,
+    pub paid_out: Amount,
+    pub unallocated: Amount,
+    pub protocol_fees_owed: Amount,
+    pub owed_upstream: Amount,
+    pub registered_signature: String,
+}
+
+const SUMMARY_COLUMNS: &str = "address, name, model_id, authority, payment_mint, payment_decimals, contribution_count, accepted_count, (SELECT COUNT(*) FROM lineage WHERE child = models.address), (SELECT COUNT(*) FROM lineage WHERE parent = models.address), total_received, batches, calls, registered_slot";
+
+fn summary_from(row: &Row) -> Result<ModelSummary, IndexError> {
+    let decimals = decimals(row.int(5)?)?;
+    Ok(ModelSummary {
+        address: row.text(0)?.into(),
+        name: row.text(1)?.into(),
+        model_id: row.text(2)?.into(),
+        authority: row.text(3)?.into(),
+        payment_mint: row.text(4)?.into(),
+        decimals,
+        contributions: row.u64(6)?,
+        accepted: row.u64(7)?,
+        parents: row.u64(8)?,
+        children: row.u64(9)?,
+        received: Amount::new(row.amount(10)?, decimals),
+        batches: row.u64(11)?,
+        calls: row.text(12)?.into(),
+        registered_slot: row.u64(13)?,
+    })
+}
+
+fn decimals(value: i64) -> Result<u8, IndexError> {
+    u8::try_from(value).map_err(|_| IndexError::Database(format!("{value} decimals")))
+}
+
+/// Every model, in the order they were registered.
+pub fn models(sql: &mut dyn Sql) -> Result<Vec<ModelSummary>, IndexError> {
+    sql.query(
+        &format!("SELECT {SUMMARY_COLUMNS} FROM models ORDER BY position"),
+        &[],
+    )?
+    .iter()
+    .map(summary_from)
+    .collect()
+}
+
+/// One model, if indexed.
+pub fn model(sql: &mut dyn Sql, address: &str) -> Result<Option<ModelDetail>, IndexError> {
+    let Some(row) = sql.query_opt(
+        &format!("SELECT {SUMMARY_COLUMNS}, creator, pending_authority, metadata_uri, content_hash, attribution_bps, non_commercial_lineage, vault, royalty_book, license_count, total_paid_out, registered_signature, {BOOK_COLUMNS} FROM models WHERE address = $1"),
+        &[address.into()],
+    )?
+    else {
+        return Ok(None);
+    };
+    let summary = summary_from(&row)?;
+    let decimals = summary.decimals;
+    let book = book_from_row(&Row(row.0[25..].to_vec()))?;
+    let owed_upstream: u128 = book
+        .pools
+        .owed_upstream
+        .iter()
+        .map(|owed| u128::from(*owed))
+        .sum();
+    Ok(Some(ModelDetail {
+        creator: row.text(14)?.into(),
+        pending_authority: row.opt_text(15)?.map(String::from),
+        metadata_uri: row.text(16)?.into(),
+        content_hash: row.text(17)?.into(),
+        attribution_bps: u16::try_from(row.int(18)?).unwrap_or(u16::MAX),
+        non_commercial_lineage: row.int(19)? != 0,
+        vault: row.text(20)?.into(),
+        royalty_book: row.text(21)?.into(),
+        licences: row.u64(22)?,
+        paid_out: Amount::new(row.amount(23)?, decimals),
+        registered_signature: row.text(24)?.into(),
+        unallocated: Amount::new(u128::from(book.pools.unallocated), decimals),
+        protocol_fees_owed: Amount::new(u128::from(book.pools.owed_protocol), decimals),
+        owed_upstream: Amount::new(owed_upstream, decimals),
+        summary,
+    }))
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct LineageNode {
+    pub address: String,
+    pub name: String,
+    /// 0 for the model asked about, −1 its parents, +1 its children, …
+    pub generation: i32,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct LineageEdge {
+    pub child: String,
+    pub parent: String,
+    /// The parent's share of every payment of the child, in basis points.
+    pub derivative_bps: u16,
+    pub licence: String,
+    pub licence_version: Option<u32>,
+    pub grant: String,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Lineage {
+    pub nodes: Vec<LineageNode>,
+    pub edges: Vec<LineageEdge>,
+}
+
+/// The ancestors and descendants of `address`, up to `depth` generations
+/// each way, with the link each derivation was made under.
+pub fn lineage(sql: &mut dyn Sql, address: &str, depth: i32) -> Result<Lineage, IndexError> {
+    let mut nodes: BTreeMap<String, i32> = BTreeMap::from([(address.to_string(), 0)]);
+    let mut edges: Vec<LineageEdge> = Vec::new();
+    let mut seen_edges = BTreeSet::new();
+    for (direction, step) in [("child", -1), ("parent", 1)] {
+        let mut frontier = vec![address.to_string()];
+        for generation in 1..=depth {
+            let mut next = Vec::new();
+            for model in &frontier {
+                let rows = sql.query(
+                    &format!("SELECT lineage.child, lineage.parent, lineage.derivative_bps, lineage.license, licenses.version, lineage.grant_address FROM lineage LEFT JOIN licenses ON licenses.address = lineage.license WHERE lineage.{direction} = $1 ORDER BY lineage.child, lineage.parent_position"),
+                    &[model.as_str().into()],
+                )?;
+                for row in rows {
+                    let (child, parent) = (row.text(0)?.to_string(), row.text(1)?.to_string());
+                    let other = if direction == "child" {
+                        parent.clone()
+                    } else {
+                        child.clone()
+                    };
+                    if seen_edges.insert((child.clone(), parent.clone())) {
+                        edges.push(LineageEdge {
+                            child,
+                            parent,
+                            derivative_bps: u16::try_from(row.int(2)?).unwrap_or(u16::MAX),
+                            licence: row.text(3)?.into(),
+                            licence_version: row.opt_int(4)?.and_then(|v| u32::try_from(v).ok()),
+                            grant: row.text(5)?.into(),
+                        });
+                    }
+                    if !nodes.contains_key(&other) {
+                        nodes.insert(other.clone(), step * generation);
+                        next.push(other);
+                    }
+                }
+            }
+            frontier = next;
+        }
+    }
+    let mut named = Vec::with_capacity(nodes.len());
+    for (node, generation) in nodes {
+        let name = sql
+            .query_opt(
+                "SELECT name FROM models WHERE address = $1",
+                &[node.as_str().into()],
+            )?
+            .map(|row| row.text(0).map(String::from))
+            .transpose()?
+            .unwrap_or_default();
+        named.push(LineageNode {
+            address: node,
+            name,
+            generation,
+        });
+    }
+    named.sort_by(|a, b| a.generation.cmp(&b.generation).then(a.name.cmp(&b.name)));
+    Ok(Lineage {
+        nodes: named,
+        edges,
+    })
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct LicenceView {
+    pub address: String,
+    pub version: u32,
+    pub summary: String,
+    pub terms_uri: String,
+    pub terms_hash: String,
+    pub price_per_call: Amount,
+    pub upfront_fee: Amount,
+    pub derivative_royalty_bps: u16,
+    pub retired_slot: Option<u64>,
+    pub published_slot: u64,
+    #[serde(skip)]
+    pub terms: Option<LicenseTerms>,
+}
+
+/// Every licence version of `model`, oldest first, in plain words.
+pub fn licences(sql: &mut dyn Sql, model: &str) -> Result<Vec<LicenceView>, IndexError> {
+    let decimals = match sql.query_opt(
+        "SELECT payment_decimals FROM models WHERE address = $1",
+        &[model.into()],
+    )? {
+        Some(row) => decimals(row.int(0)?)?,
+        None => return Ok(Vec::new()),
+    };
+    sql.query(
+        "SELECT address, version, terms, retired_slot, published_slot FROM licenses WHERE model = $1 ORDER BY version",
+        &[model.into()],
+    )?
+    .iter()
+    .map(|row| {
+        let terms = terms_from_json(row.text(2)?)?;
+        Ok(LicenceView {
+            address: row.text(0)?.into(),
+            version: u32::try_from(row.int(1)?).unwrap_or(u32::MAX),
+            summary: licence_summary(&terms, decimals),
+            terms_uri: terms.terms_uri.clone(),
+            terms_hash: terms.terms_hash.iter().map(|b| format!("{b:02x}")).collect(),
+            price_per_call: Amount::new(u128::from(terms.price_per_call), decimals),
+            upfront_fee: Amount::new(u128::from(terms.upfront_fee), decimals),
+            derivative_royalty_bps: terms.derivative_royalty_bps,
+            retired_slot: row.opt_int(3)?.map(|slot| slot as u64),
+            published_slot: row.u64(4)?,
+            terms: Some(terms),
+        })
+    })
+    .collect()
+}
+
+/// One contribution with what it earned.
+#[derive(Clone, Debug, Serialize)]
+pub struct ContributionView {
+    pub model: String,
+    pub model_name: String,
+    pub index: u32,
+    pub address: String,
+    pub contributor: String,
+    pub payout_wallet: String,
+    pub kind: String,
+    pub uri: String,
+    pub content_hash: String,
+    pub status: String,
+    pub shares: String,
+    /// Claimed plus claimable: everything earned in whole tokens.
+    pub earned: Amount,
+    pub claimed: Amount,
+    pub claimable: Amount,
+    /// Earned through batches that named it (a part of `earned`).
+    pub earned_by_attribution: Amount,
+    /// Batches whose attribution named it.
+    pub attributed_batches: u64,
+    pub closed: bool,
+    pub payment_mint: String,
+    pub decimals: u8,
+}
+
+const CONTRIBUTION_COLUMNS: &str = "contributions.model, models.name, contributions.idx, contributions.contributor, contributions.kind, contributions.uri, contributions.content_hash, contributions.shares, contributions.attributed_scaled, contributions.attributed_batches, contributions.closed, models.payment_mint, models.payment_decimals";
+
+/// Columns of a contribution row, then the entry's, then the model's book.
+fn contribution_select(filter: &str) -> String {
+    let entry = ENTRY_COLUMNS
+        .split(", ")
+        .map(|column| format!("contributions.{column}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    format!(
+        "SELECT {CONTRIBUTION_COLUMNS}, {entry}, {BOOK_COLUMNS} FROM contributions JOIN models ON models.address = contributions.model WHERE {filter}"
+    )
+}
+
+fn contribution_from(row: &Row) -> Result<ContributionView, IndexError> {
+    let decimals = decimals(row.int(12)?)?;
+    let entry = entry_from_row(&Row(row.0[13..20].to_vec()))?;
+    let book = book_from_row(&Row(row.0[20..].to_vec()))?;
+    let claimable = claimable(&entry.balance, &book.pools)?;
+    let attributed_scaled = row.amount(8)?;
+    let scale = model_ledger::math::royalty::SCALE;
+    Ok(ContributionView {
+        model: row.text(0)?.into(),
+        model_name: row.text(1)?.into(),
+        index: u32::try_from(row.int(2)?).unwrap_or(u32::MAX),
+        address: entry.address.to_string(),
+        contributor: row.text(3)?.into(),
+        payout_wallet: entry.payout_wallet.clone(),
+        kind: row.text(4)?.into(),
+        uri: row.text(5)?.into(),
+        content_hash: row.text(6)?.into(),
+        status: entry.status.clone(),
+        shares: row.text(7)?.into(),
+        earned: Amount::new(entry.claimed_total + u128::from(claimable), decimals),
+        claimed: Amount::new(entry.claimed_total, decimals),
+        claimable: Amount::new(u128::from(claimable), decimals),
+        earned_by_attribution: Amount::new(attributed_scaled / scale, decimals),
+        attributed_batches: row.u64(9)?,
+        closed: row.int(10)? != 0,
+        payment_mint: row.text(11)?.into(),
+        decimals,
+    })
+}
+
+/// What an entry can claim now, in whole tokens, as `claim` computes it.
+fn claimable(
+    balance: &model_ledger::math::royalty::EntryBalance,
+    pools: &Pools,
+) -> Result<u64, IndexError> {
+    let mut settled = *balance;
+    settled
+        .settle(pools)
+        .map_err(|_| IndexError::Database("an entry's accrual overflows".into()))?;
+    settled
+        .claimable()
+        .map_err(|_| IndexError::Database("a claimable amount beyond u64".into()))
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ContributionsPage {
+    pub total: u64,
+    pub page: u64,
+    pub per_page: u64,
+    pub contributions: Vec<ContributionView>,
+}
+
+/// Page `page` (from 0) of `model`'s contributions, by index; `total` is
+/// the model's count of them (its summary's `contributions`).
+pub fn contributions(
+    sql: &mut dyn Sql,
+    model: &str,
+    page: u64,
+    per_page: u64,
+    total: u64,
+) -> Result<ContributionsPage, IndexError> {
+    let per_page = per_page.clamp(1, 500);
+    let rows = sql.query(
+        &format!(
+            "{} ORDER BY contributions.idx LIMIT $2 OFFSET $3",
+            contribution_select("contributions.model = $1")
+        ),
+        &[
+            model.into(),
+            crate::db::int(per_page)?,
+            crate::db::int(page.saturating_mul(per_page))?,
+        ],
+    )?;
+    Ok(ContributionsPage {
+        total,
+        page,
+        per_page,
+        contributions: rows
+            .iter()
+            .map(contribution_from)
+            .collect::<Result<_, _>>()?,
+    })
+}
+
+/// The contribution `index` of `model`.
+pub fn contribution(
+    sql: &mut dyn Sql,
+    model: &str,
+    index: u32,
+) -> Result<Option<ContributionView>, IndexError> {
+    sql.query_opt(
+        &contribution_select("contributions.model = $1 AND contributions.idx = $2"),
+        &[model.into(), index.into()],
+    )?
+    .map(|row| contribution_from(&row))
+    .transpose()
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct BatchView {
+    pub grant: String,
+    pub seq: u64,
+    pub model: String,
+    pub recorder: String,
+    pub calls: String,
+    pub merkle_root: String,
+    /// (contribution index, weight) as recorded.
+    pub attribution: Vec<[u32; 2]>,
+    pub amount: Amount,
+    pub slot: u64,
+    pub signature: String,
+}
+
+const BATCH_COLUMNS: &str = "batches.grant_address, batches.seq, batches.model, batches.recorder, batches.calls, batches.merkle_root, batches.attribution, batches.amount, batches.slot, batches.signature, models.payment_decimals";
+
+fn batch_from(row: &Row) -> Result<BatchView, IndexError> {
+    let attribution: Vec<[u32; 2]> = serde_json::from_str(row.text(6)?)
+        .map_err(|_| IndexError::Database("a batch's attribution does not parse".into()))?;
+    Ok(BatchView {
+        grant: row.text(0)?.into(),
+        seq: row.u64(1)?,
+        model: row.text(2)?.into(),
+        recorder: row.text(3)?.into(),
+        calls: row.text(4)?.into(),
+        merkle_root: row.text(5)?.into(),
+        attribution,
+        amount: Amount::new(row.amount(7)?, decimals(row.int(10)?)?),
+        slot: row.u64(8)?,
+        signature: row.text(9)?.into(),
+    })
+}
+
+/// The `limit` latest batches recorded for `model`.
+pub fn latest_batches(
+    sql: &mut dyn Sql,
+    model: &str,
+    limit: u64,
+) -> Result<Vec<BatchView>, IndexError> {
+    sql.query(
+        &format!("SELECT {BATCH_COLUMNS} FROM batches JOIN models ON models.address = batches.model WHERE batches.model = $1 ORDER BY batches.position DESC, batches.seq DESC LIMIT $2"),
+        &[model.into(), crate::db::int(limit.clamp(1, 200))?],
+    )?
+    .iter()
+    .map(batch_from)
+    .collect()
+}
+
+pub fn batch(sql: &mut dyn Sql, grant: &str, seq: u64) -> Result<Option<BatchView>, IndexError> {
+    sql.query_opt(
+        &format!("SELECT {BATCH_COLUMNS} FROM batches JOIN models ON models.address = batches.model WHERE batches.grant_address = $1 AND batches.seq = $2"),
+        &[grant.into(), crate::db::int(seq)?],
+    )?
+    .map(|row| batch_from(&row))
+    .transpose()
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct MintTotal {
+    pub payment_mint: String,
+    pub earned: Amount,
+    pub claimed: Amount,
+    pub claimable: Amount,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct WalletView {
+    pub wallet: String,
+    /// Contributions it proposed or is paid by, across models.
+    pub contributions: Vec<ContributionView>,
+    /// Sums per payment mint (amounts of different mints do not add up).
+    pub totals: Vec<MintTotal>,
+    /// Models it holds the authority of.
+    pub models: Vec<ModelSummary>,
+    /// Grants it holds: (grant, model, licence version).
+    pub grants: Vec<(String, String, u32)>,
+}
+
+/// Everything of `wallet`: its contributions (as contributor or payout
+/// wallet), what they earned, its models and grants.
+pub fn wallet(sql: &mut dyn Sql, wallet: &str) -> Result<WalletView, IndexError> {
+    let rows = sql.query(
+        &format!(
+            "{} ORDER BY models.position, contributions.idx",
+            contribution_select(
+                "(contributions.contributor = $1 OR contributions.payout_wallet = $1)"
+            )
+        ),
+        &[wallet.into()],
+    )?;
+    let contributions: Vec<ContributionView> = rows
+        .iter()
+        .map(contribution_from)
+        .collect::<Result<_, _>>()?;
+    let mut totals: BTreeMap<String, (u8, u128, u128, u128)> = BTreeMap::new();
+    for contribution in contributions.iter().filter(|c| c.payout_wallet == wallet) {
+        let total = totals.entry(contribution.payment_mint.clone()).or_insert((
+            contribution.decimals,
+            0,
+            0,
+            0,
+        ));
+        let parse = |amount: &Amount| amount.base_units.parse::<u128>().unwrap_or_default();
+        total.1 += parse(&contribution.earned);
+        total.2 += parse(&contribution.claimed);
+        total.3 += parse(&contribution.claimable);
+    }
+    let models = sql
+        .query(
+            &format!("SELECT {SUMMARY_COLUMNS} FROM models WHERE authority = $1 ORDER BY position"),
+            &[wallet.into()],
+        )?
+        .iter()
+        .map(summary_from)
+        .collect::<Result<_, _>>()?;
+    let grants = sql
+        .query(
+            "SELECT address, model, license_version FROM grants WHERE licensee = $1 ORDER BY slot",
+            &[wallet.into()],
+        )?
+        .iter()
+        .map(|row| {
+            Ok((
+                row.text(0)?.to_string(),
+                row.text(1)?.to_string(),
+                u32::try_from(row.int(2)?).unwrap_or(u32::MAX),
+            ))
+        })
+        .collect::<Result<_, IndexError>>()?;
+    Ok(WalletView {
+        wallet: wallet.to_string(),
+        totals: totals
+            .into_iter()
+            .map(
+                |(payment_mint, (decimals, earned, claimed, claimable))| MintTotal {
+                    payment_mint,
+                    earned: Amount::new(earned, decimals),
+                    claimed: Amount::new(claimed, decimals),
+                    claimable: Amount::new(claimable, decimals),
+                },
+            )
+            .collect(),
+        contributions,
+        models,
+        grants,
+    })
+}
+
+/// Where a search leads.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Found {
+    Model {
+        address: String,
+    },
+    Contribution {
+        model: String,
+        index: u32,
+    },
+    Batch {
+        grant: String,
+        model: String,
+    },
+    Wallet {
+        address: String,
+    },
+    /// Models whose name contains the text.
+    Models {
+        addresses: Vec<(String, String)>,
+    },
+    Nothing,
+}
+
+/// A model id (64 hex digits, or the text it was registered from), a name
+/// or part of one, or an address (model, contribution, grant, wallet).
+pub fn search(sql: &mut dyn Sql, text: &str) -> Result<Found, IndexError> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Ok(Found::Nothing);
+    }
+    if text.parse::<Pubkey>().is_ok() {
+        if sql
+            .query_opt("SELECT 1 FROM models WHERE address = $1", &[text.into()])?
+            .is_some()
+        {
+            return Ok(Found::Model {
+                address: text.into(),
+            });
+        }
+        if let Some(row) = sql.query_opt(
+            "SELECT model, idx FROM contributions WHERE address = $1",
+            &[text.into()],
+        )? {
+            return Ok(Found::Contribution {
+                model: row.text(0)?.into(),
+                index: u32::try_from(row.int(1)?).unwrap_or(u32::MAX),
+            });
+        }
+        if let Some(row) = sql.query_opt(
+            "SELECT model FROM grants WHERE address = $1",
+            &[text.into()],
+        )? {
+            return Ok(Found::Batch {
+                grant: text.into(),
+                model: row.text(0)?.into(),
+            });
+        }
+        let known = sql.query_opt(
+            "SELECT 1 FROM contributions WHERE contributor = $1 OR payout_wallet = $1 UNION SELECT 1 FROM models WHERE authority = $1 UNION SELECT 1 FROM grants WHERE licensee = $1",
+            &[text.into()],
+        )?;
+        if known.is_some() {
+            return Ok(Found::Wallet {
+                address: text.into(),
+            });
+        }
+    }
+    let model_id = model_id_hex(text);
+    if let Some(row) = sql.query_opt(
+        "SELECT address FROM models WHERE model_id = $1 ORDER BY position LIMIT 1",
+        &[Value::Text(model_id)],
+    )? {
+        return Ok(Found::Model {
+            address: row.text(0)?.into(),
+        });
+    }
+    let pattern = format!(
+        "%{}%",
+        text.to_lowercase()
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_")
+    );
+    let rows = sql.query(
+        "SELECT address, name FROM models WHERE name_lower LIKE $1 ESCAPE '\\' ORDER BY position LIMIT 50",
+        &[pattern.into()],
+    )?;
+    let addresses: Vec<(String, String)> = rows
+        .iter()
+        .map(|row| Ok((row.text(0)?.to_string(), row.text(1)?.to_string())))
+        .collect::<Result<_, IndexError>>()?;
+    Ok(match addresses.len() {
+        0 => Found::Nothing,
+        1 => Found::Model {
+            address: addresses[0].0.clone(),
+        },
+        _ => Found::Models { addresses },
+    })
+}
+
+/// A model id as the index keeps it (hex), from what a person types: the
+/// id's 64 hex digits, or the text it was registered from
+/// ([`model_ledger_sdk::pda::model_id_from_text`]).
+pub fn model_id_hex(text: &str) -> String {
+    model_ledger_sdk::pda::hex(&model_ledger_sdk::pda::model_id_from_text(text))
+}
+
+/// The contributions `wallet` is paid by, as (model, index): what
+/// `earnings` and `claim --all` visit instead of scanning the chain.
+pub fn paying(sql: &mut dyn Sql, wallet: &str) -> Result<Vec<(Pubkey, u32)>, IndexError> {
+    sql.query(
+        "SELECT contributions.model, contributions.idx FROM contributions JOIN models ON models.address = contributions.model WHERE contributions.payout_wallet = $1 AND contributions.closed = 0 ORDER BY models.position, contributions.idx",
+        &[wallet.into()],
+    )?
+    .iter()
+    .map(|row| {
+        Ok((
+            row.text(0)?
+                .parse()
+                .map_err(|_| IndexError::Database("a model that is not an address".into()))?,
+            u32::try_from(row.int(1)?).unwrap_or(u32::MAX),
+        ))
+    })
+    .collect()
+}
+
+/// The index's own figures.
+#[derive(Clone, Debug, Serialize)]
+pub struct Status {
+    pub transactions: u64,
+    pub events: u64,
+    pub models: u64,
+    pub contributions: u64,
+    pub batches: u64,
+    pub last_slot: Option<u64>,
+}
+
+pub fn status(sql: &mut dyn Sql) -> Result<Status, IndexError> {
+    let mut count = |table: &str| -> Result<u64, IndexError> {
+        sql.query_one(&format!("SELECT COUNT(*) FROM {table}"), &[])?
+            .u64(0)
+    };
+    let transactions = count("transactions")?;
+    let events = count("events")?;
+    let models = count("models")?;
+    let contributions = count("contributions")?;
+    let batches = count("batches")?;
+    let last_slot = sql
+        .query_one("SELECT MAX(slot) FROM transactions", &[])?
+        .opt_int(0)?
+        .map(|slot| slot as u64);
+    Ok(Status {
+        transactions,
+        events,
+        models,
+        contributions,
+        batches,
+        last_slot,
+    })
+}

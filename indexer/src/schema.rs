@@ -1,0 +1,39 @@
+//! The schema's migrations, kept in the repository's `migrations/index/`
+//! and applied in order, each in one transaction, recorded in
+//! `schema_version`.
+
+use crate::{db::Database, db::Sql, IndexError};
+
+/// (version, script), oldest first; a new migration is appended, never edited.
+const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("../../migrations/index/0001_schema.sql"))];
+
+/// The schema version this indexer writes.
+pub const SCHEMA_VERSION: i64 = MIGRATIONS[MIGRATIONS.len() - 1].0;
+
+/// Brings `database` to [`SCHEMA_VERSION`]; refuses one a newer indexer wrote.
+pub fn migrate(database: &mut Database) -> Result<(), IndexError> {
+    database
+        .execute_script("CREATE TABLE IF NOT EXISTS schema_version (version BIGINT PRIMARY KEY)")?;
+    let current = database
+        .query_one("SELECT MAX(version) FROM schema_version", &[])?
+        .opt_int(0)?
+        .unwrap_or(0);
+    if current > SCHEMA_VERSION {
+        return Err(IndexError::Database(format!(
+            "the database has schema version {current}; this indexer knows up to {SCHEMA_VERSION}: use a newer model-ledger"
+        )));
+    }
+    for (version, script) in MIGRATIONS.iter().filter(|(version, _)| *version > current) {
+        let applied = database.execute_script(&format!(
+            "BEGIN;\n{script}\nINSERT INTO schema_version (version) VALUES ({version});\nCOMMIT;"
+        ));
+        if let Err(error) = applied {
+            // Nothing of a failed migration stays.
+            let _ = database.execute_script("ROLLBACK;");
+            return Err(IndexError::Database(format!(
+                "migration {version}: {error}"
+            )));
+        }
+    }
+    Ok(())
+}
