@@ -122,13 +122,21 @@ impl Source {
                     .unwrap_or(0);
                 !SavedLedger::read(dir)?.journal_from(offset)?.is_empty()
             }
-            Source::Rpc(rpc) => rpc
-                .signatures_after(cursor.last_signature.as_deref())?
-                .iter()
-                .any(|listed| !indexer.contains(&listed.signature).unwrap_or(false)),
+            Source::Rpc(rpc) => {
+                let resume = indexer.source_hint(RPC_RESUME)?;
+                let listed = rpc.signatures_after(resume.as_deref())?;
+                let mut news = false;
+                for entry in listed {
+                    news |= !indexer.contains(&entry.signature)?;
+                }
+                news
+            }
         })
     }
 }
+
+/// Where an RPC source resumes listing: the newest signature of a finalized slot.
+const RPC_RESUME: &str = "rpc_resume";
 
 /// What a catch-up did.
 #[derive(Debug, Default, Clone, Copy)]
@@ -175,13 +183,27 @@ pub fn catch_up(
             }
         }
         Source::Rpc(rpc) => {
-            let cursor = indexer.cursor()?;
-            for listed in rpc.signatures_after(cursor.last_signature.as_deref())? {
-                if indexer.contains(&listed.signature)? {
+            // Listing resumes at the last transaction of a finalized slot,
+            // not at the newest one indexed: a confirmed slot can still be
+            // abandoned in a fork, and a resume point the cluster no longer
+            // has would send the listing back to the program's first
+            // transaction. What is listed again is recognised and skipped.
+            let finalized = rpc.finalized_slot()?;
+            let resume = indexer.source_hint(RPC_RESUME)?;
+            let listed = rpc.signatures_after(resume.as_deref())?;
+            let mut settled = None;
+            for entry in &listed {
+                if entry.slot <= finalized {
+                    settled = Some(entry.signature.clone());
+                }
+                if indexer.contains(&entry.signature)? {
                     continue;
                 }
-                let transaction = rpc.transaction(&listed.signature, false)?;
+                let transaction = rpc.transaction(&entry.signature, false)?;
                 apply(indexer, &transaction, None)?;
+            }
+            if let Some(settled) = settled {
+                indexer.set_source_hint(RPC_RESUME, &settled)?;
             }
         }
     }

@@ -226,4 +226,3 @@ mod tests {
         assert_eq!(json["claimable_ui"], "1.500000");
     }
 }
-

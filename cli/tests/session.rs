@@ -296,12 +296,18 @@ impl Session {
     /// A fresh model with contribution 0 accepted and licence v1, and the
     /// session wallet's grant on it.
     fn grant_on_one_contribution(&self) -> String {
+        self.model_with_grant().1
+    }
+
+    /// Like [`Session::grant_on_one_contribution`], with the model too.
+    fn model_with_grant(&self) -> (String, String) {
         let mint = self.bootstrap();
         let model = self.model(&mint, "base-7b", &[]);
         self.json(&proposal(&model, "dataset", "ar://d"));
         self.json(&["contribution", "accept", &model, "0", "--shares", "1"]);
         self.licence(&model, &[]);
-        self.acquire(&model, &[])
+        let grant = self.acquire(&model, &[]);
+        (model, grant)
     }
 
     fn write_calls(&self, name: &str, count: usize) -> PathBuf {
@@ -1253,4 +1259,214 @@ fn outputs_are_attributed_by_the_engine_then_metered_as_they_are() {
 
 fn text_of(path: &Path) -> String {
     path.display().to_string()
+}
+
+/// Reads one line of the explorer's start-up output (`serve --output json`)
+/// and the address it listens on.
+fn explorer_url(child: &mut std::process::Child) -> String {
+    use std::io::BufRead;
+    let stdout = child.stdout.take().expect("piped");
+    let mut line = String::new();
+    std::io::BufReader::new(stdout)
+        .read_line(&mut line)
+        .unwrap();
+    let started: Value = serde_json::from_str(&line)
+        .unwrap_or_else(|error| panic!("serve printed {line:?}: {error}"));
+    started["url"].as_str().unwrap().to_string()
+}
+
+/// A GET over loopback, with no HTTP client but the standard library's.
+fn http_get(url: &str) -> (u16, String) {
+    http(url, "GET", "")
+}
+
+fn http(url: &str, method: &str, body: &str) -> (u16, String) {
+    use std::io::{Read, Write};
+    let rest = url.strip_prefix("http://").unwrap();
+    let (host, path) = rest
+        .split_once('/')
+        .map_or((rest, "/".to_string()), |(h, p)| (h, format!("/{p}")));
+    let mut stream = std::net::TcpStream::connect(host).unwrap();
+    write!(
+        stream,
+        "{method} {path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    let status = response[9..12].parse().unwrap();
+    let body = response
+        .split_once("\r\n\r\n")
+        .map(|(_, body)| body.to_string())
+        .unwrap_or_default();
+    (status, body)
+}
+
+impl Session {
+    /// The binary started in the background with the session's options.
+    fn spawn(&self, args: &[&str]) -> std::process::Child {
+        let command = self.command(args);
+        let mut child = std::process::Command::new(command.get_program());
+        child
+            .args(command.get_args())
+            .env("HOME", self.home.path())
+            .current_dir(self.home.path())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null());
+        child.spawn().unwrap()
+    }
+}
+
+/// Stops a background command by its process id, whatever the test does.
+struct Stopped(std::process::Child);
+
+impl Drop for Stopped {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn the_index_follows_the_chain_serves_the_explorer_and_answers_earnings() {
+    let s = Session::new();
+    let (model, grant) = s.model_with_grant();
+    let calls = s.write_calls("calls.jsonl", 30);
+    s.json(&["meter", "--grant", &grant, "--input", text(&calls)]);
+    // Before any index: the earnings the chain gives.
+    let scanned = s.json(&["earnings"]);
+    assert_eq!(scanned["found_through_index"], false);
+
+    let indexed = s.json(&["index"]);
+    assert!(indexed["transactions"].as_u64().unwrap() >= 5, "{indexed}");
+    assert!(
+        indexed["index"]["batches"].as_u64().unwrap() >= 1,
+        "{indexed}"
+    );
+    let verified = s.json(&["index", "verify"]);
+    assert_eq!(verified["verified"], true, "{verified}");
+    assert!(verified["models"].as_u64().unwrap() >= 1);
+    // A second read of the same chain adds nothing.
+    if let Cluster::Embedded = s.cluster {
+        assert_eq!(s.json(&["index"])["transactions"], 0);
+    }
+    // With an index, earnings find the wallet's contributions through it;
+    // the amounts still come from the chain and are the same.
+    let through_index = s.json(&["earnings"]);
+    assert_eq!(through_index["found_through_index"], true);
+    assert_eq!(through_index["contributions"], scanned["contributions"]);
+    assert_eq!(through_index["totals"], scanned["totals"]);
+    let listed = s.json(&["model", "list"]);
+    assert!(
+        listed
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m["model"] == model.as_str() && m["contributions"] == 1),
+        "{model} not in {listed}; index: {}",
+        s.json(&["index", "status"])
+    );
+
+    // The explorer on the index, on a free loopback port.
+    let mut server = Stopped(s.spawn(&["serve", "--bind", "127.0.0.1:0", "--follow", "0"]));
+    let url = explorer_url(&mut server.0);
+    let (status, body) = http_get(&format!("{url}/api/models/{model}"));
+    assert_eq!(status, 200, "{body}");
+    let page: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(page["model"]["name"], "base-7b");
+    assert_eq!(
+        page["contributions"]["contributions"][0]["status"], "accepted",
+        "{page}"
+    );
+    let earned = &page["contributions"]["contributions"][0];
+    let chain = &scanned["contributions"][0];
+    assert_eq!(
+        earned["claimable"]["base_units"],
+        chain["claimable"].to_string().as_str()
+    );
+    let (status, html) = http_get(&format!("{url}/models/{model}"));
+    assert_eq!(status, 200);
+    assert!(html.contains("base-7b") && html.contains("<svg"), "{html}");
+    let (status, body) = http_get(&format!("{url}/api/models/not-an-address"));
+    assert_eq!(status, 400);
+    assert!(
+        body.contains("\\\"not-an-address\\\" is not a model address"),
+        "{body}"
+    );
+    let (status, _) = http_get(&format!("{url}/models/{}", Keypair::new().pubkey()));
+    assert_eq!(status, 404);
+    // A call proven by `prove` checks against the batch's root the index holds;
+    // the same call with another output does not; a text that is no proof is named.
+    let batch = s
+        .path("model-ledger-batches")
+        .join(&grant)
+        .join("batch-00000000.json");
+    let proven = s.json(&["prove", "--batch", text(&batch), "--call", "3"]);
+    let verify = format!("{url}/api/batches/{grant}/0/verify");
+    let (status, body) = http(&verify, "POST", &proven.to_string());
+    assert_eq!(status, 200, "{body}");
+    let checked: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(
+        (checked["in_batch"].clone(), checked["leaf"].clone()),
+        (Value::Bool(true), proven["leaf"].clone())
+    );
+    let mut forged = proven.clone();
+    forged["call"]["output_hash"] = Value::String("00".repeat(32));
+    let (_, body) = http(&verify, "POST", &forged.to_string());
+    assert_eq!(
+        serde_json::from_str::<Value>(&body).unwrap()["in_batch"],
+        false,
+        "{body}"
+    );
+    let (status, body) = http(&verify, "POST", "{\"call\": 1}");
+    assert_eq!(status, 400);
+    assert!(body.contains("no \\\"call\\\" object"), "{body}");
+    drop(server);
+
+    match &s.cluster {
+        Cluster::Embedded => {
+            // The index belongs to this ledger: another's is refused.
+            let other = Session::embedded();
+            other.json(&["airdrop", "1"]);
+            other.json(&["create-mint"]);
+            let database = s.path("ledger").join("index.sqlite");
+            let error = other.fails(&["--database", text(&database), "index"]);
+            assert!(
+                error.contains("IndexOfAnotherChain") && error.contains("--database"),
+                "{error}"
+            );
+            // A damaged journal is named, and a fresh index of it writes nothing.
+            let journal = s.path("ledger").join("journal.bin");
+            let mut bytes = std::fs::read(&journal).unwrap();
+            let last = bytes.len() - 40;
+            bytes[last] ^= 0xff;
+            std::fs::write(&journal, &bytes).unwrap();
+            let fresh = s.path("fresh.sqlite");
+            let error = s.fails(&["--database", text(&fresh), "index"]);
+            assert!(
+                error.contains("journal.bin") && error.contains("damaged"),
+                "{error}"
+            );
+            let error = s.fails(&[
+                "index",
+                "--transaction",
+                "1111111111111111111111111111111111111111111111111111111111111111",
+            ]);
+            assert!(
+                error.contains("--transaction reads an RPC cluster"),
+                "{error}"
+            );
+        }
+        Cluster::Rpc { .. } => {
+            // A transaction that is not the program's is refused by name.
+            let airdrop = s.json(&["airdrop", "0.001"]);
+            let signature = airdrop["signature"].as_str().unwrap();
+            let error = s.fails(&["index", "--transaction", signature]);
+            assert!(
+                error.contains(signature) && error.contains("does not invoke the program"),
+                "{error}"
+            );
+        }
+    }
 }

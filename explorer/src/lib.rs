@@ -33,6 +33,8 @@ pub use pool::ReadPool;
 
 /// Contributions per page of a model.
 pub const PER_PAGE: u64 = 50;
+/// Contributions per page of a wallet.
+pub const WALLET_PER_PAGE: u64 = 100;
 /// Batches listed on a model's page.
 pub const LATEST_BATCHES: u64 = 10;
 /// Generations of ancestors and of descendants drawn around a model.
@@ -174,8 +176,14 @@ async fn model_page_data(pool: &ReadPool, model: String, page: u64) -> Result<Mo
     .ok_or_else(|| Failure::NotFound(format!("no model {asked} in the index")))
 }
 
-async fn wallet_data(pool: &ReadPool, wallet: String) -> Result<query::WalletView, Failure> {
-    Ok(pool.run(move |sql| query::wallet(sql, &wallet)).await?)
+async fn wallet_data(
+    pool: &ReadPool,
+    wallet: String,
+    page: u64,
+) -> Result<query::WalletView, Failure> {
+    Ok(pool
+        .run(move |sql| query::wallet(sql, &wallet, page, WALLET_PER_PAGE))
+        .await?)
 }
 
 async fn batch_data(
@@ -248,9 +256,10 @@ async fn model_page(
 async fn wallet_page(
     State(pool): State<ReadPool>,
     Path(wallet): Path<String>,
+    Query(page): Query<PageQuery>,
 ) -> Result<Html<String>, PageFailure> {
     let wallet = address(&wallet, "wallet")?;
-    let data = wallet_data(&pool, wallet).await?;
+    let data = wallet_data(&pool, wallet, page_number(&page)?).await?;
     Ok(Html(pages::wallet(&data).into_string()))
 }
 
@@ -319,9 +328,10 @@ async fn api_contributions(
 async fn api_wallet(
     State(pool): State<ReadPool>,
     Path(wallet): Path<String>,
+    Query(page): Query<PageQuery>,
 ) -> Result<Json<query::WalletView>, ApiFailure> {
     let wallet = address(&wallet, "wallet")?;
-    Ok(Json(wallet_data(&pool, wallet).await?))
+    Ok(Json(wallet_data(&pool, wallet, page_number(&page)?).await?))
 }
 
 async fn api_batch(
@@ -353,8 +363,14 @@ async fn api_search(
     Ok(Json(pool.run(move |sql| query::search(sql, &text)).await?))
 }
 
-async fn not_found() -> PageFailure {
-    PageFailure(Failure::NotFound("no such page".into()))
+/// An unknown path: a JSON error under `/api/`, a page elsewhere.
+async fn not_found(uri: axum::http::Uri) -> Response {
+    let failure = Failure::NotFound(format!("no such page: {}", uri.path()));
+    if uri.path().starts_with("/api/") {
+        ApiFailure(failure).into_response()
+    } else {
+        PageFailure(failure).into_response()
+    }
 }
 
 /// Every route of the explorer over `pool`.

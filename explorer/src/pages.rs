@@ -336,7 +336,15 @@ pub fn wallet(view: &WalletView) -> Markup {
                 }
             }
             h2 { "Contributions" }
-            @if view.contributions.is_empty() { p.note { "None." } } @else { (contributions_table(&view.contributions, true)) }
+            @if view.contributions.is_empty() { p.note { "None." } } @else {
+                @let pages = view.contribution_count.div_ceil(view.per_page).max(1);
+                p.note { (view.contribution_count) " contributions; page " (view.page + 1) " of " (pages) "." }
+                (contributions_table(&view.contributions, true))
+                p {
+                    @if view.page > 0 { a href=(format!("/wallets/{}?page={}", view.wallet, view.page - 1)) { "← previous" } " " }
+                    @if view.page + 1 < pages { a href=(format!("/wallets/{}?page={}", view.wallet, view.page + 1)) { "next →" } }
+                }
+            }
             @if !view.models.is_empty() {
                 h2 { "Models it holds the authority of" }
                 ul { @for model in &view.models { li { (model_link(&model.address, &model.name)) } } }

@@ -11,7 +11,9 @@ use serde::Serialize;
 use solana_sdk::pubkey::Pubkey;
 
 use crate::{
-    apply::{book_from_row, entry_from_row, terms_from_json, BOOK_COLUMNS, ENTRY_COLUMNS},
+    apply::{
+        book_from_row, entry_from_row, load_book, terms_from_json, BOOK_COLUMNS, ENTRY_COLUMNS,
+    },
     db::{Row, Sql, Value},
     IndexError,
 };
@@ -311,7 +313,7 @@ pub struct ContributionView {
 
 const CONTRIBUTION_COLUMNS: &str = "contributions.model, models.name, contributions.idx, contributions.contributor, contributions.kind, contributions.uri, contributions.content_hash, contributions.shares, contributions.attributed_scaled, contributions.attributed_batches, contributions.closed, models.payment_mint, models.payment_decimals";
 
-/// Columns of a contribution row, then the entry's, then the model's book.
+/// Columns of a contribution row, then the entry's.
 fn contribution_select(filter: &str) -> String {
     let entry = ENTRY_COLUMNS
         .split(", ")
@@ -319,15 +321,37 @@ fn contribution_select(filter: &str) -> String {
         .collect::<Vec<_>>()
         .join(", ");
     format!(
-        "SELECT {CONTRIBUTION_COLUMNS}, {entry}, {BOOK_COLUMNS} FROM contributions JOIN models ON models.address = contributions.model WHERE {filter}"
+        "SELECT {CONTRIBUTION_COLUMNS}, {entry} FROM contributions JOIN models ON models.address = contributions.model WHERE {filter}"
     )
 }
 
-fn contribution_from(row: &Row) -> Result<ContributionView, IndexError> {
+/// Contribution rows with what each earned: every model's book is read
+/// once, however many of its contributions the rows hold.
+fn contributions_from(
+    sql: &mut dyn Sql,
+    rows: &[Row],
+) -> Result<Vec<ContributionView>, IndexError> {
+    let mut books: BTreeMap<String, Pools> = BTreeMap::new();
+    let mut views = Vec::with_capacity(rows.len());
+    for row in rows {
+        let model = row.text(0)?;
+        if !books.contains_key(model) {
+            let address: Pubkey = model
+                .parse()
+                .map_err(|_| IndexError::Database(format!("{model:?} is not an address")))?;
+            let book = load_book(sql, &address)?
+                .ok_or_else(|| IndexError::Database(format!("no book for model {model}")))?;
+            books.insert(model.to_string(), book.pools);
+        }
+        views.push(contribution_from(row, &books[model])?);
+    }
+    Ok(views)
+}
+
+fn contribution_from(row: &Row, pools: &Pools) -> Result<ContributionView, IndexError> {
     let decimals = decimals(row.int(12)?)?;
     let entry = entry_from_row(&Row(row.0[13..20].to_vec()))?;
-    let book = book_from_row(&Row(row.0[20..].to_vec()))?;
-    let claimable = claimable(&entry.balance, &book.pools)?;
+    let claimable = claimable(&entry.balance, pools)?;
     let attributed_scaled = row.amount(8)?;
     let scale = model_ledger::math::royalty::SCALE;
     Ok(ContributionView {
@@ -400,10 +424,7 @@ pub fn contributions(
         total,
         page,
         per_page,
-        contributions: rows
-            .iter()
-            .map(contribution_from)
-            .collect::<Result<_, _>>()?,
+        contributions: contributions_from(sql, &rows)?,
     })
 }
 
@@ -413,12 +434,11 @@ pub fn contribution(
     model: &str,
     index: u32,
 ) -> Result<Option<ContributionView>, IndexError> {
-    sql.query_opt(
+    let rows = sql.query(
         &contribution_select("contributions.model = $1 AND contributions.idx = $2"),
         &[model.into(), index.into()],
-    )?
-    .map(|row| contribution_from(&row))
-    .transpose()
+    )?;
+    Ok(contributions_from(sql, &rows)?.into_iter().next())
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -490,7 +510,11 @@ pub struct MintTotal {
 #[derive(Clone, Debug, Serialize)]
 pub struct WalletView {
     pub wallet: String,
-    /// Contributions it proposed or is paid by, across models.
+    /// Contributions it proposed or is paid by, across models (all of them).
+    pub contribution_count: u64,
+    /// This page of them (`page` from 0, `per_page` each).
+    pub page: u64,
+    pub per_page: u64,
     pub contributions: Vec<ContributionView>,
     /// Sums per payment mint (amounts of different mints do not add up).
     pub totals: Vec<MintTotal>,
@@ -501,34 +525,68 @@ pub struct WalletView {
 }
 
 /// Everything of `wallet`: its contributions (as contributor or payout
-/// wallet), what they earned, its models and grants.
-pub fn wallet(sql: &mut dyn Sql, wallet: &str) -> Result<WalletView, IndexError> {
-    let rows = sql.query(
-        &format!(
-            "{} ORDER BY models.position, contributions.idx",
-            contribution_select(
-                "(contributions.contributor = $1 OR contributions.payout_wallet = $1)"
-            )
-        ),
+/// wallet; page `page` of them) and what they all earned, its models and
+/// grants.
+pub fn wallet(
+    sql: &mut dyn Sql,
+    wallet: &str,
+    page: u64,
+    per_page: u64,
+) -> Result<WalletView, IndexError> {
+    // The totals: what every contribution paying the wallet earned, from
+    // the few columns that take (each model's book read once).
+    let paying = sql.query(
+        "SELECT contributions.model, models.payment_mint, models.payment_decimals, contributions.active_shares, contributions.snapshot, contributions.accrued_scaled, contributions.claimed_total FROM contributions JOIN models ON models.address = contributions.model WHERE contributions.payout_wallet = $1",
         &[wallet.into()],
     )?;
-    let contributions: Vec<ContributionView> = rows
-        .iter()
-        .map(contribution_from)
-        .collect::<Result<_, _>>()?;
+    let mut books: BTreeMap<String, Pools> = BTreeMap::new();
     let mut totals: BTreeMap<String, (u8, u128, u128, u128)> = BTreeMap::new();
-    for contribution in contributions.iter().filter(|c| c.payout_wallet == wallet) {
-        let total = totals.entry(contribution.payment_mint.clone()).or_insert((
-            contribution.decimals,
-            0,
-            0,
-            0,
-        ));
-        let parse = |amount: &Amount| amount.base_units.parse::<u128>().unwrap_or_default();
-        total.1 += parse(&contribution.earned);
-        total.2 += parse(&contribution.claimed);
-        total.3 += parse(&contribution.claimable);
+    for row in &paying {
+        let model = row.text(0)?;
+        if !books.contains_key(model) {
+            let address: Pubkey = model
+                .parse()
+                .map_err(|_| IndexError::Database(format!("{model:?} is not an address")))?;
+            let book = load_book(sql, &address)?
+                .ok_or_else(|| IndexError::Database(format!("no book for model {model}")))?;
+            books.insert(model.to_string(), book.pools);
+        }
+        let balance = model_ledger::math::royalty::EntryBalance {
+            active_shares: row.amount_u64(3)?,
+            snapshot: row.amount(4)?,
+            accrued_scaled: row.amount(5)?,
+        };
+        let claimable = u128::from(claimable(&balance, &books[model])?);
+        let claimed = row.amount(6)?;
+        let total =
+            totals
+                .entry(row.text(1)?.to_string())
+                .or_insert((decimals(row.int(2)?)?, 0, 0, 0));
+        total.1 += claimed + claimable;
+        total.2 += claimed;
+        total.3 += claimable;
     }
+    // The page: whole views of that many contributions only.
+    const MINE: &str = "(contributions.contributor = $1 OR contributions.payout_wallet = $1)";
+    let contribution_count = sql
+        .query_one(
+            &format!("SELECT COUNT(*) FROM contributions WHERE {MINE}"),
+            &[wallet.into()],
+        )?
+        .u64(0)?;
+    let per_page = per_page.clamp(1, 500);
+    let rows = sql.query(
+        &format!(
+            "{} ORDER BY models.position, contributions.idx LIMIT $2 OFFSET $3",
+            contribution_select(MINE)
+        ),
+        &[
+            wallet.into(),
+            crate::db::int(per_page)?,
+            crate::db::int(page.saturating_mul(per_page))?,
+        ],
+    )?;
+    let contributions = contributions_from(sql, &rows)?;
     let models = sql
         .query(
             &format!("SELECT {SUMMARY_COLUMNS} FROM models WHERE authority = $1 ORDER BY position"),
@@ -553,6 +611,9 @@ pub fn wallet(sql: &mut dyn Sql, wallet: &str) -> Result<WalletView, IndexError>
         .collect::<Result<_, IndexError>>()?;
     Ok(WalletView {
         wallet: wallet.to_string(),
+        contribution_count,
+        page,
+        per_page,
         totals: totals
             .into_iter()
             .map(
@@ -701,6 +762,8 @@ pub fn paying(sql: &mut dyn Sql, wallet: &str) -> Result<Vec<(Pubkey, u32)>, Ind
 /// The index's own figures.
 #[derive(Clone, Debug, Serialize)]
 pub struct Status {
+    /// Rows in all the index's tables.
+    pub rows: u64,
     pub transactions: u64,
     pub events: u64,
     pub models: u64,
@@ -719,11 +782,31 @@ pub fn status(sql: &mut dyn Sql) -> Result<Status, IndexError> {
     let models = count("models")?;
     let contributions = count("contributions")?;
     let batches = count("batches")?;
+    let mut rows = 0;
+    for table in [
+        "meta",
+        "transactions",
+        "events",
+        "config",
+        "models",
+        "lineage",
+        "contributions",
+        "contribution_status",
+        "licenses",
+        "grants",
+        "batches",
+        "payments",
+        "settlements",
+        "claims",
+    ] {
+        rows += count(table)?;
+    }
     let last_slot = sql
         .query_one("SELECT MAX(slot) FROM transactions", &[])?
         .opt_int(0)?
         .map(|slot| slot as u64);
     Ok(Status {
+        rows,
         transactions,
         events,
         models,

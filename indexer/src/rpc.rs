@@ -70,7 +70,41 @@ impl RpcSource {
         })
     }
 
-    /// The program's signatures after `until` (all when `None`), oldest first.
+    /// The newest slot the cluster has finalized (rooted): everything at or
+    /// below it is final and fully listed.
+    pub fn finalized_slot(&self) -> Result<u64, IndexError> {
+        self.runtime
+            .block_on(
+                self.connection
+                    .0
+                    .get_slot_with_commitment(CommitmentConfig::finalized()),
+            )
+            .map_err(|error| rpc(&self.url, error))
+    }
+
+    /// The signatures of block `slot`, in the order it executed them.
+    pub fn block_order(&self, slot: u64) -> Result<Vec<String>, IndexError> {
+        let block = self
+            .runtime
+            .block_on(self.connection.0.get_block_with_config(
+                slot,
+                solana_rpc_client_api::config::RpcBlockConfig {
+                    encoding: None,
+                    transaction_details: Some(
+                        solana_transaction_status_client_types::TransactionDetails::Signatures,
+                    ),
+                    rewards: Some(false),
+                    commitment: Some(self.commitment),
+                    max_supported_transaction_version: Some(0),
+                },
+            ))
+            .map_err(|error| rpc(&self.url, error))?;
+        Ok(block.signatures.unwrap_or_default())
+    }
+
+    /// The program's signatures after `until` (all when `None`), oldest
+    /// first, in execution order: by slot, and within a slot by the block's
+    /// own order (the listing does not promise it).
     pub fn signatures_after(&self, until: Option<&str>) -> Result<Vec<Listed>, IndexError> {
         let until = until
             .map(|text| {
@@ -110,9 +144,25 @@ impl RpcSource {
                 _ => break,
             }
         }
-        // Listed newest first (and, within a block, last first).
         listed.reverse();
-        Ok(listed)
+        listed.sort_by_key(|entry| entry.slot);
+        let mut ordered = Vec::with_capacity(listed.len());
+        for slot_group in listed.chunk_by(|a, b| a.slot == b.slot) {
+            if slot_group.len() == 1 {
+                ordered.extend_from_slice(slot_group);
+                continue;
+            }
+            let order = self.block_order(slot_group[0].slot)?;
+            let mut group = slot_group.to_vec();
+            group.sort_by_key(|entry| {
+                order
+                    .iter()
+                    .position(|signature| *signature == entry.signature)
+                    .unwrap_or(usize::MAX)
+            });
+            ordered.extend(group);
+        }
+        Ok(ordered)
     }
 
     /// The transaction `signature`, its events decoded: an event cut short

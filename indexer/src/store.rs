@@ -105,6 +105,16 @@ impl Indexer {
         })
     }
 
+    /// A value a source keeps in the index between runs (where an RPC
+    /// source resumes listing, say), under `key`.
+    pub fn source_hint(&mut self, key: &str) -> Result<Option<String>, IndexError> {
+        meta(&mut self.database, &format!("source.{key}"))
+    }
+
+    pub fn set_source_hint(&mut self, key: &str, value: &str) -> Result<(), IndexError> {
+        set_meta(&mut self.database, &format!("source.{key}"), value)
+    }
+
     /// Whether the transaction `signature` is indexed.
     pub fn contains(&mut self, signature: &str) -> Result<bool, IndexError> {
         Ok(self

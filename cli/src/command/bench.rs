@@ -39,6 +39,10 @@ pub struct BenchArgs {
     /// Contributions of the large model that `record_inference` is compared on
     #[arg(long, default_value_t = 10_000)]
     pub large_contributions: u32,
+    /// Save the bench's chain in this directory (a ledger for `--ledger DIR`:
+    /// the explorer's benchmark serves its large model)
+    #[arg(long, value_name = "DIR")]
+    pub save: Option<std::path::PathBuf>,
 }
 
 const LENGTHS: [u32; 6] = [0, 1, 10, 25, 50, 100];
@@ -312,7 +316,10 @@ pub async fn execute(args: BenchArgs, output: OutputFormat) -> Result<()> {
         "--large-contributions must be at least {SMALL_CONTRIBUTIONS}"
     );
     let build = ProgramBuild::from_env()?;
-    let mut sandbox = Sandbox::start_with_deployer(bench_key(0)).await?;
+    let mut sandbox = match &args.save {
+        Some(dir) => Sandbox::start_saved(dir, bench_key(0)).await?,
+        None => Sandbox::start_with_deployer(bench_key(0)).await?,
+    };
     // Each figure is one instruction's own: no compute-budget instructions.
     sandbox.client.compute_budget = ComputeBudget {
         unit_price: None,
@@ -640,6 +647,11 @@ pub async fn execute(args: BenchArgs, output: OutputFormat) -> Result<()> {
         &scale,
         (contribution_rent, entry_rent),
     );
+    if let Some(dir) = &args.save {
+        sandbox
+            .save_as(dir, json!({ "bench": { "rounds": args.rounds, "large_contributions": args.large_contributions } }))
+            .await?;
+    }
     Ok(())
 }
 

@@ -12,7 +12,7 @@ use std::{
 
 use anchor_lang::solana_program::program_pack::Pack;
 
-use anyhow::{ensure, Context, Result};
+use anyhow::{ensure, Result};
 use clap::Args;
 use model_ledger::state::{ContributionKind, LicenseTerms};
 use model_ledger_sdk::{
@@ -46,31 +46,6 @@ pub struct DemoArgs {
     /// the explorer to open (`--ledger DIR`); an earlier demo there is replaced
     #[arg(long, value_name = "DIR", default_value = ".model-ledger-demo")]
     pub save: PathBuf,
-}
-
-/// Marks a ledger directory as the demo's, so a later demo may replace it.
-const DEMO_MARKER: &str = "demo.json";
-
-/// `dir` empty and ready for the demo's ledger: a missing directory or an
-/// earlier demo's; anything else is refused, never overwritten.
-fn prepare_ledger_dir(dir: &Path) -> Result<()> {
-    if !dir.exists() {
-        return Ok(());
-    }
-    if dir.join(DEMO_MARKER).exists() {
-        return std::fs::remove_dir_all(dir)
-            .with_context(|| format!("cannot replace the earlier demo in {}", dir.display()));
-    }
-    let empty = std::fs::read_dir(dir)
-        .with_context(|| format!("cannot read {}", dir.display()))?
-        .next()
-        .is_none();
-    ensure!(
-        empty,
-        "{} is not empty and holds no earlier demo; pass --save with another directory",
-        dir.display()
-    );
-    Ok(())
 }
 
 const DECIMALS: u8 = 6;
@@ -155,9 +130,7 @@ pub async fn execute(args: DemoArgs, output: OutputFormat) -> Result<()> {
         "calls and batch size must be positive"
     );
     let started = Instant::now();
-    prepare_ledger_dir(&args.save)?;
-    let deployer = Keypair::new();
-    let sandbox = Sandbox::start_in(Some(&args.save), deployer.insecure_clone()).await?;
+    let sandbox = Sandbox::start_saved(&args.save, Keypair::new()).await?;
     let mut demo = Demo::open_protocol(&sandbox, args.seed, output).await?;
     demo.register_models().await?;
     demo.accept_contributors().await?;
@@ -165,13 +138,12 @@ pub async fn execute(args: DemoArgs, output: OutputFormat) -> Result<()> {
     demo.open_hosts(args.calls).await?;
     let metering = demo.meter_calls(args.batch_calls).await?;
     let unallocated = demo.settle_and_claim().await?;
-    // The chain is kept: the ledger's wallet is the deployer (the admin).
-    sandbox.save().await?;
-    crate::embedded::EmbeddedLedger::write_wallet(&args.save, &deployer)?;
-    std::fs::write(
-        args.save.join(DEMO_MARKER),
-        json!({ "seed": args.seed, "calls": args.calls }).to_string(),
-    )?;
+    sandbox
+        .save_as(
+            &args.save,
+            json!({ "demo": { "seed": args.seed, "calls": args.calls } }),
+        )
+        .await?;
     demo.report(&args, &metering, &unallocated, started).await
 }
 

@@ -54,7 +54,7 @@ impl From<Commitment> for CommitmentConfig {
 }
 
 /// How often `verify` reads again when the chain moved while it compared.
-const VERIFY_ATTEMPTS: usize = 3;
+const VERIFY_ATTEMPTS: usize = 10;
 
 pub fn execute(args: IndexArgs, global: &GlobalArgs) -> Result<()> {
     let cluster = index::cluster(global)?;

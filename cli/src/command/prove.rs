@@ -80,7 +80,13 @@ pub async fn execute(session: &Session, args: ProveArgs) -> Result<()> {
         .collect();
     session.output.print(
         serde_json::json!({
-            "batch_seq": batch.seq, "call": args.call, "leaf": hex(&call.leaf()), "root": batch.merkle_root,
+            "batch_seq": batch.seq, "grant": batch.grant, "call_position": args.call,
+            // The record itself: with the proof, what an explorer checks against the batch's root.
+            "call": {
+                "request_hash": hex(&call.request_hash), "output_hash": hex(&call.output_hash),
+                "attribution": call.attribution.iter().map(|entry| [entry.index, u32::from(entry.weight)]).collect::<Vec<_>>(),
+            },
+            "leaf": hex(&call.leaf()), "root": batch.merkle_root,
             "proof": steps, "verified": true, "batch_landed": landed, "root_matches_event": root_on_chain,
         }),
         || format!(

@@ -9,7 +9,7 @@
 
 use std::path::Path;
 
-use anyhow::Result;
+use anyhow::{ensure, Context, Result};
 use model_ledger_sdk::{
     client::{associated_token, LedgerClient},
     instructions::ModelAccounts,
@@ -19,6 +19,9 @@ use solana_sdk::{instruction::Instruction, pubkey::Pubkey, signature::Keypair, s
 use crate::embedded::{EmbeddedLedger, RecordingConnection};
 
 const MINT_SPACE: usize = 82;
+
+/// Marks a ledger directory a demo or bench saved, so a later run may replace it.
+const SAVED_MARKER: &str = "sandbox.json";
 
 pub struct Sandbox {
     ledger: EmbeddedLedger,
@@ -57,9 +60,38 @@ impl Sandbox {
         Ok(sandbox)
     }
 
-    /// Saves the chain (a no-op in memory).
-    pub async fn save(&self) -> Result<()> {
-        self.ledger.save().await
+    /// A fresh chain to be saved into `dir` ([`Sandbox::save_as`]): a
+    /// missing or empty directory, or one an earlier run saved (replaced);
+    /// anything else is refused, never overwritten.
+    pub async fn start_saved(dir: &Path, deployer: Keypair) -> Result<Self> {
+        if dir.exists() {
+            if dir.join(SAVED_MARKER).exists() {
+                std::fs::remove_dir_all(dir).with_context(|| {
+                    format!("cannot replace the earlier run in {}", dir.display())
+                })?;
+            } else {
+                let empty = std::fs::read_dir(dir)
+                    .with_context(|| format!("cannot read {}", dir.display()))?
+                    .next()
+                    .is_none();
+                ensure!(
+                    empty,
+                    "{} is not empty and holds no earlier demo or bench; pass --save with another directory",
+                    dir.display()
+                );
+            }
+        }
+        Self::start_in(Some(dir), deployer).await
+    }
+
+    /// Saves the chain into `dir` (where [`Sandbox::start_saved`] opened it):
+    /// its accounts and journal, the deployer (the admin) as its wallet,
+    /// and a marker saying what made it.
+    pub async fn save_as(&self, dir: &Path, made_by: serde_json::Value) -> Result<()> {
+        self.ledger.save().await?;
+        EmbeddedLedger::write_wallet(dir, &self.deployer)?;
+        std::fs::write(dir.join(SAVED_MARKER), made_by.to_string())?;
+        Ok(())
     }
 
     /// Another client on the same chain whose transactions `fee_payer` pays

@@ -211,7 +211,7 @@ async fn every_event_indexes_and_the_index_agrees_with_the_chain() {
                     .unwrap()
                     .unwrap()
                     .payout_wallet;
-                let wallet = query::wallet(sql, &payout).unwrap();
+                let wallet = query::wallet(sql, &payout, 0, 100).unwrap();
                 let page = query::contributions(sql, &base_model, 0, 50, 3).unwrap();
                 (models, lineage, wallet, page)
             })
