@@ -47,12 +47,22 @@ impl Indexer {
     }
 }
 
-/// Where an event sits in the chain: its transaction and its order there.
+/// Where an event sits in the chain (its transaction and its order
+/// there), and the books the transaction has changed so far: each is read
+/// once and written once per transaction, however many of its events touch it.
 struct At<'a> {
     signature: &'a str,
     slot: u64,
     position: i64,
     ordinal: usize,
+    books: &'a std::cell::RefCell<BookCache>,
+}
+
+/// Books read or changed by the transaction being applied.
+#[derive(Default)]
+struct BookCache {
+    books: std::collections::HashMap<Pubkey, Book>,
+    changed: std::collections::BTreeSet<Pubkey>,
 }
 
 impl At<'_> {
@@ -108,12 +118,14 @@ fn apply_transaction(
             int(events.len() as u64)?,
         ],
     )?;
+    let books = std::cell::RefCell::new(BookCache::default());
     for (ordinal, event) in events.iter().enumerate() {
         let at = At {
             signature,
             slot: transaction.slot,
             position,
             ordinal,
+            books: &books,
         };
         sql.execute(
             "INSERT INTO events (signature, ordinal, position, name, slot, body) VALUES ($1, $2, $3, $4, $5, $6)",
@@ -136,6 +148,10 @@ fn apply_transaction(
             )),
             other => other,
         })?;
+    }
+    let books = books.into_inner();
+    for model in &books.changed {
+        write_book(sql, model, &books.books[model])?;
     }
     Ok(Applied::New {
         events: events.len(),
@@ -213,6 +229,7 @@ pub(crate) fn terms_from_json(text: &str) -> Result<LicenseTerms, IndexError> {
 }
 
 /// A model's book as the index keeps it.
+#[derive(Clone)]
 pub(crate) struct Book {
     pub pools: Pools,
     pub payment_count: u64,
@@ -293,10 +310,23 @@ pub(crate) fn load_book(sql: &mut dyn Sql, model: &Pubkey) -> Result<Option<Book
 }
 
 fn book_of(sql: &mut dyn Sql, at: &At, model: &Pubkey) -> Result<Book, IndexError> {
-    load_book(sql, model)?.ok_or_else(|| at.gap(format!("model {model} was never registered")))
+    if let Some(book) = at.books.borrow().books.get(model) {
+        return Ok(book.clone());
+    }
+    let book = load_book(sql, model)?
+        .ok_or_else(|| at.gap(format!("model {model} was never registered")))?;
+    at.books.borrow_mut().books.insert(*model, book.clone());
+    Ok(book)
 }
 
-fn store_book(sql: &mut dyn Sql, model: &Pubkey, book: &Book) -> Result<(), IndexError> {
+/// Keeps `book` as the transaction's latest for `model`; written once, at its end.
+fn store_book(at: &At, model: &Pubkey, book: &Book) {
+    let mut cache = at.books.borrow_mut();
+    cache.books.insert(*model, book.clone());
+    cache.changed.insert(*model);
+}
+
+fn write_book(sql: &mut dyn Sql, model: &Pubkey, book: &Book) -> Result<(), IndexError> {
     let pools = &book.pools;
     sql.execute(
         "UPDATE models SET total_shares = $2, accepted_count = $3, acc_per_share = $4, shares_carry = $5, owed_protocol = $6, fee_carry = $7, upstream_carry = $8, unallocated = $9, owed_upstream = $10, payment_count = $11, total_received = $12, total_paid_out = $13, contribution_count = $14, license_count = $15 WHERE address = $1",
@@ -449,7 +479,7 @@ fn apply_event(sql: &mut dyn Sql, at: &At, event: &LedgerEvent) -> Result<(), In
                 )));
             }
             book.contribution_count += 1;
-            store_book(sql, &e.model, &book)?;
+            store_book(at, &e.model, &book);
             sql.execute(
                 "INSERT INTO contributions (address, model, idx, contributor, kind, content_hash, uri, proposed_slot, status, shares, payout_wallet, closed, active_shares, snapshot, accrued_scaled, claimed_total, attributed_scaled, attributed_batches) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'proposed', '0', $4, 0, '0', '0', '0', '0', '0', 0)",
                 &[
@@ -487,7 +517,7 @@ fn apply_event(sql: &mut dyn Sql, at: &At, event: &LedgerEvent) -> Result<(), In
                 )));
             }
             book.license_count += 1;
-            store_book(sql, &e.model, &book)?;
+            store_book(at, &e.model, &book);
             sql.execute(
                 "INSERT INTO licenses (address, model, version, payment_mint, terms, published_slot, retired_slot) VALUES ($1, $2, $3, $4, $5, $6, NULL)",
                 &[
@@ -685,7 +715,7 @@ fn apply_event(sql: &mut dyn Sql, at: &At, event: &LedgerEvent) -> Result<(), In
             }
             book.pools.unallocated = 0;
             book.total_paid_out += u128::from(e.amount);
-            store_book(sql, &e.model, &book)?;
+            store_book(at, &e.model, &book);
             record_claim(
                 sql,
                 at,
@@ -707,7 +737,7 @@ fn apply_event(sql: &mut dyn Sql, at: &At, event: &LedgerEvent) -> Result<(), In
             }
             book.pools.owed_protocol = 0;
             book.total_paid_out += u128::from(e.amount);
-            store_book(sql, &e.model, &book)?;
+            store_book(at, &e.model, &book);
             record_claim(
                 sql,
                 at,
@@ -821,7 +851,7 @@ fn change_status(
             e.model_accepted_count
         )));
     }
-    store_book(sql, &e.model, &book)?;
+    store_book(at, &e.model, &book);
     if e.status == ContributionStatus::Accepted {
         // An acceptance grows the book to hold the entry (the program's
         // `Book::activate`), as `extend_royalty_book` does ahead of time.
@@ -830,13 +860,15 @@ fn change_status(
             &[key(&e.model), int(u64::from(e.index) + 1)?],
         )?;
     }
-    store_entry(sql, &entry)?;
     sql.execute(
-        "UPDATE contributions SET status = $2, shares = $3 WHERE address = $1",
+        "UPDATE contributions SET status = $2, shares = $3, active_shares = $4, snapshot = $5, accrued_scaled = $6 WHERE address = $1",
         &[
             key(&entry.address),
             status_name(e.status).into(),
             amount(e.shares),
+            amount(entry.balance.active_shares),
+            amount(entry.balance.snapshot),
+            amount(entry.balance.accrued_scaled),
         ],
     )?;
     let [position, slot, signature] = at.common()?;
@@ -872,7 +904,7 @@ fn settle(sql: &mut dyn Sql, at: &At, e: &UpstreamSettled) -> Result<(), IndexEr
         ))
     })?;
     child.total_paid_out += u128::from(e.amount);
-    store_book(sql, &e.child, &child)?;
+    store_book(at, &e.child, &child);
     let [chain_position, slot, signature] = at.common()?;
     sql.execute(
         "INSERT INTO settlements (signature, ordinal, child, parent, parent_position, amount, position, slot) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
@@ -937,7 +969,7 @@ fn pay(
     }
     book.payment_count = payment.payment_count;
     book.total_received += u128::from(payment.amount);
-    store_book(sql, model, &book)?;
+    store_book(at, model, &book);
     if kind == "inference" {
         let metered = sql
             .query_one("SELECT calls FROM models WHERE address = $1", &[key(model)])?
@@ -948,23 +980,31 @@ fn pay(
         )?;
     }
     for (index, weight) in attribution {
-        let mut entry = entry_of(sql, at, model, *index)?;
+        // The entry and what attribution paid it so far, in one read; both
+        // written back in one statement.
+        let row = sql
+            .query_opt(
+                &format!("SELECT {ENTRY_COLUMNS}, attributed_scaled FROM contributions WHERE model = $1 AND idx = $2"),
+                &[key(model), (*index).into()],
+            )?
+            .ok_or_else(|| at.gap(format!("contribution #{index} of model {model} was never proposed")))?;
+        let mut entry = entry_from_row(&row)?;
         entry
             .balance
             .credit_attributed(*weight, payment.per_weight_scaled)
             .map_err(|_| math(at, "an attributed credit"))?;
-        store_entry(sql, &entry)?;
-        let credit = payment
+        let attributed = payment
             .per_weight_scaled
             .checked_mul(u128::from(*weight))
+            .and_then(|credit| credit.checked_add(row.amount(7).ok()?))
             .ok_or_else(|| math(at, "an attributed credit"))?;
-        let row = sql.query_one(
-            "SELECT attributed_scaled FROM contributions WHERE address = $1",
-            &[key(&entry.address)],
-        )?;
         sql.execute(
-            "UPDATE contributions SET attributed_scaled = $2, attributed_batches = attributed_batches + 1 WHERE address = $1",
-            &[key(&entry.address), amount(row.amount(0)? + credit)],
+            "UPDATE contributions SET accrued_scaled = $2, attributed_scaled = $3, attributed_batches = attributed_batches + 1 WHERE address = $1",
+            &[
+                key(&entry.address),
+                amount(entry.balance.accrued_scaled),
+                amount(attributed),
+            ],
         )?;
     }
     let [position, slot, signature] = at.common()?;
@@ -993,7 +1033,8 @@ fn pay(
 fn pay_out(sql: &mut dyn Sql, at: &At, model: &Pubkey, amount_out: u64) -> Result<(), IndexError> {
     let mut book = book_of(sql, at, model)?;
     book.total_paid_out += u128::from(amount_out);
-    store_book(sql, model, &book)
+    store_book(at, model, &book);
+    Ok(())
 }
 
 #[allow(clippy::too_many_arguments)]
