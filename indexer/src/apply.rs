@@ -706,16 +706,7 @@ fn apply_event(sql: &mut dyn Sql, at: &At, event: &LedgerEvent) -> Result<(), In
             )?;
         }
         LedgerEvent::UnallocatedClaimed(e) => {
-            let mut book = book_of(sql, at, &e.model)?;
-            if book.pools.unallocated != e.amount {
-                return Err(at.gap(format!(
-                    "model {} had {} unallocated, the authority withdrew {}",
-                    e.model, book.pools.unallocated, e.amount
-                )));
-            }
-            book.pools.unallocated = 0;
-            book.total_paid_out += u128::from(e.amount);
-            store_book(at, &e.model, &book);
+            withdraw_whole(sql, at, &e.model, Pool::Unallocated, e.amount)?;
             record_claim(
                 sql,
                 at,
@@ -728,16 +719,7 @@ fn apply_event(sql: &mut dyn Sql, at: &At, event: &LedgerEvent) -> Result<(), In
             )?;
         }
         LedgerEvent::ProtocolFeesCollected(e) => {
-            let mut book = book_of(sql, at, &e.model)?;
-            if book.pools.owed_protocol != e.amount {
-                return Err(at.gap(format!(
-                    "model {} owed {} in protocol fees, {} were collected",
-                    e.model, book.pools.owed_protocol, e.amount
-                )));
-            }
-            book.pools.owed_protocol = 0;
-            book.total_paid_out += u128::from(e.amount);
-            store_book(at, &e.model, &book);
+            withdraw_whole(sql, at, &e.model, Pool::ProtocolFees, e.amount)?;
             record_claim(
                 sql,
                 at,
@@ -1027,6 +1009,39 @@ fn pay(
             signature,
         ],
     )?;
+    Ok(())
+}
+
+/// A pool the program empties in one withdrawal.
+enum Pool {
+    /// The authority's share of what arrived while no shares existed.
+    Unallocated,
+    /// Protocol fees booked for the treasury.
+    ProtocolFees,
+}
+
+/// The whole of `pool` leaves `model`'s vault; the event's amount must be
+/// all of it.
+fn withdraw_whole(
+    sql: &mut dyn Sql,
+    at: &At,
+    model: &Pubkey,
+    pool: Pool,
+    withdrawn: u64,
+) -> Result<(), IndexError> {
+    let mut book = book_of(sql, at, model)?;
+    let (held, what) = match pool {
+        Pool::Unallocated => (&mut book.pools.unallocated, "unallocated"),
+        Pool::ProtocolFees => (&mut book.pools.owed_protocol, "protocol fees owed"),
+    };
+    if *held != withdrawn {
+        return Err(at.gap(format!(
+            "model {model} had {held} {what}, {withdrawn} were withdrawn"
+        )));
+    }
+    *held = 0;
+    book.total_paid_out += u128::from(withdrawn);
+    store_book(at, model, &book);
     Ok(())
 }
 

@@ -325,25 +325,36 @@ fn contribution_select(filter: &str) -> String {
     )
 }
 
+/// Models' pools, each read once however many of its contributions a
+/// query shows.
+#[derive(Default)]
+struct Books(BTreeMap<String, Pools>);
+
+impl Books {
+    fn pools(&mut self, sql: &mut dyn Sql, model: &str) -> Result<&Pools, IndexError> {
+        if !self.0.contains_key(model) {
+            let address: Pubkey = model
+                .parse()
+                .map_err(|_| IndexError::Database(format!("{model:?} is not an address")))?;
+            let book = load_book(sql, &address)?
+                .ok_or_else(|| IndexError::Database(format!("no book for model {model}")))?;
+            self.0.insert(model.to_string(), book.pools);
+        }
+        Ok(&self.0[model])
+    }
+}
+
 /// Contribution rows with what each earned: every model's book is read
 /// once, however many of its contributions the rows hold.
 fn contributions_from(
     sql: &mut dyn Sql,
     rows: &[Row],
 ) -> Result<Vec<ContributionView>, IndexError> {
-    let mut books: BTreeMap<String, Pools> = BTreeMap::new();
+    let mut books = Books::default();
     let mut views = Vec::with_capacity(rows.len());
     for row in rows {
-        let model = row.text(0)?;
-        if !books.contains_key(model) {
-            let address: Pubkey = model
-                .parse()
-                .map_err(|_| IndexError::Database(format!("{model:?} is not an address")))?;
-            let book = load_book(sql, &address)?
-                .ok_or_else(|| IndexError::Database(format!("no book for model {model}")))?;
-            books.insert(model.to_string(), book.pools);
-        }
-        views.push(contribution_from(row, &books[model])?);
+        let pools = books.pools(sql, row.text(0)?)?;
+        views.push(contribution_from(row, pools)?);
     }
     Ok(views)
 }
@@ -539,24 +550,16 @@ pub fn wallet(
         "SELECT contributions.model, models.payment_mint, models.payment_decimals, contributions.active_shares, contributions.snapshot, contributions.accrued_scaled, contributions.claimed_total FROM contributions JOIN models ON models.address = contributions.model WHERE contributions.payout_wallet = $1",
         &[wallet.into()],
     )?;
-    let mut books: BTreeMap<String, Pools> = BTreeMap::new();
+    let mut books = Books::default();
     let mut totals: BTreeMap<String, (u8, u128, u128, u128)> = BTreeMap::new();
     for row in &paying {
-        let model = row.text(0)?;
-        if !books.contains_key(model) {
-            let address: Pubkey = model
-                .parse()
-                .map_err(|_| IndexError::Database(format!("{model:?} is not an address")))?;
-            let book = load_book(sql, &address)?
-                .ok_or_else(|| IndexError::Database(format!("no book for model {model}")))?;
-            books.insert(model.to_string(), book.pools);
-        }
+        let pools = books.pools(sql, row.text(0)?)?;
         let balance = model_ledger::math::royalty::EntryBalance {
             active_shares: row.amount_u64(3)?,
             snapshot: row.amount(4)?,
             accrued_scaled: row.amount(5)?,
         };
-        let claimable = u128::from(claimable(&balance, &books[model])?);
+        let claimable = u128::from(claimable(&balance, pools)?);
         let claimed = row.amount(6)?;
         let total =
             totals

@@ -274,105 +274,99 @@ fn verify_entries(
         &format!("SELECT {ENTRY_COLUMNS}, idx, shares, closed FROM contributions WHERE model = $1 ORDER BY idx"),
         &[model.to_string().into()],
     )?;
-    for chunk in rows.chunks(100) {
-        let addresses: Vec<Pubkey> = chunk
-            .iter()
-            .map(|row| address(row.text(0)?))
-            .collect::<Result<_, _>>()?;
-        let accounts = chain.accounts(&addresses)?;
-        for (row, account) in chunk.iter().zip(accounts) {
-            let entry = entry_from_row(row)?;
-            let index = u32::try_from(row.int(7)?)
-                .map_err(|_| IndexError::Database("an index beyond u32".into()))?;
-            let subject = format!("contribution #{index} of model {name}");
-            let on_chain = decode_book_entry(&book_address, book_account, index)
-                .map_err(|error| IndexError::Source(error.to_string()))?;
-            let balance = on_chain.balance();
-            let checks = || -> Result<(), Difference> {
-                compare(
-                    book_address,
-                    &subject,
-                    "earning shares",
-                    entry.balance.active_shares,
-                    balance.active_shares,
-                )?;
-                compare(
-                    book_address,
-                    &subject,
-                    "accrual snapshot",
-                    entry.balance.snapshot,
-                    balance.snapshot,
-                )?;
-                compare(
-                    book_address,
-                    &subject,
-                    "accrued (1/10^12 token)",
-                    entry.balance.accrued_scaled,
-                    balance.accrued_scaled,
-                )?;
-                compare(
-                    book_address,
-                    &subject,
-                    "claimed",
-                    entry.claimed_total,
-                    on_chain.claimed_total(),
-                )?;
-                Ok(())
-            };
-            if let Err(difference) = checks() {
-                return Ok(Err(difference));
+    for row in &rows {
+        let entry = entry_from_row(row)?;
+        let account = chain.0.get(&entry.address).cloned();
+        let index = u32::try_from(row.int(7)?)
+            .map_err(|_| IndexError::Database("an index beyond u32".into()))?;
+        let subject = format!("contribution #{index} of model {name}");
+        let on_chain = decode_book_entry(&book_address, book_account, index)
+            .map_err(|error| IndexError::Source(error.to_string()))?;
+        let balance = on_chain.balance();
+        let checks = || -> Result<(), Difference> {
+            compare(
+                book_address,
+                &subject,
+                "earning shares",
+                entry.balance.active_shares,
+                balance.active_shares,
+            )?;
+            compare(
+                book_address,
+                &subject,
+                "accrual snapshot",
+                entry.balance.snapshot,
+                balance.snapshot,
+            )?;
+            compare(
+                book_address,
+                &subject,
+                "accrued (1/10^12 token)",
+                entry.balance.accrued_scaled,
+                balance.accrued_scaled,
+            )?;
+            compare(
+                book_address,
+                &subject,
+                "claimed",
+                entry.claimed_total,
+                on_chain.claimed_total(),
+            )?;
+            Ok(())
+        };
+        if let Err(difference) = checks() {
+            return Ok(Err(difference));
+        }
+        let closed = row.int(9)? != 0;
+        match (account, closed) {
+            (None, true) => {}
+            (None, false) => {
+                return Ok(Err(Difference {
+                    account: entry.address,
+                    what: format!("{subject}: in the index, not on chain"),
+                }))
             }
-            let closed = row.int(9)? != 0;
-            match (account, closed) {
-                (None, true) => {}
-                (None, false) => {
-                    return Ok(Err(Difference {
-                        account: entry.address,
-                        what: format!("{subject}: in the index, not on chain"),
-                    }))
-                }
-                (Some(_), true) => {
-                    return Ok(Err(Difference {
-                        account: entry.address,
-                        what: format!("{subject}: closed in the index, still on chain"),
-                    }))
-                }
-                (Some(account), false) => {
-                    let record: Contribution = decode(&entry.address, &account)
-                        .map_err(|error| IndexError::Source(error.to_string()))?;
-                    let status = match record.status {
-                        ContributionStatus::Proposed => "proposed",
-                        ContributionStatus::Accepted => "accepted",
-                        ContributionStatus::Rejected => "rejected",
-                        ContributionStatus::Revoked => "revoked",
-                    };
-                    let checks = || -> Result<(), Difference> {
-                        compare(
-                            entry.address,
-                            &subject,
-                            "status",
-                            entry.status.as_str(),
-                            status,
-                        )?;
-                        compare(
-                            entry.address,
-                            &subject,
-                            "shares",
-                            row.text(8).unwrap_or_default(),
-                            record.shares.to_string().as_str(),
-                        )?;
-                        compare(
-                            entry.address,
-                            &subject,
-                            "payout wallet",
-                            entry.payout_wallet.as_str(),
-                            record.payout_wallet.to_string().as_str(),
-                        )?;
-                        Ok(())
-                    };
-                    if let Err(difference) = checks() {
-                        return Ok(Err(difference));
-                    }
+            (Some(_), true) => {
+                return Ok(Err(Difference {
+                    account: entry.address,
+                    what: format!("{subject}: closed in the index, still on chain"),
+                }))
+            }
+            (Some(account), false) => {
+                let record: Contribution = decode(&entry.address, &account)
+                    .map_err(|error| IndexError::Source(error.to_string()))?;
+                let status = match record.status {
+                    ContributionStatus::Proposed => "proposed",
+                    ContributionStatus::Accepted => "accepted",
+                    ContributionStatus::Rejected => "rejected",
+                    ContributionStatus::Revoked => "revoked",
+                };
+                let checks = || -> Result<(), Difference> {
+                    compare(
+                        entry.address,
+                        &subject,
+                        "status",
+                        entry.status.as_str(),
+                        status,
+                    )?;
+                    compare(
+                        entry.address,
+                        &subject,
+                        "shares",
+                        row.text(8).unwrap_or_default(),
+                        record.shares.to_string().as_str(),
+                    )?;
+                    compare(
+                        entry.address,
+                        &subject,
+                        "payout wallet",
+                        entry.payout_wallet.as_str(),
+                        record.payout_wallet.to_string().as_str(),
+                    )?;
+                    Ok(())
+                };
+                if let Err(difference) = checks() {
+                    return Ok(Err(difference));
                 }
             }
         }
@@ -388,59 +382,51 @@ fn verify_grants(
         "SELECT address, licensee, meter, calls_used, next_seq FROM grants ORDER BY address",
         &[],
     )?;
-    for chunk in rows.chunks(100) {
-        let addresses: Vec<Pubkey> = chunk
-            .iter()
-            .map(|row| address(row.text(0)?))
-            .collect::<Result<_, _>>()?;
-        for ((row, account), grant_address) in chunk
-            .iter()
-            .zip(chain.accounts(&addresses)?)
-            .zip(&addresses)
-        {
-            let Some(account) = account else {
-                return Ok(Err(Difference {
-                    account: *grant_address,
-                    what: format!("grant {grant_address}: in the index, not on chain"),
-                }));
-            };
-            let grant: Grant = decode(grant_address, &account)
-                .map_err(|error| IndexError::Source(error.to_string()))?;
-            let subject = format!("grant {grant_address}");
-            let checks = || -> Result<(), Difference> {
-                compare(
-                    *grant_address,
-                    &subject,
-                    "licensee",
-                    row.text(1).unwrap_or_default().to_string(),
-                    grant.licensee.to_string(),
-                )?;
-                compare(
-                    *grant_address,
-                    &subject,
-                    "meter",
-                    row.opt_text(2).ok().flatten().map(String::from),
-                    grant.meter.map(|meter| meter.to_string()),
-                )?;
-                compare(
-                    *grant_address,
-                    &subject,
-                    "calls used",
-                    row.amount(3).unwrap_or_default(),
-                    u128::from(grant.calls_used),
-                )?;
-                compare(
-                    *grant_address,
-                    &subject,
-                    "next batch",
-                    row.u64(4).unwrap_or_default(),
-                    grant.next_seq,
-                )?;
-                Ok(())
-            };
-            if let Err(difference) = checks() {
-                return Ok(Err(difference));
-            }
+    for row in &rows {
+        let grant_address = &address(row.text(0)?)?;
+        let account = chain.0.get(grant_address).cloned();
+        let Some(account) = account else {
+            return Ok(Err(Difference {
+                account: *grant_address,
+                what: format!("grant {grant_address}: in the index, not on chain"),
+            }));
+        };
+        let grant: Grant = decode(grant_address, &account)
+            .map_err(|error| IndexError::Source(error.to_string()))?;
+        let subject = format!("grant {grant_address}");
+        let checks = || -> Result<(), Difference> {
+            compare(
+                *grant_address,
+                &subject,
+                "licensee",
+                row.text(1).unwrap_or_default().to_string(),
+                grant.licensee.to_string(),
+            )?;
+            compare(
+                *grant_address,
+                &subject,
+                "meter",
+                row.opt_text(2).ok().flatten().map(String::from),
+                grant.meter.map(|meter| meter.to_string()),
+            )?;
+            compare(
+                *grant_address,
+                &subject,
+                "calls used",
+                row.amount(3).unwrap_or_default(),
+                u128::from(grant.calls_used),
+            )?;
+            compare(
+                *grant_address,
+                &subject,
+                "next batch",
+                row.u64(4).unwrap_or_default(),
+                grant.next_seq,
+            )?;
+            Ok(())
+        };
+        if let Err(difference) = checks() {
+            return Ok(Err(difference));
         }
     }
     Ok(Ok(rows.len()))
