@@ -1,6 +1,8 @@
 //! Which cluster and which keypair, resolved the way the `solana` CLI does:
 //! flags first, then the Solana CLI config file, then (here) the embedded
-//! cluster and its own wallet.
+//! cluster and its own wallet. A flag that names the embedded chain
+//! (`--ledger`, `-u embedded`) always wins over the config file, so a
+//! developer's `config.yml` never sends a command to a cluster nobody named.
 
 use std::path::{Path, PathBuf};
 
@@ -13,16 +15,93 @@ pub enum Cluster {
     Rpc(String),
 }
 
-/// `-u` values: the Solana monikers, `embedded`, or a URL.
-pub fn parse_url(value: &str) -> Cluster {
-    match value {
+impl std::fmt::Display for Cluster {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Cluster::Embedded => f.write_str("the embedded chain"),
+            Cluster::Rpc(url) => f.write_str(url),
+        }
+    }
+}
+
+/// `-u` values: the Solana monikers, `embedded`, or an http(s) URL; anything
+/// else is refused by name (a misspelt moniker would otherwise be tried as
+/// a URL and fail with the HTTP client's "builder error").
+pub fn parse_url(value: &str) -> Result<Cluster, String> {
+    Ok(match value {
         "embedded" => Cluster::Embedded,
         "m" | "mainnet-beta" => Cluster::Rpc("https://api.mainnet-beta.solana.com".into()),
         "d" | "devnet" => Cluster::Rpc("https://api.devnet.solana.com".into()),
         "t" | "testnet" => Cluster::Rpc("https://api.testnet.solana.com".into()),
         "l" | "localhost" => Cluster::Rpc("http://localhost:8899".into()),
-        url => Cluster::Rpc(url.to_string()),
+        url => {
+            let host = url
+                .strip_prefix("https://")
+                .or_else(|| url.strip_prefix("http://"))
+                .map(|rest| rest.split(['/', '?', '#']).next().unwrap_or_default());
+            match host {
+                Some(host) if !host.is_empty() && !host.starts_with(':') => {
+                    Cluster::Rpc(url.to_string())
+                }
+                _ => {
+                    return Err(format!(
+                        "{url:?} is not a cluster: say mainnet-beta (m), devnet (d), testnet (t), localhost (l), embedded, or an http:// or https:// RPC URL"
+                    ))
+                }
+            }
+        }
+    })
+}
+
+/// Where the cluster a command uses was named.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Origin {
+    /// `-u`/`--url`.
+    UrlFlag,
+    /// `--ledger`: the embedded chain in that directory.
+    LedgerFlag,
+    /// The Solana CLI config file at this path.
+    ConfigFile(PathBuf),
+    /// Nothing named one: the embedded chain.
+    Default,
+}
+
+impl std::fmt::Display for Origin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Origin::UrlFlag => f.write_str("named by -u"),
+            Origin::LedgerFlag => f.write_str("named by --ledger"),
+            Origin::ConfigFile(path) => write!(f, "from the Solana CLI config {}", path.display()),
+            Origin::Default => f.write_str("no cluster named"),
+        }
     }
+}
+
+/// The rules, in order: `-u` names the cluster (with `--ledger` only when
+/// it is `embedded`); else `--ledger` names the embedded chain; else the
+/// config file's `json_rpc_url`; else the embedded chain.
+pub fn choose(
+    url: Option<&Cluster>,
+    ledger_named: bool,
+    config: Option<(&Path, &SolanaConfig)>,
+) -> Result<(Cluster, Origin)> {
+    match (url, ledger_named) {
+        (Some(Cluster::Rpc(url)), true) => {
+            anyhow::bail!("--ledger names the embedded chain and -u names {url}: give one of them")
+        }
+        (Some(cluster), _) => return Ok((cluster.clone(), Origin::UrlFlag)),
+        (None, true) => return Ok((Cluster::Embedded, Origin::LedgerFlag)),
+        (None, false) => {}
+    }
+    if let Some((path, config)) = config {
+        if let Some(url) = &config.json_rpc_url {
+            let cluster = parse_url(url).map_err(|reason| {
+                anyhow::anyhow!("json_rpc_url in {}: {reason}", path.display())
+            })?;
+            return Ok((cluster, Origin::ConfigFile(path.to_path_buf())));
+        }
+    }
+    Ok((Cluster::Embedded, Origin::Default))
 }
 
 /// The two settings this tool reads from the Solana CLI config.
@@ -70,14 +149,59 @@ mod tests {
     fn monikers_resolve_like_the_solana_cli() {
         assert_eq!(
             parse_url("devnet"),
-            Cluster::Rpc("https://api.devnet.solana.com".into())
+            Ok(Cluster::Rpc("https://api.devnet.solana.com".into()))
         );
-        assert_eq!(parse_url("l"), Cluster::Rpc("http://localhost:8899".into()));
-        assert_eq!(parse_url("embedded"), Cluster::Embedded);
+        assert_eq!(
+            parse_url("l"),
+            Ok(Cluster::Rpc("http://localhost:8899".into()))
+        );
+        assert_eq!(parse_url("embedded"), Ok(Cluster::Embedded));
         assert_eq!(
             parse_url("http://10.0.0.1:8899"),
-            Cluster::Rpc("http://10.0.0.1:8899".into())
+            Ok(Cluster::Rpc("http://10.0.0.1:8899".into()))
         );
+        for misspelt in ["devnett", "htp://x", "https://", "localhost:8899", ""] {
+            let error = parse_url(misspelt).unwrap_err();
+            assert!(error.contains("is not a cluster"), "{misspelt}: {error}");
+        }
+    }
+
+    #[test]
+    fn a_flag_naming_a_chain_wins_over_the_config_file() {
+        let path = Path::new("/home/me/.config/solana/cli/config.yml");
+        let mainnet = SolanaConfig {
+            json_rpc_url: Some("https://api.mainnet-beta.solana.com".into()),
+            keypair_path: None,
+        };
+        let config = Some((path, &mainnet));
+        assert_eq!(
+            choose(None, true, config).unwrap(),
+            (Cluster::Embedded, Origin::LedgerFlag)
+        );
+        assert_eq!(
+            choose(Some(&Cluster::Embedded), false, config).unwrap(),
+            (Cluster::Embedded, Origin::UrlFlag)
+        );
+        assert_eq!(
+            choose(Some(&Cluster::Embedded), true, config).unwrap(),
+            (Cluster::Embedded, Origin::UrlFlag)
+        );
+        assert_eq!(
+            choose(None, false, config).unwrap(),
+            (
+                Cluster::Rpc("https://api.mainnet-beta.solana.com".into()),
+                Origin::ConfigFile(path.into())
+            )
+        );
+        assert_eq!(
+            choose(None, false, None).unwrap(),
+            (Cluster::Embedded, Origin::Default)
+        );
+        let devnet = Cluster::Rpc("https://api.devnet.solana.com".into());
+        assert!(choose(Some(&devnet), true, config)
+            .unwrap_err()
+            .to_string()
+            .contains("give one of them"));
     }
 
     #[test]

@@ -193,9 +193,22 @@ fn is_runtime_owned(account: &Account) -> bool {
         || account.owner == anchor_lang::solana_program::bpf_loader_upgradeable::ID
 }
 
+/// Creates the ledger directory `dir` if missing; something else at that
+/// path is named rather than reported as "File exists".
+fn create_ledger_dir(dir: &Path) -> Result<()> {
+    if dir.exists() && !dir.is_dir() {
+        bail!(
+            "the ledger {} is a file: --ledger names a directory, the embedded chain's ledger (created if missing)",
+            dir.display()
+        );
+    }
+    fs::create_dir_all(dir)
+        .with_context(|| format!("cannot create the ledger directory {}", dir.display()))
+}
+
 /// 128 random bits: two ledgers never share an index by accident.
 fn new_ledger_id() -> String {
-    model_ledger_sdk::pda::hex(&rand::random::<[u8; 16]>())
+    model_ledger_sdk::hex::encode(&rand::random::<[u8; 16]>())
 }
 
 impl EmbeddedLedger {
@@ -203,8 +216,7 @@ impl EmbeddedLedger {
     /// `wallet` is the program's upgrade authority here: the embedded chain
     /// belongs to whoever runs it, so they may initialise its config.
     pub async fn open(dir: &Path, wallet: &Pubkey) -> Result<Self> {
-        fs::create_dir_all(dir)
-            .with_context(|| format!("cannot create ledger directory {}", dir.display()))?;
+        create_ledger_dir(dir)?;
         let state = read_state(dir)?;
         let journal = dir.join(JOURNAL_FILE);
         let length = fs::metadata(&journal)
@@ -291,7 +303,7 @@ impl EmbeddedLedger {
             return solana_sdk::signature::read_keypair_file(&path)
                 .map_err(|error| anyhow::anyhow!("cannot read {}: {error}", path.display()));
         }
-        fs::create_dir_all(dir)?;
+        create_ledger_dir(dir)?;
         let keypair = Keypair::new();
         Self::write_wallet(dir, &keypair)?;
         Ok(keypair)

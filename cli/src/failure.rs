@@ -65,6 +65,22 @@ impl Failure {
                 hint,
             };
         }
+        let unreachable = |cause: &(dyn std::error::Error + 'static)| {
+            use solana_rpc_client_api::client_error::{Error, ErrorKind};
+            cause.downcast_ref::<Error>().is_some_and(|error| {
+                matches!(error.kind(), ErrorKind::Io(_) | ErrorKind::Reqwest(_))
+            })
+        };
+        if error.chain().any(unreachable) {
+            return Failure {
+                name: "ConnectionFailed".into(),
+                code: None,
+                message,
+                hint: Some(
+                    "the cluster did not answer: check -u or the Solana CLI config's json_rpc_url",
+                ),
+            };
+        }
         let Some(sdk) = error.downcast_ref::<SdkError>() else {
             return Failure {
                 name: "CommandFailed".into(),
@@ -94,6 +110,12 @@ impl Failure {
                     "{} ({name}: {framework_message})",
                     framework_sentence(name, account.as_deref())
                 ),
+                hint,
+            },
+            SdkError::TokenProgram { code, name, .. } => Failure {
+                name: name.clone(),
+                code: Some(*code),
+                message,
                 hint,
             },
             SdkError::Transaction(transaction) => Failure {
@@ -262,6 +284,17 @@ fn hint(error: &SdkError) -> Option<&'static str> {
         SdkError::Transaction(TransactionError::AccountNotFound) => {
             Some("the fee payer has no SOL on this cluster (see `airdrop`)")
         }
+        SdkError::TokenProgram { name, .. } => match name.as_str() {
+            "InsufficientFunds" => {
+                Some("a token account lacks tokens: see `balance --mint MINT` and `mint-to`")
+            }
+            "OwnerMismatch" => Some(
+                "the wallet does not own that token account, or is not the mint's authority (for `mint-to`)",
+            ),
+            "MintMismatch" => Some("the token account holds another token than the one named"),
+            "AccountFrozen" => Some("the mint's freeze authority froze that token account"),
+            _ => None,
+        },
         _ => None,
     }
 }

@@ -29,7 +29,7 @@ pub enum Source {
 
 /// The cluster the global options name.
 pub fn cluster(global: &GlobalArgs) -> Result<Cluster> {
-    crate::session::resolve_cluster(global)
+    Ok(crate::session::resolve_cluster(global)?.0)
 }
 
 /// The database the global options name: `--database` (or
@@ -58,7 +58,7 @@ pub fn database(global: &GlobalArgs, cluster: &Cluster) -> DatabaseUrl {
             format!("index-{}.sqlite", host.trim_matches('-'))
         }
     };
-    DatabaseUrl::Sqlite(global.ledger.join(file))
+    DatabaseUrl::Sqlite(global.ledger_dir().join(file))
 }
 
 /// The database to read instead of scanning the chain, if one is
@@ -78,7 +78,7 @@ impl Source {
         commitment: CommitmentConfig,
     ) -> Result<Self> {
         Ok(match cluster {
-            Cluster::Embedded => Source::Embedded(global.ledger.clone()),
+            Cluster::Embedded => Source::Embedded(global.ledger_dir()),
             Cluster::Rpc(url) => Source::Rpc(RpcSource::new(url, commitment)?),
         })
     }
@@ -290,10 +290,10 @@ pub fn shown(path: &Path) -> String {
 /// Refuses a cluster without a journal (nothing to index yet).
 pub fn require_ledger(global: &GlobalArgs, cluster: &Cluster) -> Result<()> {
     if let Cluster::Embedded = cluster {
-        if !global.ledger.join("state.bin").exists() {
+        if !global.ledger_dir().join("state.bin").exists() {
             bail!(
                 "{} holds no embedded ledger to index (run a command on it first, or `demo`)",
-                shown(&global.ledger)
+                shown(&global.ledger_dir())
             );
         }
     }

@@ -4,10 +4,13 @@
 mod cluster;
 mod command;
 mod embedded;
+mod event_text;
 mod failure;
 mod index;
 mod output;
 mod session;
+mod sign_only;
+mod signer;
 
 use std::process::ExitCode;
 

@@ -7,6 +7,7 @@ use std::{
 };
 
 use clap::ValueEnum;
+use model_ledger_sdk::hex::NotHash;
 use serde_json::Value;
 
 static RESULTS: OnceLock<Mutex<File>> = OnceLock::new();
@@ -46,8 +47,38 @@ pub fn reserve_stdout() {
     }
 }
 
-/// Writes one result to the reserved standard output.
+/// Results held back while a command runs with `--sign-only`: if it signs
+/// anything, what it signed is its result instead (one document).
+static HELD: Mutex<Option<Vec<String>>> = Mutex::new(None);
+
+/// Holds every result from now on, until [`release`].
+pub fn hold() {
+    *HELD.lock().expect("not poisoned") = Some(Vec::new());
+}
+
+/// Ends [`hold`]: prints `instead` if given, else what was held.
+pub fn release(instead: Option<String>) {
+    let held = HELD
+        .lock()
+        .expect("not poisoned")
+        .take()
+        .unwrap_or_default();
+    match instead {
+        Some(text) => write_out(&text),
+        None => held.iter().for_each(|text| write_out(text)),
+    }
+}
+
+/// Writes one result to the reserved standard output (or holds it).
 pub fn emit(text: &str) {
+    if let Some(held) = HELD.lock().expect("not poisoned").as_mut() {
+        held.push(text.to_string());
+        return;
+    }
+    write_out(text);
+}
+
+fn write_out(text: &str) {
     match RESULTS.get() {
         Some(file) => {
             let mut file = file.lock().expect("not poisoned");
@@ -74,28 +105,31 @@ impl OutputFormat {
     }
 }
 
-/// Hex of a 32-byte hash.
-pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
-}
+pub use model_ledger_sdk::hex::encode as hex;
 
-/// Parses 64 hex digits.
+/// Parses 64 hex digits (blanks around them allowed).
 pub fn parse_hash(text: &str) -> anyhow::Result<[u8; 32]> {
     let text = text.trim();
-    anyhow::ensure!(
-        text.len() == 64,
-        "a hash is 64 hex digits, got {} characters",
-        text.len()
-    );
-    let mut hash = [0u8; 32];
-    for (i, byte) in hash.iter_mut().enumerate() {
-        *byte = u8::from_str_radix(&text[2 * i..2 * i + 2], 16)
-            .map_err(|_| anyhow::anyhow!("not a hex hash: {text}"))?;
-    }
-    Ok(hash)
+    model_ledger_sdk::hex::decode32(text).map_err(|reason| match reason {
+        NotHash::Length(length) => {
+            anyhow::anyhow!("a hash is 64 hex digits, got {length} characters")
+        }
+        NotHash::NotHex => anyhow::anyhow!("not a hex hash: {text}"),
+    })
 }
 
 pub use model_ledger_sdk::display::tokens;
+
+/// A unix time as people read it: `2026-12-06T09:30:00Z` (UTC).
+pub fn date(unix_seconds: i64) -> String {
+    match u64::try_from(unix_seconds) {
+        Ok(seconds) => humantime::format_rfc3339_seconds(
+            std::time::UNIX_EPOCH + std::time::Duration::from_secs(seconds),
+        )
+        .to_string(),
+        Err(_) => format!("{unix_seconds} seconds before 1970"),
+    }
+}
 
 /// Adds, beside each base-unit amount `key` of `json`, `key_ui`: the same
 /// amount in tokens as a decimal string. Scripts keep exact base units;
@@ -127,6 +161,11 @@ impl std::str::FromStr for TokenAmount {
     type Err = String;
 
     fn from_str(text: &str) -> Result<Self, Self::Err> {
+        if text.starts_with('-') {
+            return Err(format!(
+                "{text:?} is negative: an amount of tokens is 0 or more, e.g. 12 or 0.25"
+            ));
+        }
         let (whole, fraction) = text.split_once('.').unwrap_or((text, ""));
         let digits = |part: &str| part.chars().all(|c| c.is_ascii_digit());
         if whole.is_empty() || !digits(whole) || !digits(fraction) || text.ends_with('.') {

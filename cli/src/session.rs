@@ -1,9 +1,13 @@
 //! Everything a command needs: the connection (embedded or RPC), the wallet,
 //! the fee payer, how to sign (online, offline, durable nonce) and how to print.
 
-use std::path::{Path, PathBuf};
+use std::{
+    cell::RefCell,
+    path::{Path, PathBuf},
+    rc::Rc,
+};
 
-use anyhow::{anyhow, bail, Result};
+use anyhow::{bail, Context, Result};
 use async_trait::async_trait;
 use clap::Args;
 use model_ledger_sdk::{
@@ -14,47 +18,60 @@ use model_ledger_sdk::{
     },
     pda, SdkError,
 };
+use solana_presigner::Presigner;
 use solana_sdk::{
-    account::Account,
-    hash::Hash,
-    instruction::Instruction,
-    pubkey::Pubkey,
-    signature::{read_keypair_file, Keypair},
-    signer::Signer,
+    account::Account, hash::Hash, instruction::Instruction, pubkey::Pubkey, signer::Signer,
     transaction::Transaction,
 };
 
 use crate::{
-    cluster::{default_config_path, parse_url, read_solana_config, Cluster},
+    cluster::{default_config_path, parse_url, read_solana_config, Cluster, Origin, SolanaConfig},
     embedded::{EmbeddedLedger, RecordingConnection},
     failure::NotFound,
     output::OutputFormat,
+    signer::{parse_presigner, SignerSource, Signers},
 };
+
+/// A signature given with `--signer` that does not sign the transaction
+/// this command builds: it was made over other bytes.
+fn explain_presigned(error: SdkError) -> anyhow::Error {
+    match error {
+        SdkError::Signing(reason) if reason.to_lowercase().contains("presigner") => anyhow::anyhow!(
+            "a signature given with --signer does not sign this transaction: it was made over other bytes (another blockhash or nonce, fee payer, compute-unit limit or argument); rerun the command exactly as it was signed ({reason})"
+        ),
+        other => other.into(),
+    }
+}
 
 #[derive(Args, Debug, Clone)]
 pub struct GlobalArgs {
-    /// Cluster: mainnet-beta, devnet, testnet, localhost, embedded, or an RPC URL
-    /// [default: the Solana CLI config's, else embedded]
-    #[arg(short = 'u', long = "url", global = true)]
-    pub url: Option<String>,
-    /// Wallet keypair file [default: the Solana CLI config's; on the embedded
-    /// cluster without one, a wallet kept in the ledger directory]
-    #[arg(short = 'k', long, global = true)]
-    pub keypair: Option<PathBuf>,
+    /// Cluster: mainnet-beta, devnet, testnet, localhost, embedded, or an http(s) RPC URL
+    /// [default: the embedded chain when --ledger is given, else the Solana CLI config's,
+    /// else embedded]
+    #[arg(short = 'u', long = "url", global = true, value_parser = parse_url)]
+    pub url: Option<Cluster>,
+    /// The wallet's signer: a keypair file, prompt:// (seed phrase; ?key=0/0 for a derivation
+    /// path), stdin, usb://ledger, or a public key whose signature comes with --signer
+    /// [default: the Solana CLI config's keypair_path; on the embedded chain without one, a
+    /// wallet kept in the ledger directory]
+    #[arg(short = 'k', long, global = true, value_name = "SIGNER")]
+    pub keypair: Option<SignerSource>,
     /// Solana CLI config file [default: ~/.config/solana/cli/config.yml]
     #[arg(short = 'C', long, global = true)]
     pub config: Option<PathBuf>,
-    /// Directory of the embedded cluster's ledger
-    #[arg(long, global = true, default_value = ".model-ledger")]
-    pub ledger: PathBuf,
-    /// Output format: human-readable, or JSON for scripts (errors too, as
-    /// {"error": {name, code, message}})
+    /// Directory of the embedded chain's ledger [default: .model-ledger]; naming it means the
+    /// embedded chain, whatever the Solana CLI config says
+    #[arg(long, global = true)]
+    pub ledger: Option<PathBuf>,
+    /// Output format: human-readable, or JSON for scripts (one JSON document per command;
+    /// errors too, as {"error": {name, code, message}})
     #[arg(long, global = true, value_enum, default_value = "human")]
     pub output: OutputFormat,
-    /// Keypair file that pays transaction fees [default: the wallet]
-    #[arg(long, global = true)]
-    pub fee_payer: Option<PathBuf>,
-    /// Sign and print the transaction (base64) instead of sending it
+    /// Signer that pays transaction fees (any form --keypair takes) [default: the wallet]
+    #[arg(long, global = true, value_name = "SIGNER")]
+    pub fee_payer: Option<SignerSource>,
+    /// Sign and print the signatures (Signers, Absent Signers) instead of sending; rerun the
+    /// same command with --signer PUBKEY=SIGNATURE for each to send it
     #[arg(long, global = true)]
     pub sign_only: bool,
     /// Use this blockhash instead of asking the cluster (offline signing)
@@ -63,18 +80,37 @@ pub struct GlobalArgs {
     /// Durable nonce account to use instead of a recent blockhash
     #[arg(long, global = true)]
     pub nonce: Option<Pubkey>,
-    /// Keypair file of the nonce authority [default: the wallet]
-    #[arg(long, global = true)]
-    pub nonce_authority: Option<PathBuf>,
+    /// Signer of the nonce authority (any form --keypair takes) [default: the wallet]
+    #[arg(long, global = true, value_name = "SIGNER")]
+    pub nonce_authority: Option<SignerSource>,
+    /// A signature made elsewhere, as --sign-only prints it (repeat for each signer)
+    #[arg(long = "signer", global = true, value_name = "PUBKEY=SIGNATURE", value_parser = parse_presigner)]
+    pub signers: Vec<Presigner>,
     /// Priority fee: micro-lamports per compute unit, paid on each
-    /// transaction's compute-unit limit (set from a simulation)
+    /// transaction's compute-unit limit
     #[arg(long, global = true, value_name = "MICRO_LAMPORTS")]
     pub with_compute_unit_price: Option<u64>,
+    /// Compute-unit limit of each transaction [default: measured by simulating it; signed
+    /// offline, from the program's measured costs]
+    #[arg(long, global = true, value_name = "UNITS")]
+    pub compute_unit_limit: Option<u32>,
     /// The index database: a SQLite file, or postgres://… [default: a SQLite
     /// file beside the embedded ledger]; `earnings`, `claim --all` and
     /// `model list` read it instead of scanning the chain once it exists
     #[arg(long, global = true, env = "MODEL_LEDGER_DATABASE", value_name = "URL")]
     pub database: Option<model_ledger_indexer::DatabaseUrl>,
+}
+
+/// Where the embedded chain's ledger lives when `--ledger` names none.
+pub const DEFAULT_LEDGER: &str = ".model-ledger";
+
+impl GlobalArgs {
+    /// The embedded chain's ledger directory.
+    pub fn ledger_dir(&self) -> PathBuf {
+        self.ledger
+            .clone()
+            .unwrap_or_else(|| PathBuf::from(DEFAULT_LEDGER))
+    }
 }
 
 /// The cluster connection: an RPC endpoint, or the embedded ledger's
@@ -139,11 +175,19 @@ impl LedgerConnection for Connection {
 }
 
 pub struct Session {
-    pub client: LedgerClient<Connection>,
-    pub wallet: Keypair,
+    pub client: LedgerClient<Connection, Rc<dyn Signer>>,
+    /// The wallet's signer: a keypair, a seed phrase's, a Ledger, a
+    /// signature given with `--signer`, or (`--sign-only`) an absent one.
+    pub wallet: Rc<dyn Signer>,
     pub output: OutputFormat,
     /// The global options it was opened with (the index's, among them).
     pub global: GlobalArgs,
+    /// Signers every transaction may need beyond the caller's: the nonce
+    /// authority and the signatures given with `--signer`.
+    extra_signers: Vec<Rc<dyn Signer>>,
+    /// Transactions signed, not sent (`--sign-only`), printed once the
+    /// command ends, as one document.
+    signed: RefCell<Vec<SignedTransaction>>,
     embedded: Option<EmbeddedLedger>,
 }
 
@@ -155,11 +199,6 @@ fn missing(error: SdkError, what: impl FnOnce() -> String) -> anyhow::Error {
     }
 }
 
-fn read_keypair(path: &Path) -> Result<Keypair> {
-    read_keypair_file(path)
-        .map_err(|error| anyhow!("cannot read keypair {}: {error}", path.display()))
-}
-
 /// `~` at the start of a path from a config file means the home directory.
 fn expand_home(path: &Path) -> PathBuf {
     match (path.strip_prefix("~"), std::env::var_os("HOME")) {
@@ -168,79 +207,121 @@ fn expand_home(path: &Path) -> PathBuf {
     }
 }
 
-fn solana_config(args: &GlobalArgs) -> Result<crate::cluster::SolanaConfig> {
-    let config_path = args.config.clone().or_else(default_config_path);
-    Ok(match &config_path {
-        Some(path) => read_solana_config(path)?,
-        None => None,
-    }
-    .unwrap_or_default())
+/// The Solana CLI config the options name (or the default one), and where
+/// it is; `None` if there is none.
+fn solana_config(args: &GlobalArgs) -> Result<Option<(PathBuf, SolanaConfig)>> {
+    let Some(path) = args.config.clone().or_else(default_config_path) else {
+        return Ok(None);
+    };
+    Ok(read_solana_config(&path)?.map(|config| (path, config)))
 }
 
-/// The cluster the options name: `--url`, else the Solana CLI config's,
-/// else the embedded cluster.
-pub fn resolve_cluster(args: &GlobalArgs) -> Result<Cluster> {
+/// The cluster the options name, and where it was named (see
+/// [`crate::cluster::choose`]).
+pub fn resolve_cluster(args: &GlobalArgs) -> Result<(Cluster, Origin)> {
     let config = solana_config(args)?;
-    Ok(match (&args.url, &config.json_rpc_url) {
-        (Some(url), _) => parse_url(url),
-        (None, Some(url)) => parse_url(url),
-        (None, None) => Cluster::Embedded,
-    })
+    crate::cluster::choose(
+        args.url.as_ref(),
+        args.ledger.is_some(),
+        config
+            .as_ref()
+            .map(|(path, config)| (path.as_path(), config)),
+    )
 }
 
 impl Session {
     pub async fn open(args: &GlobalArgs) -> Result<Self> {
         let config = solana_config(args)?;
-        let cluster = resolve_cluster(args)?;
-        let keypair_path = args
-            .keypair
-            .clone()
-            .or_else(|| config.keypair_path.as_deref().map(expand_home));
-        let wallet = match (&keypair_path, &cluster) {
-            (Some(path), _) => read_keypair(path)?,
-            (None, Cluster::Embedded) => EmbeddedLedger::default_wallet(&args.ledger)?,
-            (None, Cluster::Rpc(_)) => {
-                bail!("no wallet: pass --keypair, or set keypair_path in the Solana CLI config")
-            }
+        let (cluster, origin) = resolve_cluster(args)?;
+        if args.sign_only && args.nonce.is_none() && cluster == Cluster::Embedded {
+            bail!(
+                "the embedded chain keeps no recent blockhashes from one command to the next, so a transaction signed for later must use a durable nonce: create one with `create-nonce`, then sign with --nonce ADDRESS"
+            );
+        }
+        let mut signers = Signers::new(args.signers.clone(), args.sign_only);
+        let keypair_source = match (&args.keypair, &config) {
+            (Some(source), _) => Some(source.clone()),
+            (None, Some((path, config))) => config
+                .keypair_path
+                .as_deref()
+                .map(|keypair| {
+                    let keypair = expand_home(keypair);
+                    keypair
+                        .to_string_lossy()
+                        .parse::<SignerSource>()
+                        .with_context(|| format!("keypair_path in {}", path.display()))
+                })
+                .transpose()?,
+            (None, None) => None,
+        };
+        crate::signer::require_one_stdin_reader(&[
+            (keypair_source.as_ref(), "keypair"),
+            (args.fee_payer.as_ref(), "fee payer"),
+            (args.nonce_authority.as_ref(), "nonce authority"),
+        ])?;
+        let ledger_dir = args.ledger_dir();
+        let wallet: Rc<dyn Signer> = match (&keypair_source, &cluster) {
+            (Some(source), _) => signers.resolve(source, "keypair")?,
+            (None, Cluster::Embedded) => Rc::new(EmbeddedLedger::default_wallet(&ledger_dir)?),
+            (None, Cluster::Rpc(_)) => bail!(
+                "no wallet: pass --keypair (a keypair file, prompt://, usb://ledger…), or set keypair_path in the Solana CLI config"
+            ),
         };
         let fee_payer = match &args.fee_payer {
-            Some(path) => read_keypair(path)?,
-            None => wallet.insecure_clone(),
+            Some(source) => signers.resolve(source, "fee payer")?,
+            None => wallet.clone(),
         };
         let nonce_authority = match &args.nonce_authority {
-            Some(path) => Some(read_keypair(path)?),
-            None => None,
+            Some(source) => signers.resolve(source, "nonce authority")?,
+            None => wallet.clone(),
         };
+        let mut extra_signers: Vec<Rc<dyn Signer>> = signers
+            .presigners()
+            .map(|presigner| Rc::new(presigner.clone()) as Rc<dyn Signer>)
+            .collect();
         let (backend, embedded) = match &cluster {
             Cluster::Embedded => {
-                let ledger = EmbeddedLedger::open(&args.ledger, &wallet.pubkey()).await?;
+                let ledger = EmbeddedLedger::open(&ledger_dir, &wallet.pubkey()).await?;
                 (Backend::Embedded(ledger.connection()), Some(ledger))
             }
-            Cluster::Rpc(url) => (Backend::Rpc(RpcConnection::new(url.clone())), None),
+            Cluster::Rpc(url) => {
+                if args.output == OutputFormat::Human {
+                    eprintln!("Cluster: {url} ({origin})");
+                }
+                (Backend::Rpc(RpcConnection::new(url.clone())), None)
+            }
         };
         let connection = Connection { backend };
         let mut client = LedgerClient::new(connection, fee_payer);
         client.compute_budget.unit_price = args.with_compute_unit_price;
+        client.compute_budget.fixed_limit = args.compute_unit_limit;
         client.signing = Signing {
             blockhash: args.blockhash,
             nonce: args.nonce.map(|account| DurableNonce {
                 account,
-                authority: nonce_authority.unwrap_or_else(|| wallet.insecure_clone()),
+                authority: nonce_authority.pubkey(),
             }),
             sign_only: args.sign_only,
         };
+        if args.nonce.is_some() {
+            extra_signers.push(nonce_authority);
+        }
         Ok(Self {
             client,
             wallet,
             output: args.output,
             global: args.clone(),
+            extra_signers,
+            signed: RefCell::new(Vec::new()),
             embedded,
         })
     }
 
-    /// Saves the embedded ledger (a no-op on a real cluster).
-    pub async fn close(self) -> Result<()> {
-        self.checkpoint().await
+    /// Saves the embedded ledger (a no-op on a real cluster) and hands back
+    /// what `--sign-only` signed, for printing.
+    pub async fn close(self) -> Result<Vec<SignedTransaction>> {
+        self.checkpoint().await?;
+        Ok(self.signed.into_inner())
     }
 
     /// Whether transactions go out now (no `--sign-only`, nonce or fixed
@@ -254,7 +335,7 @@ impl Session {
     }
 
     /// Signs `instructions` with the fee payer and `signers` and sends them,
-    /// or with `--sign-only` prints the signed transaction and returns `None`.
+    /// or with `--sign-only` keeps the signed transaction and returns `None`.
     pub async fn send(
         &self,
         instructions: &[Instruction],
@@ -268,43 +349,42 @@ impl Session {
     }
 
     /// Sends `transactions` in order through the SDK's one sender; with
-    /// `--sign-only`, prints each signed transaction instead.
+    /// `--sign-only`, keeps each signed transaction instead.
     pub async fn send_all(
         &self,
         transactions: &[Vec<Instruction>],
         signers: &[&dyn Signer],
     ) -> Result<Vec<Option<TransactionOutcome>>> {
+        let mut all: Vec<&dyn Signer> = signers.to_vec();
+        all.extend(self.extra_signers.iter().map(|signer| signer.as_ref()));
+        if let Some(nonce) = &self.client.signing.nonce {
+            let signed = self.signed.borrow().len();
+            if signed + transactions.len() > 1 {
+                bail!(
+                    "a durable nonce signs one transaction (the first to land advances it) and this command needs {}: run it for one item at a time, or sign without --nonce {}",
+                    signed + transactions.len(),
+                    nonce.account
+                );
+            }
+        }
         let mut outcomes = Vec::with_capacity(transactions.len());
         for instructions in transactions {
-            outcomes.push(match self.client.deliver(instructions, signers).await? {
-                Delivered::Landed(outcome) => Some(outcome),
-                Delivered::Signed(signed) => {
-                    self.print_signed(&signed);
-                    None
-                }
-            });
+            outcomes.push(
+                match self
+                    .client
+                    .deliver(instructions, &all)
+                    .await
+                    .map_err(explain_presigned)?
+                {
+                    Delivered::Landed(outcome) => Some(outcome),
+                    Delivered::Signed(signed) => {
+                        self.signed.borrow_mut().push(signed);
+                        None
+                    }
+                },
+            );
         }
         Ok(outcomes)
-    }
-
-    fn print_signed(&self, signed: &SignedTransaction) {
-        let encoded = signed.to_base64();
-        let blockhash = signed.blockhash;
-        let missing: Vec<String> = signed
-            .missing_signers
-            .iter()
-            .map(Pubkey::to_string)
-            .collect();
-        self.output.print(
-            serde_json::json!({ "transaction": encoded, "blockhash": blockhash.to_string(), "missing_signers": missing }),
-            || {
-                let mut text = format!("Blockhash: {blockhash}\nTransaction (base64):\n{encoded}");
-                if !missing.is_empty() {
-                    text.push_str(&format!("\nMissing signatures: {}", missing.join(", ")));
-                }
-                text
-            },
-        );
     }
 
     /// Licence `version` of `model`; if there is none, an error saying so.

@@ -4,7 +4,10 @@
 
 use model_ledger::state::AttributionEntry;
 use model_ledger_indexer::query::BatchView;
-use model_ledger_sdk::merkle::{verify, CallRecord, ProofStep};
+use model_ledger_sdk::{
+    hex::{decode32, NotHash},
+    merkle::{verify, CallRecord, ProofStep},
+};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -28,20 +31,10 @@ fn hash(value: &Value, what: &str) -> Result<[u8; 32], String> {
     let text = value
         .as_str()
         .ok_or_else(|| format!("{what} is missing (64 hex digits)"))?;
-    if text.len() != 64 {
-        return Err(format!(
-            "{what} is {} characters, not 64 hex digits",
-            text.len()
-        ));
-    }
-    let mut bytes = [0u8; 32];
-    for (byte, pair) in bytes.iter_mut().zip(text.as_bytes().chunks(2)) {
-        *byte = std::str::from_utf8(pair)
-            .ok()
-            .and_then(|pair| u8::from_str_radix(pair, 16).ok())
-            .ok_or_else(|| format!("{what} is not hex: {text}"))?;
-    }
-    Ok(bytes)
+    decode32(text).map_err(|reason| match reason {
+        NotHash::Length(length) => format!("{what} is {length} characters, not 64 hex digits"),
+        NotHash::NotHex => format!("{what} is not hex: {text}"),
+    })
 }
 
 fn read(text: &str) -> Result<(CallRecord, Vec<ProofStep>), String> {
@@ -107,7 +100,7 @@ pub fn check(batch: &BatchView, text: &str) -> Outcome {
     };
     Outcome::Checked(Checked {
         in_batch: verify(&root, &record, &proof),
-        leaf: model_ledger_sdk::pda::hex(&record.leaf()),
+        leaf: model_ledger_sdk::hex::encode(&record.leaf()),
         root: batch.merkle_root.clone(),
         steps: proof.len(),
     })

@@ -11,7 +11,10 @@ use model_ledger::{
     math::royalty::{EntryBalance, Pools, MAX_PARENTS},
     state::{ContributionStatus, LicenseTerms},
 };
-use model_ledger_sdk::events::LedgerEvent;
+use model_ledger_sdk::{
+    events::LedgerEvent,
+    hex::{decode32, encode as hex},
+};
 use solana_sdk::pubkey::Pubkey;
 
 use crate::{
@@ -162,11 +165,8 @@ fn key(address: &Pubkey) -> Value {
     Value::Text(address.to_string())
 }
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
-}
-
-fn status_name(status: ContributionStatus) -> &'static str {
+/// A contribution's status as the `status` column spells it.
+pub(crate) fn status_name(status: ContributionStatus) -> &'static str {
     match status {
         ContributionStatus::Proposed => "proposed",
         ContributionStatus::Accepted => "accepted",
@@ -204,12 +204,10 @@ pub(crate) fn terms_from_json(text: &str) -> Result<LicenseTerms, IndexError> {
             .ok_or_else(bad)
     };
     let flag = |name: &str| value[name].as_bool().ok_or_else(bad);
-    let hash_text = value["terms_hash"].as_str().ok_or_else(bad)?;
-    let mut terms_hash = [0u8; 32];
-    for (byte, pair) in terms_hash.iter_mut().zip(hash_text.as_bytes().chunks(2)) {
-        *byte = u8::from_str_radix(std::str::from_utf8(pair).map_err(|_| bad())?, 16)
-            .map_err(|_| bad())?;
-    }
+    let terms_hash = value["terms_hash"]
+        .as_str()
+        .and_then(|text| decode32(text).ok())
+        .ok_or_else(bad)?;
     Ok(LicenseTerms {
         price_per_call: number("price_per_call")?,
         upfront_fee: number("upfront_fee")?,
@@ -365,10 +363,7 @@ pub(crate) const ENTRY_COLUMNS: &str =
 
 pub(crate) fn entry_from_row(row: &Row) -> Result<Entry, IndexError> {
     Ok(Entry {
-        address: row
-            .text(0)?
-            .parse()
-            .map_err(|_| IndexError::Database(format!("{:?} is not an address", row.text(0))))?,
+        address: row.address(0)?,
         status: row.text(1)?.to_string(),
         payout_wallet: row.text(2)?.to_string(),
         balance: EntryBalance {
@@ -480,6 +475,12 @@ fn apply_event(sql: &mut dyn Sql, at: &At, event: &LedgerEvent) -> Result<(), In
             }
             book.contribution_count += 1;
             store_book(at, &e.model, &book);
+            // A book in step with its proposals grows by the new entry, paid
+            // by the proposer (the program's `book::propose_contribution`).
+            sql.execute(
+                "UPDATE models SET entry_count = $2 WHERE address = $1 AND entry_count = $3",
+                &[key(&e.model), int(u64::from(e.index) + 1)?, e.index.into()],
+            )?;
             sql.execute(
                 "INSERT INTO contributions (address, model, idx, contributor, kind, content_hash, uri, proposed_slot, status, shares, payout_wallet, closed, active_shares, snapshot, accrued_scaled, claimed_total, attributed_scaled, attributed_batches) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'proposed', '0', $4, 0, '0', '0', '0', '0', '0', 0)",
                 &[

@@ -6,6 +6,8 @@
 
 use std::{collections::HashMap, fmt, path::PathBuf};
 
+use solana_sdk::pubkey::Pubkey;
+
 use crate::IndexError;
 
 /// A statement's parameter or a column's value.
@@ -115,6 +117,14 @@ impl Row {
                 "column {column}: text expected, found {other:?}"
             ))),
         }
+    }
+
+    /// A base58 address.
+    pub fn address(&self, column: usize) -> Result<Pubkey, IndexError> {
+        let text = self.text(column)?;
+        text.parse().map_err(|_| {
+            IndexError::Database(format!("column {column}: {text:?} is not an address"))
+        })
     }
 
     pub fn opt_text(&self, column: usize) -> Result<Option<&str>, IndexError> {

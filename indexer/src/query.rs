@@ -272,7 +272,7 @@ pub fn licences(sql: &mut dyn Sql, model: &str) -> Result<Vec<LicenceView>, Inde
             version: u32::try_from(row.int(1)?).unwrap_or(u32::MAX),
             summary: licence_summary(&terms, decimals),
             terms_uri: terms.terms_uri.clone(),
-            terms_hash: terms.terms_hash.iter().map(|b| format!("{b:02x}")).collect(),
+            terms_hash: model_ledger_sdk::hex::encode(&terms.terms_hash),
             price_per_call: Amount::new(u128::from(terms.price_per_call), decimals),
             upfront_fee: Amount::new(u128::from(terms.upfront_fee), decimals),
             derivative_royalty_bps: terms.derivative_royalty_bps,
@@ -740,7 +740,7 @@ pub fn search(sql: &mut dyn Sql, text: &str) -> Result<Found, IndexError> {
 /// id's 64 hex digits, or the text it was registered from
 /// ([`model_ledger_sdk::pda::model_id_from_text`]).
 pub fn model_id_hex(text: &str) -> String {
-    model_ledger_sdk::pda::hex(&model_ledger_sdk::pda::model_id_from_text(text))
+    model_ledger_sdk::hex::encode(&model_ledger_sdk::pda::model_id_from_text(text))
 }
 
 /// The contributions `wallet` is paid by, as (model, index): what
@@ -753,9 +753,7 @@ pub fn paying(sql: &mut dyn Sql, wallet: &str) -> Result<Vec<(Pubkey, u32)>, Ind
     .iter()
     .map(|row| {
         Ok((
-            row.text(0)?
-                .parse()
-                .map_err(|_| IndexError::Database("a model that is not an address".into()))?,
+            row.address(0)?,
             u32::try_from(row.int(1)?).unwrap_or(u32::MAX),
         ))
     })

@@ -4,12 +4,12 @@
 
 use std::collections::HashMap;
 
-use model_ledger::state::{Contribution, ContributionStatus, Grant};
+use model_ledger::state::{Contribution, Grant};
 use model_ledger_sdk::accounts::{decode, decode_book_entry, decode_royalty_book};
 use solana_sdk::{account::Account, pubkey::Pubkey};
 
 use crate::{
-    apply::{book_from_row, entry_from_row, Book, ENTRY_COLUMNS},
+    apply::{book_from_row, entry_from_row, status_name, Book, ENTRY_COLUMNS},
     db::Sql,
     IndexError, Indexer,
 };
@@ -30,7 +30,7 @@ pub fn accounts_to_verify(indexer: &mut Indexer) -> Result<Vec<Pubkey>, IndexErr
         "SELECT address FROM grants ORDER BY address",
     ] {
         for row in sql.query(query, &[])? {
-            addresses.push(address(row.text(0)?)?);
+            addresses.push(row.address(0)?);
         }
     }
     Ok(addresses)
@@ -87,11 +87,6 @@ fn compare<T: PartialEq + std::fmt::Debug>(
     })
 }
 
-fn address(text: &str) -> Result<Pubkey, IndexError> {
-    text.parse()
-        .map_err(|_| IndexError::Database(format!("{text:?} is not an address")))
-}
-
 /// Compares the index with the chain: `Ok(Ok(counts))` when every balance
 /// and counter agrees, `Ok(Err(difference))` at the first that does not.
 pub fn verify(
@@ -109,9 +104,9 @@ pub fn verify(
         &[],
     )?;
     for row in &models {
-        let model = address(row.text(0)?)?;
+        let model = row.address(0)?;
         let name = row.text(1)?.to_string();
-        let book_address = address(row.text(2)?)?;
+        let book_address = row.address(2)?;
         let entry_count = row.u64(3)?;
         let book = book_from_row(&crate::db::Row(row.0[4..].to_vec()))?;
         let [account] = chain
@@ -335,12 +330,7 @@ fn verify_entries(
             (Some(account), false) => {
                 let record: Contribution = decode(&entry.address, &account)
                     .map_err(|error| IndexError::Source(error.to_string()))?;
-                let status = match record.status {
-                    ContributionStatus::Proposed => "proposed",
-                    ContributionStatus::Accepted => "accepted",
-                    ContributionStatus::Rejected => "rejected",
-                    ContributionStatus::Revoked => "revoked",
-                };
+                let status = status_name(record.status);
                 let checks = || -> Result<(), Difference> {
                     compare(
                         entry.address,
@@ -383,7 +373,7 @@ fn verify_grants(
         &[],
     )?;
     for row in &rows {
-        let grant_address = &address(row.text(0)?)?;
+        let grant_address = &row.address(0)?;
         let account = chain.0.get(grant_address).cloned();
         let Some(account) = account else {
             return Ok(Err(Difference {

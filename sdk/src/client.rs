@@ -27,16 +27,18 @@ use model_ledger::state::MAX_ENTRIES_PER_GROWTH;
 
 /// High-level Model Ledger calls over any [`LedgerConnection`]. The fee payer
 /// signs every transaction; the acting wallet (authority, contributor…) is
-/// passed to each call so it can be a different key.
-pub struct LedgerClient<C> {
+/// passed to each call so it can be a different key. The fee payer is any
+/// [`Signer`]: a keypair by default, or what a wallet holds (a hardware
+/// wallet, a seed phrase, a signature made elsewhere).
+pub struct LedgerClient<C, P = Keypair> {
     pub connection: C,
-    pub fee_payer: Keypair,
+    pub fee_payer: P,
     pub compute_budget: ComputeBudget,
     pub signing: Signing,
 }
 
-impl<C: LedgerConnection> LedgerClient<C> {
-    pub fn new(connection: C, fee_payer: Keypair) -> Self {
+impl<C: LedgerConnection, P: Signer> LedgerClient<C, P> {
+    pub fn new(connection: C, fee_payer: P) -> Self {
         Self {
             connection,
             fee_payer,

@@ -81,12 +81,84 @@ impl ProgramBuild {
     }
 }
 
-/// The ProgramData account of the program under the upgradeable loader: the
-/// deployment slot, the upgrade authority and (for an SBF build) the ELF.
-fn program_data_account(upgrade_authority: &Pubkey, elf: &[u8]) -> Account {
+/// Chooses the program at SPL Token's address: `p-token` (the default) or
+/// `spl-token`.
+pub const TOKEN_PROGRAM_ENV: &str = "MODEL_LEDGER_TOKEN_PROGRAM";
+
+/// p-token 1.0.0, mainnet's SPL Token program since SIMD-0266 (May 2026),
+/// byte-identical to `solana-program-binaries` 4.4.0's copy (see
+/// `sdk/token-programs/README.md`).
+pub const P_TOKEN_ELF: &[u8] = include_bytes!("../token-programs/spl_p_token-1.0.0.so");
+
+/// The program a runtime [`program_test`] starts runs at SPL Token's
+/// address (Token-2022 is always 10.0.0, which mainnet runs and
+/// solana-program-test ships).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenProgram {
+    /// p-token 1.0.0, as mainnet runs it: `TransferChecked` about 105
+    /// compute units.
+    PToken,
+    /// SPL Token 3.5.0, which solana-program-test 3.1.12 ships and mainnet
+    /// ran before p-token: `TransferChecked` 6 174 units. For comparison.
+    SplToken,
+}
+
+impl TokenProgram {
+    /// [`TOKEN_PROGRAM_ENV`] if set, else p-token.
+    pub fn from_env() -> Result<Self, SdkError> {
+        match std::env::var(TOKEN_PROGRAM_ENV).as_deref() {
+            Err(std::env::VarError::NotPresent) | Ok("p-token") => Ok(TokenProgram::PToken),
+            Ok("spl-token") => Ok(TokenProgram::SplToken),
+            Ok(other) => Err(SdkError::Connection(format!(
+                "{TOKEN_PROGRAM_ENV} is {other:?}: say p-token (mainnet's, the default) or spl-token (SPL Token 3.5.0)"
+            ))),
+            Err(std::env::VarError::NotUnicode(_)) => Err(SdkError::Connection(format!(
+                "{TOKEN_PROGRAM_ENV} is not UTF-8: say p-token or spl-token"
+            ))),
+        }
+    }
+
+    /// The program and version, as the bench prints it.
+    pub fn name(&self) -> &'static str {
+        match self {
+            TokenProgram::PToken => "p-token 1.0.0",
+            TokenProgram::SplToken => "SPL Token 3.5.0",
+        }
+    }
+}
+
+/// The two accounts of a program under the upgradeable loader, as a deploy
+/// leaves them: the program, pointing at its ProgramData, and the
+/// ProgramData (deployment slot, upgrade authority, the ELF).
+fn upgradeable_program(
+    program_test: &mut ProgramTest,
+    program_id: &Pubkey,
+    upgrade_authority: Option<Pubkey>,
+    elf: &[u8],
+) {
+    let program_data = bpf_loader_upgradeable::get_program_data_address(program_id);
+    let program = bincode::serialize(&UpgradeableLoaderState::Program {
+        programdata_address: program_data,
+    })
+    .expect("serialisable");
+    program_test.add_account(
+        *program_id,
+        Account {
+            lamports: Rent::default().minimum_balance(program.len()),
+            data: program,
+            owner: bpf_loader_upgradeable::ID,
+            executable: true,
+            rent_epoch: 0,
+        },
+    );
+    program_test.add_account(program_data, program_data_account(upgrade_authority, elf));
+}
+
+/// A ProgramData account: deployment slot 0, `upgrade_authority`, `elf`.
+fn program_data_account(upgrade_authority: Option<Pubkey>, elf: &[u8]) -> Account {
     let mut data = bincode::serialize(&UpgradeableLoaderState::ProgramData {
         slot: 0,
-        upgrade_authority_address: Some(*upgrade_authority),
+        upgrade_authority_address: upgrade_authority,
     })
     .expect("serialisable");
     data.resize(UpgradeableLoaderState::size_of_programdata_metadata(), 0);
@@ -101,8 +173,9 @@ fn program_data_account(upgrade_authority: &Pubkey, elf: &[u8]) -> Account {
 }
 
 /// A fresh runtime with the program loaded and nothing initialised:
-/// natively, or the SBF binary that [`SBF_ENV`] names. Either way the
-/// program's ProgramData account exists at its canonical address with
+/// natively, or the SBF binary that [`SBF_ENV`] names; and mainnet's token
+/// programs ([`TokenProgram::from_env`]). Either way the program's
+/// ProgramData account exists at its canonical address with
 /// `upgrade_authority` as upgrade authority, as after a deploy, so that
 /// `initialize_config` can check who deployed the program.
 ///
@@ -115,8 +188,8 @@ pub fn program_test(upgrade_authority: &Pubkey) -> Result<ProgramTest, SdkError>
             std::env::set_var("RUST_LOG", "error");
         }
     });
-    let program_data = crate::pda::program_data();
-    let program_test = match ProgramBuild::from_env()? {
+    let token_program = TokenProgram::from_env()?;
+    let mut program_test = match ProgramBuild::from_env()? {
         ProgramBuild::Native => {
             let mut program_test = ProgramTest::new(
                 "model_ledger",
@@ -124,7 +197,10 @@ pub fn program_test(upgrade_authority: &Pubkey) -> Result<ProgramTest, SdkError>
                 processor!(process_instruction),
             );
             program_test.prefer_bpf(false);
-            program_test.add_account(program_data, program_data_account(upgrade_authority, &[]));
+            program_test.add_account(
+                crate::pda::program_data(),
+                program_data_account(Some(*upgrade_authority), &[]),
+            );
             program_test
         }
         ProgramBuild::Sbf(file) => {
@@ -132,24 +208,25 @@ pub fn program_test(upgrade_authority: &Pubkey) -> Result<ProgramTest, SdkError>
                 SdkError::Connection(format!("cannot read {}: {error}", file.display()))
             })?;
             let mut program_test = ProgramTest::default();
-            let program = bincode::serialize(&UpgradeableLoaderState::Program {
-                programdata_address: program_data,
-            })
-            .expect("serialisable");
-            program_test.add_account(
-                model_ledger::ID,
-                Account {
-                    lamports: Rent::default().minimum_balance(program.len()),
-                    data: program,
-                    owner: bpf_loader_upgradeable::ID,
-                    executable: true,
-                    rent_epoch: 0,
-                },
+            upgradeable_program(
+                &mut program_test,
+                &model_ledger::ID,
+                Some(*upgrade_authority),
+                &elf,
             );
-            program_test.add_account(program_data, program_data_account(upgrade_authority, &elf));
             program_test
         }
     };
+    if token_program == TokenProgram::PToken {
+        // As solana-program-binaries 4.4.0 loads it: under the upgradeable
+        // loader, with the default key as (nobody's) upgrade authority.
+        upgradeable_program(
+            &mut program_test,
+            &anchor_spl::token::ID,
+            Some(Pubkey::default()),
+            P_TOKEN_ELF,
+        );
+    }
     Ok(program_test)
 }
 

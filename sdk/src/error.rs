@@ -24,8 +24,16 @@ pub enum SdkError {
         message: String,
         account: Option<String>,
     },
-    /// The transaction failed for another reason (the runtime, the token
-    /// program, signatures…).
+    /// SPL Token or Token-2022 refused (directly, or in a transfer the
+    /// program made): its error by name, as the token program numbers it.
+    #[error("instruction {instruction} failed: the token program refused: {message} ({name}, custom program error {code:#x})")]
+    TokenProgram {
+        instruction: u8,
+        code: u32,
+        name: String,
+        message: String,
+    },
+    /// The transaction failed for another reason (the runtime, signatures…).
     #[error("transaction failed: {0}")]
     Transaction(TransactionError),
     /// The cluster had already processed this exact transaction (same
@@ -62,7 +70,7 @@ impl SdkError {
     pub fn custom_code(&self) -> Option<u32> {
         match self {
             SdkError::Program { error, .. } => Some(u32::from(*error)),
-            SdkError::Framework { code, .. } => Some(*code),
+            SdkError::Framework { code, .. } | SdkError::TokenProgram { code, .. } => Some(*code),
             SdkError::Transaction(TransactionError::InstructionError(
                 _,
                 InstructionError::Custom(code),
@@ -132,9 +140,49 @@ impl SdkError {
                     };
                 }
             }
+            if let Some((name, message)) = token_error_in(logs, *code) {
+                return SdkError::TokenProgram {
+                    instruction: *instruction,
+                    code: *code,
+                    name,
+                    message,
+                };
+            }
         }
         error.into()
     }
+}
+
+/// The name and message of token-program error `code`, if the logs show SPL
+/// Token or Token-2022 failing with it (the runtime logs `Program <id>
+/// failed: custom program error: 0x<code>`). Both programs number their
+/// shared errors alike.
+///
+/// ```
+/// use model_ledger_sdk::error::token_error_in;
+/// let logs = ["Program TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA failed: custom program error: 0x4".to_string()];
+/// let (name, message) = token_error_in(&logs, 4).unwrap();
+/// assert_eq!((name.as_str(), message.as_str()), ("OwnerMismatch", "Owner does not match"));
+/// assert!(token_error_in(&logs, 1).is_none());
+/// ```
+pub fn token_error_in(logs: &[String], code: u32) -> Option<(String, String)> {
+    use anchor_spl::token_2022::spl_token_2022::error::TokenError;
+    use num_traits::FromPrimitive;
+    let failed = format!("failed: custom program error: {code:#x}");
+    let programs = [anchor_spl::token::ID, anchor_spl::token_2022::ID].map(|id| id.to_string());
+    logs.iter().find(|line| {
+        line.ends_with(&failed)
+            && programs
+                .iter()
+                .any(|program| line.contains(program.as_str()))
+    })?;
+    let error = TokenError::from_u32(code)?;
+    let name = format!("{error:?}");
+    let name = name
+        .split(|c: char| !c.is_alphanumeric())
+        .next()?
+        .to_string();
+    Some((name, error.to_string()))
 }
 
 /// The name, message and account of the error numbered `code` in Anchor's

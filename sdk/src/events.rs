@@ -37,7 +37,7 @@ macro_rules! ledger_events {
                     }
                 )*
                 Err(EventDecodeError::UnknownEvent(
-                    payload.iter().take(8).map(|byte| format!("{byte:02x}")).collect(),
+                    crate::hex::encode(&payload[..payload.len().min(8)]),
                 ))
             }
 

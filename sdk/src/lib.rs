@@ -43,12 +43,14 @@ pub mod accounts;
 #[cfg(feature = "attribution")]
 pub use model_ledger_attribution as attribution;
 pub mod client;
+pub mod compute_units;
 pub mod connection;
 pub mod display;
 #[cfg(feature = "embedded")]
 pub mod embedded;
 pub mod error;
 pub mod events;
+pub mod hex;
 pub mod instructions;
 pub mod merkle;
 pub mod meter;

@@ -99,8 +99,8 @@ pub struct MeteredGrant {
 impl MeteredGrant {
     /// Reads `grant` and its model; `payer_token` defaults to the
     /// licensee's associated token account for the model's payment mint.
-    pub async fn resolve<C: LedgerConnection>(
-        client: &LedgerClient<C>,
+    pub async fn resolve<C: LedgerConnection, P: Signer>(
+        client: &LedgerClient<C, P>,
         grant: &Pubkey,
         payer_token: Option<Pubkey>,
     ) -> Result<Self, SdkError> {
@@ -177,8 +177,8 @@ impl InferenceMeter {
     /// unknown (a lost connection, a repeat, or the grant already past
     /// `seq`), the grant's sequence number decides: a batch that landed is
     /// reported as [`Submission::AlreadyRecorded`], never paid twice.
-    pub async fn submit<C: LedgerConnection>(
-        client: &LedgerClient<C>,
+    pub async fn submit<C: LedgerConnection, P: Signer>(
+        client: &LedgerClient<C, P>,
         recorder: &dyn Signer,
         metered: &MeteredGrant,
         seq: u64,

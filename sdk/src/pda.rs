@@ -81,24 +81,13 @@ pub fn event_authority() -> (Pubkey, u8) {
 ///
 /// ```
 /// let id = model_ledger_sdk::pda::model_id_from_text("base-7b");
-/// assert_eq!(model_ledger_sdk::pda::model_id_from_text(&model_ledger_sdk::pda::hex(&id)), id);
+/// assert_eq!(model_ledger_sdk::pda::model_id_from_text(&model_ledger_sdk::hex::encode(&id)), id);
 /// ```
 pub fn model_id_from_text(text: &str) -> [u8; 32] {
     let text = text.trim();
-    let mut id = [0u8; 32];
-    let is_hex = text.len() == 64 && text.bytes().all(|byte| byte.is_ascii_hexdigit());
-    if is_hex {
-        for (byte, pair) in id.iter_mut().zip(text.as_bytes().chunks(2)) {
-            *byte = u8::from_str_radix(std::str::from_utf8(pair).expect("ASCII"), 16)
-                .expect("hex digits");
-        }
+    if let Ok(id) = crate::hex::decode32(text) {
         return id;
     }
     use sha2::{Digest, Sha256};
     Sha256::digest(text.as_bytes()).into()
-}
-
-/// Bytes as lowercase hex.
-pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
 }

@@ -1,7 +1,7 @@
 //! Reads: typed accounts, the royalty book, balances, audits, earnings,
 //! lineage and whole-model views, all from account state (no scans).
 
-use solana_sdk::{account::Account, pubkey::Pubkey};
+use solana_sdk::{account::Account, pubkey::Pubkey, signer::Signer};
 
 use crate::{
     accounts::{
@@ -15,7 +15,7 @@ use crate::{
 };
 use model_ledger::state::{BookEntry, ParentLink, RoyaltyBook};
 
-impl<C: LedgerConnection> LedgerClient<C> {
+impl<C: LedgerConnection, P: Signer> LedgerClient<C, P> {
     async fn fetch<T>(&self, address: &Pubkey) -> Result<T, SdkError>
     where
         T: anchor_lang::AccountDeserialize + anchor_lang::Discriminator,
@@ -68,6 +68,20 @@ impl<C: LedgerConnection> LedgerClient<C> {
     pub async fn book_entry(&self, model: &Pubkey, index: u32) -> Result<BookEntry, SdkError> {
         let (address, account) = self.book_account(model).await?;
         decode_book_entry(&address, &account, index)
+    }
+
+    /// Entries `indices` of a model's royalty book, from one read of it
+    /// (all zeros for a contribution never accepted).
+    pub async fn book_entries(
+        &self,
+        model: &Pubkey,
+        indices: impl IntoIterator<Item = u32>,
+    ) -> Result<Vec<(u32, BookEntry)>, SdkError> {
+        let (address, account) = self.book_account(model).await?;
+        indices
+            .into_iter()
+            .map(|index| Ok((index, decode_book_entry(&address, &account, index)?)))
+            .collect()
     }
 
     /// A token account's balance; 0 if the account does not exist.

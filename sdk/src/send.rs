@@ -7,8 +7,7 @@
 use base64::Engine;
 use solana_compute_budget_interface::ComputeBudgetInstruction;
 use solana_sdk::{
-    hash::Hash, instruction::Instruction, pubkey::Pubkey, signature::Keypair, signer::Signer,
-    transaction::Transaction,
+    hash::Hash, instruction::Instruction, pubkey::Pubkey, signer::Signer, transaction::Transaction,
 };
 
 use crate::{
@@ -27,7 +26,12 @@ pub struct ComputeBudget {
     /// consumed plus [`ComputeBudget::margin`], instead of the runtime's
     /// default of 200 000 per instruction: a priority fee is paid on the
     /// limit, not on what was used, and a block packs tighter limits first.
+    /// A transaction signed offline, which cannot be simulated, carries the
+    /// limit [`crate::compute_units::offline_limit`] gives. `false` sends
+    /// no limit at all (the bench, measuring instructions alone).
     pub limit_from_simulation: bool,
+    /// This limit for every transaction instead (`--compute-unit-limit`).
+    pub fixed_limit: Option<u32>,
 }
 
 impl Default for ComputeBudget {
@@ -35,6 +39,7 @@ impl Default for ComputeBudget {
         Self {
             unit_price: None,
             limit_from_simulation: true,
+            fixed_limit: None,
         }
     }
 }
@@ -80,15 +85,16 @@ pub struct Signing {
     /// transaction stays valid until submitted.
     pub nonce: Option<DurableNonce>,
     /// Sign and hand the transaction back ([`Delivered::Signed`]) instead of
-    /// sending it. Such a transaction is not simulated, so it carries no
-    /// measured compute-unit limit (the runtime's default applies).
+    /// sending it. Such a transaction is not simulated: it carries the
+    /// offline limit ([`crate::compute_units::offline_limit`]).
     pub sign_only: bool,
 }
 
-/// A durable nonce account and the keypair allowed to advance it.
+/// A durable nonce account and the key allowed to advance it (whose
+/// signer comes with the transaction's other signers).
 pub struct DurableNonce {
     pub account: Pubkey,
-    pub authority: Keypair,
+    pub authority: Pubkey,
 }
 
 impl Signing {
@@ -124,7 +130,7 @@ impl SignedTransaction {
     }
 }
 
-impl<C: LedgerConnection> LedgerClient<C> {
+impl<C: LedgerConnection, P: Signer> LedgerClient<C, P> {
     /// Signs `instructions` with the fee payer and `signers`, sends them as
     /// one transaction and returns what it left behind. With
     /// [`Signing::sign_only`] nothing is sent and this is
@@ -171,10 +177,9 @@ impl<C: LedgerConnection> LedgerClient<C> {
                 0,
                 solana_system_interface::instruction::advance_nonce_account(
                     &nonce.account,
-                    &nonce.authority.pubkey(),
+                    &nonce.authority,
                 ),
             );
-            available.push(&nonce.authority);
         }
         let fixed_blockhash = match (&self.signing.nonce, self.signing.blockhash) {
             (_, Some(blockhash)) => Some(blockhash),
@@ -230,8 +235,8 @@ impl<C: LedgerConnection> LedgerClient<C> {
             // Not simulated: a transaction signed for later runs on the
             // state of its submission, which may depend on transactions
             // signed before it (an extension, then the acceptance it makes
-            // room for). It keeps the runtime's default compute-unit limit.
-            let budgeted = self.compute_budget.apply(&all, None);
+            // room for), and every party must sign the same limit.
+            let budgeted = self.offline_budget(&all);
             return Ok(Delivered::Signed(SignedTransaction {
                 transaction: sign(&budgeted, blockhash)?,
                 blockhash,
@@ -240,9 +245,11 @@ impl<C: LedgerConnection> LedgerClient<C> {
         }
         let outcome = match fixed_blockhash {
             // A blockhash the user fixed (or a nonce's) cannot be replaced:
-            // a repeat under it is refused as already processed.
+            // a repeat under it is refused as already processed. Its
+            // signatures may have been made offline (`--signer`), over the
+            // offline limit, so it carries that limit too.
             Some(blockhash) => {
-                let budgeted = self.budgeted(&all, &sign, blockhash).await?;
+                let budgeted = self.offline_budget(&all);
                 self.connection
                     .send_transaction(&sign(&budgeted, blockhash)?)
                     .await?
@@ -250,6 +257,18 @@ impl<C: LedgerConnection> LedgerClient<C> {
             None => self.send_signed_with(&all, sign).await?,
         };
         Ok(Delivered::Landed(outcome))
+    }
+
+    /// `instructions` with the compute budget's instructions for a
+    /// transaction that is not simulated.
+    fn offline_budget(&self, instructions: &[Instruction]) -> Vec<Instruction> {
+        let budget = self.compute_budget;
+        let limit = match (budget.fixed_limit, budget.limit_from_simulation) {
+            (Some(limit), _) => Some(limit),
+            (None, true) => Some(crate::compute_units::offline_limit(instructions)),
+            (None, false) => None,
+        };
+        budget.apply(instructions, limit)
     }
 
     /// The blockhash a durable nonce account holds.
@@ -287,11 +306,15 @@ impl<C: LedgerConnection> LedgerClient<C> {
         F: Fn(&[Instruction], Hash) -> Result<Transaction, SdkError>,
     {
         let budget = self.compute_budget;
+        if let Some(limit) = budget.fixed_limit {
+            return Ok(budget.apply(instructions, Some(limit)));
+        }
         if !budget.limit_from_simulation {
             return Ok(budget.apply(instructions, None));
         }
         let trial = budget.apply(instructions, Some(MAX_COMPUTE_UNIT_LIMIT));
         let consumed = self.connection.simulate(&sign(&trial, blockhash)?).await?;
+        crate::compute_units::check_offline_limit(instructions, consumed)?;
         Ok(budget.apply(instructions, Some(ComputeBudget::margin(consumed))))
     }
 

@@ -650,6 +650,24 @@ impl TestLedger {
         }
     }
 
+    /// Makes `model`'s book one from before proposals paid for their entries:
+    /// no entries at all, whatever was proposed (acceptances then grow it).
+    pub async fn forget_book_entries(&self, model: &Pubkey) {
+        use model_ledger::{constants::DISCRIMINATOR_LEN, state::RoyaltyBook};
+        let book = pda::royalty_book(model).0;
+        let mut account = self.account(&book).await.expect("the model's book");
+        let at = DISCRIMINATOR_LEN + core::mem::offset_of!(RoyaltyBook, entry_count);
+        account.data[at..at + 4].copy_from_slice(&0u32.to_le_bytes());
+        account.data.truncate(RoyaltyBook::space_for(0));
+        account.lamports = self
+            .banks
+            .get_rent()
+            .await
+            .unwrap()
+            .minimum_balance(account.data.len());
+        self.forge_account(&book, account).await;
+    }
+
     /// The authority accepts contributions `indices` with `shares` each, twenty per transaction.
     pub async fn accept_many(
         &self,

@@ -43,7 +43,7 @@ pub async fn execute(session: &Session, args: AirdropArgs) -> Result<()> {
                 .0
                 .request_airdrop(&to, lamports)
                 .await
-                .map_err(|error| anyhow!("airdrop refused: {error}"))?;
+                .map_err(|error| anyhow!("the airdrop from {} failed: {error}", rpc.0.url()))?;
             // The faucet answers once the transfer is sent, not when it has
             // landed; the next command would find no SOL. Wait until it is
             // visible at the session's commitment.

@@ -158,6 +158,26 @@ fn run(args: RunArgs, format: OutputFormat) -> Result<()> {
                 .with_context(|| format!("cannot write {}", temporary.display()))?;
             std::fs::rename(&temporary, path)
                 .with_context(|| format!("cannot write {}", path.display()))?;
+            let calls = attributed.len();
+            let paying = attributed
+                .iter()
+                .filter(|call| {
+                    call["attribution"]
+                        .as_array()
+                        .is_some_and(|entries| !entries.is_empty())
+                })
+                .count();
+            format.print(
+                json!({ "attributed": path.display().to_string(), "calls": calls, "calls_with_attribution": paying }),
+                || {
+                    format!(
+                        "Wrote {calls} attributed calls to {} ({paying} name the contributions they used, {} pay by shares alone); meter them with `meter --input {}`",
+                        path.display(),
+                        calls - paying,
+                        path.display()
+                    )
+                },
+            );
         }
         None => output::emit(text.trim_end()),
     }

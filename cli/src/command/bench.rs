@@ -18,7 +18,7 @@ use clap::Args;
 use model_ledger::state::{AttributionEntry, ContributionKind, LicenseTerms, RoyaltyBook};
 use model_ledger_sdk::{
     client::{ComputeBudget, LedgerClient, LedgerConnection, TransactionOutcome},
-    embedded::ProgramBuild,
+    embedded::{ProgramBuild, TokenProgram},
     instructions::{
         self as ix, AcquireGrantArgs, InitializeConfigArgs, ModelAccounts, ParentGrant,
         ProposeContributionArgs, RecordInferenceArgs, RegisterModelArgs, UpdateConfigArgs,
@@ -48,6 +48,49 @@ pub struct BenchArgs {
 const LENGTHS: [u32; 6] = [0, 1, 10, 25, 50, 100];
 const SMALL_CONTRIBUTIONS: u32 = 10;
 
+/// A batch's payment: `calls` calls at `price` base units each. Costs depend
+/// on the amount: the royalty arithmetic works in 1/10^12 token, so past
+/// about 2 × 10^7 base units its 128-bit values no longer fit 64 bits.
+#[derive(Clone, Copy, Debug)]
+pub struct PaymentSize {
+    pub name: &'static str,
+    pub calls: u64,
+    pub price: u64,
+}
+
+/// Small (what a metering server records for cheap calls: 100 calls at one
+/// base unit, as `.ci/validator-sessions` records on a real validator),
+/// medium, and large (10 000 tokens of a 6-decimal mint per batch).
+pub const PAYMENTS: [PaymentSize; 3] = [
+    PaymentSize {
+        name: "small",
+        calls: 100,
+        price: 1,
+    },
+    PaymentSize {
+        name: "medium",
+        calls: 1_000,
+        price: 1_000,
+    },
+    PaymentSize {
+        name: "large",
+        calls: 1_000,
+        price: 10_000_000,
+    },
+];
+
+/// The attribution the bench records with `entries` entries over
+/// `contributions` contributions: spread evenly, weights 1 to 9.
+pub fn bench_attribution(entries: u32, contributions: u32) -> Vec<AttributionEntry> {
+    let stride = (contributions / entries.max(1)).max(1);
+    (0..entries)
+        .map(|n| AttributionEntry {
+            index: (n * stride).min(contributions - 1),
+            weight: 1 + (n % 9) as u16,
+        })
+        .collect()
+}
+
 /// One instruction's figure: its name and the compute units its transaction
 /// (that instruction alone, no compute-budget instructions) consumed.
 struct Row {
@@ -61,6 +104,7 @@ struct Row {
 /// One `record_inference` series.
 struct Series {
     label: String,
+    payment: PaymentSize,
     entries: u32,
     bytes: usize,
     accounts: usize,
@@ -198,28 +242,42 @@ impl Bench<'_> {
         Ok(())
     }
 
-    /// Model `id` with `contributions` accepted contributions and a licence
-    /// (v1), and `host`'s grant on it: `(model, grant, accounts)`.
+    /// Model `id` with `contributions` accepted contributions, a licence per
+    /// payment size priced at its `price`, and `host`'s grant on each:
+    /// `(model, grants in the order of PAYMENTS, accounts)`.
     async fn licensed_model(
         &self,
         id: u8,
         contributions: u32,
         host: &Keypair,
-    ) -> Result<(Pubkey, Pubkey, ModelAccounts)> {
+    ) -> Result<(Pubkey, Vec<Pubkey>, ModelAccounts)> {
         let owner = self.funded_wallet().await?;
         let (model, _) = self
             .client
             .register_model(&owner, &self.mint, Self::model_args(id))
             .await?;
         self.contributions(&owner, &model, contributions).await?;
-        self.client
-            .publish_license(&owner, &model, Self::terms(false))
-            .await?;
-        let (grant, _) = self
-            .client
-            .acquire_grant(host, &model, 1, 10_000, 1_000, &self.token(host))
-            .await?;
-        Ok((model, grant, self.client.model_accounts(&model).await?))
+        let mut grants = Vec::new();
+        for payment in PAYMENTS {
+            let terms = LicenseTerms {
+                price_per_call: payment.price,
+                ..Self::terms(false)
+            };
+            let (version, _) = self.client.publish_license(&owner, &model, terms).await?;
+            let (grant, _) = self
+                .client
+                .acquire_grant(
+                    host,
+                    &model,
+                    version,
+                    10_000,
+                    payment.price,
+                    &self.token(host),
+                )
+                .await?;
+            grants.push(grant);
+        }
+        Ok((model, grants, self.client.model_accounts(&model).await?))
     }
 
     fn terms(derivatives: bool) -> LicenseTerms {
@@ -239,7 +297,7 @@ impl Bench<'_> {
         }
     }
 
-    /// Records `rounds` batches of 1 000 calls attributing `entries`
+    /// Records `rounds` batches of `payment` attributing `entries`
     /// contributions spread over `0..contributions`, the host paying its own
     /// fees (one signer, as a metering server would).
     #[allow(clippy::too_many_arguments)]
@@ -251,16 +309,11 @@ impl Bench<'_> {
         accounts: &ModelAccounts,
         contributions: u32,
         entries: u32,
+        payment: PaymentSize,
         rounds: u32,
     ) -> Result<Series> {
         let host_client = self.sandbox.client_paid_by(host);
-        let stride = (contributions / entries.max(1)).max(1);
-        let attribution: Vec<AttributionEntry> = (0..entries)
-            .map(|n| AttributionEntry {
-                index: (n * stride).min(contributions - 1),
-                weight: 1 + (n % 9) as u16,
-            })
-            .collect();
+        let attribution = bench_attribution(entries, contributions);
         let mut seq = self.client.grant(grant).await?.next_seq;
         let mut spent = Duration::ZERO;
         let mut consumed = Vec::new();
@@ -273,7 +326,7 @@ impl Bench<'_> {
                 &self.token(host),
                 RecordInferenceArgs {
                     seq,
-                    calls: 1_000,
+                    calls: payment.calls,
                     merkle_root: [seq as u8; 32],
                     attribution: attribution.clone(),
                 },
@@ -299,6 +352,7 @@ impl Bench<'_> {
         }
         Ok(Series {
             label: label.into(),
+            payment,
             entries,
             bytes,
             accounts: accounts_used,
@@ -322,8 +376,8 @@ pub async fn execute(args: BenchArgs, output: OutputFormat) -> Result<()> {
     };
     // Each figure is one instruction's own: no compute-budget instructions.
     sandbox.client.compute_budget = ComputeBudget {
-        unit_price: None,
         limit_from_simulation: false,
+        ..ComputeBudget::default()
     };
     let sandbox = sandbox;
     let client = &sandbox.client;
@@ -426,7 +480,11 @@ pub async fn execute(args: BenchArgs, output: OutputFormat) -> Result<()> {
     let (grant, outcome) = client
         .acquire_grant(&host, &base, version, 10_000, 1_000, &bench.token(&host))
         .await?;
-    bench.note("acquire_grant", &outcome);
+    bench.note_created(
+        "acquire_grant",
+        &outcome,
+        pda::grant(&pda::license(&base, version).0, &host.pubkey()).1,
+    );
     let meter = bench.key();
     let outcome = client
         .set_meter(&host, &grant, Some(meter.pubkey()))
@@ -574,31 +632,36 @@ pub async fn execute(args: BenchArgs, output: OutputFormat) -> Result<()> {
     let outcome = client.accept_admin(&next_admin).await?;
     bench.note("accept_admin", &outcome);
 
-    // record_inference by attribution length, on a model of 100 contributions.
+    // record_inference by attribution length and payment size, on a model
+    // of 100 contributions.
     let widest = *LENGTHS.iter().max().expect("lengths");
-    let (wide, wide_grant, wide_accounts) = bench.licensed_model(3, widest, &host).await?;
+    let (wide, wide_grants, wide_accounts) = bench.licensed_model(3, widest, &host).await?;
     let mut series = Vec::new();
-    for entries in LENGTHS {
-        series.push(
-            bench
-                .series(
-                    &format!("{widest} contributions"),
-                    &host,
-                    &wide_grant,
-                    &wide_accounts,
-                    widest,
-                    entries,
-                    args.rounds,
-                )
-                .await?,
-        );
+    for (payment, grant) in PAYMENTS.into_iter().zip(&wide_grants) {
+        for entries in LENGTHS {
+            series.push(
+                bench
+                    .series(
+                        &format!("{widest} contributions"),
+                        &host,
+                        grant,
+                        &wide_accounts,
+                        widest,
+                        entries,
+                        payment,
+                        args.rounds,
+                    )
+                    .await?,
+            );
+        }
     }
 
     // The same batch on a small and on a large model: the cost must not grow.
+    let medium = PAYMENTS[1];
     let mut scale = Vec::new();
     let mut sized = Vec::new();
     for (id, contributions) in [(4, SMALL_CONTRIBUTIONS), (5, args.large_contributions)] {
-        let (model, grant, accounts) = bench.licensed_model(id, contributions, &host).await?;
+        let (model, grants, accounts) = bench.licensed_model(id, contributions, &host).await?;
         sized.push(model);
         let label = format!("{contributions} contributions");
         for entries in [1, 10] {
@@ -607,10 +670,11 @@ pub async fn execute(args: BenchArgs, output: OutputFormat) -> Result<()> {
                     .series(
                         &label,
                         &host,
-                        &grant,
+                        &grants[1],
                         &accounts,
                         contributions,
                         entries,
+                        medium,
                         args.rounds,
                     )
                     .await?,
@@ -635,9 +699,13 @@ pub async fn execute(args: BenchArgs, output: OutputFormat) -> Result<()> {
         - rent.minimum_balance(RoyaltyBook::space_for(widest - 1));
 
     let program = match &build {
-        ProgramBuild::Native => "native (compute units count only the SPL Token program: run with MODEL_LEDGER_SBF for the VM's)".to_string(),
+        ProgramBuild::Native => "native (compute units count only the token program's: run with MODEL_LEDGER_SBF for the VM's)".to_string(),
         ProgramBuild::Sbf(path) => format!("SBF binary {} in the VM", path.display()),
     };
+    let program = format!(
+        "{program}; token program: {}",
+        TokenProgram::from_env()?.name()
+    );
     print(
         output,
         &program,
@@ -674,6 +742,9 @@ fn print(
             .map(|s| {
                 json!({
                     "model": s.label,
+                    "payment": s.payment.name,
+                    "calls": s.payment.calls,
+                    "price_per_call": s.payment.price,
                     "attribution_entries": s.entries,
                     "compute_units_median": s.median_units,
                     "compute_units_max": s.max_units,
@@ -714,14 +785,17 @@ fn print(
             }
             let table = |title: &str, series: &[Series]| {
                 let mut text = format!(
-                    "\n{title} ({rounds} batches of 1 000 calls per row, one signer)\n\n\
-                     | model | entries | CU median | CU max | tx bytes | accounts | µs per batch |\n\
-                     |---|---:|---:|---:|---:|---:|---:|\n"
+                    "\n{title} ({rounds} batches per row, one signer)\n\n\
+                     | model | payment (calls × price) | entries | CU median | CU max | tx bytes | accounts | µs per batch |\n\
+                     |---|---|---:|---:|---:|---:|---:|---:|\n"
                 );
                 for s in series {
                     text.push_str(&format!(
-                        "| {} | {} | {} | {} | {} | {} | {:.0} |\n",
+                        "| {} | {} ({} × {}) | {} | {} | {} | {} | {} | {:.0} |\n",
                         s.label,
+                        s.payment.name,
+                        s.payment.calls,
+                        s.payment.price,
                         s.entries,
                         cell(s.median_units),
                         cell(s.max_units),

@@ -9,7 +9,7 @@ use solana_sdk::{pubkey::Pubkey, signer::Signer};
 
 use super::print_landed;
 use crate::{
-    output::{tokens, with_ui_amounts, TokenAmount},
+    output::{date, tokens, with_ui_amounts, TokenAmount},
     session::Session,
 };
 
@@ -22,10 +22,10 @@ pub enum GrantCommand {
         /// Licence version to buy (`license show` describes it)
         version: u32,
         /// Refuse if the up-front fee is higher than this many tokens
-        #[arg(long, value_name = "TOKENS")]
+        #[arg(long, value_name = "TOKENS", allow_negative_numbers = true)]
         max_fee: TokenAmount,
         /// Refuse if the price per call is higher than this many tokens
-        #[arg(long, value_name = "TOKENS")]
+        #[arg(long, value_name = "TOKENS", allow_negative_numbers = true)]
         max_price: TokenAmount,
         /// Paying token account [default: the wallet's associated account]
         #[arg(long)]
@@ -36,10 +36,10 @@ pub enum GrantCommand {
         /// The grant to renew (the wallet must hold it)
         grant: Pubkey,
         /// Refuse if the up-front fee is higher than this many tokens
-        #[arg(long, value_name = "TOKENS")]
+        #[arg(long, value_name = "TOKENS", allow_negative_numbers = true)]
         max_fee: TokenAmount,
         /// Refuse if the price per call is higher than this many tokens
-        #[arg(long, value_name = "TOKENS")]
+        #[arg(long, value_name = "TOKENS", allow_negative_numbers = true)]
         max_price: TokenAmount,
         /// Paying token account [default: the wallet's associated account]
         #[arg(long)]
@@ -159,7 +159,7 @@ pub async fn execute(session: &Session, command: GrantCommand) -> Result<()> {
             let decimals = session.model_decimals(&record.model).await?;
             let expires = record
                 .expires_at
-                .map(|at| at.to_string())
+                .map(|at| format!("on {}", date(at)))
                 .unwrap_or_else(|| "never".into());
             let limit = if record.call_limit == 0 {
                 "unlimited".to_string()
@@ -172,10 +172,12 @@ pub async fn execute(session: &Session, command: GrantCommand) -> Result<()> {
                     "license_version": record.license_version, "licensee": record.licensee.to_string(),
                     "meter": record.meter.map(|key| key.to_string()), "price_per_call": record.price_per_call,
                     "call_limit": record.call_limit, "calls_used": record.calls_used, "next_seq": record.next_seq,
-                    "granted_at": record.granted_at, "expires_at": record.expires_at, "total_paid": record.total_paid,
+                    "granted_at": record.granted_at, "granted_at_utc": date(record.granted_at),
+                    "expires_at": record.expires_at, "expires_at_utc": record.expires_at.map(date),
+                    "total_paid": record.total_paid,
                 }), &["price_per_call", "total_paid"], decimals),
                 || format!(
-                    "Grant {grant}\n  licence v{} of {}\n  licensee {}  meter {}\n  {} tokens per call; calls used {} of {limit}; next batch #{}\n  granted at {} (unix), expires {expires}; paid {} tokens",
+                    "Grant {grant}\n  licence v{} of {}\n  licensee {}  meter {}\n  {} tokens per call; calls used {} of {limit}; next batch #{}\n  granted on {}, expires {expires}; paid {} tokens",
                     record.license_version,
                     record.model,
                     record.licensee,
@@ -183,7 +185,7 @@ pub async fn execute(session: &Session, command: GrantCommand) -> Result<()> {
                     tokens(record.price_per_call, decimals),
                     record.calls_used,
                     record.next_seq,
-                    record.granted_at,
+                    date(record.granted_at),
                     tokens(record.total_paid, decimals)
                 ),
             );

@@ -38,10 +38,20 @@ pub enum LicenseCommand {
 #[serde(deny_unknown_fields, default)]
 pub struct TermsArgs {
     /// Price of one inference call, in tokens of the model's payment mint (e.g. 0.001)
-    #[arg(long, default_value = "0", value_name = "TOKENS")]
+    #[arg(
+        long,
+        default_value = "0",
+        value_name = "TOKENS",
+        allow_negative_numbers = true
+    )]
     pub price_per_call: TokenAmount,
     /// Fee paid once when a grant is bought, in tokens
-    #[arg(long, default_value = "0", value_name = "TOKENS")]
+    #[arg(
+        long,
+        default_value = "0",
+        value_name = "TOKENS",
+        allow_negative_numbers = true
+    )]
     pub upfront_fee: TokenAmount,
     /// Allow commercial use (required for a price per call above 0)
     #[arg(long)]

@@ -3,12 +3,9 @@
 //! number decides, after a crash, whether a journaled batch already landed.
 //! Re-running the same command therefore never pays for a call twice.
 
-use std::{
-    io::BufRead,
-    path::{Path, PathBuf},
-};
+use std::path::{Path, PathBuf};
 
-use anyhow::{anyhow, bail, Context, Result};
+use anyhow::{Context, Result};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use model_ledger::state::AttributionEntry;
@@ -16,6 +13,7 @@ use model_ledger_sdk::{
     events::LedgerEvent,
     merkle::CallRecord,
     meter::{Batch, InferenceMeter, MeteredGrant, Submission},
+    SdkError,
 };
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -25,6 +23,10 @@ use crate::{
     output::{hex, parse_hash, OutputFormat},
     session::Session,
 };
+
+mod lines;
+
+use lines::{check_contributions, read_calls, NumberedCall};
 
 #[derive(Args, Debug)]
 pub struct MeterArgs {
@@ -43,77 +45,6 @@ pub struct MeterArgs {
     /// Paying token account [default: the licensee's associated account]
     #[arg(long)]
     pub from: Option<Pubkey>,
-}
-
-/// One JSONL line.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Line {
-    request_hash: Option<String>,
-    request_id: Option<String>,
-    output_hash: Option<String>,
-    output: Option<String>,
-    #[serde(default)]
-    attribution: Vec<LineEntry>,
-    /// Carried by `attribute`'s input, not recorded: accepted so its output
-    /// meters as it is (every other unknown field is refused as a typo).
-    #[serde(default, rename = "prompt")]
-    _prompt: Option<serde_json::Value>,
-    #[serde(default, rename = "retrieved")]
-    _retrieved: Option<serde_json::Value>,
-}
-
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum LineEntry {
-    Pair(u32, u16),
-    Object { index: u32, weight: u16 },
-}
-
-fn hash_field(hash: &Option<String>, text: &Option<String>, name: &str) -> Result<[u8; 32]> {
-    match (hash, text) {
-        (Some(hash), _) => parse_hash(hash),
-        (None, Some(text)) => Ok(Sha256::digest(text.as_bytes()).into()),
-        (None, None) => bail!("missing {name}_hash (or {name})"),
-    }
-}
-
-fn parse_line(text: &str) -> Result<CallRecord> {
-    let line: Line = serde_json::from_str(text)?;
-    let mut attribution: Vec<AttributionEntry> = line
-        .attribution
-        .into_iter()
-        .map(|entry| match entry {
-            LineEntry::Pair(index, weight) | LineEntry::Object { index, weight } => {
-                AttributionEntry { index, weight }
-            }
-        })
-        .collect();
-    attribution.sort_by_key(|entry| entry.index);
-    Ok(CallRecord {
-        request_hash: hash_field(&line.request_hash, &line.request_id, "request")?,
-        output_hash: hash_field(&line.output_hash, &line.output, "output")?,
-        attribution,
-    })
-}
-
-/// Reads and validates every line before anything is sent.
-fn read_calls(input: &Option<PathBuf>) -> Result<Vec<CallRecord>> {
-    let reader: Box<dyn BufRead> = match input {
-        Some(path) if path.as_os_str() != "-" => Box::new(std::io::BufReader::new(
-            std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?,
-        )),
-        _ => Box::new(std::io::BufReader::new(std::io::stdin())),
-    };
-    let mut calls = Vec::new();
-    for (number, line) in reader.lines().enumerate() {
-        let line = line?;
-        if line.trim().is_empty() {
-            continue;
-        }
-        calls.push(parse_line(&line).map_err(|error| anyhow!("line {}: {error}", number + 1))?);
-    }
-    Ok(calls)
 }
 
 /// A batch as journaled on disk.
@@ -234,8 +165,13 @@ pub async fn execute(session: &Session, args: MeterArgs) -> Result<()> {
         "meter sends many transactions: it cannot run with --sign-only, --nonce or --blockhash"
     );
     anyhow::ensure!(args.batch_calls > 0, "--batch-calls must be at least 1");
-    let calls = read_calls(&args.input)?;
+    let numbered = read_calls(&args.input)?;
     let metered = MeteredGrant::resolve(&session.client, &args.grant, args.from).await?;
+    check_contributions(session, &metered.accounts.model, &numbered).await?;
+    let calls: Vec<CallRecord> = numbered
+        .iter()
+        .map(|numbered| numbered.call.clone())
+        .collect();
     let dir = args
         .batches
         .clone()
@@ -243,6 +179,7 @@ pub async fn execute(session: &Session, args: MeterArgs) -> Result<()> {
     std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let mut run = Run {
         session,
+        lines: &numbered,
         metered,
         progress_path: dir.join("progress.json"),
         digest: InputDigest::default(),
@@ -298,6 +235,8 @@ pub async fn execute(session: &Session, args: MeterArgs) -> Result<()> {
 /// One `meter` run: where it journals, how far it got, what it did.
 struct Run<'a> {
     session: &'a Session,
+    /// The input's calls with their line numbers, to name a refused batch's.
+    lines: &'a [NumberedCall],
     metered: MeteredGrant,
     dir: PathBuf,
     progress_path: PathBuf,
@@ -384,11 +323,20 @@ impl Run<'_> {
 
     async fn submit(&mut self, seq: u64, batch: Batch) -> Result<()> {
         let session = self.session;
-        let submission =
-            InferenceMeter::submit(&session.client, &session.wallet, &self.metered, seq, &batch)
-                .await?;
-        session.checkpoint().await?;
         let path = batch_path(&self.dir, seq);
+        let submission = match InferenceMeter::submit(
+            &session.client,
+            &session.wallet,
+            &self.metered,
+            seq,
+            &batch,
+        )
+        .await
+        {
+            Ok(submission) => submission,
+            Err(error) => return Err(self.refused(seq, &batch, error).await),
+        };
+        session.checkpoint().await?;
         let mut stored: BatchFile = read_json(&path)?.expect("journaled");
         match &submission {
             Submission::Recorded(outcome) => {
@@ -409,43 +357,50 @@ impl Run<'_> {
         self.advance(&batch.calls)
     }
 
+    /// What became of a batch whose sending failed. A lost connection
+    /// leaves it journaled, to be resent (or found landed) by the next run.
+    /// Any other failure is the cluster's answer: if the grant did not move
+    /// past it, nothing was paid, and the journaled batch is set aside as
+    /// refused, so that the next run cuts its batches afresh from the input,
+    /// corrected or not, instead of sending the refused one again.
+    async fn refused(&mut self, seq: u64, batch: &Batch, error: SdkError) -> anyhow::Error {
+        if matches!(error, SdkError::Connection(_)) {
+            return error.into();
+        }
+        let grant = match self.session.client.grant(&self.metered.grant).await {
+            Ok(grant) if grant.next_seq <= seq => grant,
+            _ => return error.into(),
+        };
+        let path = batch_path(&self.dir, seq);
+        let set_aside = path.with_extension("refused.json");
+        if let Err(rename) = std::fs::rename(&path, &set_aside) {
+            return anyhow::anyhow!(
+                "{error}; and the refused batch {} could not be set aside: {rename}",
+                path.display()
+            );
+        }
+        let first = self.progress.calls_done;
+        let lines = self
+            .lines
+            .get(first..first + batch.calls.len())
+            .unwrap_or_default();
+        let (from, to) = (
+            lines.first().map_or(0, |numbered| numbered.line),
+            lines.last().map_or(0, |numbered| numbered.line),
+        );
+        anyhow::Error::new(error).context(format!(
+            "the cluster refused the batch of lines {from} to {to} (batch #{seq} of grant {}; the grant's next batch is still #{}): nothing was paid; it is set aside as {}, so fix the input and run meter again",
+            self.metered.grant,
+            grant.next_seq,
+            set_aside.display()
+        ))
+    }
+
     /// Counts `calls` as recorded, in the progress file too.
     fn advance(&mut self, calls: &[CallRecord]) -> Result<()> {
         self.digest.extend(calls);
         self.progress.calls_done += calls.len();
         self.progress.input_digest = hex(&self.digest.0);
         write_json(&self.progress_path, &self.progress)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn lines_take_hashes_or_text_and_both_attribution_forms() {
-        let call = parse_line(
-            r#"{"request_id":"r1","output":"hello","attribution":[[2,5],{"index":1,"weight":3}]}"#,
-        )
-        .unwrap();
-        assert_eq!(call.request_hash, <[u8; 32]>::from(Sha256::digest(b"r1")));
-        assert_eq!(
-            call.attribution,
-            vec![
-                AttributionEntry {
-                    index: 1,
-                    weight: 3
-                },
-                AttributionEntry {
-                    index: 2,
-                    weight: 5
-                }
-            ]
-        );
-        assert!(parse_line(r#"{"request_id":"r1"}"#)
-            .unwrap_err()
-            .to_string()
-            .contains("output"));
-        assert!(parse_line("{not json").is_err());
     }
 }

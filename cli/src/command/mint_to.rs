@@ -14,7 +14,7 @@ pub struct MintToArgs {
     /// The mint (the wallet must be its mint authority)
     pub mint: Pubkey,
     /// Amount in tokens, e.g. 10 or 0.5 (with the mint's decimals)
-    #[arg(value_name = "TOKENS")]
+    #[arg(value_name = "TOKENS", allow_negative_numbers = true)]
     pub amount: TokenAmount,
     /// Owner of the receiving associated token account [default: the wallet]
     #[arg(long)]

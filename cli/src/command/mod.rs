@@ -1,5 +1,6 @@
 //! One module per subcommand, each with an `execute()`.
 
+mod address;
 mod airdrop;
 mod attribute;
 mod bench;
@@ -7,6 +8,7 @@ mod book_surplus;
 mod claim;
 mod collect_fees;
 mod completions;
+mod config;
 mod contribution;
 mod create_mint;
 mod create_nonce;
@@ -38,6 +40,13 @@ pub enum Command {
     Bench(bench::BenchArgs),
     /// Initialise the protocol config (once, right after deploying)
     InitConfig(init_config::InitConfigArgs),
+    /// Read and change the protocol config (the admin), take it over (the proposed admin)
+    #[command(subcommand)]
+    Config(config::ConfigCommand),
+    /// Print the wallet's address (whatever signs for it: a file, a seed phrase, a Ledger)
+    Address(address::AddressArgs),
+    /// SOL and a payment token held by the wallet or another address
+    Balance(address::BalanceArgs),
     /// Create a test token mint with the wallet as mint authority
     CreateMint(create_mint::CreateMintArgs),
     /// Send SOL to a wallet (embedded: from the runtime's faucet; RPC: request an airdrop)
@@ -95,6 +104,9 @@ pub async fn execute(command: Command, global: &GlobalArgs) -> Result<()> {
         _ => {}
     }
     let session = Session::open(global).await?;
+    if global.sign_only {
+        crate::output::hold();
+    }
     let result = match command {
         Command::Demo(_)
         | Command::Bench(_)
@@ -105,6 +117,9 @@ pub async fn execute(command: Command, global: &GlobalArgs) -> Result<()> {
             unreachable!("handled above")
         }
         Command::InitConfig(args) => init_config::execute(&session, args).await,
+        Command::Config(command) => config::execute(&session, command).await,
+        Command::Address(args) => address::address(&session, args).await,
+        Command::Balance(args) => address::balance(&session, args).await,
         Command::CreateMint(args) => create_mint::execute(&session, args).await,
         Command::Airdrop(args) => airdrop::execute(&session, args).await,
         Command::MintTo(args) => mint_to::execute(&session, args).await,
@@ -123,8 +138,15 @@ pub async fn execute(command: Command, global: &GlobalArgs) -> Result<()> {
         Command::Submit(args) => submit::execute(&session, args).await,
     };
     // Whatever landed before an error is real: save it either way.
-    let saved = session.close().await;
-    result.and(saved)
+    let closed = session.close().await;
+    if global.sign_only {
+        let signed = closed.as_deref().unwrap_or_default();
+        crate::output::release(
+            (result.is_ok() && !signed.is_empty())
+                .then(|| crate::sign_only::document(global.output, signed)),
+        );
+    }
+    result.and(closed.map(drop))
 }
 
 /// Prints the signature of a landed transaction (or nothing after --sign-only).

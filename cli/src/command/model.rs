@@ -41,6 +41,23 @@ pub enum ModelCommand {
         /// The model whose transfer the wallet accepts
         model: Pubkey,
     },
+    /// Withdraw what the model received while no contribution held shares (the authority's)
+    ClaimUnallocated {
+        /// The model (its authority signs)
+        model: Pubkey,
+        /// Receiving token account [default: the wallet's associated account, created if needed]
+        #[arg(long)]
+        to: Option<Pubkey>,
+    },
+    /// Add room for contribution entries to the model's royalty book ahead of acceptances
+    /// (the authority pays the rent; at most 160 entries at a time)
+    ExtendBook {
+        /// The model (its authority signs)
+        model: Pubkey,
+        /// How many entries to add
+        #[arg(long)]
+        entries: u32,
+    },
 }
 
 #[derive(Args, Debug)]
@@ -104,6 +121,24 @@ pub async fn execute(session: &Session, command: ModelCommand) -> Result<()> {
             );
             Ok(())
         }
+        ModelCommand::ClaimUnallocated { model, to } => {
+            claim_unallocated(session, &model, to).await
+        }
+        ModelCommand::ExtendBook { model, entries } => {
+            let instruction = ix::extend_royalty_book(&session.wallet.pubkey(), &model, entries);
+            let outcome = session.send(&[instruction], &[&session.wallet]).await?;
+            let book = match &outcome {
+                Some(_) => Some(session.client.royalty_book(&model).await?.entry_count),
+                None => None,
+            };
+            print_landed(
+                session,
+                &outcome,
+                "Royalty book extended",
+                serde_json::json!({ "model": model.to_string(), "entries": book }),
+            );
+            Ok(())
+        }
         ModelCommand::AcceptAuthority { model } => {
             let instruction = ix::accept_model_authority(&session.wallet.pubkey(), &model);
             let outcome = session.send(&[instruction], &[&session.wallet]).await?;
@@ -116,6 +151,43 @@ pub async fn execute(session: &Session, command: ModelCommand) -> Result<()> {
             Ok(())
         }
     }
+}
+
+/// The authority withdraws the model's unallocated balance.
+async fn claim_unallocated(session: &Session, model: &Pubkey, to: Option<Pubkey>) -> Result<()> {
+    let accounts = session.client.model_accounts(model).await?;
+    let me = session.wallet.pubkey();
+    let destination =
+        to.unwrap_or_else(|| model_ledger_sdk::client::associated_token(&me, &accounts));
+    let mut instructions = Vec::new();
+    if to.is_none() {
+        instructions.push(anchor_spl::associated_token::spl_associated_token_account::instruction::create_associated_token_account_idempotent(
+            &session.client.fee_payer.pubkey(),
+            &me,
+            &accounts.payment_mint,
+            &accounts.token_program,
+        ));
+    }
+    instructions.push(ix::claim_unallocated(&me, &accounts, &destination));
+    let outcome = session.send(&instructions, &[&session.wallet]).await?;
+    let amount = outcome.as_ref().and_then(|outcome| {
+        outcome.events.iter().find_map(|event| match event {
+            model_ledger_sdk::events::LedgerEvent::UnallocatedClaimed(event) => Some(event.amount),
+            _ => None,
+        })
+    });
+    let decimals = session.model_decimals(model).await?;
+    print_landed(
+        session,
+        &outcome,
+        "Unallocated balance withdrawn",
+        crate::output::with_ui_amounts(
+            serde_json::json!({ "model": model.to_string(), "amount": amount.unwrap_or(0), "destination": destination.to_string() }),
+            &["amount"],
+            decimals,
+        ),
+    );
+    Ok(())
 }
 
 async fn register(session: &Session, args: RegisterArgs) -> Result<()> {
@@ -196,7 +268,7 @@ pub async fn list_models(session: &Session) -> Result<Vec<(Pubkey, Model)>> {
             .0
             .get_program_accounts(&model_ledger::ID)
             .await
-            .map_err(|error| anyhow!("{error}"))?;
+            .map_err(anyhow::Error::from)?;
         for (address, account) in accounts {
             if account.data.starts_with(Model::DISCRIMINATOR) {
                 models.push((address, decode::<Model>(&address, &account)?));

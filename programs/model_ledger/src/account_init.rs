@@ -33,11 +33,28 @@ impl<'info> Creation<'_, 'info> {
         seeds: &[&[u8]],
         bump: u8,
     ) -> Result<()> {
+        self.create_funded_pda(account, space, owner, (seeds, bump), 0)
+    }
+
+    /// [`Self::create_pda`] holding `extra` lamports beyond its rent, for
+    /// the program to move on to another of its accounts without a second
+    /// system-program call.
+    fn create_funded_pda(
+        &self,
+        account: &AccountInfo<'info>,
+        space: usize,
+        owner: &Pubkey,
+        (seeds, bump): (&[&[u8]], u8),
+        extra: u64,
+    ) -> Result<()> {
         require!(
             account.data_is_empty() && *account.owner == system_program::ID,
             LedgerError::AccountAlreadyExists
         );
-        let rent_exempt = Rent::get()?.minimum_balance(space);
+        let rent_exempt = Rent::get()?
+            .minimum_balance(space)
+            .checked_add(extra)
+            .ok_or_else(|| error!(LedgerError::MathOverflow))?;
         let bump = [bump];
         let mut signer_seeds = seeds.to_vec();
         signer_seeds.push(&bump);
@@ -80,6 +97,17 @@ impl<'info> Creation<'_, 'info> {
         )
     }
 
+    /// Moves `lamports` from `from` to `to`, both accounts of this program
+    /// (no system-program call: a program may debit what it owns).
+    pub fn move_lamports(from: &AccountInfo, to: &AccountInfo, lamports: u64) -> Result<()> {
+        let overflow = || error!(LedgerError::MathOverflow);
+        let mut source = from.try_borrow_mut_lamports()?;
+        let mut destination = to.try_borrow_mut_lamports()?;
+        **source = source.checked_sub(lamports).ok_or_else(overflow)?;
+        **destination = destination.checked_add(lamports).ok_or_else(overflow)?;
+        Ok(())
+    }
+
     /// Grows a program-owned account to `new_len` bytes (zero-filled), topping
     /// its rent exemption up from the payer.
     pub fn grow(&self, account: &AccountInfo<'info>, new_len: usize) -> Result<()> {
@@ -101,10 +129,23 @@ impl<'info> Creation<'_, 'info> {
         &self,
         account: &AccountInfo<'info>,
         space: usize,
-        (seeds, bump): (&[&[u8]], u8),
+        seeds: (&[&[u8]], u8),
         value: &T,
     ) -> Result<()> {
-        self.create_pda(account, space, &crate::ID, seeds, bump)?;
+        self.create_funded_record(account, space, seeds, value, 0)
+    }
+
+    /// [`Self::create_record`] holding `extra` lamports beyond its rent
+    /// (see [`Self::create_funded_pda`]).
+    pub fn create_funded_record<T: AccountSerialize>(
+        &self,
+        account: &AccountInfo<'info>,
+        space: usize,
+        seeds: (&[&[u8]], u8),
+        value: &T,
+        extra: u64,
+    ) -> Result<()> {
+        self.create_funded_pda(account, space, &crate::ID, seeds, extra)?;
         let mut data = account.try_borrow_mut_data()?;
         value.try_serialize(&mut &mut data[..])
     }

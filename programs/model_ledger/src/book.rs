@@ -17,36 +17,84 @@ use crate::{
     events::PaymentRecord,
     math::{
         royalty::{Distribution, EntryBalance, Pools, SharesError},
+        wide::add_credit_le,
         MathError, SafeMath,
     },
     state::{
-        AttributionEntry, BookEntry, Model, RoyaltyBook, ENTRY_ACCRUED_SCALED, ENTRY_ACTIVE_SHARES,
-        MAX_CONTRIBUTIONS, MAX_ENTRIES_PER_GROWTH,
+        AttributionEntry, BookEntry, ModelTerms, RoyaltyBook, BOOK_ENTRY_SIZE,
+        ENTRY_ACCRUED_SCALED, ENTRY_ACTIVE_SHARES, MAX_CONTRIBUTIONS, MAX_ENTRIES_PER_GROWTH,
     },
 };
+
+/// What a proposal did to its model's book.
+pub struct Proposal {
+    /// The index the new contribution received.
+    pub index: u32,
+    /// Where the book grew to hold the new index's entry, paid by the
+    /// proposer: its new length and the lamports it needs for rent.
+    pub growth: Option<(usize, u64)>,
+}
 
 /// Takes the next contribution index of `model`'s book in `account` (whose
 /// owner and discriminator Anchor checked): a book of another model is
 /// `BookMismatch`, and `expected` must be the index (`ContributionIndexMismatch`),
-/// so a client never gets an index it did not ask for. A proposal changes
-/// nothing else, so it touches only these two header fields rather than
-/// loading and committing the whole book.
-pub fn propose_contribution(account: &AccountInfo, model: &Pubkey, expected: u32) -> Result<u32> {
+/// so a client never gets an index it did not ask for.
+///
+/// A book that holds an entry for every earlier index (every book registered
+/// since proposals pay for their entries) also counts the new index's entry:
+/// the proposer pays its rent ([`Proposal::growth`]; the caller resizes the
+/// account once the rent has arrived), so accepting never costs the
+/// authority more than the fee, however many proposals came before. A
+/// proposal changes nothing else, so it touches only these header fields
+/// rather than loading and committing the whole book.
+pub fn propose_contribution(
+    account: &AccountInfo,
+    model: &Pubkey,
+    expected: u32,
+) -> Result<Proposal> {
     const MODEL: usize = DISCRIMINATOR_LEN + core::mem::offset_of!(RoyaltyBook, model);
     const COUNT: usize = DISCRIMINATOR_LEN + core::mem::offset_of!(RoyaltyBook, contribution_count);
+    const ENTRIES: usize = DISCRIMINATOR_LEN + core::mem::offset_of!(RoyaltyBook, entry_count);
+    let lamports = account.lamports();
     let mut data = account.try_borrow_mut_data()?;
     require!(
         data.get(MODEL..MODEL + 32) == Some(model.as_ref()),
         LedgerError::BookMismatch
     );
-    let count = data
-        .get_mut(COUNT..COUNT + 4)
-        .ok_or(LedgerError::InvariantViolated)?;
-    let index = u32::from_le_bytes(count.try_into().map_err(|_| MathError)?);
+    let index = read_u32(&data, COUNT)?;
     require!(index < MAX_CONTRIBUTIONS, LedgerError::ModelFull);
     require_eq!(expected, index, LedgerError::ContributionIndexMismatch);
-    count.copy_from_slice(&index.safe_add(1)?.to_le_bytes());
-    Ok(index)
+    let next = index.safe_add(1)?;
+    write_u32(&mut data, COUNT, next)?;
+    // A book whose entries lag behind its proposals (one from before they
+    // paid for their entries) still grows at acceptance; one ahead has room.
+    if read_u32(&data, ENTRIES)? != index {
+        return Ok(Proposal {
+            index,
+            growth: None,
+        });
+    }
+    write_u32(&mut data, ENTRIES, next)?;
+    let new_len = RoyaltyBook::space_for(next);
+    let rent = Rent::get()?
+        .minimum_balance(new_len)
+        .saturating_sub(lamports);
+    Ok(Proposal {
+        index,
+        growth: Some((new_len, rent)),
+    })
+}
+
+fn read_u32(data: &[u8], at: usize) -> Result<u32> {
+    let bytes = data.get(at..at + 4).ok_or(LedgerError::InvariantViolated)?;
+    Ok(u32::from_le_bytes(bytes.try_into().map_err(|_| MathError)?))
+}
+
+fn write_u32(data: &mut [u8], at: usize, value: u32) -> Result<()> {
+    data.get_mut(at..at + 4)
+        .ok_or(LedgerError::InvariantViolated)?
+        .copy_from_slice(&value.to_le_bytes());
+    Ok(())
 }
 
 /// A royalty book loaded for one instruction.
@@ -61,7 +109,8 @@ pub struct Payment<'a> {
     pub amount: u64,
     /// 0 for an upstream settlement: the protocol fee was taken at the first hop.
     pub fee_bps: u16,
-    pub model: &'a Model,
+    /// The paid model's terms (its parents' royalties, its attribution ratio).
+    pub terms: &'a ModelTerms,
     /// Empty: everything after fee and royalties goes to the shares.
     pub attribution: &'a [AttributionEntry],
 }
@@ -138,7 +187,9 @@ impl<'a, 'info> Book<'a, 'info> {
 
     /// Refuses a book of another model (`BookMismatch`), a vault other than
     /// the model's (`VaultMismatch`), another mint or token program
-    /// (`MintMismatch`): the accounts a vault transfer names.
+    /// (`MintMismatch`): the accounts a vault transfer names. The book
+    /// records them at registration, so every payment and payout checks
+    /// them here, one way, without reading the model.
     pub fn require_money_accounts(
         &self,
         model: &Pubkey,
@@ -146,9 +197,8 @@ impl<'a, 'info> Book<'a, 'info> {
         payment_mint: &Pubkey,
         token_program: &Pubkey,
     ) -> Result<()> {
+        self.require_model_and_vault(model, vault)?;
         let header = &self.header;
-        require_keys_eq!(header.model, *model, LedgerError::BookMismatch);
-        require_keys_eq!(header.vault, *vault, LedgerError::VaultMismatch);
         require_keys_eq!(
             header.payment_mint,
             *payment_mint,
@@ -162,15 +212,19 @@ impl<'a, 'info> Book<'a, 'info> {
         Ok(())
     }
 
+    /// Refuses a book of another model (`BookMismatch`) or a vault other
+    /// than the model's (`VaultMismatch`).
+    pub fn require_model_and_vault(&self, model: &Pubkey, vault: &Pubkey) -> Result<()> {
+        require_keys_eq!(self.header.model, *model, LedgerError::BookMismatch);
+        require_keys_eq!(self.header.vault, *vault, LedgerError::VaultMismatch);
+        Ok(())
+    }
+
     /// Books a payment that is in the vault (the protocol fee included: it
     /// is booked for the treasury). Each attributed contribution must be
     /// accepted (`ContributionNotAccepted`).
     pub fn pay(&mut self, payment: Payment) -> Result<PaymentRecord> {
-        let parents = &payment.model.parents;
-        let mut parent_bps = [0u16; crate::constants::MAX_PARENTS];
-        for (bps, link) in parent_bps.iter_mut().zip(parents) {
-            *bps = link.derivative_bps;
-        }
+        let parent_bps = payment.terms.parent_bps();
         let weight_total = payment
             .attribution
             .iter()
@@ -178,8 +232,8 @@ impl<'a, 'info> Book<'a, 'info> {
         let distribution = self.pools.apply_payment(
             payment.amount,
             payment.fee_bps,
-            &parent_bps[..parents.len()],
-            payment.model.attribution_bps,
+            parent_bps,
+            payment.terms.attribution_bps,
             weight_total,
         )?;
         self.credit_attributed(payment.attribution, distribution.per_weight_scaled)?;
@@ -189,14 +243,13 @@ impl<'a, 'info> Book<'a, 'info> {
             .total_received()
             .safe_add(u128::from(payment.amount))?
             .to_le_bytes();
-        Ok(self.payment_record(payment.amount, &distribution, parents.len()))
+        Ok(self.payment_record(payment.amount, &distribution, parent_bps.len()))
     }
 
     /// Adds `weight × per_weight_scaled` to each attributed entry, refusing
     /// an entry that is missing or not earning. Only the two fields involved
-    /// are read and the one changed is written, under one borrow: a batch
-    /// may name 100 entries, and whole-entry copies cost the VM some 150
-    /// units each.
+    /// are read and the one changed is written, in place, under one borrow:
+    /// a batch may name 100 entries, and in the VM every copied byte costs.
     fn credit_attributed(
         &self,
         attribution: &[AttributionEntry],
@@ -212,12 +265,24 @@ impl<'a, 'info> Book<'a, 'info> {
                 LedgerError::ContributionNotAccepted
             );
             let start = RoyaltyBook::entry_offset(entry.index);
-            let shares = read_u64(&data, start + ENTRY_ACTIVE_SHARES)?;
-            require!(shares > 0, LedgerError::ContributionNotAccepted);
-            let at = start + ENTRY_ACCRUED_SCALED;
-            let credit = per_weight_scaled.safe_mul(u128::from(entry.weight))?;
-            let accrued = read_u128(&data, at)?.safe_add(credit)?;
-            data[at..at + 16].copy_from_slice(&accrued.to_le_bytes());
+            let slot: &mut [u8; BOOK_ENTRY_SIZE] = data
+                .get_mut(start..start + BOOK_ENTRY_SIZE)
+                .and_then(|slot| slot.try_into().ok())
+                .ok_or(LedgerError::InvariantViolated)?;
+            let (shares, rest) = slot.split_at_mut(ENTRY_ACCRUED_SCALED);
+            let active_shares = shares
+                .get(ENTRY_ACTIVE_SHARES..ENTRY_ACTIVE_SHARES + 8)
+                .and_then(|bytes| <[u8; 8]>::try_from(bytes).ok())
+                .ok_or(LedgerError::InvariantViolated)?;
+            require!(
+                active_shares != [0; 8],
+                LedgerError::ContributionNotAccepted
+            );
+            let accrued: &mut [u8; 16] = rest
+                .get_mut(..16)
+                .and_then(|bytes| bytes.try_into().ok())
+                .ok_or(LedgerError::InvariantViolated)?;
+            add_credit_le(accrued, per_weight_scaled, entry.weight)?;
         }
         Ok(())
     }
@@ -413,18 +478,4 @@ impl<'a, 'info> Book<'a, 'info> {
         self.write_entry(index, entry)?;
         Ok(self.unchanged_shares())
     }
-}
-
-fn read_u64(data: &[u8], at: usize) -> Result<u64> {
-    let bytes = data.get(at..at + 8).ok_or(LedgerError::InvariantViolated)?;
-    Ok(u64::from_le_bytes(bytes.try_into().map_err(|_| MathError)?))
-}
-
-fn read_u128(data: &[u8], at: usize) -> Result<u128> {
-    let bytes = data
-        .get(at..at + 16)
-        .ok_or(LedgerError::InvariantViolated)?;
-    Ok(u128::from_le_bytes(
-        bytes.try_into().map_err(|_| MathError)?,
-    ))
 }

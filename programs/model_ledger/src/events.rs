@@ -8,7 +8,7 @@ use anchor_lang::{
     prelude::*,
     solana_program::{
         instruction::{AccountMeta, Instruction},
-        program::invoke_signed,
+        program::invoke_signed_unchecked,
     },
 };
 
@@ -35,7 +35,9 @@ pub fn emit_self_cpi<E: anchor_lang::Event>(
         accounts: vec![AccountMeta::new_readonly(*event_authority.key, true)],
         data,
     };
-    invoke_signed(
+    // The event authority is never borrowed (it holds no data), which is
+    // all `invoke_signed`'s borrow search would check.
+    invoke_signed_unchecked(
         &instruction,
         core::slice::from_ref(event_authority),
         &[&[EVENT_AUTHORITY_SEED, &[crate::EVENT_AUTHORITY_AND_BUMP.1]]],
@@ -301,6 +303,11 @@ pub struct InferenceRecorded {
     pub calls: u64,
     /// Root of the Merkle tree over the batch's call records.
     pub merkle_root: [u8; 32],
+    // The same bytes as derived; the IDL builder reads the field as derived.
+    #[cfg_attr(
+        not(feature = "idl-build"),
+        borsh(serialize_with = "crate::state::attribution_wire::serialize")
+    )]
     pub attribution: Vec<AttributionEntry>,
     pub payment: PaymentRecord,
     /// `Grant::calls_used` after the batch.

@@ -52,9 +52,11 @@ async fn growth_beyond_one_instruction_is_refused() {
             )
             .await;
     }
-    // Accepting index 169 into an empty book needs 170 entries at once.
+    // A book from before proposals paid for their entries: accepting index
+    // 169 into it needs 170 entries at once.
     let contributor = ledger.wallet().await;
     ledger.propose_many(&model, &contributor, 170).await;
+    ledger.forget_book_entries(&model).await;
     let instruction = ix::accept_contribution(&authority.pubkey(), &model, 169, 1);
     ledger
         .expect_ledger_error(
@@ -114,9 +116,10 @@ async fn remaining_accounts_are_refused() {
         .await;
 }
 
-/// Signed offline (`--sign-only`), an acceptance far beyond the book's end
-/// still carries its extension: each transaction is handed back signed, in
-/// order, nothing runs until they are submitted, and then both land.
+/// Signed offline (`--sign-only`), an acceptance far beyond the end of a
+/// book from before proposals paid for their entries still carries its
+/// extension: each transaction is handed back signed, in order, nothing runs
+/// until they are submitted, and then both land.
 #[tokio::test]
 async fn an_acceptance_signed_offline_carries_its_extension() {
     let mut ledger = TestLedger::start().await;
@@ -124,6 +127,7 @@ async fn an_acceptance_signed_offline_carries_its_extension() {
     let model = ledger.register_model(&authority, 1).await;
     let contributor = ledger.wallet().await;
     ledger.propose_many(&model, &contributor, 170).await;
+    ledger.forget_book_entries(&model).await;
     let transactions = ledger
         .client
         .accept_contribution_transactions(&authority.pubkey(), &model, 169, 1)

@@ -30,6 +30,7 @@ mod scale;
 mod set_meter;
 mod set_payout_wallet;
 mod settle_upstream;
+mod token_programs;
 mod transfer_grant;
 mod transfer_model_authority;
 mod update_config;

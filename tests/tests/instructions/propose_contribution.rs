@@ -1,8 +1,8 @@
-use anchor_lang::error::ErrorCode;
+use anchor_lang::{error::ErrorCode, Space};
 use model_ledger::{
     constants::DISCRIMINATOR_LEN,
     errors::LedgerError,
-    state::{ContributionKind, ContributionStatus, RoyaltyBook, MAX_CONTRIBUTIONS},
+    state::{Contribution, ContributionKind, ContributionStatus, RoyaltyBook, MAX_CONTRIBUTIONS},
 };
 use model_ledger_sdk::events::LedgerEvent;
 use model_ledger_tests::{
@@ -222,4 +222,103 @@ async fn a_model_is_full_at_its_books_last_entry() {
             &[book, pda::contribution(&model, MAX_CONTRIBUTIONS).0],
         )
         .await;
+}
+
+/// The audit's exploit, replayed: 320 proposals by a spammer before an
+/// honest one made accepting the honest one cost its model authority the
+/// rent of 321 book entries (142 986 240 lamports). Each proposer now pays
+/// its own record and book entry; accepting costs the authority its
+/// transaction fee alone, however many proposals came first.
+#[tokio::test]
+async fn proposals_pay_their_own_book_entry_so_spam_never_raises_the_cost_of_accepting() {
+    let ledger = TestLedger::start().await;
+    let authority = ledger.wallet().await;
+    let model = ledger.register_model(&authority, 1).await;
+    let book = pda::royalty_book(&model).0;
+    let rent = ledger.banks.get_rent().await.unwrap();
+    let record_rent = rent.minimum_balance(DISCRIMINATOR_LEN + Contribution::INIT_SPACE);
+    let entry_rent = |entries: u32| {
+        rent.minimum_balance(RoyaltyBook::space_for(entries))
+            - rent.minimum_balance(RoyaltyBook::space_for(entries - 1))
+    };
+
+    let spammer = ledger.wallet().await;
+    let spammer_before = ledger.account(&spammer.pubkey()).await.unwrap().lamports;
+    ledger.propose_many(&model, &spammer, 320).await;
+    let spent = spammer_before - ledger.account(&spammer.pubkey()).await.unwrap().lamports;
+    let entries: u64 = (1..=320).map(entry_rent).sum();
+    assert_eq!(
+        spent,
+        320 * record_rent + entries,
+        "the spammer paid every record and every book entry it took"
+    );
+    let account = ledger.account(&book).await.unwrap();
+    assert_eq!(account.data.len(), RoyaltyBook::space_for(320));
+    assert_eq!(
+        account.lamports,
+        rent.minimum_balance(RoyaltyBook::space_for(320))
+    );
+
+    let honest = ledger.wallet().await;
+    let (index, _) = ledger
+        .client
+        .propose_contribution(&honest, &model, contribution_args())
+        .await
+        .unwrap();
+    assert_eq!(index, 320);
+    let authority_before = ledger.account(&authority.pubkey()).await.unwrap().lamports;
+    let instruction = ix::accept_contribution(&authority.pubkey(), &model, index, 100);
+    let blockhash = ledger.banks.get_latest_blockhash().await.unwrap();
+    let transaction = solana_sdk::transaction::Transaction::new_signed_with_payer(
+        &[instruction],
+        Some(&authority.pubkey()),
+        &[&authority],
+        blockhash,
+    );
+    ledger.banks.process_transaction(transaction).await.unwrap();
+    assert_eq!(
+        authority_before - ledger.account(&authority.pubkey()).await.unwrap().lamports,
+        5_000,
+        "accepting cost the authority one signature's fee and no rent"
+    );
+    assert_eq!(
+        ledger
+            .client
+            .contribution(&pda::contribution(&model, index).0)
+            .await
+            .unwrap()
+            .status,
+        ContributionStatus::Accepted
+    );
+}
+
+/// A proposal on a book from before proposals paid for their entries (its
+/// entries lag behind its proposals) leaves the book as it is: the entry
+/// comes with the acceptance, as it did then.
+#[tokio::test]
+async fn a_book_whose_entries_lag_grows_at_acceptance_as_before() {
+    let ledger = TestLedger::start().await;
+    let authority = ledger.wallet().await;
+    let model = ledger.register_model(&authority, 1).await;
+    let contributor = ledger.wallet().await;
+    ledger.propose_many(&model, &contributor, 2).await;
+    ledger.forget_book_entries(&model).await;
+    let (_, index) = ledger.propose(&model).await;
+    assert_eq!(index, 2);
+    let book = ledger.client.royalty_book(&model).await.unwrap();
+    assert_eq!((book.contribution_count, book.entry_count), (3, 0));
+    ledger
+        .client
+        .accept_contribution(&authority, &model, index, 10)
+        .await
+        .unwrap();
+    assert_eq!(
+        ledger
+            .client
+            .royalty_book(&model)
+            .await
+            .unwrap()
+            .entry_count,
+        3
+    );
 }

@@ -6,6 +6,7 @@
 pub mod bps;
 pub mod royalty;
 pub mod safe;
+pub mod wide;
 
 #[cfg(test)]
 mod proptests;

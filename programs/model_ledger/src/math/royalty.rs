@@ -30,7 +30,10 @@
 //!                  + (owed_protocol + Σ owed_upstream + unallocated) · SCALE
 //!                  + (fee_carry + Σ upstream_carry) · SCALE / 10 000`.
 
-use super::{MathError, SafeMath};
+use super::{
+    wide::{div_rem_scale, div_rem_u64, mul_u64, widening_mul},
+    MathError, SafeMath,
+};
 
 /// Accumulator precision: 10^12 sub-units per token unit. A multiple of
 /// 10 000² so that a bps share of a bps share of a payment is an exact
@@ -40,14 +43,17 @@ pub const SCALE: u128 = 1_000_000_000_000;
 
 pub const BPS_WHOLE: u64 = 10_000;
 
+/// [`SCALE`] as the 64-bit factor it is.
+const SCALE_U64: u64 = SCALE as u64;
+
 /// Sub-units in one carried 1/10 000 of a token.
-const SCALE_PER_BPS_UNIT: u128 = SCALE / BPS_WHOLE as u128;
+const SCALE_PER_BPS_UNIT: u64 = SCALE_U64 / BPS_WHOLE;
 
 /// Sub-units per (bps × bps) of a token: an attributed share is
 /// `amount · contributors_bps · attribution_bps` of these.
-const SCALE_PER_BPS_SQUARED: u128 = SCALE_PER_BPS_UNIT / BPS_WHOLE as u128;
+const SCALE_PER_BPS_SQUARED: u64 = SCALE_PER_BPS_UNIT / BPS_WHOLE;
 
-const _: () = assert!(SCALE_PER_BPS_SQUARED * (BPS_WHOLE as u128) * (BPS_WHOLE as u128) == SCALE);
+const _: () = assert!(SCALE_PER_BPS_SQUARED * BPS_WHOLE * BPS_WHOLE == SCALE_U64);
 
 /// Upper bound of a model's accepted shares. A one-token payment then moves
 /// the accumulator by at least 1 000 sub-units per share, so no payment sits
@@ -63,13 +69,10 @@ pub const MAX_PARENTS: usize = 8;
 /// `amount · bps / 10 000` plus the recipient's carried fraction, floored;
 /// the new fraction (in 1/10 000 token) replaces the carry.
 fn cut_with_carry(amount: u64, bps: u16, carry: &mut u16) -> Result<u64, MathError> {
-    let numerator = u128::from(amount)
-        .safe_mul(u128::from(bps))?
-        .safe_add(u128::from(*carry))?;
-    let whole = u128::from(BPS_WHOLE);
-    *carry =
-        u16::try_from(numerator.checked_rem(whole).ok_or(MathError)?).map_err(|_| MathError)?;
-    u64::try_from(numerator.safe_div(whole)?).map_err(|_| MathError)
+    let numerator = widening_mul(amount, u64::from(bps)).safe_add(u128::from(*carry))?;
+    let (whole, fraction) = div_rem_u64(numerator, BPS_WHOLE)?;
+    *carry = u16::try_from(fraction).map_err(|_| MathError)?;
+    u64::try_from(whole).map_err(|_| MathError)
 }
 
 /// The model-wide money state.
@@ -138,19 +141,17 @@ impl Pools {
             self.owed_upstream[position] = self.owed_upstream[position].safe_add(booked)?;
             contributors_bps = contributors_bps.safe_sub(u64::from(*bps))?;
         }
-        let contributors_bps = u128::from(contributors_bps);
-        distribution.contributors_scaled = u128::from(amount)
-            .safe_mul(contributors_bps)?
-            .safe_mul(SCALE_PER_BPS_UNIT)?;
+        // amount × contributors' bps: at most 78 bits, exact.
+        let contributors_part = widening_mul(amount, contributors_bps);
+        distribution.contributors_scaled = mul_u64(contributors_part, SCALE_PER_BPS_UNIT)?;
         let mut shares_scaled = distribution.contributors_scaled;
         if weight_total > 0 {
-            let attributed_scaled = u128::from(amount)
-                .safe_mul(contributors_bps)?
-                .safe_mul(u128::from(attribution_bps))?
-                .safe_mul(SCALE_PER_BPS_SQUARED)?;
-            let weights = u128::from(weight_total);
-            distribution.per_weight_scaled = attributed_scaled.safe_div(weights)?;
-            let credited = distribution.per_weight_scaled.safe_mul(weights)?;
+            let attributed_scaled = mul_u64(
+                contributors_part,
+                u64::from(attribution_bps).safe_mul(SCALE_PER_BPS_SQUARED)?,
+            )?;
+            distribution.per_weight_scaled = div_rem_u64(attributed_scaled, weight_total)?.0;
+            let credited = mul_u64(distribution.per_weight_scaled, weight_total)?;
             shares_scaled = shares_scaled.safe_sub(credited)?;
         }
         distribution.shares_scaled = shares_scaled;
@@ -163,14 +164,15 @@ impl Pools {
     fn credit_shares(&mut self, scaled: u128) -> Result<u64, MathError> {
         let numerator = scaled.safe_add(self.shares_carry)?;
         if self.total_shares == 0 {
-            let tokens = u64::try_from(numerator.safe_div(SCALE)?).map_err(|_| MathError)?;
+            let (tokens, fraction) = div_rem_scale(numerator)?;
+            let tokens = u64::try_from(tokens).map_err(|_| MathError)?;
             self.unallocated = self.unallocated.safe_add(tokens)?;
-            self.shares_carry = numerator.checked_rem(SCALE).ok_or(MathError)?;
+            self.shares_carry = fraction;
             return Ok(tokens);
         }
-        let total = u128::from(self.total_shares);
-        self.acc_per_share = self.acc_per_share.safe_add(numerator.safe_div(total)?)?;
-        self.shares_carry = numerator.checked_rem(total).ok_or(MathError)?;
+        let (per_share, carry) = div_rem_u64(numerator, self.total_shares)?;
+        self.acc_per_share = self.acc_per_share.safe_add(per_share)?;
+        self.shares_carry = u128::from(carry);
         Ok(0)
     }
 
@@ -202,9 +204,8 @@ impl Pools {
             .try_fold(u128::from(self.fee_carry), |sum, carry| {
                 sum.safe_add(u128::from(*carry))
             })?;
-        tokens
-            .safe_mul(SCALE)?
-            .safe_add(fractions.safe_mul(SCALE_PER_BPS_UNIT)?)?
+        mul_u64(tokens, SCALE_U64)?
+            .safe_add(mul_u64(fractions, SCALE_PER_BPS_UNIT)?)?
             .safe_add(self.shares_carry)
     }
 }
@@ -225,7 +226,7 @@ impl EntryBalance {
     /// Brings the shares accrual up to the pools' accumulator.
     pub fn settle(&mut self, pools: &Pools) -> Result<(), MathError> {
         let delta = pools.acc_per_share.safe_sub(self.snapshot)?;
-        let earned = u128::from(self.active_shares).safe_mul(delta)?;
+        let earned = mul_u64(delta, self.active_shares)?;
         self.accrued_scaled = self.accrued_scaled.safe_add(earned)?;
         self.snapshot = pools.acc_per_share;
         Ok(())
@@ -260,29 +261,31 @@ impl EntryBalance {
         weight: u16,
         per_weight_scaled: u128,
     ) -> Result<(), MathError> {
-        let credit = per_weight_scaled.safe_mul(u128::from(weight))?;
+        let credit = mul_u64(per_weight_scaled, u64::from(weight))?;
         self.accrued_scaled = self.accrued_scaled.safe_add(credit)?;
         Ok(())
     }
 
     /// Whole tokens that can be withdrawn now (after `settle`).
     pub fn claimable(&self) -> Result<u64, MathError> {
-        u64::try_from(self.accrued_scaled.safe_div(SCALE)?).map_err(|_| MathError)
+        u64::try_from(div_rem_scale(self.accrued_scaled)?.0).map_err(|_| MathError)
     }
 
     /// Settles and withdraws every whole token; the sub-token fraction stays
     /// for the next claim.
     pub fn take_claimable(&mut self, pools: &Pools) -> Result<u64, MathError> {
         self.settle(pools)?;
-        let amount = self.claimable()?;
-        self.accrued_scaled = self.accrued_scaled.checked_rem(SCALE).ok_or(MathError)?;
-        Ok(amount)
+        let (tokens, fraction) = div_rem_scale(self.accrued_scaled)?;
+        self.accrued_scaled = fraction;
+        u64::try_from(tokens).map_err(|_| MathError)
     }
 
     /// Everything this entry is owed, including unsettled accrual, in 1/SCALE units.
     pub fn owed_scaled(&self, pools: &Pools) -> Result<u128, MathError> {
-        let pending = u128::from(self.active_shares)
-            .safe_mul(pools.acc_per_share.safe_sub(self.snapshot)?)?;
+        let pending = mul_u64(
+            pools.acc_per_share.safe_sub(self.snapshot)?,
+            self.active_shares,
+        )?;
         self.accrued_scaled.safe_add(pending)
     }
 }

@@ -1,8 +1,10 @@
+pub mod attribution_wire;
 pub mod config;
 pub mod contribution;
 pub mod grant;
 pub mod license;
 pub mod model;
+pub mod model_terms;
 pub mod royalty_book;
 
 pub use config::*;
@@ -10,6 +12,7 @@ pub use contribution::*;
 pub use grant::*;
 pub use license::*;
 pub use model::*;
+pub use model_terms::ModelTerms;
 pub use royalty_book::*;
 
 /// An all-zero 32-byte value never identifies content; it is what a client

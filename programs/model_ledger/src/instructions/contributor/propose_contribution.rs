@@ -73,6 +73,10 @@ impl ProposeContribution<'_> {
 /// - The book must be the model's (`BookMismatch`). `index` must be the book's
 ///   `contribution_count` (`ContributionIndexMismatch`), which grows by one; the record's
 ///   address is derived from it (any other address is refused by the seeds constraint).
+/// - The proposer pays the rent of the record and of the contribution's royalty-book entry:
+///   the book grows by that one entry (a book registered before proposals paid for their
+///   entries, whose entries lag behind its proposals, grows at acceptance instead), so
+///   proposals never raise what accepting a contribution costs the model authority.
 /// - A model holds at most 163 833 contributions (its book's entries fill 10 MiB), else
 ///   `ModelFull`.
 /// - Lamports sent to the next contribution address beforehand do not block the proposal.
@@ -91,7 +95,9 @@ pub fn handle_propose_contribution(
 
     let slot = Clock::get()?.slot;
     let model_key = ctx.accounts.model.key();
-    let index = propose_contribution(ctx.accounts.royalty_book.as_ref(), &model_key, index)?;
+    let book_info = ctx.accounts.royalty_book.to_account_info();
+    let proposal = propose_contribution(&book_info, &model_key, index)?;
+    let index = proposal.index;
 
     let contributor = ctx.accounts.contributor.key();
     let contribution = Contribution {
@@ -115,15 +121,24 @@ pub fn handle_propose_contribution(
         payer: &ctx.accounts.contributor.to_account_info(),
         system_program: &ctx.accounts.system_program.to_account_info(),
     };
-    creation.create_record(
-        &ctx.accounts.contribution.to_account_info(),
+    let record_info = ctx.accounts.contribution.to_account_info();
+    let (book_len, entry_rent) = proposal.growth.unwrap_or((book_info.data_len(), 0));
+    // The record is created holding the entry's rent too, then hands it to
+    // the book: one system-program call for both.
+    creation.create_funded_record(
+        &record_info,
         DISCRIMINATOR_LEN + Contribution::INIT_SPACE,
         (
             &Contribution::seeds(&model_key, &index),
             ctx.bumps.contribution,
         ),
         &contribution,
+        entry_rent,
     )?;
+    Creation::move_lamports(&record_info, &book_info, entry_rent)?;
+    if book_len > book_info.data_len() {
+        book_info.resize(book_len)?;
+    }
 
     emit_event!(
         ctx,

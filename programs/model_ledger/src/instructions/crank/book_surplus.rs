@@ -7,7 +7,7 @@ use crate::{
     events::SurplusBooked,
     instructions::{reject_remaining_accounts, require_fees_within_whole},
     math::SafeMath,
-    state::{Config, Model, RoyaltyBook},
+    state::{Config, ModelTerms, RoyaltyBook},
 };
 
 #[event_cpi]
@@ -15,11 +15,9 @@ use crate::{
 pub struct BookSurplus<'info> {
     #[account(address = Config::ADDRESS)]
     pub config: Box<Account<'info, Config>>,
-    #[account(
-        has_one = royalty_book @ LedgerError::BookMismatch,
-        has_one = vault @ LedgerError::VaultMismatch,
-    )]
-    pub model: Box<Account<'info, Model>>,
+    /// The model whose surplus is booked; its book and vault are checked against the book.
+    /// CHECK: `ModelTerms::read` checks owner and discriminator.
+    pub model: UncheckedAccount<'info>,
     #[account(mut)]
     pub royalty_book: AccountLoader<'info, RoyaltyBook>,
     pub vault: Box<InterfaceAccount<'info, TokenAccount>>,
@@ -44,12 +42,14 @@ pub struct BookSurplus<'info> {
 pub fn handle_book_surplus(ctx: Context<BookSurplus>) -> Result<()> {
     reject_remaining_accounts(ctx.remaining_accounts)?;
     let accounts = &ctx.accounts;
-    require!(!accounts.config.paused, LedgerError::ProtocolPaused);
-    let fee_bps = accounts.config.protocol_fee_bps;
-    require_fees_within_whole(fee_bps, accounts.model.parent_bps())?;
-
     let book_info = accounts.royalty_book.to_account_info();
     let mut book = Book::load(&book_info)?;
+    let terms = ModelTerms::read(&accounts.model)?;
+    book.require_model_and_vault(&accounts.model.key(), &accounts.vault.key())?;
+    require!(!accounts.config.paused, LedgerError::ProtocolPaused);
+    let fee_bps = accounts.config.protocol_fee_bps;
+    require_fees_within_whole(fee_bps, terms.parent_bps().iter().copied())?;
+
     let held = book
         .header()
         .total_received()
@@ -60,7 +60,7 @@ pub fn handle_book_surplus(ctx: Context<BookSurplus>) -> Result<()> {
         book.pay(Payment {
             amount,
             fee_bps,
-            model: &accounts.model,
+            terms: &terms,
             attribution: &[],
         })?
     } else {

@@ -6,7 +6,7 @@ use crate::{
     errors::LedgerError,
     events::UpstreamSettled,
     instructions::reject_remaining_accounts,
-    state::{Config, Model, RoyaltyBook},
+    state::{Config, ModelTerms, RoyaltyBook},
     token::TokenMove,
 };
 
@@ -15,44 +15,43 @@ use crate::{
 pub struct SettleUpstream<'info> {
     #[account(address = Config::ADDRESS)]
     pub config: Box<Account<'info, Config>>,
-    #[account(
-        constraint = child.royalty_book == child_book.key() @ LedgerError::BookMismatch,
-        constraint = child.vault == child_vault.key() @ LedgerError::VaultMismatch,
-        has_one = payment_mint @ LedgerError::MintMismatch,
-        has_one = token_program @ LedgerError::MintMismatch,
-    )]
-    pub child: Box<Account<'info, Model>>,
+    /// The derived model that owes; its vault, mint and token program are checked against its book.
+    /// CHECK: `ModelTerms::parent_position` checks owner and discriminator.
+    pub child: UncheckedAccount<'info>,
     #[account(mut)]
     pub child_book: AccountLoader<'info, RoyaltyBook>,
     #[account(mut)]
-    /// CHECK: the model's vault (checked against the model above), a token account this
-    /// program created; the token program checks it again on every transfer.
+    /// The child's vault, checked against its book.
+    /// CHECK: `Book::require_money_accounts`; the token program checks it again.
     pub child_vault: UncheckedAccount<'info>,
-    #[account(
-        constraint = parent.royalty_book == parent_book.key() @ LedgerError::BookMismatch,
-        constraint = parent.vault == parent_vault.key() @ LedgerError::VaultMismatch,
-    )]
-    pub parent: Box<Account<'info, Model>>,
+    /// One of the child's parents; its book and vault are checked against its book.
+    /// CHECK: found in the child's lineage; `ModelTerms::read` checks owner and discriminator.
+    pub parent: UncheckedAccount<'info>,
     #[account(mut)]
     pub parent_book: AccountLoader<'info, RoyaltyBook>,
     #[account(mut)]
-    /// CHECK: the model's vault (checked against the model above), a token account this
-    /// program created; the token program checks it again on every transfer.
+    /// The parent's vault, checked against its book.
+    /// CHECK: `Book::require_model_and_vault`; the token program checks it again.
     pub parent_vault: UncheckedAccount<'info>,
-    /// CHECK: the model's mint (checked against the model above); `transfer_checked` checks
-    /// it and the decimals recorded at registration.
+    /// The models' payment mint (a parent shares its child's by construction).
+    /// CHECK: checked against the child's book; `transfer_checked` checks it and the decimals.
     pub payment_mint: UncheckedAccount<'info>,
     pub token_program: Interface<'info, TokenInterface>,
 }
 
 impl SettleUpstream<'_> {
-    /// The parent's position in the child's lineage.
-    fn parent_position(&self) -> Result<usize> {
+    /// Checks both models' money accounts against their books and returns
+    /// the parent's position in the child's lineage.
+    fn validate(&self, child: &Book, parent: &Book) -> Result<usize> {
+        child.require_money_accounts(
+            &self.child.key(),
+            &self.child_vault.key(),
+            &self.payment_mint.key(),
+            &self.token_program.key(),
+        )?;
+        parent.require_model_and_vault(&self.parent.key(), &self.parent_vault.key())?;
         require!(!self.config.paused, LedgerError::ProtocolPaused);
-        self.child
-            .parents
-            .iter()
-            .position(|link| link.model == self.parent.key())
+        ModelTerms::parent_position(&self.child, &self.parent.key())?
             .ok_or_else(|| error!(LedgerError::ParentMismatch))
     }
 }
@@ -80,16 +79,16 @@ impl SettleUpstream<'_> {
 /// - Emits `UpstreamSettled`.
 pub fn handle_settle_upstream(ctx: Context<SettleUpstream>) -> Result<()> {
     reject_remaining_accounts(ctx.remaining_accounts)?;
-    let position = ctx.accounts.parent_position()?;
-
     let accounts = &ctx.accounts;
     let child_book_info = accounts.child_book.to_account_info();
     let mut child_book = Book::load(&child_book_info)?;
+    let parent_book_info = accounts.parent_book.to_account_info();
+    let mut parent_book = Book::load(&parent_book_info)?;
+    let position = accounts.validate(&child_book, &parent_book)?;
+
     let amount = child_book.settle_upstream(position)?;
     child_book.commit(&accounts.child.key())?;
 
-    let parent_book_info = accounts.parent_book.to_account_info();
-    let mut parent_book = Book::load(&parent_book_info)?;
     let payment = if amount > 0 {
         TokenMove::new(&accounts.token_program, &accounts.payment_mint, &child_book).pay_out(
             &child_book,
@@ -100,7 +99,7 @@ pub fn handle_settle_upstream(ctx: Context<SettleUpstream>) -> Result<()> {
         let payment = parent_book.pay(Payment {
             amount,
             fee_bps: 0,
-            model: &accounts.parent,
+            terms: &ModelTerms::read(&accounts.parent)?,
             attribution: &[],
         })?;
         parent_book.commit(&accounts.parent.key())?;

@@ -1,5 +1,5 @@
 use anchor_lang::prelude::*;
-use anchor_spl::token_interface::{TokenAccount, TokenInterface};
+use anchor_spl::token_interface::TokenInterface;
 
 use crate::{
     account_init::Creation,
@@ -8,8 +8,8 @@ use crate::{
     errors::LedgerError,
     events::GrantAcquired,
     instructions::{reject_remaining_accounts, require_fees_within_whole},
-    state::{Config, Grant, License, Model, RoyaltyBook},
-    token::TokenMove,
+    state::{Config, Grant, License, ModelTerms, RoyaltyBook},
+    token::{require_holds_mint, TokenMove},
 };
 
 /// The buyer's view of the terms when it decided to buy: if the licence
@@ -31,38 +31,48 @@ pub struct AcquireGrant<'info> {
     pub licensee: Signer<'info>,
     #[account(address = Config::ADDRESS)]
     pub config: Box<Account<'info, Config>>,
-    #[account(
-        has_one = royalty_book @ LedgerError::BookMismatch,
-        has_one = vault @ LedgerError::VaultMismatch,
-        has_one = payment_mint @ LedgerError::MintMismatch,
-        has_one = token_program @ LedgerError::MintMismatch,
-    )]
-    pub model: Box<Account<'info, Model>>,
+    /// The licence's model; its payment terms are read from its bytes.
+    /// CHECK: `has_one` on the licence; `ModelTerms::read` checks owner and discriminator.
+    pub model: UncheckedAccount<'info>,
     #[account(has_one = model @ LedgerError::ModelMismatch)]
     pub license: Box<Account<'info, License>>,
     /// CHECK: created by this instruction through `Creation::create_record`, which refuses
     /// an existing account; the seeds fix its address.
     #[account(mut, seeds = [seeds::GRANT, license.key().as_ref(), licensee.key().as_ref()], bump)]
     pub grant: UncheckedAccount<'info>,
+    /// The model's book: checked against the model, with vault, mint and token program,
+    /// by `Book::require_money_accounts`.
     #[account(mut)]
     pub royalty_book: AccountLoader<'info, RoyaltyBook>,
     #[account(mut)]
-    /// CHECK: the model's vault (checked against the model above), a token account this
-    /// program created; the token program checks it again on every transfer.
+    /// The model's vault, checked against the book.
+    /// CHECK: `Book::require_money_accounts`; the token program checks it again.
     pub vault: UncheckedAccount<'info>,
-    /// Pays the fee; the licensee signs for it as owner or delegate.
-    #[account(mut, constraint = payer_token.mint == payment_mint.key() @ LedgerError::MintMismatch)]
-    pub payer_token: Box<InterfaceAccount<'info, TokenAccount>>,
-    /// CHECK: the model's mint (checked against the model above); `transfer_checked` checks
-    /// it and the decimals recorded at registration.
+    /// Pays the fee: a token account of the payment mint; the licensee signs for it as owner or delegate.
+    /// CHECK: `require_holds_mint`; the transfer checks owner or delegate.
+    #[account(mut)]
+    pub payer_token: UncheckedAccount<'info>,
+    /// The model's payment mint, checked against the book.
+    /// CHECK: `Book::require_money_accounts`; `transfer_checked` checks it and the decimals.
     pub payment_mint: UncheckedAccount<'info>,
     pub token_program: Interface<'info, TokenInterface>,
     pub system_program: Program<'info, System>,
 }
 
 impl AcquireGrant<'_> {
-    fn validate(&self, args: &AcquireGrantArgs) -> Result<()> {
-        check_quote(&self.config, &self.model, &self.license, args)
+    fn validate(&self, args: &AcquireGrantArgs, book: &Book, terms: &ModelTerms) -> Result<()> {
+        book.require_money_accounts(
+            &self.model.key(),
+            &self.vault.key(),
+            &self.payment_mint.key(),
+            &self.token_program.key(),
+        )?;
+        require_holds_mint(
+            &self.payer_token,
+            &self.payment_mint.key(),
+            &self.token_program.key(),
+        )?;
+        check_quote(&self.config, terms, &self.license, args)
     }
 }
 
@@ -71,7 +81,7 @@ impl AcquireGrant<'_> {
 /// the buyer agreed to, so terms cannot change between quote and payment.
 pub(crate) fn check_quote(
     config: &Config,
-    model: &Model,
+    model: &ModelTerms,
     license: &License,
     args: &AcquireGrantArgs,
 ) -> Result<()> {
@@ -90,7 +100,7 @@ pub(crate) fn check_quote(
         license.terms.price_per_call <= args.max_price_per_call,
         LedgerError::PriceAboveLimit
     );
-    require_fees_within_whole(config.protocol_fee_bps, model.parent_bps())
+    require_fees_within_whole(config.protocol_fee_bps, model.parent_bps().iter().copied())
 }
 
 /// Buys a grant on a licence version: the licensee pays the up-front fee
@@ -113,9 +123,12 @@ pub(crate) fn check_quote(
 /// - Emits `GrantAcquired` with the booked payment.
 pub fn handle_acquire_grant(ctx: Context<AcquireGrant>, args: AcquireGrantArgs) -> Result<()> {
     reject_remaining_accounts(ctx.remaining_accounts)?;
-    ctx.accounts.validate(&args)?;
-
     let accounts = &ctx.accounts;
+    let book_info = accounts.royalty_book.to_account_info();
+    let mut book = Book::load(&book_info)?;
+    let model_terms = ModelTerms::read(&accounts.model)?;
+    accounts.validate(&args, &book, &model_terms)?;
+
     let now = Clock::get()?.unix_timestamp;
     let terms = &accounts.license.terms;
     let expires_at = terms.term_end(now)?;
@@ -158,12 +171,10 @@ pub fn handle_acquire_grant(ctx: Context<AcquireGrant>, args: AcquireGrantArgs) 
         &grant,
     )?;
 
-    let book_info = accounts.royalty_book.to_account_info();
-    let mut book = Book::load(&book_info)?;
     let payment = book.pay(Payment {
         amount: fee,
         fee_bps: accounts.config.protocol_fee_bps,
-        model: &accounts.model,
+        terms: &model_terms,
         attribution: &[],
     })?;
     book.commit(&accounts.model.key())?;

@@ -1,5 +1,5 @@
 use anchor_lang::prelude::*;
-use anchor_spl::token_interface::{TokenAccount, TokenInterface};
+use anchor_spl::token_interface::TokenInterface;
 
 use crate::{
     book::{Book, Payment},
@@ -8,8 +8,8 @@ use crate::{
     events::InferenceRecorded,
     instructions::{reject_remaining_accounts, require_fees_within_whole},
     math::SafeMath,
-    state::{AttributionEntry, Config, Grant, Model, RoyaltyBook},
-    token::TokenMove,
+    state::{AttributionEntry, Config, Grant, ModelTerms, RoyaltyBook},
+    token::{require_paying_account, TokenMove},
 };
 
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Debug)]
@@ -21,6 +21,11 @@ pub struct RecordInferenceArgs {
     /// output hash, per-call attribution), so any call can be proven later.
     pub merkle_root: [u8; 32],
     /// Strictly ascending by contribution index; may be empty (everything to shares).
+    // The same bytes as derived; the IDL builder reads the field as derived.
+    #[cfg_attr(
+        not(feature = "idl-build"),
+        borsh(deserialize_with = "crate::state::attribution_wire::deserialize")
+    )]
     pub attribution: Vec<AttributionEntry>,
 }
 
@@ -37,34 +42,49 @@ pub struct RecordInference<'info> {
     pub config: Box<Account<'info, Config>>,
     #[account(mut, has_one = model @ LedgerError::ModelMismatch)]
     pub grant: Box<Account<'info, Grant>>,
-    #[account(
-        has_one = royalty_book @ LedgerError::BookMismatch,
-        has_one = vault @ LedgerError::VaultMismatch,
-        has_one = payment_mint @ LedgerError::MintMismatch,
-        has_one = token_program @ LedgerError::MintMismatch,
-    )]
-    pub model: Box<Account<'info, Model>>,
+    /// The grant's model; its payment terms are read from its bytes.
+    /// CHECK: `has_one` on the grant; `ModelTerms::read` checks owner and discriminator.
+    pub model: UncheckedAccount<'info>,
+    /// The model's book: checked against the model, with vault, mint and token program,
+    /// by `Book::require_money_accounts` (the book records them at registration).
     #[account(mut)]
     pub royalty_book: AccountLoader<'info, RoyaltyBook>,
     #[account(mut)]
-    /// CHECK: the model's vault (checked against the model above), a token account this
-    /// program created; the token program checks it again on every transfer.
+    /// The model's vault, checked against the book.
+    /// CHECK: `Book::require_money_accounts`; the token program checks it again.
     pub vault: UncheckedAccount<'info>,
-    #[account(
-        mut,
-        constraint = payer_token.owner == grant.licensee @ LedgerError::PayerNotLicensee,
-        constraint = payer_token.mint == payment_mint.key() @ LedgerError::MintMismatch,
-    )]
-    pub payer_token: Box<InterfaceAccount<'info, TokenAccount>>,
-    /// CHECK: the model's mint (checked against the model above); `transfer_checked` checks
-    /// it and the decimals recorded at registration.
+    /// The licensee's token account of the payment mint, which pays.
+    /// CHECK: `require_paying_account` reads its mint and owner; the transfer checks it again.
+    #[account(mut)]
+    pub payer_token: UncheckedAccount<'info>,
+    /// The model's payment mint, checked against the book.
+    /// CHECK: `Book::require_money_accounts`; `transfer_checked` checks it and the decimals.
     pub payment_mint: UncheckedAccount<'info>,
     pub token_program: Interface<'info, TokenInterface>,
 }
 
 impl RecordInference<'_> {
-    /// `contribution_count`: the book's, for naming unknown indices.
-    fn validate(&self, args: &RecordInferenceArgs, contribution_count: u32) -> Result<()> {
+    /// `book`: the model's, for its money accounts and for naming unknown
+    /// indices; `terms`: the model's payment terms.
+    fn validate(
+        &self,
+        args: &RecordInferenceArgs,
+        book: &Book,
+        terms: &ModelTerms,
+        now: i64,
+    ) -> Result<()> {
+        book.require_money_accounts(
+            &self.model.key(),
+            &self.vault.key(),
+            &self.payment_mint.key(),
+            &self.token_program.key(),
+        )?;
+        require_paying_account(
+            &self.payer_token,
+            &self.payment_mint.key(),
+            &self.grant.licensee,
+            &self.token_program.key(),
+        )?;
         require!(!self.config.paused, LedgerError::ProtocolPaused);
         let grant = &self.grant;
         require!(
@@ -72,10 +92,7 @@ impl RecordInference<'_> {
             LedgerError::NotLicenseeOrMeter
         );
         require_eq!(args.seq, grant.next_seq, LedgerError::SequenceMismatch);
-        require!(
-            !grant.is_expired(Clock::get()?.unix_timestamp),
-            LedgerError::GrantExpired
-        );
+        require!(!grant.is_expired(now), LedgerError::GrantExpired);
         require!(args.calls > 0, LedgerError::ZeroCalls);
         require!(grant.has_room_for(args.calls), LedgerError::GrantExhausted);
         require!(
@@ -86,8 +103,11 @@ impl RecordInference<'_> {
             !(grant.attribution_required && args.attribution.is_empty()),
             LedgerError::AttributionRequired
         );
-        require_fees_within_whole(self.config.protocol_fee_bps, self.model.parent_bps())?;
-        validate_attribution(&args.attribution, contribution_count)
+        require_fees_within_whole(
+            self.config.protocol_fee_bps,
+            terms.parent_bps().iter().copied(),
+        )?;
+        validate_attribution(&args.attribution, book.header().contribution_count)
     }
 }
 
@@ -154,13 +174,15 @@ pub fn handle_record_inference(
     let accounts = &ctx.accounts;
     let book_info = accounts.royalty_book.to_account_info();
     let mut book = Book::load(&book_info)?;
-    accounts.validate(&args, book.header().contribution_count)?;
+    let terms = ModelTerms::read(&accounts.model)?;
+    let clock = Clock::get()?;
+    accounts.validate(&args, &book, &terms, clock.unix_timestamp)?;
 
     let amount = args.calls.safe_mul(accounts.grant.price_per_call)?;
     let payment = book.pay(Payment {
         amount,
         fee_bps: accounts.config.protocol_fee_bps,
-        model: &accounts.model,
+        terms: &terms,
         attribution: &args.attribution,
     })?;
     book.commit(&accounts.model.key())?;
@@ -190,7 +212,7 @@ pub fn handle_record_inference(
             attribution: args.attribution,
             payment,
             calls_used: grant.calls_used,
-            slot: Clock::get()?.slot,
+            slot: clock.slot,
         }
     );
     Ok(())

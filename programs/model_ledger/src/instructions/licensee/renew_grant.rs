@@ -1,5 +1,5 @@
 use anchor_lang::prelude::*;
-use anchor_spl::token_interface::{TokenAccount, TokenInterface};
+use anchor_spl::token_interface::TokenInterface;
 
 use crate::{
     book::{Book, Payment},
@@ -7,8 +7,8 @@ use crate::{
     events::GrantRenewed,
     instructions::{check_quote, reject_remaining_accounts, AcquireGrantArgs},
     math::SafeMath,
-    state::{Config, Grant, License, Model, RoyaltyBook},
-    token::TokenMove,
+    state::{Config, Grant, License, ModelTerms, RoyaltyBook},
+    token::{require_holds_mint, TokenMove},
 };
 
 #[event_cpi]
@@ -17,13 +17,9 @@ pub struct RenewGrant<'info> {
     pub licensee: Signer<'info>,
     #[account(address = Config::ADDRESS)]
     pub config: Box<Account<'info, Config>>,
-    #[account(
-        has_one = royalty_book @ LedgerError::BookMismatch,
-        has_one = vault @ LedgerError::VaultMismatch,
-        has_one = payment_mint @ LedgerError::MintMismatch,
-        has_one = token_program @ LedgerError::MintMismatch,
-    )]
-    pub model: Box<Account<'info, Model>>,
+    /// The licence's model; its payment terms are read from its bytes.
+    /// CHECK: `has_one` on the licence; `ModelTerms::read` checks owner and discriminator.
+    pub model: UncheckedAccount<'info>,
     #[account(has_one = model @ LedgerError::ModelMismatch)]
     pub license: Box<Account<'info, License>>,
     #[account(
@@ -32,16 +28,20 @@ pub struct RenewGrant<'info> {
         has_one = license @ LedgerError::LicenseVersionMismatch,
     )]
     pub grant: Box<Account<'info, Grant>>,
+    /// The model's book: checked against the model, with vault, mint and token program,
+    /// by `Book::require_money_accounts`.
     #[account(mut)]
     pub royalty_book: AccountLoader<'info, RoyaltyBook>,
-    /// CHECK: the model's vault (checked against the model above); the token program checks
-    /// it again.
+    /// The model's vault, checked against the book.
+    /// CHECK: `Book::require_money_accounts`; the token program checks it again.
     #[account(mut)]
     pub vault: UncheckedAccount<'info>,
-    #[account(mut, constraint = payer_token.mint == payment_mint.key() @ LedgerError::MintMismatch)]
-    pub payer_token: Box<InterfaceAccount<'info, TokenAccount>>,
-    /// CHECK: the model's mint (checked against the model above); `transfer_checked` checks
-    /// it and the decimals recorded at registration.
+    /// Pays the fee: a token account of the payment mint; the licensee signs for it as owner or delegate.
+    /// CHECK: `require_holds_mint`; the transfer checks owner or delegate.
+    #[account(mut)]
+    pub payer_token: UncheckedAccount<'info>,
+    /// The model's payment mint, checked against the book.
+    /// CHECK: `Book::require_money_accounts`; `transfer_checked` checks it and the decimals.
     pub payment_mint: UncheckedAccount<'info>,
     pub token_program: Interface<'info, TokenInterface>,
 }
@@ -69,16 +69,28 @@ pub struct RenewGrant<'info> {
 pub fn handle_renew_grant(ctx: Context<RenewGrant>, args: AcquireGrantArgs) -> Result<()> {
     reject_remaining_accounts(ctx.remaining_accounts)?;
     let accounts = &ctx.accounts;
-    check_quote(&accounts.config, &accounts.model, &accounts.license, &args)?;
+    let book_info = accounts.royalty_book.to_account_info();
+    let mut book = Book::load(&book_info)?;
+    let model_terms = ModelTerms::read(&accounts.model)?;
+    book.require_money_accounts(
+        &accounts.model.key(),
+        &accounts.vault.key(),
+        &accounts.payment_mint.key(),
+        &accounts.token_program.key(),
+    )?;
+    require_holds_mint(
+        &accounts.payer_token,
+        &accounts.payment_mint.key(),
+        &accounts.token_program.key(),
+    )?;
+    check_quote(&accounts.config, &model_terms, &accounts.license, &args)?;
 
     let terms = &accounts.license.terms;
     let fee = terms.upfront_fee;
-    let book_info = accounts.royalty_book.to_account_info();
-    let mut book = Book::load(&book_info)?;
     let payment = book.pay(Payment {
         amount: fee,
         fee_bps: accounts.config.protocol_fee_bps,
-        model: &accounts.model,
+        terms: &model_terms,
         attribution: &[],
     })?;
     book.commit(&accounts.model.key())?;
