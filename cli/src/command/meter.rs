@@ -60,6 +60,10 @@ pub struct BatchFile {
     pub signature: Option<String>,
     /// The root the on-chain `InferenceRecorded` event carried.
     pub event_root: Option<String>,
+    /// Compute units the landed transaction consumed, as the cluster
+    /// reports them (the record and its compute-budget instruction).
+    #[serde(default)]
+    pub compute_units: Option<u64>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -316,6 +320,7 @@ impl Run<'_> {
                 .collect(),
             signature: None,
             event_root: None,
+            compute_units: None,
         };
         write_json(&batch_path(&self.dir, seq), &stored)?;
         self.submit(seq, batch).await
@@ -345,6 +350,7 @@ impl Run<'_> {
                     LedgerEvent::InferenceRecorded(event) => Some(hex(&event.merkle_root)),
                     _ => None,
                 });
+                stored.compute_units = outcome.compute_units;
                 self.sent += 1;
             }
             Submission::AlreadyRecorded { .. } => {

@@ -89,18 +89,22 @@ impl Session {
 
     /// What a person sees: the command's human output (it must succeed).
     pub fn human(&self, args: &[&str]) -> String {
-        let command = self.command(&[]);
+        let command = self.command(args);
         let mut raw: Vec<String> = command
             .get_args()
             .map(|arg| arg.to_string_lossy().to_string())
             .collect();
-        raw.truncate(raw.len() - 2); // drop `--output json`
+        // Drop the `--output json` the session puts before `args`.
+        let at = raw
+            .windows(2)
+            .position(|pair| pair[0] == "--output" && pair[1] == "json")
+            .expect("the session's --output json");
+        raw.drain(at..at + 2);
         let output = Command::cargo_bin("model-ledger")
             .unwrap()
             .env("HOME", self.home.path())
             .current_dir(self.home.path())
             .args(&raw)
-            .args(args)
             .output()
             .unwrap();
         assert!(
