@@ -115,15 +115,32 @@ fn text_of(path: &Path, bytes: Vec<u8>) -> Result<String, AttributionError> {
     })
 }
 
+/// Regular files and directories only: a contributed dataset is input,
+/// and a symbolic link in it could point at any file of the host (a key
+/// file, tokenized into the index and decoded back out of it), a device or a
+/// pipe could block the build. Each is refused by name, at any depth.
 fn collect_files(path: &Path, files: &mut Vec<PathBuf>) -> Result<(), AttributionError> {
     let io = |error: std::io::Error| AttributionError::Io {
         path: path.to_path_buf(),
         reason: error.to_string(),
     };
-    let metadata = std::fs::metadata(path).map_err(io)?;
-    if metadata.is_file() {
+    let metadata = std::fs::symlink_metadata(path).map_err(io)?;
+    let kind = metadata.file_type();
+    if kind.is_symlink() {
+        return Err(AttributionError::NotRegularFile {
+            path: path.to_path_buf(),
+            kind: "a symbolic link",
+        });
+    }
+    if kind.is_file() {
         files.push(path.to_path_buf());
         return Ok(());
+    }
+    if !kind.is_dir() {
+        return Err(AttributionError::NotRegularFile {
+            path: path.to_path_buf(),
+            kind: "a special file (a device, pipe or socket)",
+        });
     }
     let mut entries: Vec<PathBuf> = std::fs::read_dir(path)
         .map_err(io)?

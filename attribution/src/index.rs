@@ -502,14 +502,24 @@ impl Index {
             hash_name(&entry.tokens_sha256)?;
             hash_name(&entry.suffixes_sha256)?;
             hash_name(&entry.counts_sha256)?;
+            // Sizes from a manifest are input: one that overflows is a
+            // corrupt index, not a panic.
+            let bytes = |count: u64, width: u64, what: &str| {
+                count.checked_mul(width).ok_or_else(|| {
+                    corrupt(
+                        &path,
+                        format!("shard {number}: {count} {what} cannot be a file's size"),
+                    )
+                })
+            };
             let tokens = map_checked(
                 &shard_file(dir, number, &entry.tokens_sha256, "tokens"),
-                2 * entry.tokens,
+                bytes(entry.tokens, 2, "tokens")?,
                 &entry.tokens_sha256,
             )?;
             let suffixes = map_checked(
                 &shard_file(dir, number, &entry.suffixes_sha256, "suffixes"),
-                4 * entry.suffixes,
+                bytes(entry.suffixes, 4, "suffixes")?,
                 &entry.suffixes_sha256,
             )?;
             let counts_path = shard_file(dir, number, &entry.counts_sha256, "counts");
@@ -524,7 +534,7 @@ impl Index {
                 counts[token] = counts[token].saturating_add(count);
                 first_token.push(total);
             }
-            let separators = total - first_token[usize::from(SEPARATOR)];
+            let separators = total.saturating_sub(first_token[usize::from(SEPARATOR)]);
             let mut shard = Shard {
                 tokens,
                 suffixes,
@@ -540,7 +550,14 @@ impl Index {
                 if document.shard as usize != number {
                     continue;
                 }
-                if document.start != expected_start || document.tokens == 0 {
+                let next = document
+                    .start
+                    .checked_add(document.tokens)
+                    .and_then(|end| end.checked_add(1));
+                let (true, Some(next)) = (
+                    document.start == expected_start && document.tokens > 0,
+                    next,
+                ) else {
                     return Err(corrupt(
                         &path,
                         format!(
@@ -548,8 +565,8 @@ impl Index {
                             document.path
                         ),
                     ));
-                }
-                expected_start = document.start + document.tokens + 1;
+                };
+                expected_start = next;
                 match shard.contribution_runs.last_mut() {
                     Some(run) if run.2 == document.contribution => run.1 = expected_start,
                     _ => shard.contribution_runs.push((
@@ -567,7 +584,7 @@ impl Index {
                 || expected_start != entry.tokens
                 || total != entry.tokens
                 || separators != documents
-                || entry.suffixes != entry.tokens - documents
+                || Some(entry.suffixes) != entry.tokens.checked_sub(documents)
             {
                 return Err(corrupt(
                     &counts_path,

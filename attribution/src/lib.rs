@@ -42,6 +42,9 @@ pub enum AttributionError {
     Io { path: PathBuf, reason: String },
     #[error("{}: {reason}", path.display())]
     NotText { path: PathBuf, reason: String },
+    /// A corpus entry that is neither a regular file nor a directory.
+    #[error("{} is {kind}: a corpus holds regular files and directories only", path.display())]
+    NotRegularFile { path: PathBuf, kind: &'static str },
     #[error("the corpus is empty: no text in {}", .0.iter().map(|path| path.display().to_string()).collect::<Vec<_>>().join(", "))]
     EmptyCorpus(Vec<PathBuf>),
     #[error("tokenizer: {0}")]

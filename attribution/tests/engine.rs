@@ -660,3 +660,80 @@ fn boilerplate_repeated_in_one_contributions_files_is_paid_to_it_and_shared_boil
     let attribution = engine.attribute(&format!("Quoting: {shared}"));
     assert!(attribution.weights.is_empty(), "{attribution:#?}");
 }
+
+/// The audit's exploit, replayed: a symbolic link in a contributed dataset
+/// pointed at a host file (a key), which was tokenized into the index and
+/// decoded back out of it. Links and special files are refused by name.
+#[test]
+fn symbolic_links_and_special_files_in_a_corpus_are_refused_by_name() {
+    let corpus = corpus(11);
+    let secret = corpus.dir.path().join("host-secret.json");
+    std::fs::write(&secret, "[1,2,3] a key file of the host").unwrap();
+    let link = corpus.dir.path().join("contribution-1/innocent.txt");
+    std::os::unix::fs::symlink(&secret, &link).unwrap();
+    let out = corpus.dir.path().join("index-with-link");
+    let Err(error) = Index::build(
+        &sources(&corpus),
+        &Tokenizer::gpt2().unwrap(),
+        &out,
+        BuildOptions::default(),
+    ) else {
+        panic!("a link is refused")
+    };
+    assert!(
+        matches!(error, AttributionError::NotRegularFile { .. }),
+        "{error}"
+    );
+    assert!(
+        error
+            .to_string()
+            .contains("innocent.txt is a symbolic link"),
+        "{error}"
+    );
+    assert!(!out.join("index.json").exists(), "nothing was built");
+    std::fs::remove_file(&link).unwrap();
+
+    let fifo = corpus.dir.path().join("contribution-2/pipe");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let Err(error) = Index::build(
+        &sources(&corpus),
+        &Tokenizer::gpt2().unwrap(),
+        &out,
+        BuildOptions::default(),
+    ) else {
+        panic!("a pipe is refused")
+    };
+    assert!(
+        error.to_string().contains("pipe is a special file"),
+        "{error}"
+    );
+}
+
+/// The audit's exploit, replayed: a manifest whose sizes overflow when
+/// multiplied out panicked the reader; it is a corrupt index.
+#[test]
+fn a_manifest_whose_sizes_overflow_is_a_corrupt_index() {
+    let corpus = corpus(12);
+    for edit in [
+        |manifest: &mut serde_json::Value| {
+            manifest["shards"][0]["tokens"] = (u64::MAX / 2 + 1).into()
+        },
+        |manifest: &mut serde_json::Value| {
+            manifest["shards"][0]["suffixes"] = (u64::MAX / 4 + 1).into()
+        },
+        |manifest: &mut serde_json::Value| manifest["documents"][0]["tokens"] = u64::MAX.into(),
+    ] {
+        let (dir, _) = build(&corpus, BuildOptions::default());
+        forge(&dir, edit);
+        let error = Index::open(&dir).err().expect("refused");
+        assert!(
+            matches!(error, AttributionError::CorruptIndex { .. }),
+            "{error}"
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}

@@ -99,6 +99,16 @@ fn fields(event: &LedgerEvent) -> Value {
             "destination": e.destination.to_string(),
             "amount": e.amount,
         }),
+        LedgerEvent::ProposalPolicySet(e) => json!({
+            "model": e.model.to_string(),
+            "policy": e.policy.name(),
+        }),
+        LedgerEvent::ProposerAllowed(e) => {
+            json!({ "model": e.model.to_string(), "wallet": e.wallet.to_string() })
+        }
+        LedgerEvent::ProposerDisallowed(e) => {
+            json!({ "model": e.model.to_string(), "wallet": e.wallet.to_string() })
+        }
         LedgerEvent::UnallocatedClaimed(e) => json!({
             "model": e.model.to_string(),
             "destination": e.destination.to_string(),

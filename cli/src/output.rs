@@ -206,20 +206,14 @@ impl TokenAmount {
             "{text}: the mint has {decimals} decimals, so an amount has at most {decimals} digits after the point"
         );
         let too_large = || anyhow::anyhow!("{text} tokens is more than a token account can hold");
-        let scale = 10u64
-            .checked_pow(u32::from(decimals))
-            .ok_or_else(too_large)?;
-        let whole: u64 = whole.parse().map_err(|_| too_large())?;
-        let fraction_units: u64 = if fraction.is_empty() {
-            0
-        } else {
-            let padded = format!("{fraction:0<width$}", width = usize::from(decimals));
-            padded.parse().map_err(|_| too_large())?
-        };
-        whole
-            .checked_mul(scale)
-            .and_then(|units| units.checked_add(fraction_units))
-            .ok_or_else(too_large)
+        // The digits with the point moved by `decimals`, whatever the
+        // mint's decimals (up to 255): no power of ten that could overflow.
+        let digits = format!("{whole}{fraction:0<width$}", width = usize::from(decimals));
+        let significant = digits.trim_start_matches('0');
+        if significant.is_empty() {
+            return Ok(0);
+        }
+        significant.parse().map_err(|_| too_large())
     }
 }
 
@@ -263,5 +257,24 @@ mod tests {
         );
         assert_eq!(json["claimable"], 1_500_000);
         assert_eq!(json["claimable_ui"], "1.500000");
+    }
+
+    /// A mint may have any decimals from 0 to 255 (SPL Token stores a u8):
+    /// amounts of every one are shown and typed back exactly, never a panic.
+    #[test]
+    fn every_decimals_a_mint_may_have_round_trip() {
+        for decimals in 0..=u8::MAX {
+            for base_units in [0u64, 1, 7, 1_000_001, u64::MAX] {
+                let shown = tokens(base_units, decimals);
+                let typed: TokenAmount = shown.parse().unwrap();
+                assert_eq!(typed.base_units(decimals).unwrap(), base_units, "{shown}");
+            }
+        }
+        let too_large = "1"
+            .parse::<TokenAmount>()
+            .unwrap()
+            .base_units(40)
+            .unwrap_err();
+        assert!(too_large.to_string().contains("more than"), "{too_large}");
     }
 }

@@ -141,3 +141,65 @@ fn a_user_learns_their_address_and_balance_without_an_airdrop() {
     let human = s.human(&["balance", "--model", &model]);
     assert!(human.contains("10.000000 tokens of"), "{human}");
 }
+
+/// A model's authority decides who may propose: closed to all but itself,
+/// allow-listed to the wallets it names, open again; each refusal is named.
+#[test]
+fn the_authority_chooses_who_may_propose() {
+    let s = Session::new();
+    let mint = s.bootstrap();
+    let model = s.model(&mint, "guarded", &[]);
+    let (guest_key, guest) = s.keypair("guest");
+    s.json(&["airdrop", "1", "--to", &guest]);
+    let as_guest = |args: Vec<&str>| -> Vec<String> {
+        ["--keypair", text(&guest_key)]
+            .iter()
+            .copied()
+            .chain(args)
+            .map(String::from)
+            .collect()
+    };
+    let guest_proposes = |uri: &str| as_guest(proposal(&model, "dataset", uri));
+    let shown = s.json(&["proposals", "show", &model, "--wallet", &guest]);
+    assert_eq!(
+        (shown["policy"].clone(), shown["may_propose"].clone()),
+        (Value::from("open"), Value::from(true))
+    );
+
+    s.json(&["proposals", "policy", &model, "closed"]);
+    let error = s.fails(&strs(&guest_proposes("ar://refused")));
+    assert!(error.contains("ProposalsClosed"), "{error}");
+    // Its authority still proposes.
+    s.json(&proposal(&model, "dataset", "ar://own"));
+
+    s.json(&["proposals", "policy", &model, "allow-listed"]);
+    let error = s.fails(&strs(&guest_proposes("ar://not-yet")));
+    assert!(error.contains("ProposerNotAllowed"), "{error}");
+    let allowed = s.json(&["proposals", "allow", &model, &guest]);
+    assert_eq!(allowed["wallet"], guest.as_str());
+    let shown = s.json(&["proposals", "show", &model, "--wallet", &guest]);
+    assert_eq!(
+        (shown["permit"].clone(), shown["may_propose"].clone()),
+        (Value::from(true), Value::from(true))
+    );
+    s.json(&strs(&guest_proposes("ar://allowed")));
+    s.json(&["proposals", "disallow", &model, &guest]);
+    let error = s.fails(&strs(&guest_proposes("ar://withdrawn")));
+    assert!(error.contains("ProposerNotAllowed"), "{error}");
+    assert_eq!(
+        s.json(&["model", "show", &model])["proposal_policy"],
+        "allow-listed"
+    );
+    // A stranger cannot change it.
+    let error = s.fails(&strs(&as_guest(vec![
+        "proposals",
+        "policy",
+        &model,
+        "open",
+    ])));
+    assert!(error.contains("NotModelAuthority"), "{error}");
+}
+
+fn strs(args: &[String]) -> Vec<&str> {
+    args.iter().map(String::as_str).collect()
+}

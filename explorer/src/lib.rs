@@ -14,6 +14,7 @@
 //! proof that does not parse) is answered 400 with a sentence naming it;
 //! what the index does not hold, 404.
 
+mod limit;
 mod pages;
 mod pool;
 mod proof;
@@ -25,11 +26,14 @@ use axum::{
     routing::{get, post},
     Form, Json, Router,
 };
-use model_ledger_indexer::{query, IndexError};
+use model_ledger_indexer::{
+    query::{self, ModelSummary},
+    IndexError,
+};
 use serde::Deserialize;
 use solana_sdk::pubkey::Pubkey;
 
-pub use pool::ReadPool;
+pub use pool::{PoolError, ReadPool};
 
 /// Contributions per page of a model.
 pub const PER_PAGE: u64 = 50;
@@ -49,6 +53,10 @@ pub enum Failure {
     NotFound(String),
     #[error("the index could not answer: {0}")]
     Index(#[from] IndexError),
+    /// Every database worker is taken, or the answer took longer than
+    /// [`REQUEST_TIMEOUT`]: try again.
+    #[error("{0}")]
+    Busy(String),
 }
 
 impl Failure {
@@ -57,9 +65,37 @@ impl Failure {
             Failure::BadInput(_) => StatusCode::BAD_REQUEST,
             Failure::NotFound(_) => StatusCode::NOT_FOUND,
             Failure::Index(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            Failure::Busy(_) => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
 }
+
+impl From<PoolError> for Failure {
+    fn from(error: PoolError) -> Self {
+        match error {
+            PoolError::Index(error) => Failure::Index(error),
+            PoolError::Busy => Failure::Busy(error.to_string()),
+        }
+    }
+}
+
+impl From<PoolError> for PageFailure {
+    fn from(error: PoolError) -> Self {
+        PageFailure(error.into())
+    }
+}
+
+impl From<PoolError> for ApiFailure {
+    fn from(error: PoolError) -> Self {
+        ApiFailure(error.into())
+    }
+}
+
+/// The longest a request may take before it is answered 503.
+pub const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Connections served at once; the next waits to be accepted.
+pub const MAX_CONNECTIONS: usize = 512;
 
 /// A failure answered as a page.
 struct PageFailure(Failure);
@@ -123,14 +159,30 @@ struct PageQuery {
     page: Option<String>,
 }
 
+/// A page number from the query: a number whose page starts within what a
+/// database counts (i64), else 400, whatever the route's page size.
 fn page_number(query: &PageQuery) -> Result<u64, Failure> {
-    match query.page.as_deref() {
-        None | Some("") => Ok(0),
-        Some(text) => text
-            .parse()
-            .map_err(|_| Failure::BadInput(format!("page {text:?} is not a number"))),
+    let text = match query.page.as_deref() {
+        None | Some("") => return Ok(0),
+        Some(text) => text,
+    };
+    let page: u64 = text
+        .parse()
+        .map_err(|_| Failure::BadInput(format!("page {text:?} is not a number")))?;
+    if page > MAX_PAGE {
+        return Err(Failure::BadInput(format!(
+            "page {page} is beyond any index (pages go up to {MAX_PAGE})"
+        )));
     }
+    Ok(page)
 }
+
+/// The last page number any route answers: its first row must be
+/// addressable as an i64 offset at the largest page size (500).
+pub const MAX_PAGE: u64 = (i64::MAX as u64) / 500;
+
+/// Derived models listed per page.
+pub const CHILDREN_PER_PAGE: u64 = 100;
 
 #[derive(Deserialize)]
 struct SearchQuery {
@@ -206,8 +258,66 @@ async fn batch_data(
 }
 
 fn seq_number(text: &str) -> Result<u64, Failure> {
-    text.parse()
-        .map_err(|_| Failure::BadInput(format!("batch number {text:?} is not a number")))
+    let seq: u64 = text
+        .parse()
+        .map_err(|_| Failure::BadInput(format!("batch number {text:?} is not a number")))?;
+    i64::try_from(seq)
+        .map(|_| seq)
+        .map_err(|_| Failure::BadInput(format!("batch number {seq} is beyond any grant's batches")))
+}
+
+async fn children_data(
+    pool: &ReadPool,
+    parent: String,
+    page: u64,
+) -> Result<(ModelSummary, u64, Vec<ModelSummary>), Failure> {
+    let asked = parent.clone();
+    pool.run(move |sql| {
+        let Some(detail) = query::model(sql, &parent)? else {
+            return Ok(None);
+        };
+        let (total, models) = query::children(sql, &parent, page, CHILDREN_PER_PAGE)?;
+        Ok(Some((detail.summary, total, models)))
+    })
+    .await?
+    .ok_or_else(|| Failure::NotFound(format!("no model {asked} in the index")))
+}
+
+async fn children_page(
+    State(pool): State<ReadPool>,
+    Path(model): Path<String>,
+    Query(page): Query<PageQuery>,
+) -> Result<Html<String>, PageFailure> {
+    let model = address(&model, "model")?;
+    let page = page_number(&page)?;
+    let (parent, total, models) = children_data(&pool, model, page).await?;
+    Ok(Html(
+        pages::children(&parent, total, page, CHILDREN_PER_PAGE, &models).into_string(),
+    ))
+}
+
+#[derive(serde::Serialize)]
+struct ChildrenView {
+    parent: String,
+    total: u64,
+    page: u64,
+    models: Vec<ModelSummary>,
+}
+
+async fn api_children(
+    State(pool): State<ReadPool>,
+    Path(model): Path<String>,
+    Query(page): Query<PageQuery>,
+) -> Result<Json<ChildrenView>, ApiFailure> {
+    let model = address(&model, "model")?;
+    let page = page_number(&page)?;
+    let (parent, total, models) = children_data(&pool, model, page).await?;
+    Ok(Json(ChildrenView {
+        parent: parent.address,
+        total,
+        page,
+        models,
+    }))
 }
 
 async fn home(State(pool): State<ReadPool>) -> Result<Html<String>, PageFailure> {
@@ -373,12 +483,14 @@ async fn not_found(uri: axum::http::Uri) -> Response {
     }
 }
 
-/// Every route of the explorer over `pool`.
+/// Every route of the explorer over `pool`, each request answered within
+/// [`REQUEST_TIMEOUT`].
 pub fn router(pool: ReadPool) -> Router {
     Router::new()
         .route("/", get(home))
         .route("/search", get(search))
         .route("/models/{model}", get(model_page))
+        .route("/models/{model}/children", get(children_page))
         .route("/wallets/{wallet}", get(wallet_page))
         .route("/batches/{grant}/{seq}", get(batch_page))
         .route("/batches/{grant}/{seq}/verify", post(batch_verify_page))
@@ -386,21 +498,45 @@ pub fn router(pool: ReadPool) -> Router {
         .route("/api/models", get(api_models))
         .route("/api/models/{model}", get(api_model))
         .route("/api/models/{model}/contributions", get(api_contributions))
+        .route("/api/models/{model}/children", get(api_children))
         .route("/api/wallets/{wallet}", get(api_wallet))
         .route("/api/batches/{grant}/{seq}", get(api_batch))
         .route("/api/batches/{grant}/{seq}/verify", post(api_batch_verify))
         .route("/api/search", get(api_search))
         .fallback(not_found)
+        .layer(axum::middleware::from_fn(within_timeout))
         .with_state(pool)
 }
 
-/// Serves the explorer on `listener` until `shutdown` resolves.
+/// Answers 503 for a request not answered within [`REQUEST_TIMEOUT`] (its
+/// query, if any, finishes on its worker and is dropped).
+async fn within_timeout(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let api = request.uri().path().starts_with("/api/");
+    match tokio::time::timeout(REQUEST_TIMEOUT, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => {
+            let failure = Failure::Busy(format!(
+                "no answer within {} s: try again in a moment",
+                REQUEST_TIMEOUT.as_secs()
+            ));
+            if api {
+                ApiFailure(failure).into_response()
+            } else {
+                PageFailure(failure).into_response()
+            }
+        }
+    }
+}
+
+/// Serves the explorer on `listener` until `shutdown` resolves, at most
+/// [`MAX_CONNECTIONS`] connections at once.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     pool: ReadPool,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(pool))
+    let limited = limit::LimitedListener::new(listener, MAX_CONNECTIONS);
+    axum::serve(limited, router(pool))
         .with_graceful_shutdown(shutdown)
         .await
 }

@@ -4,6 +4,7 @@
 use maud::{html, Markup, PreEscaped, DOCTYPE};
 use model_ledger_indexer::query::{
     Amount, BatchView, ContributionView, Found, Lineage, ModelSummary, Status, WalletView,
+    WALLET_TOTAL_MODELS,
 };
 
 use crate::{proof, Failure, ModelPage, PER_PAGE};
@@ -211,6 +212,29 @@ fn lineage_svg(lineage: &Lineage, current: &str) -> Markup {
     }
 }
 
+/// The models derived from a model, a page at a time.
+pub fn children(
+    parent: &ModelSummary,
+    total: u64,
+    page: u64,
+    per_page: u64,
+    models: &[ModelSummary],
+) -> Markup {
+    let pages = total.div_ceil(per_page).max(1);
+    layout(
+        &format!("Derived from {}", parent.name),
+        html! {
+            h1 { "Models derived from " (model_link(&parent.address, &parent.name)) }
+            p.note { (total) " derived models; page " (page + 1) " of " (pages) "." }
+            ul { @for model in models { li { (model_link(&model.address, &model.name)) " " span.mono { (model.address) } } } }
+            p {
+                @if page > 0 { a href=(format!("/models/{}/children?page={}", parent.address, page - 1)) { "← previous" } " " }
+                @if page + 1 < pages { a href=(format!("/models/{}/children?page={}", parent.address, page + 1)) { "next →" } }
+            }
+        },
+    )
+}
+
 fn status_badge(status: &str) -> Markup {
     html! { span class=(format!("badge {status}")) { (status) } }
 }
@@ -272,6 +296,13 @@ pub fn model(page: &ModelPage) -> Markup {
             h2 { "Lineage" }
             p.note { "Each edge: the parent's share of every payment of the child, and the licence the derivation was made under." }
             (lineage_svg(&page.lineage, &summary.address))
+            @for (parent, hidden) in &page.lineage.more_children {
+                p.note.more-children {
+                    (hidden) " more models derive from "
+                    (page.lineage.nodes.iter().find(|node| &node.address == parent).map_or(short(parent), |node| node.name.clone()))
+                    ": " a href=(format!("/models/{parent}/children")) { "all derived models" }
+                }
+            }
 
             h2 { "Licences" }
             @if page.licences.is_empty() { p.note { "No licence published." } }
@@ -334,6 +365,12 @@ pub fn wallet(view: &WalletView) -> Markup {
                     "Earned " strong.earned { (amount(&total.earned)) } ", claimed " strong.claimed { (amount(&total.claimed)) }
                     ", claimable " strong.claimable { (amount(&total.claimable)) } " tokens of mint " span.mono { (total.payment_mint) }
                 }
+            }
+            @if !view.totals.is_empty() {
+                p.note { "Claimable is what the contributions are owed, to the base unit; a claim pays each contribution's whole base units and keeps its fraction for a later claim." }
+            }
+            @if !view.totals_complete {
+                p.note.partial { "Contributions to " (view.models_paying) " models pay this wallet; the totals add up the first " (WALLET_TOTAL_MODELS) " (by model address)." }
             }
             h2 { "Contributions" }
             @if view.contributions.is_empty() { p.note { "None." } } @else {
@@ -406,7 +443,7 @@ pub fn failure(failure: &Failure) -> Markup {
     layout(
         "Not found",
         html! {
-            h1 { @match failure { Failure::BadInput(_) => "Bad request", Failure::NotFound(_) => "Not found", Failure::Index(_) => "Error" } }
+            h1 { @match failure { Failure::BadInput(_) => "Bad request", Failure::NotFound(_) => "Not found", Failure::Busy(_) => "Busy", Failure::Index(_) => "Error" } }
             p { (failure.to_string()) }
             p { a href="/" { "All models" } }
         },

@@ -1,10 +1,21 @@
 //! Database reads off the async executor: a few threads, each with its own
 //! connection (SQLite in WAL mode lets them read while the indexer writes),
-//! take queries from one queue.
+//! take queries from one bounded queue.
+//!
+//! What reaches the queue is bounded work (pages are paged), but pages are
+//! requested by anyone: the queue holds a few jobs per worker and a request
+//! that finds it full is answered at once ([`PoolError::Busy`], a 503)
+//! rather than waiting behind the others; a query that panics answers
+//! with an error and its worker carries on.
+
+use std::panic::AssertUnwindSafe;
 
 use model_ledger_indexer::{db::Sql, Database, DatabaseUrl, IndexError};
 
 type Job = Box<dyn FnOnce(&mut Database) + Send>;
+
+/// Jobs waiting per worker before the pool answers busy.
+const QUEUE_PER_WORKER: usize = 64;
 
 /// A pool of reading connections.
 #[derive(Clone)]
@@ -12,12 +23,22 @@ pub struct ReadPool {
     jobs: crossbeam_channel::Sender<Job>,
 }
 
+/// Why a query was not answered by the database.
+#[derive(Debug, thiserror::Error)]
+pub enum PoolError {
+    #[error(transparent)]
+    Index(#[from] IndexError),
+    /// Every worker is busy and the queue is full.
+    #[error("the explorer is busy: try again in a moment")]
+    Busy,
+}
+
 impl ReadPool {
     /// Opens `workers` connections to `url`, each on its own thread (the
     /// drivers block, so they connect there too).
     pub fn open(url: &DatabaseUrl, workers: usize) -> Result<Self, IndexError> {
-        let (jobs, queue) = crossbeam_channel::unbounded::<Job>();
         let workers = workers.max(1);
+        let (jobs, queue) = crossbeam_channel::bounded::<Job>(workers * QUEUE_PER_WORKER);
         let (opened, results) = std::sync::mpsc::channel();
         for _ in 0..workers {
             let (url, queue, opened) = (url.clone(), queue.clone(), opened.clone());
@@ -35,7 +56,9 @@ impl ReadPool {
                         }
                     };
                     for job in queue {
-                        job(&mut database);
+                        // A query that panics drops its answer (the caller
+                        // hears "stopped mid-query"); the worker goes on.
+                        let _ = std::panic::catch_unwind(AssertUnwindSafe(|| job(&mut database)));
                     }
                 })
                 .map_err(|error| IndexError::Database(error.to_string()))?;
@@ -52,15 +75,20 @@ impl ReadPool {
     pub async fn run<T: Send + 'static>(
         &self,
         query: impl FnOnce(&mut dyn Sql) -> Result<T, IndexError> + Send + 'static,
-    ) -> Result<T, IndexError> {
+    ) -> Result<T, PoolError> {
         let (answer, answered) = tokio::sync::oneshot::channel();
         self.jobs
-            .send(Box::new(move |database: &mut Database| {
+            .try_send(Box::new(move |database: &mut Database| {
                 let _ = answer.send(query(database));
             }))
-            .map_err(|_| IndexError::Database("the database threads stopped".into()))?;
-        answered
+            .map_err(|error| match error {
+                crossbeam_channel::TrySendError::Full(_) => PoolError::Busy,
+                crossbeam_channel::TrySendError::Disconnected(_) => {
+                    IndexError::Database("the database threads stopped".into()).into()
+                }
+            })?;
+        Ok(answered
             .await
-            .map_err(|_| IndexError::Database("a database thread stopped mid-query".into()))?
+            .map_err(|_| IndexError::Database("a database thread stopped mid-query".into()))??)
     }
 }

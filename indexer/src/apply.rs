@@ -20,6 +20,7 @@ use solana_sdk::pubkey::Pubkey;
 use crate::{
     db::{amount, int, Row, Sql, Value},
     store::{set_meta, SOURCE_POSITION},
+    wallets::{Earnings, Paying},
     ChainTransaction, IndexError, Indexer,
 };
 
@@ -53,7 +54,7 @@ impl Indexer {
 /// Where an event sits in the chain (its transaction and its order
 /// there), and the books the transaction has changed so far: each is read
 /// once and written once per transaction, however many of its events touch it.
-struct At<'a> {
+pub(crate) struct At<'a> {
     signature: &'a str,
     slot: u64,
     position: i64,
@@ -61,22 +62,24 @@ struct At<'a> {
     books: &'a std::cell::RefCell<BookCache>,
 }
 
-/// Books read or changed by the transaction being applied.
+/// Books read or changed by the transaction being applied, and the wallet
+/// sums its entries changed.
 #[derive(Default)]
 struct BookCache {
     books: std::collections::HashMap<Pubkey, Book>,
     changed: std::collections::BTreeSet<Pubkey>,
+    earnings: Earnings,
 }
 
 impl At<'_> {
-    fn gap(&self, what: String) -> IndexError {
+    pub(crate) fn gap(&self, what: String) -> IndexError {
         IndexError::Gap {
             signature: self.signature.to_string(),
             what,
         }
     }
 
-    fn common(&self) -> Result<[Value; 3], IndexError> {
+    pub(crate) fn common(&self) -> Result<[Value; 3], IndexError> {
         Ok([
             Value::Int(self.position),
             int(self.slot)?,
@@ -156,12 +159,13 @@ fn apply_transaction(
     for model in &books.changed {
         write_book(sql, model, &books.books[model])?;
     }
+    books.earnings.write(sql)?;
     Ok(Applied::New {
         events: events.len(),
     })
 }
 
-fn key(address: &Pubkey) -> Value {
+pub(crate) fn key(address: &Pubkey) -> Value {
     Value::Text(address.to_string())
 }
 
@@ -350,6 +354,7 @@ fn write_book(sql: &mut dyn Sql, model: &Pubkey, book: &Book) -> Result<(), Inde
 }
 
 /// A contribution's status and book entry as the index keeps them.
+#[derive(Clone)]
 pub(crate) struct Entry {
     pub address: Pubkey,
     pub status: String,
@@ -401,6 +406,30 @@ fn store_entry(sql: &mut dyn Sql, entry: &Entry) -> Result<(), IndexError> {
         ],
     )?;
     Ok(())
+}
+
+impl Entry {
+    fn paying(&self) -> Paying<'_> {
+        Paying {
+            wallet: &self.payout_wallet,
+            balance: &self.balance,
+            claimed_total: self.claimed_total,
+        }
+    }
+}
+
+/// Moves an entry of `model` from `before` to `after` in its wallets' sums.
+fn rebalance(
+    sql: &mut dyn Sql,
+    at: &At,
+    model: &Pubkey,
+    before: &Entry,
+    after: &Entry,
+) -> Result<(), IndexError> {
+    at.books
+        .borrow_mut()
+        .earnings
+        .change(sql, model, Some(before.paying()), after.paying())
 }
 
 fn math(at: &At, what: &str) -> IndexError {
@@ -494,6 +523,17 @@ fn apply_event(sql: &mut dyn Sql, at: &At, event: &LedgerEvent) -> Result<(), In
                     int(e.slot)?,
                 ],
             )?;
+            let contributor = e.contributor.to_string();
+            let nothing = EntryBalance::default();
+            let paying = Paying {
+                wallet: &contributor,
+                balance: &nothing,
+                claimed_total: 0,
+            };
+            at.books
+                .borrow_mut()
+                .earnings
+                .change(sql, &e.model, None, paying)?;
         }
         LedgerEvent::ContributionStatusChanged(e) => change_status(sql, at, e)?,
         LedgerEvent::PayoutWalletSet(e) => {
@@ -508,6 +548,11 @@ fn apply_event(sql: &mut dyn Sql, at: &At, event: &LedgerEvent) -> Result<(), In
                 "UPDATE contributions SET payout_wallet = $2 WHERE address = $1",
                 &[key(&e.contribution), key(&e.payout_wallet)],
             )?;
+            let moved = Entry {
+                payout_wallet: e.payout_wallet.to_string(),
+                ..entry.clone()
+            };
+            rebalance(sql, at, &e.model, &entry, &moved)?;
         }
         LedgerEvent::LicensePublished(e) => {
             let mut book = book_of(sql, at, &e.model)?;
@@ -633,9 +678,18 @@ fn apply_event(sql: &mut dyn Sql, at: &At, event: &LedgerEvent) -> Result<(), In
                     e.seq, e.grant
                 )));
             }
+            // The grant keeps what its licensee paid in all: fees and batches.
+            let paid = grant_field(sql, at, &e.grant, "total_paid")?
+                .and_then(|text| text.parse::<u128>().ok())
+                .ok_or_else(|| {
+                    IndexError::Database(format!("grant {}'s total paid is not an amount", e.grant))
+                })?;
+            let total_paid = paid
+                .checked_add(u128::from(e.payment.amount))
+                .ok_or_else(|| at.gap(format!("grant {}'s total paid passes u128", e.grant)))?;
             sql.execute(
-                "UPDATE grants SET next_seq = $2, calls_used = $3 WHERE address = $1",
-                &[key(&e.grant), int(e.seq + 1)?, amount(e.calls_used)],
+                "UPDATE grants SET next_seq = $2, calls_used = $3, total_paid = $4 WHERE address = $1",
+                &[key(&e.grant), int(e.seq + 1)?, amount(e.calls_used), amount(total_paid)],
             )?;
             let [position, slot, signature] = at.common()?;
             let attribution: Vec<[u32; 2]> = e
@@ -690,10 +744,12 @@ fn apply_event(sql: &mut dyn Sql, at: &At, event: &LedgerEvent) -> Result<(), In
                     e.index, e.model, entry.claimed_total, e.amount, e.claimed_total
                 )));
             }
+            let before = entry.clone();
             entry.claimed_total = claimed;
             entry.balance.accrued_scaled = e.accrued_scaled_left;
             entry.balance.snapshot = e.snapshot;
             store_entry(sql, &entry)?;
+            rebalance(sql, at, &e.model, &before, &entry)?;
             pay_out(sql, at, &e.model, e.amount)?;
             record_claim(
                 sql,
@@ -744,6 +800,11 @@ fn apply_event(sql: &mut dyn Sql, at: &At, event: &LedgerEvent) -> Result<(), In
                 &[key(&e.contribution)],
             )?;
         }
+        LedgerEvent::ProposalPolicySet(_)
+        | LedgerEvent::ProposerAllowed(_)
+        | LedgerEvent::ProposerDisallowed(_) => {
+            crate::apply_proposals::apply(sql, at, event)?;
+        }
     }
     Ok(())
 }
@@ -752,7 +813,9 @@ fn register_model(sql: &mut dyn Sql, at: &At, e: &ModelRegistered) -> Result<(),
     for parent in &e.parents {
         book_of(sql, at, &parent.model)?;
     }
-    let [position, slot, signature] = at.common()?;
+    // The slot the program recorded, as for proposals and licences.
+    let [position, _, signature] = at.common()?;
+    let slot = int(e.slot)?;
     let zeros = list([0u128; MAX_PARENTS]);
     sql.execute(
         "INSERT INTO models (address, position, model_id, creator, authority, pending_authority, name, name_lower, metadata_uri, content_hash, payment_mint, payment_decimals, token_program, vault, royalty_book, attribution_bps, non_commercial_lineage, registered_slot, registered_signature, contribution_count, license_count, entry_count, accepted_count, total_shares, acc_per_share, shares_carry, owed_protocol, fee_carry, upstream_carry, unallocated, owed_upstream, payment_count, total_received, total_paid_out, batches, calls) VALUES ($1, $2, $3, $4, $5, NULL, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, 0, 0, 0, 0, '0', '0', '0', '0', 0, $19, '0', $19, 0, '0', '0', 0, '0')",
@@ -801,6 +864,7 @@ fn change_status(
 ) -> Result<(), IndexError> {
     let mut book = book_of(sql, at, &e.model)?;
     let mut entry = entry_of(sql, at, &e.model, e.index)?;
+    let before = entry.clone();
     if entry.status != status_name(e.previous_status) {
         return Err(at.gap(format!(
             "contribution #{} of {} was {}, the chain moved it from {}",
@@ -854,6 +918,7 @@ fn change_status(
             amount(entry.balance.accrued_scaled),
         ],
     )?;
+    rebalance(sql, at, &e.model, &before, &entry)?;
     let [position, slot, signature] = at.common()?;
     sql.execute(
         "INSERT INTO contribution_status (model, idx, position, ordinal, previous_status, status, shares, slot, signature) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
@@ -972,6 +1037,7 @@ fn pay(
             )?
             .ok_or_else(|| at.gap(format!("contribution #{index} of model {model} was never proposed")))?;
         let mut entry = entry_from_row(&row)?;
+        let before = entry.clone();
         entry
             .balance
             .credit_attributed(*weight, payment.per_weight_scaled)
@@ -989,6 +1055,7 @@ fn pay(
                 amount(attributed),
             ],
         )?;
+        rebalance(sql, at, model, &before, &entry)?;
     }
     let [position, slot, signature] = at.common()?;
     sql.execute(

@@ -11,7 +11,7 @@ use solana_sdk::pubkey::Pubkey;
 use crate::IndexError;
 
 /// A statement's parameter or a column's value.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Value {
     Null,
     Int(i64),
@@ -48,15 +48,30 @@ impl From<bool> for Value {
     }
 }
 
+/// Text as both databases can hold it: U+0000, the one character
+/// PostgreSQL's TEXT refuses, becomes U+FFFD. On-chain strings are checked
+/// by the program today (`TextNotPrintable`), but an index must still take
+/// every event a program ever emitted, or one string would stop it for good.
+pub fn storable(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.contains('\0') {
+        std::borrow::Cow::Owned(text.replace('\0', "\u{FFFD}"))
+    } else {
+        std::borrow::Cow::Borrowed(text)
+    }
+}
+
 impl From<&str> for Value {
     fn from(value: &str) -> Self {
-        Value::Text(value.to_string())
+        Value::Text(storable(value).into_owned())
     }
 }
 
 impl From<String> for Value {
     fn from(value: String) -> Self {
-        Value::Text(value)
+        match storable(&value) {
+            std::borrow::Cow::Borrowed(_) => Value::Text(value),
+            std::borrow::Cow::Owned(clean) => Value::Text(clean),
+        }
     }
 }
 
@@ -205,6 +220,12 @@ impl fmt::Display for DatabaseUrl {
 }
 
 impl DatabaseUrl {
+    /// A SQLite database in memory, gone when closed: for a rebuild that
+    /// `index verify` compares the index with.
+    pub fn in_memory() -> DatabaseUrl {
+        DatabaseUrl::Sqlite(PathBuf::from(":memory:"))
+    }
+
     /// A new, empty PostgreSQL database `name` on the server `server`
     /// (a `postgres://` URL of any database there; an older one of that
     /// name is dropped): for tests and benchmarks.
@@ -303,6 +324,44 @@ impl Database {
         };
         crate::schema::migrate(&mut database)?;
         Ok(database)
+    }
+
+    /// The schema's tables, by name.
+    pub(crate) fn tables(&mut self) -> Result<Vec<String>, IndexError> {
+        let sql = match self {
+            Database::Sqlite(_) => {
+                "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"
+            }
+            Database::Postgres { .. } => {
+                "SELECT table_name::text FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' ORDER BY table_name"
+            }
+        };
+        self.query(sql, &[])?
+            .iter()
+            .map(|row| row.text(0).map(String::from))
+            .collect()
+    }
+
+    /// The columns of `table` in their order, each with whether it is part
+    /// of the primary key.
+    pub(crate) fn columns(&mut self, table: &str) -> Result<Vec<(String, bool)>, IndexError> {
+        let sql = match self {
+            Database::Sqlite(_) => "SELECT name, pk FROM pragma_table_info($1) ORDER BY cid",
+            Database::Postgres { .. } => {
+                "SELECT c.column_name::text, (CASE WHEN k.column_name IS NULL THEN 0 ELSE 1 END)::bigint \
+                 FROM information_schema.columns c LEFT JOIN ( \
+                   SELECT u.column_name FROM information_schema.table_constraints t \
+                   JOIN information_schema.key_column_usage u \
+                     ON t.constraint_name = u.constraint_name AND t.table_schema = u.table_schema \
+                   WHERE t.table_name = $1 AND t.constraint_type = 'PRIMARY KEY' AND t.table_schema = current_schema() \
+                 ) k ON k.column_name = c.column_name \
+                 WHERE c.table_name = $1 AND c.table_schema = current_schema() ORDER BY c.ordinal_position"
+            }
+        };
+        self.query(sql, &[table.into()])?
+            .iter()
+            .map(|row| Ok((row.text(0)?.to_string(), row.int(1)? != 0)))
+            .collect()
     }
 
     /// Runs a script of several statements (a migration) at once.

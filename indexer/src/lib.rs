@@ -21,12 +21,16 @@
 //! ([`rpc::RpcSource`]).
 
 mod apply;
+mod apply_proposals;
 pub mod db;
 pub mod query;
 pub mod rpc;
 mod schema;
 mod store;
+#[cfg(feature = "synthetic")]
+pub mod synthetic;
 mod verify;
+mod wallets;
 
 pub use apply::Applied;
 pub use db::{Database, DatabaseUrl};

@@ -4,8 +4,29 @@
 
 use crate::{db::Database, db::Sql, IndexError};
 
-/// (version, script), oldest first; a new migration is appended, never edited.
-const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("../../migrations/index/0001_schema.sql"))];
+/// Rows a migration derives from what the index already holds, written in
+/// the migration's own transaction.
+type Backfill = fn(&mut dyn Sql) -> Result<(), IndexError>;
+
+/// (version, script, backfill), oldest first; a new migration is appended,
+/// never edited.
+const MIGRATIONS: &[(i64, &str, Option<Backfill>)] = &[
+    (
+        1,
+        include_str!("../../migrations/index/0001_schema.sql"),
+        None,
+    ),
+    (
+        2,
+        include_str!("../../migrations/index/0002_proposals.sql"),
+        None,
+    ),
+    (
+        3,
+        include_str!("../../migrations/index/0003_wallet_earnings.sql"),
+        Some(crate::wallets::backfill),
+    ),
+];
 
 /// The schema version this indexer writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS[MIGRATIONS.len() - 1].0;
@@ -23,10 +44,21 @@ pub fn migrate(database: &mut Database) -> Result<(), IndexError> {
             "the database has schema version {current}; this indexer knows up to {SCHEMA_VERSION}: use a newer model-ledger"
         )));
     }
-    for (version, script) in MIGRATIONS.iter().filter(|(version, _)| *version > current) {
-        let applied = database.execute_script(&format!(
-            "BEGIN;\n{script}\nINSERT INTO schema_version (version) VALUES ({version});\nCOMMIT;"
-        ));
+    for (version, script, backfill) in MIGRATIONS
+        .iter()
+        .filter(|(version, _, _)| *version > current)
+    {
+        let applied = database
+            .execute_script(&format!("BEGIN;\n{script}"))
+            .and_then(|()| match backfill {
+                Some(backfill) => backfill(database),
+                None => Ok(()),
+            })
+            .and_then(|()| {
+                database.execute_script(&format!(
+                    "INSERT INTO schema_version (version) VALUES ({version});\nCOMMIT;"
+                ))
+            });
         if let Err(error) = applied {
             // Nothing of a failed migration stays.
             let _ = database.execute_script("ROLLBACK;");

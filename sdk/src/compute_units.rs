@@ -93,6 +93,12 @@ fn extra_bump_tries(instruction: &Instruction, discriminator: &[u8]) -> u32 {
             }
             _ => vec![],
         }
+    } else if discriminator == program::AllowProposer::DISCRIMINATOR {
+        // Accounts: authority, model, wallet, permit…
+        match (account(1), account(2)) {
+            (Some(model), Some(wallet)) => vec![pda::proposer_permit(&model, &wallet).1],
+            _ => vec![],
+        }
     } else if discriminator == program::InitializeConfig::DISCRIMINATOR {
         let program_data =
             Pubkey::find_program_address(&[model_ledger::ID.as_ref()], &bpf_loader_upgradeable::ID)
@@ -107,7 +113,7 @@ fn extra_bump_tries(instruction: &Instruction, discriminator: &[u8]) -> u32 {
 /// Each instruction of the program, by discriminator, with what the bench
 /// measured, rounded up.
 fn measured(discriminator: &[u8]) -> Option<Measured> {
-    let table: [(&[u8], Measured); 25] = [
+    let table: [(&[u8], Measured); 28] = [
         // A prefunded address costs a transfer, an allocation and an
         // assignment instead of one creation (in every creating instruction;
         // the margin covers it elsewhere, not on this small a figure).
@@ -146,6 +152,9 @@ fn measured(discriminator: &[u8]) -> Option<Measured> {
         (program::Claim::DISCRIMINATOR, fixed(7_800)),
         (program::CollectProtocolFees::DISCRIMINATOR, fixed(8_000)),
         (program::BookSurplus::DISCRIMINATOR, fixed(5_700)),
+        (program::SetProposalPolicy::DISCRIMINATOR, fixed(5_000)),
+        (program::AllowProposer::DISCRIMINATOR, fixed(11_000)),
+        (program::DisallowProposer::DISCRIMINATOR, fixed(5_500)),
     ];
     table
         .iter()

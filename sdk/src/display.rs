@@ -4,25 +4,26 @@
 use model_ledger::state::LicenseTerms;
 
 /// A base-unit amount in tokens, with the mint's `decimals`, as `spl-token`
-/// shows it.
+/// shows it. Any decimals a mint may have (0 to 255) are shown by moving the
+/// point in the amount's digits: no power of ten is computed, so a mint of
+/// 39 or more decimals (past what `u128` holds) cannot panic a reader.
 ///
 /// ```
 /// use model_ledger_sdk::display::tokens;
 /// assert_eq!(tokens(10_611_417u64, 6), "10.611417");
 /// assert_eq!(tokens(5u64, 0), "5");
+/// assert_eq!(tokens(5u64, 3), "0.005");
+/// assert_eq!(tokens(u128::MAX, 255).len(), 1 + 1 + 255);
 /// ```
 pub fn tokens(amount: impl Into<u128>, decimals: u8) -> String {
-    let amount = amount.into();
+    let digits = amount.into().to_string();
     if decimals == 0 {
-        return amount.to_string();
+        return digits;
     }
-    let scale = 10u128.pow(u32::from(decimals));
-    format!(
-        "{}.{:0width$}",
-        amount / scale,
-        amount % scale,
-        width = usize::from(decimals)
-    )
+    let decimals = usize::from(decimals);
+    let padded = format!("{digits:0>width$}", width = decimals + 1);
+    let (whole, fraction) = padded.split_at(padded.len() - decimals);
+    format!("{whole}.{fraction}")
 }
 
 /// A licence's terms in plain words; amounts in tokens of `decimals`.

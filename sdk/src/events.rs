@@ -87,6 +87,9 @@ ledger_events! {
     GrantTransferred,
     GrantRenewed,
     ContributionClosed,
+    ProposalPolicySet,
+    ProposerAllowed,
+    ProposerDisallowed,
 }
 
 /// Why the data of an inner instruction of the program that carries

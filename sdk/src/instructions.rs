@@ -11,9 +11,10 @@ pub use model_ledger::{
     instructions::{
         AcceptContributionArgs, AcquireGrantArgs, ExtendRoyaltyBookArgs, InitializeConfigArgs,
         ProposeContributionArgs, RecordInferenceArgs, RegisterModelArgs, SetMeterArgs,
-        SetPayoutWalletArgs, TransferGrantArgs, TransferModelAuthorityArgs, UpdateConfigArgs,
+        SetPayoutWalletArgs, SetProposalPolicyArgs, TransferGrantArgs, TransferModelAuthorityArgs,
+        UpdateConfigArgs,
     },
-    state::AttributionEntry,
+    state::{AttributionEntry, ProposalPolicy},
 };
 use solana_sdk::instruction::AccountMeta;
 
@@ -193,11 +194,64 @@ pub fn propose_contribution(
             model: *model,
             royalty_book: pda::royalty_book(model).0,
             contribution: pda::contribution(model, index).0,
+            proposer_permit: pda::proposer_permit(model, contributor).0,
             system_program: system_program::ID,
             event_authority: pda::event_authority().0,
             program: PROGRAM_ID,
         },
         ix::ProposeContribution { index, args },
+    )
+}
+
+/// `authority` sets who may propose to `model`: anyone, the wallets it
+/// allows, or itself alone.
+pub fn set_proposal_policy(
+    authority: &Pubkey,
+    model: &Pubkey,
+    policy: ProposalPolicy,
+) -> Instruction {
+    build(
+        accounts::SetProposalPolicy {
+            authority: *authority,
+            model: *model,
+            royalty_book: pda::royalty_book(model).0,
+            event_authority: pda::event_authority().0,
+            program: PROGRAM_ID,
+        },
+        ix::SetProposalPolicy {
+            args: SetProposalPolicyArgs { policy },
+        },
+    )
+}
+
+/// `authority` allows `wallet` to propose to `model` (paying the permit's rent).
+pub fn allow_proposer(authority: &Pubkey, model: &Pubkey, wallet: &Pubkey) -> Instruction {
+    build(
+        accounts::AllowProposer {
+            authority: *authority,
+            model: *model,
+            wallet: *wallet,
+            permit: pda::proposer_permit(model, wallet).0,
+            system_program: system_program::ID,
+            event_authority: pda::event_authority().0,
+            program: PROGRAM_ID,
+        },
+        ix::AllowProposer {},
+    )
+}
+
+/// `authority` withdraws `wallet`'s permit to propose to `model` (its rent
+/// back to the authority).
+pub fn disallow_proposer(authority: &Pubkey, model: &Pubkey, wallet: &Pubkey) -> Instruction {
+    build(
+        accounts::DisallowProposer {
+            authority: *authority,
+            model: *model,
+            permit: pda::proposer_permit(model, wallet).0,
+            event_authority: pda::event_authority().0,
+            program: PROGRAM_ID,
+        },
+        ix::DisallowProposer {},
     )
 }
 

@@ -1,6 +1,8 @@
 //! PDA finders, built on the seed functions of the program's own account types.
 
-use model_ledger::state::{Config, Contribution, Grant, License, Model, RoyaltyBook};
+use model_ledger::state::{
+    Config, Contribution, Grant, License, Model, ProposerPermit, RoyaltyBook,
+};
 use solana_sdk::pubkey::Pubkey;
 
 use crate::PROGRAM_ID;
@@ -67,6 +69,12 @@ pub fn license(model: &Pubkey, version: u32) -> (Pubkey, u8) {
 /// The grant `licensee` holds on `license`.
 pub fn grant(license: &Pubkey, licensee: &Pubkey) -> (Pubkey, u8) {
     Pubkey::find_program_address(&Grant::seeds(license, licensee), &PROGRAM_ID)
+}
+
+/// The permit that lets `wallet` propose to `model` while its policy is
+/// allow-listed.
+pub fn proposer_permit(model: &Pubkey, wallet: &Pubkey) -> (Pubkey, u8) {
+    Pubkey::find_program_address(&ProposerPermit::seeds(model, wallet), &PROGRAM_ID)
 }
 
 /// The signer of the program's self-CPI events (`emit_cpi!`).

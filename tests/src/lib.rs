@@ -175,6 +175,20 @@ impl TestLedger {
         context.set_sysvar(&clock);
     }
 
+    /// The admin pauses (`true`) or resumes the protocol.
+    pub async fn pause(&self, paused: bool) {
+        self.client
+            .update_config(
+                &self.admin,
+                model_ledger::instructions::UpdateConfigArgs {
+                    paused: Some(paused),
+                    ..Default::default()
+                },
+            )
+            .await
+            .expect("pause");
+    }
+
     /// Writes `account` at `address` directly into the bank: the strongest
     /// forger, for proving that a check does not rest on who could create an
     /// account (a ProgramData-shaped account at another address, …).
@@ -208,6 +222,12 @@ impl TestLedger {
     }
 
     pub async fn create_legacy_mint(&self) -> Pubkey {
+        self.create_legacy_mint_frozen_by(None).await
+    }
+
+    /// A legacy SPL Token mint (6 decimals, the payer mints) whose freeze
+    /// authority is `freeze_authority`.
+    pub async fn create_legacy_mint_frozen_by(&self, freeze_authority: Option<&Pubkey>) -> Pubkey {
         let mint = Keypair::new();
         let payer = self.payer().pubkey();
         let rent = self.banks.get_rent().await.unwrap();
@@ -224,7 +244,7 @@ impl TestLedger {
                 &anchor_spl::token::ID,
                 &mint.pubkey(),
                 &payer,
-                None,
+                freeze_authority,
                 6,
             )
             .unwrap(),
@@ -356,7 +376,7 @@ impl TestLedger {
             }
             // An Anchor framework error, named by the SDK: its code is the
             // instruction error's custom code.
-            SdkError::Framework { code, .. } => {
+            SdkError::Framework { code, .. } | SdkError::TokenProgram { code, .. } => {
                 assert_eq!(InstructionError::Custom(*code), expected, "{error}")
             }
             other => panic!("expected {expected:?}, got {other}"),
@@ -743,6 +763,24 @@ pub fn with_extra_account(mut instruction: Instruction) -> Instruction {
     instruction
 }
 
+/// `instruction` with every mention of `original` replaced by `substitute`
+/// (by address, so a test does not depend on account positions).
+pub fn substituted(
+    mut instruction: Instruction,
+    original: &Pubkey,
+    substitute: &Pubkey,
+) -> Instruction {
+    let mut found = false;
+    for meta in &mut instruction.accounts {
+        if meta.pubkey == *original {
+            meta.pubkey = *substitute;
+            found = true;
+        }
+    }
+    assert!(found, "{original} is not among the instruction's accounts");
+    instruction
+}
+
 /// The single event a one-instruction transaction emitted.
 pub fn only_event(outcome: &TransactionOutcome) -> &LedgerEvent {
     assert_eq!(outcome.events.len(), 1, "events: {:?}", outcome.events);
@@ -815,6 +853,17 @@ impl TestLedger {
         accounts
     }
 
+    /// Indexes every landed transaction into each test database and checks
+    /// the index against the chain's accounts.
+    pub async fn assert_index_agrees(&self) {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        for database in index_databases(dir.path(), "agrees") {
+            self.index_and_verify(&database)
+                .await
+                .unwrap_or_else(|difference| panic!("{database}: {difference}"));
+        }
+    }
+
     /// Indexes every transaction that landed into `database`, then compares
     /// the index with the chain.
     pub async fn index_and_verify(
@@ -834,26 +883,89 @@ impl TestLedger {
         Result<model_ledger_indexer::Verified, model_ledger_indexer::Difference>,
         T,
     ) {
-        let (transactions, url) = (self.landed(), database.clone());
+        self.index_tamper_verify_then(database, |_| (), then).await
+    }
+
+    /// Indexes every transaction that landed into `database`, lets `tamper`
+    /// change the index, then verifies it (against a rebuild of the same
+    /// transactions and the chain's accounts) and runs `then` on it.
+    pub async fn index_tamper_verify_then<T: Send + 'static>(
+        &self,
+        database: &model_ledger_indexer::DatabaseUrl,
+        tamper: impl FnOnce(&mut model_ledger_indexer::Indexer) + Send + 'static,
+        then: impl FnOnce(&mut model_ledger_indexer::Indexer) -> T + Send + 'static,
+    ) -> (
+        Result<model_ledger_indexer::Verified, model_ledger_indexer::Difference>,
+        T,
+    ) {
+        let transactions = self.landed();
+        let url = database.clone();
+        let applied = transactions.clone();
         let (mut indexer, addresses) = on_thread(move || {
-            let mut indexer =
-                model_ledger_indexer::Indexer::open(&url, &test_chain()).expect("open the index");
-            for transaction in &transactions {
-                indexer
-                    .apply(transaction, None)
-                    .unwrap_or_else(|error| panic!("indexing {}: {error}", transaction.signature));
-            }
+            let mut indexer = index_of(&url, &applied);
+            tamper(&mut indexer);
             let addresses = model_ledger_indexer::accounts_to_verify(&mut indexer).unwrap();
             (ThreadBound(Some(indexer)), addresses)
         });
         let accounts = self.chain_accounts(&addresses).await;
         let mut indexer = indexer.0.take().expect("the index");
         on_thread(move || {
-            let verified = model_ledger_indexer::verify(&mut indexer, &accounts).unwrap();
+            let mut rebuilt = index_of(
+                &model_ledger_indexer::DatabaseUrl::in_memory(),
+                &transactions,
+            );
+            let verified =
+                model_ledger_indexer::verify(&mut indexer, &mut rebuilt, &accounts).unwrap();
             let then = then(&mut indexer);
             (verified, then)
         })
     }
+}
+
+impl TestLedger {
+    /// Verifies a SQLite index and its rebuild both changed by `tamper`, as
+    /// an indexer that applies some event wrongly would make them: only the
+    /// comparison with the chain's accounts can tell.
+    pub async fn verify_wrong_twice(
+        &self,
+        tamper: impl Fn(&mut model_ledger_indexer::Indexer) + Send + Sync + 'static,
+    ) -> Result<model_ledger_indexer::Verified, model_ledger_indexer::Difference> {
+        let transactions = self.landed();
+        let tamper = std::sync::Arc::new(tamper);
+        let (applied, also) = (transactions.clone(), tamper.clone());
+        let (indexer, addresses) = on_thread(move || {
+            let mut indexer = index_of(&model_ledger_indexer::DatabaseUrl::in_memory(), &applied);
+            also(&mut indexer);
+            let addresses = model_ledger_indexer::accounts_to_verify(&mut indexer).unwrap();
+            (ThreadBound(Some(indexer)), addresses)
+        });
+        let accounts = self.chain_accounts(&addresses).await;
+        let mut indexer = indexer;
+        let mut indexer = indexer.0.take().expect("the index");
+        on_thread(move || {
+            let mut rebuilt = index_of(
+                &model_ledger_indexer::DatabaseUrl::in_memory(),
+                &transactions,
+            );
+            tamper(&mut rebuilt);
+            model_ledger_indexer::verify(&mut indexer, &mut rebuilt, &accounts).unwrap()
+        })
+    }
+}
+
+/// An index at `url` of `transactions`, in order.
+fn index_of(
+    url: &model_ledger_indexer::DatabaseUrl,
+    transactions: &[model_ledger_indexer::ChainTransaction],
+) -> model_ledger_indexer::Indexer {
+    let mut indexer =
+        model_ledger_indexer::Indexer::open(url, &test_chain()).expect("open the index");
+    for transaction in transactions {
+        indexer
+            .apply(transaction, None)
+            .unwrap_or_else(|error| panic!("indexing {}: {error}", transaction.signature));
+    }
+    indexer
 }
 
 /// An index carried across the test's async code; if it is ever dropped

@@ -5,7 +5,7 @@
 
 use anyhow::{bail, Result};
 use clap::{Args, Subcommand, ValueEnum};
-use model_ledger_indexer::{accounts_to_verify, query, verify, IndexError};
+use model_ledger_indexer::{accounts_to_verify, query, verify, DatabaseUrl, IndexError, Indexer};
 use serde_json::json;
 use solana_commitment_config::CommitmentConfig;
 
@@ -31,8 +31,9 @@ pub struct IndexArgs {
 
 #[derive(Subcommand, Debug)]
 pub enum IndexCommand {
-    /// Catch up, then compare every balance and counter of the index with
-    /// the chain; exit non-zero naming the first difference
+    /// Catch up, then compare every row of the index with a rebuild from the
+    /// chain's whole history, and every field it keeps with the chain's
+    /// accounts; exit non-zero naming the first difference
     Verify,
     /// How far the index has read, and what it holds
     Status,
@@ -132,11 +133,15 @@ pub fn execute(args: IndexArgs, global: &GlobalArgs) -> Result<()> {
                 Ok(())
             }
             (Some(IndexCommand::Verify), _) => {
+                // The chain's whole history, applied afresh, is what every
+                // row of the index must be.
+                let mut rebuilt = Indexer::open(&DatabaseUrl::in_memory(), &source.identity()?)?;
                 for attempt in 1..=VERIFY_ATTEMPTS {
                     catch_up(&mut indexer, &source, |_, _| {})?;
+                    catch_up(&mut rebuilt, &source, |_, _| {})?;
                     let addresses = accounts_to_verify(&mut indexer)?;
                     let accounts = source.accounts(&addresses)?;
-                    let result = verify(&mut indexer, &accounts)?;
+                    let result = verify(&mut indexer, &mut rebuilt, &accounts)?;
                     // A transaction that landed while the accounts were read
                     // makes a difference that is not one: read again.
                     if result.is_err()
@@ -148,10 +153,14 @@ pub fn execute(args: IndexArgs, global: &GlobalArgs) -> Result<()> {
                     return match result {
                         Ok(verified) => {
                             output.print(
-                                json!({ "verified": true, "models": verified.models, "contributions": verified.contributions, "grants": verified.grants }),
+                                json!({
+                                    "verified": true, "rows": verified.rows, "models": verified.models,
+                                    "contributions": verified.contributions, "licenses": verified.licenses,
+                                    "grants": verified.grants, "permits": verified.permits,
+                                }),
                                 || format!(
-                                    "The index agrees with the chain: {} models (every royalty-book pool and counter), {} contributions (balance, claimed, status, shares, payout wallet), {} grants",
-                                    verified.models, verified.contributions, verified.grants
+                                    "The index agrees with the chain: its {} rows are those the chain's history makes, and every field it keeps of {} models (record, lineage, royalty book), {} contributions, {} licences, {} grants and {} proposer permits is the accounts'",
+                                    verified.rows, verified.models, verified.contributions, verified.licenses, verified.grants, verified.permits
                                 ),
                             );
                             Ok(())

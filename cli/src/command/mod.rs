@@ -21,6 +21,7 @@ mod license;
 mod meter;
 mod mint_to;
 mod model;
+mod proposals;
 mod prove;
 mod sandbox;
 mod serve;
@@ -61,6 +62,9 @@ pub enum Command {
     /// Propose and decide contributions
     #[command(subcommand)]
     Contribution(contribution::ContributionCommand),
+    /// Who may propose contributions to a model: open, allow-listed or closed
+    #[command(subcommand)]
+    Proposals(proposals::ProposalsCommand),
     /// Publish, retire and read licences
     #[command(subcommand)]
     License(license::LicenseCommand),
@@ -127,6 +131,7 @@ pub async fn execute(command: Command, global: &GlobalArgs) -> Result<()> {
         Command::Model(command) => model::execute(&session, command).await,
         Command::Contribution(command) => contribution::execute(&session, command).await,
         Command::License(command) => license::execute(&session, command).await,
+        Command::Proposals(command) => proposals::execute(&session, command).await,
         Command::Grant(command) => grant::execute(&session, command).await,
         Command::Meter(args) => meter::execute(&session, args).await,
         Command::Prove(args) => prove::execute(&session, args).await,

@@ -379,6 +379,8 @@ async fn show(session: &Session, address: &Pubkey) -> Result<()> {
             "content_hash": hex(&model.content_hash),
             "payment_mint": model.payment_mint.to_string(),
             "attribution_bps": model.attribution_bps,
+            "proposal_policy": model_ledger::state::ProposalPolicy::from_byte(book.proposal_policy)
+                .map(model_ledger::state::ProposalPolicy::name),
             "total_shares": book.total_shares,
             "accepted_count": book.accepted_count,
             "licenses": licenses,

@@ -21,7 +21,7 @@ use crate::{
         MathError, SafeMath,
     },
     state::{
-        AttributionEntry, BookEntry, ModelTerms, RoyaltyBook, BOOK_ENTRY_SIZE,
+        AttributionEntry, BookEntry, ModelTerms, ProposalPolicy, RoyaltyBook, BOOK_ENTRY_SIZE,
         ENTRY_ACCRUED_SCALED, ENTRY_ACTIVE_SHARES, MAX_CONTRIBUTIONS, MAX_ENTRIES_PER_GROWTH,
     },
 };
@@ -30,6 +30,8 @@ use crate::{
 pub struct Proposal {
     /// The index the new contribution received.
     pub index: u32,
+    /// Who may propose to the model (the caller checks the proposer).
+    pub policy: ProposalPolicy,
     /// Where the book grew to hold the new index's entry, paid by the
     /// proposer: its new length and the lamports it needs for rent.
     pub growth: Option<(usize, u64)>,
@@ -55,6 +57,7 @@ pub fn propose_contribution(
     const MODEL: usize = DISCRIMINATOR_LEN + core::mem::offset_of!(RoyaltyBook, model);
     const COUNT: usize = DISCRIMINATOR_LEN + core::mem::offset_of!(RoyaltyBook, contribution_count);
     const ENTRIES: usize = DISCRIMINATOR_LEN + core::mem::offset_of!(RoyaltyBook, entry_count);
+    const POLICY: usize = DISCRIMINATOR_LEN + core::mem::offset_of!(RoyaltyBook, proposal_policy);
     let lamports = account.lamports();
     let mut data = account.try_borrow_mut_data()?;
     require!(
@@ -64,6 +67,11 @@ pub fn propose_contribution(
     let index = read_u32(&data, COUNT)?;
     require!(index < MAX_CONTRIBUTIONS, LedgerError::ModelFull);
     require_eq!(expected, index, LedgerError::ContributionIndexMismatch);
+    let policy = data
+        .get(POLICY)
+        .copied()
+        .and_then(ProposalPolicy::from_byte)
+        .ok_or(LedgerError::InvariantViolated)?;
     let next = index.safe_add(1)?;
     write_u32(&mut data, COUNT, next)?;
     // A book whose entries lag behind its proposals (one from before they
@@ -71,6 +79,7 @@ pub fn propose_contribution(
     if read_u32(&data, ENTRIES)? != index {
         return Ok(Proposal {
             index,
+            policy,
             growth: None,
         });
     }
@@ -81,6 +90,7 @@ pub fn propose_contribution(
         .saturating_sub(lamports);
     Ok(Proposal {
         index,
+        policy,
         growth: Some((new_len, rent)),
     })
 }
@@ -363,6 +373,14 @@ impl<'a, 'info> Book<'a, 'info> {
         let mut balance = entry.balance();
         balance.deactivate(&mut self.pools)?;
         self.store_balance(index, &mut entry, &balance)
+    }
+
+    /// Sets who may propose; returns the policy it replaces.
+    pub fn set_proposal_policy(&mut self, policy: ProposalPolicy) -> Result<ProposalPolicy> {
+        let previous = ProposalPolicy::from_byte(self.header.proposal_policy)
+            .ok_or(LedgerError::InvariantViolated)?;
+        self.header.proposal_policy = policy.byte();
+        Ok(previous)
     }
 
     /// The model's shares as they are (a rejection changes none).

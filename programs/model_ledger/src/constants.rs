@@ -25,6 +25,8 @@ pub mod seeds {
     pub const VAULT: &[u8] = b"vault";
     #[constant]
     pub const GRANT: &[u8] = b"grant";
+    #[constant]
+    pub const PROPOSER: &[u8] = b"proposer";
 }
 
 // Index and version seeds are the counter's own bytes (`bytemuck::bytes_of`),

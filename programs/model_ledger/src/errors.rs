@@ -166,6 +166,14 @@ ledger_errors! {
     DestinationIsVault,
     #[msg("Only a rejected contribution can be closed")]
     ContributionNotRejected,
+    #[msg("Text may not hold control characters (U+0000-U+001F, U+007F-U+009F) or bidirectional overrides")]
+    TextNotPrintable,
+    #[msg("The model takes proposals from its authority only")]
+    ProposalsClosed,
+    #[msg("The model takes proposals from the wallets its authority allows, and this one is not allowed")]
+    ProposerNotAllowed,
+    #[msg("The proposer permit is not the model's permit for that wallet")]
+    PermitMismatch,
 }
 
 impl From<crate::math::MathError> for Error {

@@ -56,6 +56,7 @@ macro_rules! emit_event {
 
 use crate::state::{
     AttributionEntry, ContributionKind, ContributionStatus, LicenseTerms, ParentLink,
+    ProposalPolicy,
 };
 
 #[event]
@@ -386,4 +387,31 @@ pub struct UnallocatedClaimed {
 pub struct RoyaltyBookExtended {
     pub model: Pubkey,
     pub entry_count: u32,
+}
+
+#[event]
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProposalPolicySet {
+    pub model: Pubkey,
+    pub previous_policy: ProposalPolicy,
+    pub policy: ProposalPolicy,
+}
+
+#[event]
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProposerAllowed {
+    pub model: Pubkey,
+    pub wallet: Pubkey,
+    pub permit: Pubkey,
+    pub slot: u64,
+}
+
+#[event]
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProposerDisallowed {
+    pub model: Pubkey,
+    pub wallet: Pubkey,
+    pub permit: Pubkey,
+    /// Lamports of the permit's rent, back to the model authority.
+    pub rent_returned: u64,
 }

@@ -128,6 +128,24 @@ pub mod model_ledger {
         instructions::handle_retire_license(ctx)
     }
 
+    /// Chooses who may propose contributions: anyone, allowed wallets, or the authority alone.
+    pub fn set_proposal_policy(
+        ctx: Context<SetProposalPolicy>,
+        args: SetProposalPolicyArgs,
+    ) -> Result<()> {
+        instructions::handle_set_proposal_policy(ctx, args)
+    }
+
+    /// Allows a wallet to propose to an allow-listed model.
+    pub fn allow_proposer(ctx: Context<AllowProposer>) -> Result<()> {
+        instructions::handle_allow_proposer(ctx)
+    }
+
+    /// Withdraws a wallet's permit to propose; its rent goes back to the authority.
+    pub fn disallow_proposer(ctx: Context<DisallowProposer>) -> Result<()> {
+        instructions::handle_disallow_proposer(ctx)
+    }
+
     /// Adds room to a model's royalty book ahead of acceptances.
     pub fn extend_royalty_book(
         ctx: Context<ExtendRoyaltyBook>,

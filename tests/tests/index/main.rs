@@ -5,9 +5,11 @@
 
 use model_ledger::{
     instructions::{AcquireGrantArgs, UpdateConfigArgs},
-    state::LicenseTerms,
+    state::{LicenseTerms, ProposalPolicy},
 };
-use model_ledger_indexer::{query, Applied, ChainIdentity, ChainTransaction, IndexError, Indexer};
+use model_ledger_indexer::{
+    query, Applied, ChainIdentity, ChainTransaction, DatabaseUrl, IndexError, Indexer,
+};
 use model_ledger_sdk::{display::tokens, events::LedgerEvent};
 use model_ledger_tests::{
     attribution, commercial_terms, index_databases, ix, on_thread, pda, test_chain, Market,
@@ -160,6 +162,26 @@ async fn busy_chain() -> (TestLedger, Market, Pubkey) {
         .await
         .unwrap();
 
+    // The child's authority lets two wallets propose and takes one back.
+    let (kept, dropped) = (ledger.wallet().await, ledger.wallet().await);
+    let admitting = [
+        ix::set_proposal_policy(
+            &child_authority.pubkey(),
+            &child,
+            ProposalPolicy::AllowListed,
+        ),
+        ix::allow_proposer(&child_authority.pubkey(), &child, &kept.pubkey()),
+        ix::allow_proposer(&child_authority.pubkey(), &child, &dropped.pubkey()),
+        ix::disallow_proposer(&child_authority.pubkey(), &child, &dropped.pubkey()),
+    ];
+    for instruction in admitting {
+        ledger
+            .client
+            .send(&[instruction], &[&child_authority])
+            .await
+            .unwrap();
+    }
+
     // Anyone's cranks, the authority's share, a handover, the admin's change.
     ledger
         .client
@@ -226,6 +248,12 @@ async fn every_event_indexes_and_the_index_agrees_with_the_chain() {
             verified.grants, 3,
             "{database}: two licensees and the child's parent grant"
         );
+        assert_eq!(
+            (verified.licenses, verified.permits),
+            (3, 1),
+            "{database}: two versions of the base's, one of the child's; one permit kept"
+        );
+        assert!(verified.rows > 100, "{database}: {verified:?}");
         assert_eq!(models.len(), 2);
         assert_eq!(lineage.edges.len(), 1);
         let edge = &lineage.edges[0];
@@ -275,6 +303,19 @@ async fn every_event_indexes_and_the_index_agrees_with_the_chain() {
         }
         assert_eq!(wallet.contributions.len(), 1);
         assert!(wallet.contributions[0].claimed.base_units != "0");
+        // The wallet's totals, from the sums kept as events arrived, are
+        // what the chain says its one contribution earned.
+        let earned = ledger.client.earnings_of(&[(base.model, 0)]).await.unwrap();
+        assert_eq!(wallet.totals.len(), 1);
+        assert_eq!(
+            wallet.totals[0].claimable.base_units,
+            earned[0].claimable.to_string()
+        );
+        assert_eq!(
+            wallet.totals[0].claimed.base_units,
+            earned[0].claimed.to_string()
+        );
+        assert_eq!((wallet.models_paying, wallet.totals_complete), (1, true));
     }
 }
 
@@ -307,8 +348,9 @@ async fn a_missing_transaction_is_named_and_nothing_of_the_next_is_written() {
     let dir = tempfile::tempdir().unwrap();
     for database in index_databases(dir.path(), "gap") {
         let first_batch = transactions.iter().position(|t| is_batch(t, 0)).unwrap();
-        let (transactions, url) = (transactions.clone(), database.clone());
+        let (history, url) = (transactions.clone(), database.clone());
         let indexer = on_thread(move || {
+            let transactions = history;
             let mut indexer = Indexer::open(&url, &test_chain()).unwrap();
             for (number, transaction) in transactions.iter().enumerate() {
                 if number == first_batch {
@@ -349,8 +391,15 @@ async fn a_missing_transaction_is_named_and_nothing_of_the_next_is_written() {
         });
         let accounts = ledger.chain_accounts(&addresses).await;
         let mut indexer = indexer.0.take().unwrap();
-        on_thread(move || model_ledger_indexer::verify(&mut indexer, &accounts).unwrap())
-            .unwrap_or_else(|difference| panic!("{database}: {difference}"));
+        let transactions = transactions.clone();
+        on_thread(move || {
+            let mut rebuilt = Indexer::open(&DatabaseUrl::in_memory(), &test_chain()).unwrap();
+            for transaction in &transactions {
+                rebuilt.apply(transaction, None).unwrap();
+            }
+            model_ledger_indexer::verify(&mut indexer, &mut rebuilt, &accounts).unwrap()
+        })
+        .unwrap_or_else(|difference| panic!("{database}: {difference}"));
     }
 }
 
@@ -424,39 +473,127 @@ async fn a_database_of_another_chain_or_program_is_refused() {
     }
 }
 
+/// A tampered index: each change made by hand is named by `index verify`,
+/// whichever table it touches: a batch's Merkle root (which would let the
+/// explorer confirm a forged call), a model's authority or name, a royalty
+/// to a parent, a licence's terms, a row deleted, a row added.
 #[tokio::test]
-async fn verification_names_the_first_difference() {
-    let (ledger, _) = market_with_a_batch().await;
+async fn verification_names_every_tampered_row() {
+    let (ledger, base, child) = busy_chain().await;
+    let grant = base.grant.to_string();
+    let (base_model, child_model) = (base.model.to_string(), child.to_string());
+    let forged = Pubkey::new_unique().to_string();
+    let cases: Vec<(String, String)> = vec![
+        (
+            format!("UPDATE batches SET merkle_root = '{}' WHERE grant_address = '{grant}' AND seq = 0", "00".repeat(32)),
+            "table batches, row (grant_address = ".to_string() + &format!("{grant:?}, seq = 0): merkle_root is"),
+        ),
+        (
+            format!("UPDATE models SET authority = '{forged}' WHERE address = '{base_model}'"),
+            format!("table models, row (address = {base_model:?}): authority is {forged:?} in the index"),
+        ),
+        (
+            format!("UPDATE models SET name = 'forged' WHERE address = '{child_model}'"),
+            format!("table models, row (address = {child_model:?}): name is \"forged\" in the index"),
+        ),
+        (
+            format!("UPDATE lineage SET derivative_bps = 9000 WHERE child = '{child_model}'"),
+            "derivative_bps is 9000 in the index, 1000 from the chain's history".to_string(),
+        ),
+        (
+            format!("UPDATE licenses SET terms = '{{}}' WHERE model = '{base_model}' AND version = 1"),
+            "table licenses, row (address = ".to_string(),
+        ),
+        (
+            format!("DELETE FROM batches WHERE grant_address = '{grant}' AND seq = 1"),
+            format!("table batches: the row (grant_address = {grant:?}, seq = 1) the chain's history makes is missing from the index"),
+        ),
+        (
+            format!("DELETE FROM contribution_status WHERE model = '{base_model}' AND idx = 1 AND status = 'revoked'"),
+            "table contribution_status: the row (model = ".to_string(),
+        ),
+        (
+            format!("INSERT INTO proposer_permits (address, model, wallet, allowed_slot, signature) VALUES ('{forged}', '{child_model}', '{forged}', 1, 'x')"),
+            format!("table proposer_permits: the index holds a row (address = {forged:?}) the chain's history does not make"),
+        ),
+    ];
     let dir = tempfile::tempdir().unwrap();
-    for database in index_databases(dir.path(), "tampered") {
-        let (verified, (indexer, addresses)) = ledger
-            .index_verify_then(&database, |indexer| {
-                indexer
-                    .sql()
-                    .execute(
-                        "UPDATE contributions SET claimed_total = '5' WHERE idx = 1",
-                        &[],
-                    )
-                    .unwrap();
-                // Verify again from a second connection to the same database.
-                let mut again = Indexer::open(indexer.url(), &test_chain()).unwrap();
-                let addresses = model_ledger_indexer::accounts_to_verify(&mut again).unwrap();
-                (ThreadBound(Some(again)), addresses)
+    for (number, (statement, expected)) in cases.into_iter().enumerate() {
+        for database in index_databases(dir.path(), &format!("tampered_{number}")) {
+            let tamper = statement.clone();
+            let (verified, ()) = ledger
+                .index_tamper_verify_then(
+                    &database,
+                    move |indexer| {
+                        assert_eq!(indexer.sql().execute(&tamper, &[]).unwrap(), 1, "{tamper}");
+                    },
+                    |_| (),
+                )
+                .await;
+            let difference = verified.expect_err("a tampered index is found out");
+            assert!(
+                difference.to_string().contains(&expected),
+                "{database}: {statement}\n  expected {expected}\n  found {difference}"
+            );
+        }
+    }
+}
+
+/// An indexer that applied an event wrongly would make the same rows twice:
+/// the accounts, compared field by field, still name the difference.
+#[tokio::test]
+async fn verification_names_an_index_wrong_in_the_same_way_as_its_rebuild() {
+    let (ledger, base, child) = busy_chain().await;
+    let (base_model, child_model) = (base.model.to_string(), child.to_string());
+    let forged = Pubkey::new_unique().to_string();
+    let cases: Vec<(String, String)> = vec![
+        (
+            format!("UPDATE models SET authority = '{forged}' WHERE address = '{base_model}'"),
+            format!("model model-1: authority is {forged:?} in the index"),
+        ),
+        (
+            format!("UPDATE lineage SET derivative_bps = 9000 WHERE child = '{child_model}'"),
+            "royalty to the parent is 9000 in the index, 1000 on chain".to_string(),
+        ),
+        (
+            format!(
+                "UPDATE licenses SET terms = '{{}}' WHERE model = '{base_model}' AND version = 2"
+            ),
+            "terms is \"{}\" in the index".to_string(),
+        ),
+        (
+            format!(
+                "UPDATE grants SET next_seq = 7 WHERE address = '{}'",
+                base.grant
+            ),
+            "next batch is 7 in the index, 2 on chain".to_string(),
+        ),
+        (
+            format!("UPDATE models SET proposal_policy = 'open' WHERE address = '{child_model}'"),
+            "proposal policy is \"open\" in the index, \"allow-listed\" on chain".to_string(),
+        ),
+        (
+            format!("UPDATE wallet_earnings SET claimed_total = '1' WHERE model = '{base_model}' AND wallet = (SELECT payout_wallet FROM contributions WHERE model = '{base_model}' AND idx = 0)"),
+            "earnings are Some(".to_string(),
+        ),
+        (
+            format!(
+                "UPDATE contributions SET uri = 'forged' WHERE model = '{base_model}' AND idx = 0"
+            ),
+            "contribution #0 of model model-1: URI is \"forged\" in the index".to_string(),
+        ),
+    ];
+    for (statement, expected) in cases {
+        let tamper = statement.clone();
+        let difference = ledger
+            .verify_wrong_twice(move |indexer| {
+                assert_eq!(indexer.sql().execute(&tamper, &[]).unwrap(), 1, "{tamper}");
             })
-            .await;
-        verified.unwrap();
-        let mut indexer = indexer;
-        let accounts = ledger.chain_accounts(&addresses).await;
-        let mut again = indexer.0.take().unwrap();
-        let difference =
-            on_thread(move || model_ledger_indexer::verify(&mut again, &accounts).unwrap())
-                .expect_err("a tampered row is found");
+            .await
+            .expect_err("the accounts show the wrong row");
         assert!(
-            difference.what.contains("contribution #1 of model model-3")
-                && difference
-                    .what
-                    .contains("claimed is 5 in the index, 0 on chain"),
-            "{difference}"
+            difference.to_string().contains(&expected),
+            "{statement}\n  expected {expected}\n  found {difference}"
         );
     }
 }

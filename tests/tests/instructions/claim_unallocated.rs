@@ -1,6 +1,8 @@
 use model_ledger::errors::LedgerError;
 use model_ledger_sdk::{events::LedgerEvent, instructions::ModelAccounts};
-use model_ledger_tests::{commercial_terms, ix, only_event, pda, with_extra_account, TestLedger};
+use model_ledger_tests::{
+    commercial_terms, ix, only_event, pda, substituted, with_extra_account, TestLedger,
+};
 use solana_sdk::signer::Signer;
 
 #[tokio::test]
@@ -87,4 +89,72 @@ async fn remaining_accounts_are_refused() {
             &[pda::vault(&market.model).0, destination],
         )
         .await;
+}
+
+#[tokio::test]
+async fn another_models_book_vault_or_mint_is_refused() {
+    let ledger = TestLedger::start().await;
+    let market = ledger.market(1, &[], commercial_terms()).await;
+    let other = ledger.market(2, &[], commercial_terms()).await;
+    let foreign_mint = ledger.create_legacy_mint().await;
+    let destination = ledger
+        .token_account(&market.authority.pubkey(), &ledger.mint)
+        .await;
+    let foreign_destination = ledger
+        .token_account(&market.authority.pubkey(), &foreign_mint)
+        .await;
+    let cases = [
+        (
+            pda::royalty_book(&market.model).0,
+            pda::royalty_book(&other.model).0,
+            LedgerError::BookMismatch,
+        ),
+        (
+            pda::vault(&market.model).0,
+            pda::vault(&other.model).0,
+            LedgerError::VaultMismatch,
+        ),
+        (ledger.mint, foreign_mint, LedgerError::MintMismatch),
+        (destination, foreign_destination, LedgerError::MintMismatch),
+    ];
+    for (original, substitute, error) in cases {
+        let instruction = ix::claim_unallocated(
+            &market.authority.pubkey(),
+            &market.accounts(&ledger.mint),
+            &destination,
+        );
+        ledger
+            .expect_ledger_error(
+                &[substituted(instruction, &original, &substitute)],
+                &[&market.authority],
+                error,
+                &[
+                    pda::vault(&market.model).0,
+                    pda::vault(&other.model).0,
+                    pda::royalty_book(&market.model).0,
+                    pda::royalty_book(&other.model).0,
+                    destination,
+                    foreign_destination,
+                ],
+            )
+            .await;
+    }
+}
+
+/// The pause stops money coming in, never an authority taking out what is
+/// unallocated.
+#[tokio::test]
+async fn the_pause_does_not_block_it() {
+    let ledger = TestLedger::start().await;
+    let market = ledger.market(1, &[], commercial_terms()).await;
+    ledger.pause(true).await;
+    let destination = ledger
+        .token_account(&market.authority.pubkey(), &ledger.mint)
+        .await;
+    ledger
+        .client
+        .claim_unallocated(&market.authority, &market.model, &destination)
+        .await
+        .unwrap();
+    assert_eq!(ledger.balance(&destination).await, 48_750);
 }

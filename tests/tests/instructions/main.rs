@@ -17,6 +17,7 @@ mod fairness;
 mod initialize_config;
 mod lifetime_totals;
 mod meter;
+mod proposal_policy;
 mod propose_contribution;
 mod publish_license;
 mod record_inference;

@@ -129,6 +129,13 @@ async fn expect_args_rejected(
 }
 
 #[tokio::test]
+async fn a_uri_with_a_control_character_is_rejected() {
+    for uri in ["ar://\0data", "ar://line\nbreak", "ar://\u{2066}spoof"] {
+        expect_args_rejected(|a| a.uri = uri.into(), LedgerError::TextNotPrintable).await;
+    }
+}
+
+#[tokio::test]
 async fn zero_content_hash_is_rejected() {
     expect_args_rejected(
         |a| a.content_hash = [0; 32],

@@ -283,10 +283,83 @@ async fn a_model_derived_under_a_non_commercial_grant_sells_no_commercial_licenc
             &[child, pda::license(&child, 1).0],
         )
         .await;
+    let free = LicenseTerms {
+        upfront_fee: 0,
+        ..non_commercial
+    };
     let (version, _) = ledger
         .client
-        .publish_license(&authority, &child, non_commercial)
+        .publish_license(&authority, &child, free)
         .await
         .unwrap();
     assert_eq!(version, 1);
+}
+
+/// The audit's exploit, replayed: a model derived under a non-commercial
+/// grant published a "non-commercial" licence with an up-front fee, and its
+/// vault was paid. A non-commercial lineage now sells in no form.
+#[tokio::test]
+async fn a_non_commercial_lineage_charges_no_up_front_fee_either() {
+    let ledger = TestLedger::start().await;
+    let non_commercial = LicenseTerms {
+        commercial_use: false,
+        price_per_call: 0,
+        upfront_fee: 0,
+        ..commercial_terms()
+    };
+    let parent = ledger.market(1, &[1], non_commercial.clone()).await;
+    let authority = ledger.wallet().await;
+    let links = ledger.buy_parent_grants(&authority, &[parent.model]).await;
+    let (child, _) = ledger
+        .client
+        .register_derived_model(&authority, &ledger.mint, model_args(2), &links)
+        .await
+        .unwrap();
+    let with_fee = LicenseTerms {
+        upfront_fee: 10_000,
+        ..non_commercial
+    };
+    let instruction = ix::publish_license(&authority.pubkey(), &child, 1, with_fee.clone());
+    ledger
+        .expect_ledger_error(
+            &[instruction],
+            &[&authority],
+            LedgerError::NonCommercialLineage,
+            &[child, pda::license(&child, 1).0, pda::vault(&child).0],
+        )
+        .await;
+    // A model of no such lineage may still publish a paid non-commercial
+    // licence (research access for a fee): the rule follows the lineage.
+    ledger
+        .client
+        .publish_license(&parent.authority, &parent.model, with_fee)
+        .await
+        .unwrap();
+}
+
+/// Stored text is printable: a control character (U+0000 stopped a
+/// PostgreSQL index for good) or a direction override is refused by name.
+#[tokio::test]
+async fn a_terms_uri_with_a_control_character_is_refused() {
+    let ledger = TestLedger::start().await;
+    let authority = ledger.wallet().await;
+    let model = ledger.register_model(&authority, 1).await;
+    for uri in [
+        "https://example.org/\0terms",
+        "https://example.org/\u{202E}txt.exe",
+    ] {
+        let terms = LicenseTerms {
+            terms_uri: uri.into(),
+            ..commercial_terms()
+        };
+        let instruction = ix::publish_license(&authority.pubkey(), &model, 1, terms);
+        ledger
+            .expect_ledger_error(
+                &[instruction],
+                &[&authority],
+                LedgerError::TextNotPrintable,
+                &[model, pda::license(&model, 1).0],
+            )
+            .await;
+    }
 }

@@ -146,6 +146,28 @@ async fn empty_name_is_rejected() {
     expect_args_rejected(&ledger, |a| a.name.clear(), LedgerError::NameEmpty).await;
 }
 
+/// Stored text is printable: a control character (U+0000 stopped a
+/// PostgreSQL index for good) or a direction override (a name that reads as
+/// another) is refused by name, in the name and in the metadata URI.
+#[tokio::test]
+async fn a_name_or_uri_with_a_control_character_is_rejected() {
+    let ledger = TestLedger::start().await;
+    for name in ["base\0-7b", "tab\there", "\u{202E}b7-esab"] {
+        expect_args_rejected(
+            &ledger,
+            |a| a.name = name.into(),
+            LedgerError::TextNotPrintable,
+        )
+        .await;
+    }
+    expect_args_rejected(
+        &ledger,
+        |a| a.metadata_uri = "ipfs://\u{85}next".into(),
+        LedgerError::TextNotPrintable,
+    )
+    .await;
+}
+
 #[tokio::test]
 async fn long_name_is_rejected() {
     let ledger = TestLedger::start().await;

@@ -1,7 +1,7 @@
 use model_ledger::{errors::LedgerError, instructions::AcquireGrantArgs, state::LicenseTerms};
 use model_ledger_sdk::{events::LedgerEvent, instructions::renew_grant};
 use model_ledger_tests::{
-    commercial_terms, only_event, pda, with_extra_account, Market, TestLedger,
+    commercial_terms, only_event, pda, substituted, with_extra_account, Market, TestLedger,
 };
 use solana_sdk::{instruction::Instruction, signer::Signer};
 
@@ -174,4 +174,80 @@ async fn only_the_licensee_renews_its_own_grant() {
     )
     .await;
     assert_eq!(pda::license(&market.model, 1).0, market.license);
+}
+
+#[tokio::test]
+async fn a_paused_protocol_renews_nothing() {
+    let ledger = TestLedger::start().await;
+    let market = ledger.market(1, &[1], commercial_terms()).await;
+    ledger.pause(true).await;
+    let instruction = renewal(&ledger, &market, agreed());
+    expect_refused(&ledger, &market, instruction, LedgerError::ProtocolPaused).await;
+    ledger.pause(false).await;
+    ledger
+        .client
+        .send(&[renewal(&ledger, &market, agreed())], &[&market.licensee])
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn another_models_licence_book_vault_or_mint_is_refused() {
+    let ledger = TestLedger::start().await;
+    let market = ledger.market(1, &[1], commercial_terms()).await;
+    let other = ledger.market(2, &[1], commercial_terms()).await;
+    let foreign_mint = ledger.create_legacy_mint().await;
+    let foreign_token = ledger
+        .token_account(&market.licensee.pubkey(), &foreign_mint)
+        .await;
+    let cases = [
+        (market.license, other.license, LedgerError::ModelMismatch),
+        (
+            pda::royalty_book(&market.model).0,
+            pda::royalty_book(&other.model).0,
+            LedgerError::BookMismatch,
+        ),
+        (
+            pda::vault(&market.model).0,
+            pda::vault(&other.model).0,
+            LedgerError::VaultMismatch,
+        ),
+        (ledger.mint, foreign_mint, LedgerError::MintMismatch),
+        (
+            market.licensee_token,
+            foreign_token,
+            LedgerError::MintMismatch,
+        ),
+    ];
+    for (original, substitute, error) in cases {
+        let instruction = substituted(renewal(&ledger, &market, agreed()), &original, &substitute);
+        let mut watched = ledger.money_accounts(&market);
+        watched.extend([
+            pda::vault(&other.model).0,
+            pda::royalty_book(&other.model).0,
+            foreign_token,
+        ]);
+        ledger
+            .expect_ledger_error(&[instruction], &[&market.licensee], error, &watched)
+            .await;
+    }
+    // Another licence of the same model that is not the grant's.
+    let (version, _) = ledger
+        .client
+        .publish_license(&market.authority, &market.model, commercial_terms())
+        .await
+        .unwrap();
+    let second = pda::license(&market.model, version).0;
+    let instruction = substituted(
+        renewal(&ledger, &market, agreed()),
+        &market.license,
+        &second,
+    );
+    expect_refused(
+        &ledger,
+        &market,
+        instruction,
+        LedgerError::LicenseVersionMismatch,
+    )
+    .await;
 }

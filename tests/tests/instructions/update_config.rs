@@ -234,3 +234,32 @@ async fn the_default_key_is_refused_as_treasury() {
         )
         .await;
 }
+
+#[tokio::test]
+async fn accepting_the_admin_role_refuses_remaining_accounts() {
+    let ledger = TestLedger::start().await;
+    let successor = ledger.wallet().await;
+    ledger
+        .client
+        .update_config(
+            &ledger.admin,
+            UpdateConfigArgs {
+                admin: Some(successor.pubkey()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    ledger
+        .expect_ledger_error(
+            &[with_extra_account(ix::accept_admin(&successor.pubkey()))],
+            &[&successor],
+            LedgerError::UnexpectedRemainingAccounts,
+            &[pda::config().0],
+        )
+        .await;
+    assert_eq!(
+        ledger.client.config().await.unwrap().pending_admin,
+        Some(successor.pubkey())
+    );
+}

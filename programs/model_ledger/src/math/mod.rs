@@ -4,6 +4,7 @@
 #![deny(clippy::arithmetic_side_effects)]
 
 pub mod bps;
+pub mod entry_sum;
 pub mod royalty;
 pub mod safe;
 pub mod wide;

@@ -48,6 +48,12 @@ impl LicenseTerms {
         ))
     }
 
+    /// Neither commercial nor priced: what a non-commercial lineage may
+    /// publish (it may not sell, per call or up front).
+    pub fn charges_nothing(&self) -> bool {
+        !self.commercial_use && self.price_per_call == 0 && self.upfront_fee == 0
+    }
+
     /// Rejects terms that contradict themselves or cannot be enforced.
     pub fn validate(&self) -> Result<()> {
         require!(
@@ -68,6 +74,10 @@ impl LicenseTerms {
         );
         require!(!self.terms_uri.is_empty(), LedgerError::UriEmpty);
         require!(self.terms_uri.len() <= MAX_URI_LEN, LedgerError::UriTooLong);
+        require!(
+            crate::state::text::is_printable_text(&self.terms_uri),
+            LedgerError::TextNotPrintable
+        );
         require!(
             !is_zero_hash(&self.terms_hash),
             LedgerError::TermsHashMissing

@@ -5,7 +5,9 @@ pub mod grant;
 pub mod license;
 pub mod model;
 pub mod model_terms;
+pub mod proposals;
 pub mod royalty_book;
+pub mod text;
 
 pub use config::*;
 pub use contribution::*;
@@ -13,6 +15,7 @@ pub use grant::*;
 pub use license::*;
 pub use model::*;
 pub use model_terms::ModelTerms;
+pub use proposals::*;
 pub use royalty_book::*;
 
 /// An all-zero 32-byte value never identifies content; it is what a client

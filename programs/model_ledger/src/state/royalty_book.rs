@@ -67,7 +67,10 @@ pub struct RoyaltyBook {
     pub contribution_count: u32,
     /// The payment mint's decimals, for `transfer_checked` without reading the mint.
     pub payment_decimals: u8,
-    pub reserved: [u8; 51],
+    /// Who may propose contributions: a [`crate::state::ProposalPolicy`] as
+    /// its byte (0, open, in every book from before the field).
+    pub proposal_policy: u8,
+    pub reserved: [u8; 50],
 }
 
 const _: () = assert!(core::mem::size_of::<RoyaltyBook>() == 384);

@@ -45,9 +45,11 @@ pub struct PublishLicense<'info> {
 /// - A licence that forbids derivatives cannot set a derivative royalty, else
 ///   `RoyaltyWithoutDerivatives`.
 /// - `duration_seconds` must fit an i64, else `DurationOutOfRange`.
-/// - A model derived under a non-commercial grant may publish only non-commercial licences,
-///   else `NonCommercialLineage`.
-/// - `terms_uri` must not be empty (`UriEmpty`) nor longer than 200 bytes (`UriTooLong`).
+/// - A model derived under a non-commercial grant may publish only non-commercial licences
+///   that charge nothing (no price per call, no up-front fee), else `NonCommercialLineage`:
+///   a non-commercial lineage cannot sell in any form.
+/// - `terms_uri` must not be empty (`UriEmpty`) nor longer than 200 bytes (`UriTooLong`), and
+///   printable: no control character nor bidirectional override (`TextNotPrintable`).
 /// - `terms_hash` must not be all zeros, else `TermsHashMissing`.
 /// - The licence's payment mint is the model's.
 /// - No remaining accounts, else `UnexpectedRemainingAccounts`.
@@ -56,7 +58,7 @@ pub fn handle_publish_license(ctx: Context<PublishLicense>, terms: LicenseTerms)
     reject_remaining_accounts(ctx.remaining_accounts)?;
     terms.validate()?;
     require!(
-        !(terms.commercial_use && ctx.accounts.model.non_commercial_lineage),
+        !ctx.accounts.model.non_commercial_lineage || terms.charges_nothing(),
         LedgerError::NonCommercialLineage
     );
 

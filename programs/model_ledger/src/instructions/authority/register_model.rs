@@ -12,7 +12,7 @@ use crate::{
     events::ModelRegistered,
     instructions::require_fees_within_whole,
     math::bps::is_valid_bps,
-    state::{is_zero_hash, Config, Grant, Model, ParentLink, RoyaltyBook},
+    state::{is_zero_hash, text::is_printable_text, Config, Grant, Model, ParentLink, RoyaltyBook},
     token_policy::validate_payment_mint,
 };
 
@@ -68,6 +68,10 @@ impl RegisterModel<'_> {
         require!(
             args.metadata_uri.len() <= MAX_URI_LEN,
             LedgerError::UriTooLong
+        );
+        require!(
+            is_printable_text(&args.name) && is_printable_text(&args.metadata_uri),
+            LedgerError::TextNotPrintable
         );
         require!(
             !is_zero_hash(&args.content_hash),
@@ -152,6 +156,8 @@ fn read_program_account<T: AccountDeserialize>(info: &AccountInfo) -> Result<T> 
 /// - `model_id` must not be all zeros, else `ModelIdMissing`.
 /// - `name` must not be empty (`NameEmpty`) nor longer than 64 bytes (`NameTooLong`).
 /// - `metadata_uri` must not be longer than 200 bytes, else `UriTooLong`.
+/// - `name` and `metadata_uri` must be printable: no control character nor
+///   bidirectional override, else `TextNotPrintable`.
 /// - `content_hash` must not be all zeros, else `ContentHashMissing`.
 /// - `attribution_bps` ≤ 10 000, else `BasisPointsOutOfRange`.
 /// - The payment mint is a legacy SPL Token mint, or a Token-2022 mint whose extensions are

@@ -8,7 +8,10 @@ use crate::{
     events::ContributionProposed,
     instructions::reject_remaining_accounts,
     math::SafeMath,
-    state::{is_zero_hash, Contribution, ContributionKind, ContributionStatus, RoyaltyBook},
+    state::{
+        is_zero_hash, text::is_printable_text, Contribution, ContributionKind, ContributionStatus,
+        Model, ProposalPolicy, ProposerPermit, RoyaltyBook,
+    },
 };
 
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Debug)]
@@ -48,10 +51,34 @@ pub struct ProposeContribution<'info> {
         bump,
     )]
     pub contribution: UncheckedAccount<'info>,
+    /// The proposer's permit (`["proposer", model, contributor]`), read only while the
+    /// model's policy is allow-listed; clients always pass that address.
+    /// CHECK: `ProposerPermit::allows` checks owner, discriminator, model and wallet.
+    pub proposer_permit: UncheckedAccount<'info>,
     pub system_program: Program<'info, System>,
 }
 
 impl ProposeContribution<'_> {
+    /// The model's policy admits the contributor: anyone while it is open,
+    /// a wallet with the model's permit while allow-listed, and the model
+    /// authority always.
+    fn require_allowed(&self, policy: ProposalPolicy) -> Result<()> {
+        if policy == ProposalPolicy::Open {
+            return Ok(());
+        }
+        let contributor = self.contributor.key();
+        if Model::authority_of(&self.model)? == contributor {
+            return Ok(());
+        }
+        match policy {
+            ProposalPolicy::Closed => err!(LedgerError::ProposalsClosed),
+            _ if ProposerPermit::allows(&self.proposer_permit, &self.model.key(), &contributor) => {
+                Ok(())
+            }
+            _ => err!(LedgerError::ProposerNotAllowed),
+        }
+    }
+
     fn validate(&self, args: &ProposeContributionArgs) -> Result<()> {
         require!(
             !is_zero_hash(&args.content_hash),
@@ -59,6 +86,7 @@ impl ProposeContribution<'_> {
         );
         require!(!args.uri.is_empty(), LedgerError::UriEmpty);
         require!(args.uri.len() <= MAX_URI_LEN, LedgerError::UriTooLong);
+        require!(is_printable_text(&args.uri), LedgerError::TextNotPrintable);
         Ok(())
     }
 }
@@ -80,8 +108,13 @@ impl ProposeContribution<'_> {
 /// - A model holds at most 163 833 contributions (its book's entries fill 10 MiB), else
 ///   `ModelFull`.
 /// - Lamports sent to the next contribution address beforehand do not block the proposal.
+/// - The model's proposal policy admits the contributor: anyone while `Open`; while
+///   `AllowListed` the model authority or a wallet holding the model's permit (passed as
+///   `proposer_permit`), else `ProposerNotAllowed`; while `Closed` the model authority alone,
+///   else `ProposalsClosed`.
 /// - `content_hash` must not be all zeros, else `ContentHashMissing`.
-/// - `uri` must not be empty (`UriEmpty`) nor longer than 200 bytes (`UriTooLong`).
+/// - `uri` must not be empty (`UriEmpty`) nor longer than 200 bytes (`UriTooLong`), and
+///   printable: no control character nor bidirectional override (`TextNotPrintable`).
 /// - The record starts `Proposed` with zero shares, the signer as contributor and payout wallet.
 /// - No remaining accounts, else `UnexpectedRemainingAccounts`.
 /// - Emits `ContributionProposed`.
@@ -98,6 +131,7 @@ pub fn handle_propose_contribution(
     let book_info = ctx.accounts.royalty_book.to_account_info();
     let proposal = propose_contribution(&book_info, &model_key, index)?;
     let index = proposal.index;
+    ctx.accounts.require_allowed(proposal.policy)?;
 
     let contributor = ctx.accounts.contributor.key();
     let contribution = Contribution {

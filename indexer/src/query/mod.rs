@@ -18,6 +18,10 @@ use crate::{
     IndexError,
 };
 
+mod wallet;
+
+pub use wallet::{wallet, MintTotal, WalletView, WALLET_LISTS, WALLET_TOTAL_MODELS};
+
 /// An amount in base units and in tokens.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Amount {
@@ -72,9 +76,9 @@ pub struct ModelDetail {
     pub registered_signature: String,
 }
 
-const SUMMARY_COLUMNS: &str = "address, name, model_id, authority, payment_mint, payment_decimals, contribution_count, accepted_count, (SELECT COUNT(*) FROM lineage WHERE child = models.address), (SELECT COUNT(*) FROM lineage WHERE parent = models.address), total_received, batches, calls, registered_slot";
+pub(crate) const SUMMARY_COLUMNS: &str = "address, name, model_id, authority, payment_mint, payment_decimals, contribution_count, accepted_count, (SELECT COUNT(*) FROM lineage WHERE child = models.address), (SELECT COUNT(*) FROM lineage WHERE parent = models.address), total_received, batches, calls, registered_slot";
 
-fn summary_from(row: &Row) -> Result<ModelSummary, IndexError> {
+pub(crate) fn summary_from(row: &Row) -> Result<ModelSummary, IndexError> {
     let decimals = decimals(row.int(5)?)?;
     Ok(ModelSummary {
         address: row.text(0)?.into(),
@@ -94,7 +98,7 @@ fn summary_from(row: &Row) -> Result<ModelSummary, IndexError> {
     })
 }
 
-fn decimals(value: i64) -> Result<u8, IndexError> {
+pub(crate) fn decimals(value: i64) -> Result<u8, IndexError> {
     u8::try_from(value).map_err(|_| IndexError::Database(format!("{value} decimals")))
 }
 
@@ -169,23 +173,54 @@ pub struct LineageEdge {
 pub struct Lineage {
     pub nodes: Vec<LineageNode>,
     pub edges: Vec<LineageEdge>,
+    /// Models whose derived models are not all drawn, and how many are not
+    /// (anyone may derive from a model: a page draws a bounded number).
+    pub more_children: Vec<(String, u64)>,
 }
 
+/// Derived models drawn under one model; the rest are listed page by page.
+pub const CHILDREN_DRAWN: u64 = 12;
+/// Models a lineage graph draws at most, ancestors and descendants together.
+pub const LINEAGE_NODES: usize = 64;
+
 /// The ancestors and descendants of `address`, up to `depth` generations
-/// each way, with the link each derivation was made under.
+/// each way, with the link each derivation was made under: at most
+/// [`CHILDREN_DRAWN`] derived models under each model and [`LINEAGE_NODES`]
+/// models in all, so the work of a page does not grow with what anyone
+/// derives (the rest: [`children`]).
 pub fn lineage(sql: &mut dyn Sql, address: &str, depth: i32) -> Result<Lineage, IndexError> {
     let mut nodes: BTreeMap<String, i32> = BTreeMap::from([(address.to_string(), 0)]);
     let mut edges: Vec<LineageEdge> = Vec::new();
     let mut seen_edges = BTreeSet::new();
+    let mut more_children = Vec::new();
     for (direction, step) in [("child", -1), ("parent", 1)] {
         let mut frontier = vec![address.to_string()];
         for generation in 1..=depth {
             let mut next = Vec::new();
             for model in &frontier {
-                let rows = sql.query(
-                    &format!("SELECT lineage.child, lineage.parent, lineage.derivative_bps, lineage.license, licenses.version, lineage.grant_address FROM lineage LEFT JOIN licenses ON licenses.address = lineage.license WHERE lineage.{direction} = $1 ORDER BY lineage.child, lineage.parent_position"),
+                if nodes.len() >= LINEAGE_NODES {
+                    break;
+                }
+                // A model's children: the derivations naming it as parent.
+                let limit = if direction == "parent" {
+                    format!("LIMIT {}", CHILDREN_DRAWN + 1)
+                } else {
+                    String::new()
+                };
+                let mut rows = sql.query(
+                    &format!("SELECT lineage.child, lineage.parent, lineage.derivative_bps, lineage.license, licenses.version, lineage.grant_address FROM lineage LEFT JOIN licenses ON licenses.address = lineage.license WHERE lineage.{direction} = $1 ORDER BY lineage.child, lineage.parent_position {limit}"),
                     &[model.as_str().into()],
                 )?;
+                if direction == "parent" && rows.len() as u64 > CHILDREN_DRAWN {
+                    rows.truncate(CHILDREN_DRAWN as usize);
+                    let all = sql
+                        .query_one(
+                            "SELECT COUNT(*) FROM lineage WHERE parent = $1",
+                            &[model.as_str().into()],
+                        )?
+                        .u64(0)?;
+                    more_children.push((model.clone(), all - CHILDREN_DRAWN));
+                }
                 for row in rows {
                     let (child, parent) = (row.text(0)?.to_string(), row.text(1)?.to_string());
                     let other = if direction == "child" {
@@ -203,7 +238,7 @@ pub fn lineage(sql: &mut dyn Sql, address: &str, depth: i32) -> Result<Lineage, 
                             grant: row.text(5)?.into(),
                         });
                     }
-                    if !nodes.contains_key(&other) {
+                    if !nodes.contains_key(&other) && nodes.len() < LINEAGE_NODES {
                         nodes.insert(other.clone(), step * generation);
                         next.push(other);
                     }
@@ -232,7 +267,36 @@ pub fn lineage(sql: &mut dyn Sql, address: &str, depth: i32) -> Result<Lineage, 
     Ok(Lineage {
         nodes: named,
         edges,
+        more_children,
     })
+}
+
+/// The models derived from `parent`, a page at a time, by address.
+pub fn children(
+    sql: &mut dyn Sql,
+    parent: &str,
+    page: u64,
+    per_page: u64,
+) -> Result<(u64, Vec<ModelSummary>), IndexError> {
+    let total = sql
+        .query_one(
+            "SELECT COUNT(*) FROM lineage WHERE parent = $1",
+            &[parent.into()],
+        )?
+        .u64(0)?;
+    let per_page = per_page.clamp(1, 500);
+    let rows = sql.query(
+        &format!("SELECT {SUMMARY_COLUMNS} FROM models WHERE address IN (SELECT child FROM lineage WHERE parent = $1 ORDER BY child LIMIT $2 OFFSET $3) ORDER BY address"),
+        &[
+            parent.into(),
+            crate::db::int(per_page)?,
+            crate::db::int(page.saturating_mul(per_page))?,
+        ],
+    )?;
+    Ok((
+        total,
+        rows.iter().map(summary_from).collect::<Result<_, _>>()?,
+    ))
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -314,7 +378,7 @@ pub struct ContributionView {
 const CONTRIBUTION_COLUMNS: &str = "contributions.model, models.name, contributions.idx, contributions.contributor, contributions.kind, contributions.uri, contributions.content_hash, contributions.shares, contributions.attributed_scaled, contributions.attributed_batches, contributions.closed, models.payment_mint, models.payment_decimals";
 
 /// Columns of a contribution row, then the entry's.
-fn contribution_select(filter: &str) -> String {
+pub(crate) fn contribution_select(filter: &str) -> String {
     let entry = ENTRY_COLUMNS
         .split(", ")
         .map(|column| format!("contributions.{column}"))
@@ -346,7 +410,7 @@ impl Books {
 
 /// Contribution rows with what each earned: every model's book is read
 /// once, however many of its contributions the rows hold.
-fn contributions_from(
+pub(crate) fn contributions_from(
     sql: &mut dyn Sql,
     rows: &[Row],
 ) -> Result<Vec<ContributionView>, IndexError> {
@@ -508,130 +572,6 @@ pub fn batch(sql: &mut dyn Sql, grant: &str, seq: u64) -> Result<Option<BatchVie
     )?
     .map(|row| batch_from(&row))
     .transpose()
-}
-
-#[derive(Clone, Debug, Serialize)]
-pub struct MintTotal {
-    pub payment_mint: String,
-    pub earned: Amount,
-    pub claimed: Amount,
-    pub claimable: Amount,
-}
-
-#[derive(Clone, Debug, Serialize)]
-pub struct WalletView {
-    pub wallet: String,
-    /// Contributions it proposed or is paid by, across models (all of them).
-    pub contribution_count: u64,
-    /// This page of them (`page` from 0, `per_page` each).
-    pub page: u64,
-    pub per_page: u64,
-    pub contributions: Vec<ContributionView>,
-    /// Sums per payment mint (amounts of different mints do not add up).
-    pub totals: Vec<MintTotal>,
-    /// Models it holds the authority of.
-    pub models: Vec<ModelSummary>,
-    /// Grants it holds: (grant, model, licence version).
-    pub grants: Vec<(String, String, u32)>,
-}
-
-/// Everything of `wallet`: its contributions (as contributor or payout
-/// wallet; page `page` of them) and what they all earned, its models and
-/// grants.
-pub fn wallet(
-    sql: &mut dyn Sql,
-    wallet: &str,
-    page: u64,
-    per_page: u64,
-) -> Result<WalletView, IndexError> {
-    // The totals: what every contribution paying the wallet earned, from
-    // the few columns that take (each model's book read once).
-    let paying = sql.query(
-        "SELECT contributions.model, models.payment_mint, models.payment_decimals, contributions.active_shares, contributions.snapshot, contributions.accrued_scaled, contributions.claimed_total FROM contributions JOIN models ON models.address = contributions.model WHERE contributions.payout_wallet = $1",
-        &[wallet.into()],
-    )?;
-    let mut books = Books::default();
-    let mut totals: BTreeMap<String, (u8, u128, u128, u128)> = BTreeMap::new();
-    for row in &paying {
-        let pools = books.pools(sql, row.text(0)?)?;
-        let balance = model_ledger::math::royalty::EntryBalance {
-            active_shares: row.amount_u64(3)?,
-            snapshot: row.amount(4)?,
-            accrued_scaled: row.amount(5)?,
-        };
-        let claimable = u128::from(claimable(&balance, pools)?);
-        let claimed = row.amount(6)?;
-        let total =
-            totals
-                .entry(row.text(1)?.to_string())
-                .or_insert((decimals(row.int(2)?)?, 0, 0, 0));
-        total.1 += claimed + claimable;
-        total.2 += claimed;
-        total.3 += claimable;
-    }
-    // The page: whole views of that many contributions only.
-    const MINE: &str = "(contributions.contributor = $1 OR contributions.payout_wallet = $1)";
-    let contribution_count = sql
-        .query_one(
-            &format!("SELECT COUNT(*) FROM contributions WHERE {MINE}"),
-            &[wallet.into()],
-        )?
-        .u64(0)?;
-    let per_page = per_page.clamp(1, 500);
-    let rows = sql.query(
-        &format!(
-            "{} ORDER BY models.position, contributions.idx LIMIT $2 OFFSET $3",
-            contribution_select(MINE)
-        ),
-        &[
-            wallet.into(),
-            crate::db::int(per_page)?,
-            crate::db::int(page.saturating_mul(per_page))?,
-        ],
-    )?;
-    let contributions = contributions_from(sql, &rows)?;
-    let models = sql
-        .query(
-            &format!("SELECT {SUMMARY_COLUMNS} FROM models WHERE authority = $1 ORDER BY position"),
-            &[wallet.into()],
-        )?
-        .iter()
-        .map(summary_from)
-        .collect::<Result<_, _>>()?;
-    let grants = sql
-        .query(
-            "SELECT address, model, license_version FROM grants WHERE licensee = $1 ORDER BY slot",
-            &[wallet.into()],
-        )?
-        .iter()
-        .map(|row| {
-            Ok((
-                row.text(0)?.to_string(),
-                row.text(1)?.to_string(),
-                u32::try_from(row.int(2)?).unwrap_or(u32::MAX),
-            ))
-        })
-        .collect::<Result<_, IndexError>>()?;
-    Ok(WalletView {
-        wallet: wallet.to_string(),
-        contribution_count,
-        page,
-        per_page,
-        totals: totals
-            .into_iter()
-            .map(
-                |(payment_mint, (decimals, earned, claimed, claimable))| MintTotal {
-                    payment_mint,
-                    earned: Amount::new(earned, decimals),
-                    claimed: Amount::new(claimed, decimals),
-                    claimable: Amount::new(claimable, decimals),
-                },
-            )
-            .collect(),
-        contributions,
-        models,
-        grants,
-    })
 }
 
 /// Where a search leads.

@@ -1,0 +1,204 @@
+//! A wallet's page: what the contributions paying it are owed, per payment
+//! mint, from one `wallet_earnings` row per model (kept up to date as
+//! events arrive), and a page of its contributions read in index order. No
+//! part of it grows with the number of contributions anyone points at the
+//! wallet.
+
+use std::collections::BTreeMap;
+
+use model_ledger::math::{
+    entry_sum::EntrySum,
+    royalty::{Pools, SCALE},
+};
+use serde::Serialize;
+
+use super::{
+    contribution_select, contributions_from, decimals, summary_from, Amount, ContributionView,
+    ModelSummary, SUMMARY_COLUMNS,
+};
+use crate::{
+    db::{int, Sql},
+    wallets::WalletSums,
+    IndexError,
+};
+
+/// Models whose sums a wallet's totals add up at most; a wallet paid by
+/// contributions to more models than that says so (`totals_complete`).
+pub const WALLET_TOTAL_MODELS: u64 = 1_000;
+
+/// Models it holds the authority of, and grants it holds, listed at most
+/// (anyone may hand a transferable grant to any wallet).
+pub const WALLET_LISTS: u64 = 200;
+
+#[derive(Clone, Debug, Serialize)]
+pub struct MintTotal {
+    pub payment_mint: String,
+    /// Claimed plus owed.
+    pub earned: Amount,
+    pub claimed: Amount,
+    /// Owed now, to the base unit. Claims pay each contribution's whole
+    /// base units and keep its fraction for later, so claiming now may pay
+    /// up to one base unit per contribution less (each fraction follows).
+    pub claimable: Amount,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct WalletView {
+    pub wallet: String,
+    /// Contributions it proposed or is paid by, across models (all of them).
+    pub contribution_count: u64,
+    /// This page of them (`page` from 0, `per_page` each): those paying it
+    /// (by model and index), then those it proposed that pay another wallet.
+    pub page: u64,
+    pub per_page: u64,
+    pub contributions: Vec<ContributionView>,
+    /// Sums per payment mint (amounts of different mints do not add up).
+    pub totals: Vec<MintTotal>,
+    /// Models paying it; the totals add up the first [`WALLET_TOTAL_MODELS`].
+    pub models_paying: u64,
+    pub totals_complete: bool,
+    /// Models it holds the authority of (the first [`WALLET_LISTS`]).
+    pub models: Vec<ModelSummary>,
+    /// Grants it holds: (grant, model, licence version); the first [`WALLET_LISTS`].
+    pub grants: Vec<(String, String, u32)>,
+}
+
+/// Per payment mint: (decimals, owed in 1/SCALE units, claimed).
+type Sums = BTreeMap<String, (u8, u128, u128)>;
+
+fn totals(sql: &mut dyn Sql, wallet: &str) -> Result<(Sums, u64), IndexError> {
+    let rows = sql.query(
+        &format!(
+            "SELECT models.payment_mint, models.payment_decimals, models.acc_per_share, {} FROM wallet_earnings JOIN models ON models.address = wallet_earnings.model WHERE wallet_earnings.wallet = $1 ORDER BY wallet_earnings.model LIMIT $2",
+            WalletSums::COLUMNS
+                .split(", ")
+                .map(|column| format!("wallet_earnings.{column}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        &[wallet.into(), int(WALLET_TOTAL_MODELS)?],
+    )?;
+    let overflow = || IndexError::Database(format!("wallet {wallet}'s totals pass u128"));
+    let mut sums = Sums::new();
+    for row in &rows {
+        let pools = Pools {
+            acc_per_share: row.amount(2)?,
+            ..Pools::default()
+        };
+        let paying = WalletSums::from_row(row, 3)?;
+        let owed = EntrySum::owed_scaled(&paying.entries, &pools).map_err(|_| overflow())?;
+        let total = sums
+            .entry(row.text(0)?.to_string())
+            .or_insert((decimals(row.int(1)?)?, 0, 0));
+        total.1 = total.1.checked_add(owed).ok_or_else(overflow)?;
+        total.2 = total
+            .2
+            .checked_add(paying.claimed_total)
+            .ok_or_else(overflow)?;
+    }
+    let models_paying = if (rows.len() as u64) < WALLET_TOTAL_MODELS {
+        rows.len() as u64
+    } else {
+        sql.query_one(
+            "SELECT COUNT(*) FROM wallet_earnings WHERE wallet = $1",
+            &[wallet.into()],
+        )?
+        .u64(0)?
+    };
+    Ok((sums, models_paying))
+}
+
+/// Everything of `wallet`: its contributions (as contributor or payout
+/// wallet; page `page` of them) and what they all earned, its models and
+/// grants.
+pub fn wallet(
+    sql: &mut dyn Sql,
+    wallet: &str,
+    page: u64,
+    per_page: u64,
+) -> Result<WalletView, IndexError> {
+    let (sums, models_paying) = totals(sql, wallet)?;
+    let paying = sql
+        .query_one(
+            // PostgreSQL sums BIGINTs as NUMERIC: back to BIGINT for both.
+            "SELECT CAST(COALESCE(SUM(contributions), 0) AS BIGINT) FROM wallet_earnings WHERE wallet = $1",
+            &[wallet.into()],
+        )?
+        .u64(0)?;
+    // Proposed by the wallet, paying another: only its own signatures make these.
+    const ELSEWHERE: &str = "contributions.contributor = $1 AND contributions.payout_wallet <> $1";
+    let elsewhere = sql
+        .query_one(
+            &format!("SELECT COUNT(*) FROM contributions WHERE {ELSEWHERE}"),
+            &[wallet.into()],
+        )?
+        .u64(0)?;
+
+    let per_page = per_page.clamp(1, 500);
+    let first = page.saturating_mul(per_page);
+    let mut rows = sql.query(
+        &format!(
+            "{} ORDER BY contributions.payout_wallet, contributions.model, contributions.idx LIMIT $2 OFFSET $3",
+            contribution_select("contributions.payout_wallet = $1")
+        ),
+        &[wallet.into(), int(per_page)?, int(first)?],
+    )?;
+    if (rows.len() as u64) < per_page {
+        let left = per_page - rows.len() as u64;
+        let skip = first.saturating_sub(paying);
+        rows.extend(sql.query(
+            &format!(
+                "{} ORDER BY contributions.contributor, contributions.model, contributions.idx LIMIT $2 OFFSET $3",
+                contribution_select(ELSEWHERE)
+            ),
+            &[wallet.into(), int(left)?, int(skip)?],
+        )?);
+    }
+    let contributions = contributions_from(sql, &rows)?;
+
+    let models = sql
+        .query(
+            &format!("SELECT {SUMMARY_COLUMNS} FROM models WHERE authority = $1 ORDER BY position LIMIT $2"),
+            &[wallet.into(), int(WALLET_LISTS)?],
+        )?
+        .iter()
+        .map(summary_from)
+        .collect::<Result<_, _>>()?;
+    let grants = sql
+        .query(
+            "SELECT address, model, license_version FROM grants WHERE licensee = $1 ORDER BY slot LIMIT $2",
+            &[wallet.into(), int(WALLET_LISTS)?],
+        )?
+        .iter()
+        .map(|row| {
+            Ok((
+                row.text(0)?.to_string(),
+                row.text(1)?.to_string(),
+                u32::try_from(row.int(2)?).unwrap_or(u32::MAX),
+            ))
+        })
+        .collect::<Result<_, IndexError>>()?;
+    Ok(WalletView {
+        wallet: wallet.to_string(),
+        contribution_count: paying + elsewhere,
+        page,
+        per_page,
+        totals: sums
+            .into_iter()
+            .map(|(payment_mint, (decimals, owed, claimed))| {
+                let claimable = owed / SCALE;
+                MintTotal {
+                    payment_mint,
+                    earned: Amount::new(claimed.saturating_add(claimable), decimals),
+                    claimed: Amount::new(claimed, decimals),
+                    claimable: Amount::new(claimable, decimals),
+                }
+            })
+            .collect(),
+        models_paying,
+        totals_complete: models_paying <= WALLET_TOTAL_MODELS,
+        contributions,
+        models,
+        grants,
+    })
+}

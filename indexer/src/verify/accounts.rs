@@ -1,0 +1,603 @@
+//! The index against the chain's accounts as they are now: the
+//! configuration, every model (its record, lineage, proposal policy and
+//! royalty book with each entry), contribution, licence, grant and proposer
+//! permit, every field the index keeps of them, and each row's account
+//! present (or, for a closed record, absent).
+
+use std::collections::BTreeMap;
+
+use model_ledger::{
+    constants::FIRST_LICENSE_VERSION,
+    state::{Config, Contribution, Grant, License, Model, ProposalPolicy, ProposerPermit},
+};
+use model_ledger_sdk::{
+    accounts::{decode, decode_book_entry, decode_royalty_book},
+    hex::encode as hex,
+};
+use solana_sdk::pubkey::Pubkey;
+
+use crate::{
+    apply::{
+        book_from_row, entry_from_row, key, status_name, terms_json, BOOK_COLUMNS, ENTRY_COLUMNS,
+    },
+    db::{amount, int, Row, Sql, Value},
+    wallets::WalletSums,
+    IndexError,
+};
+
+use super::{shown, ChainAccounts, Difference, Verified};
+
+/// A field as the index keeps it and as the chain's account gives it.
+type Field = (&'static str, Value, Value);
+
+/// The first field of `subject` whose two values differ.
+fn first_difference(account: Pubkey, subject: &str, fields: Vec<Field>) -> Result<(), Difference> {
+    match fields
+        .into_iter()
+        .find(|(_, indexed, chain)| indexed != chain)
+    {
+        None => Ok(()),
+        Some((field, indexed, chain)) => Err(Difference {
+            account: Some(account),
+            what: format!(
+                "{subject}: {field} is {} in the index, {} on chain",
+                shown(&indexed),
+                shown(&chain)
+            ),
+        }),
+    }
+}
+
+fn absent(account: Pubkey, subject: &str) -> Difference {
+    Difference {
+        account: Some(account),
+        what: format!("{subject}: in the index, not on chain"),
+    }
+}
+
+/// The program's record at `address`, if there is one: lamports anyone sent
+/// to a closed record's address (a system account) are not a record.
+fn record<'a>(
+    chain: &'a ChainAccounts,
+    address: &Pubkey,
+) -> Option<&'a solana_sdk::account::Account> {
+    chain
+        .get(address)
+        .filter(|account| account.owner == model_ledger::ID)
+}
+
+fn unreadable(address: &Pubkey, error: impl std::fmt::Display) -> IndexError {
+    IndexError::Source(format!("account {address}: {error}"))
+}
+
+fn slot(value: u64) -> Result<Value, IndexError> {
+    int(value)
+}
+
+/// The accounts [`compare`] reads, by the rows that name them.
+pub(super) fn addresses(sql: &mut dyn Sql) -> Result<Vec<Pubkey>, IndexError> {
+    let mut addresses = Vec::new();
+    for query in [
+        "SELECT address FROM config",
+        "SELECT address FROM models ORDER BY position",
+        "SELECT royalty_book FROM models ORDER BY position",
+        "SELECT address FROM contributions ORDER BY model, idx",
+        "SELECT address FROM licenses ORDER BY address",
+        "SELECT address FROM grants ORDER BY address",
+        "SELECT address FROM proposer_permits ORDER BY address",
+    ] {
+        for row in sql.query(query, &[])? {
+            addresses.push(row.address(0)?);
+        }
+    }
+    Ok(addresses)
+}
+
+type Checked<T> = Result<Result<T, Difference>, IndexError>;
+
+/// Returns the difference from the enclosing check, if there is one.
+macro_rules! stop_at {
+    ($check:expr) => {
+        if let Err(difference) = $check {
+            return Ok(Err(difference));
+        }
+    };
+}
+
+pub(super) fn compare(sql: &mut dyn Sql, chain: &ChainAccounts) -> Checked<Verified> {
+    let mut verified = Verified::default();
+    stop_at!(config(sql, chain)?);
+    let models = sql.query(
+        &format!(
+            "SELECT address, name, royalty_book, entry_count, model_id, creator, authority, pending_authority, metadata_uri, content_hash, payment_mint, token_program, vault, attribution_bps, non_commercial_lineage, license_count, registered_slot, proposal_policy, {BOOK_COLUMNS} FROM models ORDER BY position"
+        ),
+        &[],
+    )?;
+    for row in &models {
+        stop_at!(model(sql, chain, row)?);
+        verified.models += 1;
+        verified.contributions += match contributions(sql, chain, row)? {
+            Ok(count) => count,
+            Err(difference) => return Ok(Err(difference)),
+        };
+    }
+    verified.licenses = match licenses(sql, chain)? {
+        Ok(count) => count,
+        Err(difference) => return Ok(Err(difference)),
+    };
+    verified.grants = match grants(sql, chain)? {
+        Ok(count) => count,
+        Err(difference) => return Ok(Err(difference)),
+    };
+    verified.permits = match permits(sql, chain)? {
+        Ok(count) => count,
+        Err(difference) => return Ok(Err(difference)),
+    };
+    Ok(Ok(verified))
+}
+
+fn config(sql: &mut dyn Sql, chain: &ChainAccounts) -> Checked<()> {
+    let Some(row) = sql.query_opt(
+        "SELECT address, admin, pending_admin, treasury, protocol_fee_bps, paused, update_count FROM config",
+        &[],
+    )?
+    else {
+        return Ok(Ok(()));
+    };
+    let address = row.address(0)?;
+    let Some(account) = record(chain, &address) else {
+        return Ok(Err(absent(address, "the configuration")));
+    };
+    let config: Config = decode(&address, account).map_err(|e| unreadable(&address, e))?;
+    let fields = vec![
+        ("admin", row.0[1].clone(), key(&config.admin)),
+        (
+            "pending admin",
+            row.0[2].clone(),
+            config.pending_admin.as_ref().map(Pubkey::to_string).into(),
+        ),
+        ("treasury", row.0[3].clone(), key(&config.treasury)),
+        (
+            "protocol fee",
+            row.0[4].clone(),
+            config.protocol_fee_bps.into(),
+        ),
+        ("paused", row.0[5].clone(), config.paused.into()),
+        ("updates", row.0[6].clone(), slot(config.update_count)?),
+    ];
+    Ok(first_difference(address, "the configuration", fields))
+}
+
+/// A model's record, lineage and royalty book.
+fn model(sql: &mut dyn Sql, chain: &ChainAccounts, row: &Row) -> Checked<()> {
+    let address = row.address(0)?;
+    let name = row.text(1)?.to_string();
+    let subject = format!("model {name}");
+    let Some(account) = record(chain, &address) else {
+        return Ok(Err(absent(address, &subject)));
+    };
+    let model: Model = decode(&address, account).map_err(|e| unreadable(&address, e))?;
+    let column = |at: usize| row.0[at].clone();
+    let fields = vec![
+        (
+            "name",
+            Value::from(name.as_str()),
+            model.name.as_str().into(),
+        ),
+        ("model id", column(4), hex(&model.model_id).into()),
+        ("creator", column(5), key(&model.creator)),
+        ("authority", column(6), key(&model.authority)),
+        (
+            "pending authority",
+            column(7),
+            model
+                .pending_authority
+                .as_ref()
+                .map(Pubkey::to_string)
+                .into(),
+        ),
+        (
+            "metadata URI",
+            column(8),
+            model.metadata_uri.as_str().into(),
+        ),
+        ("content hash", column(9), hex(&model.content_hash).into()),
+        ("payment mint", column(10), key(&model.payment_mint)),
+        ("token program", column(11), key(&model.token_program)),
+        ("vault", column(12), key(&model.vault)),
+        ("royalty book", column(2), key(&model.royalty_book)),
+        (
+            "attribution ratio",
+            column(13),
+            model.attribution_bps.into(),
+        ),
+        (
+            "non-commercial lineage",
+            column(14),
+            model.non_commercial_lineage.into(),
+        ),
+        (
+            "licences published",
+            column(15),
+            model
+                .next_license_version
+                .saturating_sub(FIRST_LICENSE_VERSION)
+                .into(),
+        ),
+        ("registered slot", column(16), slot(model.registered_slot)?),
+    ];
+    stop_at!(first_difference(address, &subject, fields));
+    stop_at!(lineage(sql, address, &subject, &model)?);
+
+    let book_address = row.address(2)?;
+    let Some(book_account) = record(chain, &book_address) else {
+        return Ok(Err(absent(
+            book_address,
+            &format!("{subject}'s royalty book"),
+        )));
+    };
+    let book = decode_royalty_book(&book_address, book_account)
+        .map_err(|e| unreadable(&book_address, e))?;
+    let policy = ProposalPolicy::from_byte(book.proposal_policy).map_or_else(
+        || format!("unknown ({})", book.proposal_policy),
+        |policy| policy.name().to_string(),
+    );
+    let indexed = book_from_row(&Row(row.0[18..].to_vec()))?;
+    let pools = book.pools();
+    let fields = vec![
+        ("proposal policy", column(17), policy.into()),
+        ("entries", column(3), book.entry_count.into()),
+        (
+            "total shares",
+            amount(indexed.pools.total_shares),
+            amount(pools.total_shares),
+        ),
+        (
+            "accepted contributions",
+            Value::from(indexed.pools.accepted_count),
+            pools.accepted_count.into(),
+        ),
+        (
+            "reward per share",
+            amount(indexed.pools.acc_per_share),
+            amount(pools.acc_per_share),
+        ),
+        (
+            "shares carry",
+            amount(indexed.pools.shares_carry),
+            amount(pools.shares_carry),
+        ),
+        (
+            "protocol fees owed",
+            amount(indexed.pools.owed_protocol),
+            amount(pools.owed_protocol),
+        ),
+        (
+            "fee carry",
+            amount(indexed.pools.fee_carry),
+            amount(pools.fee_carry),
+        ),
+        (
+            "upstream carries",
+            format!("{:?}", indexed.pools.upstream_carry).into(),
+            format!("{:?}", pools.upstream_carry).into(),
+        ),
+        (
+            "unallocated",
+            amount(indexed.pools.unallocated),
+            amount(pools.unallocated),
+        ),
+        (
+            "owed upstream",
+            format!("{:?}", indexed.pools.owed_upstream).into(),
+            format!("{:?}", pools.owed_upstream).into(),
+        ),
+        (
+            "payments",
+            slot(indexed.payment_count)?,
+            slot(book.payment_count)?,
+        ),
+        (
+            "total received",
+            amount(indexed.total_received),
+            amount(book.total_received()),
+        ),
+        (
+            "total paid out",
+            amount(indexed.total_paid_out),
+            amount(book.total_paid_out()),
+        ),
+        (
+            "contributions proposed",
+            slot(indexed.contribution_count)?,
+            book.contribution_count.into(),
+        ),
+    ];
+    Ok(first_difference(
+        book_address,
+        &format!("{subject}'s royalty book"),
+        fields,
+    ))
+}
+
+fn lineage(sql: &mut dyn Sql, address: Pubkey, subject: &str, model: &Model) -> Checked<()> {
+    let rows = sql.query(
+        "SELECT parent, license, grant_address, derivative_bps FROM lineage WHERE child = $1 ORDER BY parent_position",
+        &[key(&address)],
+    )?;
+    if rows.len() != model.parents.len() {
+        return Ok(Err(Difference {
+            account: Some(address),
+            what: format!(
+                "{subject}: {} parents in the index, {} on chain",
+                rows.len(),
+                model.parents.len()
+            ),
+        }));
+    }
+    for (row, link) in rows.iter().zip(&model.parents) {
+        let fields = vec![
+            ("parent", row.0[0].clone(), key(&link.model)),
+            ("parent licence", row.0[1].clone(), key(&link.license)),
+            ("parent grant", row.0[2].clone(), key(&link.grant)),
+            (
+                "royalty to the parent",
+                row.0[3].clone(),
+                link.derivative_bps.into(),
+            ),
+        ];
+        stop_at!(first_difference(address, subject, fields));
+    }
+    Ok(Ok(()))
+}
+
+/// A model's contributions: each record (or its absence once closed) and
+/// its royalty-book entry. The number checked.
+fn contributions(sql: &mut dyn Sql, chain: &ChainAccounts, model_row: &Row) -> Checked<usize> {
+    let model = model_row.address(0)?;
+    let name = model_row.text(1)?.to_string();
+    let book_address = model_row.address(2)?;
+    let Some(book_account) = record(chain, &book_address) else {
+        return Ok(Err(absent(
+            book_address,
+            &format!("model {name}'s royalty book"),
+        )));
+    };
+    let rows = sql.query(
+        &format!("SELECT {ENTRY_COLUMNS}, idx, shares, closed, contributor, kind, content_hash, uri, proposed_slot FROM contributions WHERE model = $1 ORDER BY idx"),
+        &[key(&model)],
+    )?;
+    let mut paying: BTreeMap<String, WalletSums> = BTreeMap::new();
+    for row in &rows {
+        let entry = entry_from_row(row)?;
+        let sums = paying.entry(entry.payout_wallet.clone()).or_default();
+        sums.contributions += 1;
+        sums.claimed_total = sums.claimed_total.saturating_add(entry.claimed_total);
+        sums.entries
+            .add(&entry.balance)
+            .map_err(|_| IndexError::Database(format!("model {name}: entries pass u128")))?;
+        let index = u32::try_from(row.int(7)?)
+            .map_err(|_| IndexError::Database("an index beyond u32".into()))?;
+        let subject = format!("contribution #{index} of model {name}");
+        let on_chain = decode_book_entry(&book_address, book_account, index)
+            .map_err(|e| unreadable(&book_address, e))?;
+        let balance = on_chain.balance();
+        let fields = vec![
+            (
+                "earning shares",
+                amount(entry.balance.active_shares),
+                amount(balance.active_shares),
+            ),
+            (
+                "accrual snapshot",
+                amount(entry.balance.snapshot),
+                amount(balance.snapshot),
+            ),
+            (
+                "accrued (1/10^12 token)",
+                amount(entry.balance.accrued_scaled),
+                amount(balance.accrued_scaled),
+            ),
+            (
+                "claimed",
+                amount(entry.claimed_total),
+                amount(on_chain.claimed_total()),
+            ),
+        ];
+        stop_at!(first_difference(book_address, &subject, fields));
+        let closed = row.int(9)? != 0;
+        match (record(chain, &entry.address), closed) {
+            (None, true) => {}
+            (None, false) => return Ok(Err(absent(entry.address, &subject))),
+            (Some(_), true) => {
+                return Ok(Err(Difference {
+                    account: Some(entry.address),
+                    what: format!("{subject}: closed in the index, still on chain"),
+                }))
+            }
+            (Some(account), false) => {
+                let record: Contribution =
+                    decode(&entry.address, account).map_err(|e| unreadable(&entry.address, e))?;
+                let fields = vec![
+                    (
+                        "status",
+                        entry.status.as_str().into(),
+                        status_name(record.status).into(),
+                    ),
+                    ("shares", row.0[8].clone(), amount(record.shares)),
+                    (
+                        "payout wallet",
+                        entry.payout_wallet.as_str().into(),
+                        key(&record.payout_wallet),
+                    ),
+                    ("contributor", row.0[10].clone(), key(&record.contributor)),
+                    (
+                        "kind",
+                        row.0[11].clone(),
+                        format!("{:?}", record.kind).into(),
+                    ),
+                    (
+                        "content hash",
+                        row.0[12].clone(),
+                        hex(&record.content_hash).into(),
+                    ),
+                    ("URI", row.0[13].clone(), record.uri.as_str().into()),
+                    (
+                        "proposed slot",
+                        row.0[14].clone(),
+                        slot(record.proposed_slot)?,
+                    ),
+                ];
+                stop_at!(first_difference(entry.address, &subject, fields));
+            }
+        }
+    }
+    stop_at!(wallet_sums(sql, model, &name, &paying)?);
+    Ok(Ok(rows.len()))
+}
+
+/// Each wallet's sums for `model` are those of the contributions paying it.
+fn wallet_sums(
+    sql: &mut dyn Sql,
+    model: Pubkey,
+    name: &str,
+    paying: &BTreeMap<String, WalletSums>,
+) -> Checked<()> {
+    let rows = sql.query(
+        &format!(
+            "SELECT wallet, {} FROM wallet_earnings WHERE model = $1",
+            WalletSums::COLUMNS
+        ),
+        &[key(&model)],
+    )?;
+    let mut kept = BTreeMap::new();
+    for row in &rows {
+        kept.insert(row.text(0)?.to_string(), WalletSums::from_row(row, 1)?);
+    }
+    if let Some((wallet, expected)) = paying
+        .iter()
+        .find(|(wallet, sums)| kept.get(*wallet) != Some(sums))
+    {
+        return Ok(Err(Difference {
+            account: Some(model),
+            what: format!(
+                "model {name}: wallet {wallet}'s earnings are {:?} in the index, {expected:?} from its contributions",
+                kept.get(wallet)
+            ),
+        }));
+    }
+    if let Some(wallet) = kept.keys().find(|wallet| !paying.contains_key(*wallet)) {
+        return Ok(Err(Difference {
+            account: Some(model),
+            what: format!("model {name}: the index keeps earnings for wallet {wallet}, which none of its contributions pays"),
+        }));
+    }
+    Ok(Ok(()))
+}
+
+fn licenses(sql: &mut dyn Sql, chain: &ChainAccounts) -> Checked<usize> {
+    let rows = sql.query(
+        "SELECT address, model, version, payment_mint, terms, published_slot, retired_slot FROM licenses ORDER BY address",
+        &[],
+    )?;
+    for row in &rows {
+        let address = row.address(0)?;
+        let subject = format!("licence {address}");
+        let Some(account) = record(chain, &address) else {
+            return Ok(Err(absent(address, &subject)));
+        };
+        let license: License = decode(&address, account).map_err(|e| unreadable(&address, e))?;
+        let fields = vec![
+            ("model", row.0[1].clone(), key(&license.model)),
+            ("version", row.0[2].clone(), license.license_version.into()),
+            ("payment mint", row.0[3].clone(), key(&license.payment_mint)),
+            ("terms", row.0[4].clone(), terms_json(&license.terms).into()),
+            (
+                "published slot",
+                row.0[5].clone(),
+                slot(license.published_slot)?,
+            ),
+            (
+                "retired slot",
+                row.0[6].clone(),
+                license
+                    .retired_slot
+                    .map(slot)
+                    .transpose()?
+                    .unwrap_or(Value::Null),
+            ),
+        ];
+        stop_at!(first_difference(address, &subject, fields));
+    }
+    Ok(Ok(rows.len()))
+}
+
+fn grants(sql: &mut dyn Sql, chain: &ChainAccounts) -> Checked<usize> {
+    let rows = sql.query(
+        "SELECT address, model, license, license_version, licensee, meter, price_per_call, call_limit, granted_at, expires_at, calls_used, next_seq, total_paid FROM grants ORDER BY address",
+        &[],
+    )?;
+    for row in &rows {
+        let address = row.address(0)?;
+        let subject = format!("grant {address}");
+        let Some(account) = record(chain, &address) else {
+            return Ok(Err(absent(address, &subject)));
+        };
+        let grant: Grant = decode(&address, account).map_err(|e| unreadable(&address, e))?;
+        let fields = vec![
+            ("model", row.0[1].clone(), key(&grant.model)),
+            ("licence", row.0[2].clone(), key(&grant.license)),
+            (
+                "licence version",
+                row.0[3].clone(),
+                grant.license_version.into(),
+            ),
+            ("licensee", row.0[4].clone(), key(&grant.licensee)),
+            (
+                "meter",
+                row.0[5].clone(),
+                grant.meter.as_ref().map(Pubkey::to_string).into(),
+            ),
+            (
+                "price per call",
+                row.0[6].clone(),
+                amount(grant.price_per_call),
+            ),
+            ("call limit", row.0[7].clone(), amount(grant.call_limit)),
+            ("granted at", row.0[8].clone(), Value::Int(grant.granted_at)),
+            (
+                "expires at",
+                row.0[9].clone(),
+                grant.expires_at.map_or(Value::Null, Value::Int),
+            ),
+            ("calls used", row.0[10].clone(), amount(grant.calls_used)),
+            ("next batch", row.0[11].clone(), slot(grant.next_seq)?),
+            ("total paid", row.0[12].clone(), amount(grant.total_paid)),
+        ];
+        stop_at!(first_difference(address, &subject, fields));
+    }
+    Ok(Ok(rows.len()))
+}
+
+fn permits(sql: &mut dyn Sql, chain: &ChainAccounts) -> Checked<usize> {
+    let rows = sql.query(
+        "SELECT address, model, wallet, allowed_slot FROM proposer_permits ORDER BY address",
+        &[],
+    )?;
+    for row in &rows {
+        let address = row.address(0)?;
+        let subject = format!("proposer permit {address}");
+        let Some(account) = record(chain, &address) else {
+            return Ok(Err(absent(address, &subject)));
+        };
+        let permit: ProposerPermit =
+            decode(&address, account).map_err(|e| unreadable(&address, e))?;
+        let fields = vec![
+            ("model", row.0[1].clone(), key(&permit.model)),
+            ("wallet", row.0[2].clone(), key(&permit.wallet)),
+            ("allowed slot", row.0[3].clone(), slot(permit.allowed_slot)?),
+        ];
+        stop_at!(first_difference(address, &subject, fields));
+    }
+    Ok(Ok(rows.len()))
+}
