@@ -126,8 +126,9 @@ fn io_error(path: &Path) -> impl Fn(std::io::Error) -> AttributionError + '_ {
     }
 }
 
-/// A shard file's name: its number, the start of its hash, its kind.
-fn shard_file(dir: &Path, shard: usize, sha256: &str, kind: &str) -> PathBuf {
+/// A shard file's path in `dir`: its number, the start of its hash, its
+/// kind (`tokens`, `suffixes`, `counts`).
+pub fn shard_file(dir: &Path, shard: usize, sha256: &str, kind: &str) -> PathBuf {
     dir.join(format!("shard-{shard:03}-{}.{kind}", &sha256[..16]))
 }
 
@@ -332,6 +333,14 @@ fn remove_unnamed_shard_files(dir: &Path, manifest: &Manifest) {
         if is_shard_file && !kept.contains(&path) {
             let _ = std::fs::remove_file(&path);
         }
+    }
+}
+
+impl Manifest {
+    /// SHA-256 of the manifest's canonical JSON: what `index.json` records
+    /// and a host publishes.
+    pub fn content_hash(&self) -> String {
+        content_hash(self)
     }
 }
 

@@ -28,7 +28,9 @@ mod tokenizer;
 
 pub use attribute::{Attribution, Attributor, Span, Tuning};
 pub use corpus::{list_files, read_documents, read_text, Document, Source};
-pub use index::{BuildOptions, BuildReport, DocumentEntry, Index, Manifest, DEFAULT_SHARD_TOKENS};
+pub use index::{
+    shard_file, BuildOptions, BuildReport, DocumentEntry, Index, Manifest, DEFAULT_SHARD_TOKENS,
+};
 pub use rag::{attribute_retrieved, Retrieved};
 pub use tokenizer::{Token, Tokenizer, SEPARATOR};
 

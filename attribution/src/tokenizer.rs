@@ -21,6 +21,7 @@ pub const SEPARATOR: Token = Token::MAX;
 
 /// The tokenizers the engine knows: GPT-2's built in, or a byte-level BPE
 /// `tokenizer.json` of the host's own model.
+#[derive(Clone)]
 pub struct Tokenizer {
     bpe: CoreBPE,
     /// What the index records: "gpt2", or the file's SHA-256.

@@ -4,10 +4,10 @@
 //!
 //! | page | API |
 //! |---|---|
-//! | `/` models, search | `/api/models`, `/api/status` |
+//! | `/` models (100 a page), search | `/api/models?page=`, `/api/status` |
 //! | `/search?q=` | `/api/search?q=` |
 //! | `/models/{address}` lineage graph, licences, contributions, batches | `/api/models/{address}`, `/api/models/{address}/contributions?page=` |
-//! | `/wallets/{address}` contributions across models, earned, claimed | `/api/wallets/{address}` |
+//! | `/wallets/{address}` contributions across models, earned, claimed | `/api/wallets/{address}?page=&after=` |
 //! | `/batches/{grant}/{seq}` a batch, and a form that checks a call's proof | `/api/batches/{grant}/{seq}`, `POST …/verify` |
 //!
 //! Bad input (an address that is not one, a page that is not a number, a
@@ -38,7 +38,11 @@ pub use pool::{PoolError, ReadPool};
 /// Contributions per page of a model.
 pub const PER_PAGE: u64 = 50;
 /// Contributions per page of a wallet.
-pub const WALLET_PER_PAGE: u64 = 100;
+pub const WALLET_PER_PAGE: u64 = 50;
+
+/// Pages of a wallet reached by number; past them, by the cursor each page
+/// gives (skipping pages costs the database every contribution skipped).
+pub const WALLET_PAGES_BY_NUMBER: u64 = 20;
 /// Batches listed on a model's page.
 pub const LATEST_BATCHES: u64 = 10;
 /// Generations of ancestors and of descendants drawn around a model.
@@ -228,14 +232,47 @@ async fn model_page_data(pool: &ReadPool, model: String, page: u64) -> Result<Mo
     .ok_or_else(|| Failure::NotFound(format!("no model {asked} in the index")))
 }
 
+#[derive(Deserialize)]
+struct WalletQuery {
+    page: Option<String>,
+    after: Option<String>,
+}
+
+/// `MODEL:INDEX`, the cursor a wallet page's "next" link carries.
+fn cursor(text: Option<&str>) -> Result<Option<(String, u32)>, Failure> {
+    let Some(text) = text.filter(|text| !text.is_empty()) else {
+        return Ok(None);
+    };
+    let bad = || Failure::BadInput(format!("{text:?} is not a cursor (MODEL:INDEX)"));
+    let (model, index) = text.split_once(':').ok_or_else(bad)?;
+    Ok(Some((
+        address(model, "model")?,
+        index.parse().map_err(|_| bad())?,
+    )))
+}
+
 async fn wallet_data(
     pool: &ReadPool,
     wallet: String,
-    page: u64,
+    query: WalletQuery,
 ) -> Result<query::WalletView, Failure> {
-    Ok(pool
-        .run(move |sql| query::wallet(sql, &wallet, page, WALLET_PER_PAGE))
-        .await?)
+    let page = page_number(&PageQuery { page: query.page })?;
+    let after = cursor(query.after.as_deref())?;
+    pool.run(move |sql| {
+        // Skipping to a page among the contributions paying the wallet
+        // reads every one skipped: far pages are reached by cursor.
+        if after.is_none()
+            && page >= WALLET_PAGES_BY_NUMBER
+            && page.saturating_mul(WALLET_PER_PAGE) < query::paying_count(sql, &wallet)?
+        {
+            return Ok(Err(Failure::BadInput(format!(
+                "page {page} of a wallet is reached from the page before it, by its cursor (after=MODEL:INDEX): only the first {WALLET_PAGES_BY_NUMBER} are reached by number"
+            ))));
+        }
+        let after = after.as_ref().map(|(model, index)| (model.as_str(), *index));
+        query::wallet(sql, &wallet, page, WALLET_PER_PAGE, after).map(Ok)
+    })
+    .await?
 }
 
 async fn batch_data(
@@ -320,11 +357,15 @@ async fn api_children(
     }))
 }
 
-async fn home(State(pool): State<ReadPool>) -> Result<Html<String>, PageFailure> {
+async fn home(
+    State(pool): State<ReadPool>,
+    Query(page): Query<PageQuery>,
+) -> Result<Html<String>, PageFailure> {
+    let page = page_number(&page)?;
     let (models, status) = pool
-        .run(|sql| Ok((query::models(sql)?, query::status(sql)?)))
+        .run(move |sql| Ok((query::models_page(sql, page)?, query::status(sql)?)))
         .await?;
-    Ok(Html(pages::home(&models, &status).into_string()))
+    Ok(Html(pages::home(&models, &status, page).into_string()))
 }
 
 async fn search(
@@ -366,10 +407,10 @@ async fn model_page(
 async fn wallet_page(
     State(pool): State<ReadPool>,
     Path(wallet): Path<String>,
-    Query(page): Query<PageQuery>,
+    Query(query): Query<WalletQuery>,
 ) -> Result<Html<String>, PageFailure> {
     let wallet = address(&wallet, "wallet")?;
-    let data = wallet_data(&pool, wallet, page_number(&page)?).await?;
+    let data = wallet_data(&pool, wallet, query).await?;
     Ok(Html(pages::wallet(&data).into_string()))
 }
 
@@ -401,8 +442,12 @@ async fn api_status(State(pool): State<ReadPool>) -> Result<Json<query::Status>,
 
 async fn api_models(
     State(pool): State<ReadPool>,
+    Query(page): Query<PageQuery>,
 ) -> Result<Json<Vec<query::ModelSummary>>, ApiFailure> {
-    Ok(Json(pool.run(query::models).await?))
+    let page = page_number(&page)?;
+    Ok(Json(
+        pool.run(move |sql| query::models_page(sql, page)).await?,
+    ))
 }
 
 async fn api_model(
@@ -438,10 +483,10 @@ async fn api_contributions(
 async fn api_wallet(
     State(pool): State<ReadPool>,
     Path(wallet): Path<String>,
-    Query(page): Query<PageQuery>,
+    Query(query): Query<WalletQuery>,
 ) -> Result<Json<query::WalletView>, ApiFailure> {
     let wallet = address(&wallet, "wallet")?;
-    Ok(Json(wallet_data(&pool, wallet, page_number(&page)?).await?))
+    Ok(Json(wallet_data(&pool, wallet, query).await?))
 }
 
 async fn api_batch(

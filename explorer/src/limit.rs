@@ -90,3 +90,31 @@ impl AsyncWrite for LimitedStream {
         Pin::new(&mut self.stream).poll_shutdown(context)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::{future::Future, task::Waker};
+
+    use super::*;
+
+    /// With every permit held, accepting waits (its first poll is pending,
+    /// whatever the kernel has queued); a connection that closes lets the
+    /// next one in.
+    #[tokio::test]
+    async fn a_connection_past_the_limit_waits_for_one_to_close() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        let mut limited = LimitedListener::new(listener, 1);
+        let _first_client = TcpStream::connect(address).await.unwrap();
+        let (first, _) = axum::serve::Listener::accept(&mut limited).await;
+        let _second_client = TcpStream::connect(address).await.unwrap();
+        let mut second = Box::pin(axum::serve::Listener::accept(&mut limited));
+        let mut context = Context::from_waker(Waker::noop());
+        assert!(
+            second.as_mut().poll(&mut context).is_pending(),
+            "a second connection was accepted past the limit of one"
+        );
+        drop(first);
+        let (_second, _) = second.await;
+    }
+}

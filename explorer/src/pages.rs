@@ -4,7 +4,7 @@
 use maud::{html, Markup, PreEscaped, DOCTYPE};
 use model_ledger_indexer::query::{
     Amount, BatchView, ContributionView, Found, Lineage, ModelSummary, Status, WalletView,
-    WALLET_TOTAL_MODELS,
+    MODELS_PER_PAGE, WALLET_TOTAL_MODELS,
 };
 
 use crate::{proof, Failure, ModelPage, PER_PAGE};
@@ -76,7 +76,8 @@ fn model_link(address: &str, name: &str) -> Markup {
     html! { a href=(format!("/models/{address}")) title=(address) { (name) } }
 }
 
-pub fn home(models: &[ModelSummary], status: &Status) -> Markup {
+pub fn home(models: &[ModelSummary], status: &Status, page: u64) -> Markup {
+    let pages = status.models.div_ceil(MODELS_PER_PAGE).max(1);
     layout(
         "Models",
         html! {
@@ -106,6 +107,13 @@ pub fn home(models: &[ModelSummary], status: &Status) -> Markup {
                             td.num { (amount(&model.received)) }
                         }
                     }
+                }
+            }
+            @if pages > 1 {
+                p {
+                    "Page " (page + 1) " of " (pages) ". "
+                    @if page > 0 { a href=(format!("/?page={}", page - 1)) { "← previous" } " " }
+                    @if page + 1 < pages { a href=(format!("/?page={}", page + 1)) { "next →" } }
                 }
             }
         },
@@ -379,7 +387,10 @@ pub fn wallet(view: &WalletView) -> Markup {
                 (contributions_table(&view.contributions, true))
                 p {
                     @if view.page > 0 { a href=(format!("/wallets/{}?page={}", view.wallet, view.page - 1)) { "← previous" } " " }
-                    @if view.page + 1 < pages { a href=(format!("/wallets/{}?page={}", view.wallet, view.page + 1)) { "next →" } }
+                    @if view.page + 1 < pages {
+                        @let after = view.next.as_deref().map(|next| format!("&after={next}")).unwrap_or_default();
+                        a href=(format!("/wallets/{}?page={}{after}", view.wallet, view.page + 1)) { "next →" }
+                    }
                 }
             }
             @if !view.models.is_empty() {

@@ -185,14 +185,40 @@ async fn a_wallet_thousands_of_contributions_pay_reads_one_row_per_model() {
         assert!(listed
             .iter()
             .all(|contribution| contribution["payout_wallet"] == victim.to_string()));
-        // The last page holds what is left: the spam's tail, then its own.
-        let last_page = (u64::from(SPAM) + 5) / WALLET_PER_PAGE;
-        let last = json(format!("{url}/api/wallets/{victim}?page={last_page}")).await;
-        let listed = last["contributions"].as_array().unwrap();
-        assert_eq!(listed.len() as u64, (u64::from(SPAM) + 5) % WALLET_PER_PAGE);
         let (status, html) = get(format!("{url}/wallets/{victim}")).await;
         assert_eq!(status, 200);
         assert!(html.contains("3005 contributions"), "{html}");
+        // Page after page by the cursor each page gives: every contribution
+        // paying the wallet once, in order, then its own.
+        let mut seen = std::collections::BTreeSet::new();
+        let mut page = 0;
+        let mut after = String::new();
+        loop {
+            let view = json(format!(
+                "{url}/api/wallets/{victim}?page={page}&after={after}"
+            ))
+            .await;
+            for contribution in view["contributions"].as_array().unwrap() {
+                let key = (
+                    contribution["model"].as_str().unwrap().to_string(),
+                    contribution["index"].as_u64().unwrap(),
+                );
+                assert!(seen.insert(key), "listed twice");
+            }
+            match view["next"].as_str() {
+                Some(next) => after = next.to_string(),
+                None if view["contributions"].as_array().unwrap().is_empty() => break,
+                None => after.clear(),
+            }
+            page += 1;
+        }
+        assert_eq!(seen.len() as u64, u64::from(SPAM) + 5);
+        let (status, body) = get(format!("{url}/api/wallets/{victim}?page=30")).await;
+        assert_eq!(status, 400);
+        assert!(body.contains("by its cursor"), "{body}");
+        let (status, body) = get(format!("{url}/api/wallets/{victim}?after=nonsense")).await;
+        assert_eq!(status, 400);
+        assert!(body.contains("is not a cursor (MODEL:INDEX)"), "{body}");
         // The attacker's own page lists the spam it proposed, paying another wallet.
         let attacker_page = json(format!("{url}/api/wallets/{attacker}")).await;
         assert_eq!(attacker_page["contribution_count"], u64::from(SPAM));

@@ -160,6 +160,7 @@ fn apply_transaction(
         write_book(sql, model, &books.books[model])?;
     }
     books.earnings.write(sql)?;
+    crate::counts::add(sql, events)?;
     Ok(Applied::New {
         events: events.len(),
     })
@@ -842,6 +843,10 @@ fn register_model(sql: &mut dyn Sql, at: &At, e: &ModelRegistered) -> Result<(),
         ],
     )?;
     for (number, parent) in e.parents.iter().enumerate() {
+        sql.execute(
+            "UPDATE models SET derived_count = derived_count + 1 WHERE address = $1",
+            &[key(&parent.model)],
+        )?;
         sql.execute(
             "INSERT INTO lineage (child, parent_position, parent, license, grant_address, derivative_bps) VALUES ($1, $2, $3, $4, $5, $6)",
             &[

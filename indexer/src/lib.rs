@@ -22,6 +22,7 @@
 
 mod apply;
 mod apply_proposals;
+mod counts;
 pub mod db;
 pub mod query;
 pub mod rpc;

@@ -24,9 +24,15 @@ const MIGRATIONS: &[(i64, &str, Option<Backfill>)] = &[
     (
         3,
         include_str!("../../migrations/index/0003_wallet_earnings.sql"),
-        Some(crate::wallets::backfill),
+        Some(backfill_3),
     ),
 ];
+
+/// Wallet sums and running counts from what an index already holds.
+fn backfill_3(sql: &mut dyn Sql) -> Result<(), IndexError> {
+    crate::wallets::backfill(sql)?;
+    crate::counts::backfill(sql)
+}
 
 /// The schema version this indexer writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS[MIGRATIONS.len() - 1].0;

@@ -365,7 +365,21 @@ pub struct ModelAccounts {
     pub token_program: Pubkey,
 }
 
+/// The account group `ModelMoney` as a client names it.
+type MoneyAccounts = model_ledger::instructions::__client_accounts_model_money::ModelMoney;
+
 impl ModelAccounts {
+    /// The model's book, vault, mint and token program: the group every
+    /// instruction moving or booking its tokens takes.
+    fn money(&self) -> MoneyAccounts {
+        MoneyAccounts {
+            royalty_book: self.royalty_book(),
+            vault: self.vault(),
+            payment_mint: self.payment_mint,
+            token_program: self.token_program,
+        }
+    }
+
     pub fn royalty_book(&self) -> Pubkey {
         pda::royalty_book(&self.model).0
     }
@@ -408,11 +422,8 @@ pub fn acquire_grant(
             model: model.model,
             license: *license,
             grant: pda::grant(license, licensee).0,
-            royalty_book: model.royalty_book(),
-            vault: model.vault(),
+            money: model.money(),
             payer_token: *payer_token,
-            payment_mint: model.payment_mint,
-            token_program: model.token_program,
             system_program: system_program::ID,
             event_authority: pda::event_authority().0,
             program: PROGRAM_ID,
@@ -453,11 +464,8 @@ pub fn renew_grant(
             model: model.model,
             license: *license,
             grant: *grant,
-            royalty_book: model.royalty_book(),
-            vault: model.vault(),
+            money: model.money(),
             payer_token: *payer_token,
-            payment_mint: model.payment_mint,
-            token_program: model.token_program,
             event_authority: pda::event_authority().0,
             program: PROGRAM_ID,
         },
@@ -512,11 +520,8 @@ pub fn record_inference(
             config: pda::config().0,
             grant: *grant,
             model: model.model,
-            royalty_book: model.royalty_book(),
-            vault: model.vault(),
+            money: model.money(),
             payer_token: *payer_token,
-            payment_mint: model.payment_mint,
-            token_program: model.token_program,
             event_authority: pda::event_authority().0,
             program: PROGRAM_ID,
         },
@@ -531,8 +536,7 @@ pub fn book_surplus(model: &ModelAccounts) -> Instruction {
         accounts::BookSurplus {
             config: pda::config().0,
             model: model.model,
-            royalty_book: model.royalty_book(),
-            vault: model.vault(),
+            money: model.money(),
             event_authority: pda::event_authority().0,
             program: PROGRAM_ID,
         },
@@ -547,11 +551,8 @@ pub fn collect_protocol_fees(model: &ModelAccounts, treasury_token: &Pubkey) -> 
         accounts::CollectProtocolFees {
             config: pda::config().0,
             model: model.model,
-            royalty_book: model.royalty_book(),
-            vault: model.vault(),
+            money: model.money(),
             treasury_token: *treasury_token,
-            payment_mint: model.payment_mint,
-            token_program: model.token_program,
             event_authority: pda::event_authority().0,
             program: PROGRAM_ID,
         },
@@ -582,13 +583,13 @@ pub fn settle_upstream(child: &ModelAccounts, parent: &Pubkey) -> Instruction {
         accounts::SettleUpstream {
             config: pda::config().0,
             child: child.model,
-            child_book: child.royalty_book(),
-            child_vault: child.vault(),
+            child_money: child.money(),
             parent: *parent,
-            parent_book: pda::royalty_book(parent).0,
-            parent_vault: pda::vault(parent).0,
-            payment_mint: child.payment_mint,
-            token_program: child.token_program,
+            parent_money: ModelAccounts {
+                model: *parent,
+                ..*child
+            }
+            .money(),
             event_authority: pda::event_authority().0,
             program: PROGRAM_ID,
         },
@@ -622,11 +623,8 @@ pub fn claim(
         accounts::Claim {
             payout_wallet: *payout_wallet,
             contribution: pda::contribution(&model.model, index).0,
-            royalty_book: model.royalty_book(),
-            vault: model.vault(),
+            money: model.money(),
             destination: *destination,
-            payment_mint: model.payment_mint,
-            token_program: model.token_program,
             event_authority: pda::event_authority().0,
             program: PROGRAM_ID,
         },
@@ -644,11 +642,8 @@ pub fn claim_unallocated(
         accounts::ClaimUnallocated {
             authority: *authority,
             model: model.model,
-            royalty_book: model.royalty_book(),
-            vault: model.vault(),
+            money: model.money(),
             destination: *destination,
-            payment_mint: model.payment_mint,
-            token_program: model.token_program,
             event_authority: pda::event_authority().0,
             program: PROGRAM_ID,
         },

@@ -15,7 +15,9 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 use clap::Args;
-use model_ledger::state::{AttributionEntry, ContributionKind, LicenseTerms, RoyaltyBook};
+use model_ledger::state::{
+    AttributionEntry, ContributionKind, LicenseTerms, ProposalPolicy, RoyaltyBook,
+};
 use model_ledger_sdk::{
     client::{ComputeBudget, LedgerClient, LedgerConnection, TransactionOutcome},
     embedded::{ProgramBuild, TokenProgram},
@@ -619,6 +621,24 @@ pub async fn execute(args: BenchArgs, output: OutputFormat) -> Result<()> {
     bench.note("transfer_model_authority", &outcome);
     let outcome = client.accept_model_authority(&successor, &child).await?;
     bench.note("accept_model_authority", &outcome);
+    let guest = bench.wallet().await?;
+    for (name, instruction) in [
+        (
+            "set_proposal_policy",
+            ix::set_proposal_policy(&authority.pubkey(), &base, ProposalPolicy::AllowListed),
+        ),
+        (
+            "allow_proposer",
+            ix::allow_proposer(&authority.pubkey(), &base, &guest.pubkey()),
+        ),
+        (
+            "disallow_proposer",
+            ix::disallow_proposer(&authority.pubkey(), &base, &guest.pubkey()),
+        ),
+    ] {
+        let outcome = client.send(&[instruction], &[&authority]).await?;
+        bench.note(name, &outcome);
+    }
     let next_admin = bench.funded_wallet().await?;
     client
         .update_config(

@@ -92,7 +92,7 @@ pub fn execute(args: IndexArgs, global: &GlobalArgs) -> Result<()> {
                     progress.set_message(format!("{transactions} transactions, {events} events"));
                 })?;
                 progress.finish_and_clear();
-                let status = query::status(indexer.sql())?;
+                let status = query::status_with_rows(indexer.sql())?;
                 let rate = caught_up.events as f64 / caught_up.seconds.max(1e-9);
                 output.print(
                     json!({
@@ -115,7 +115,7 @@ pub fn execute(args: IndexArgs, global: &GlobalArgs) -> Result<()> {
             }
             (Some(IndexCommand::Status), _) => {
                 let cursor = indexer.cursor()?;
-                let status = query::status(indexer.sql())?;
+                let status = query::status_with_rows(indexer.sql())?;
                 output.print(
                     json!({ "database": url.to_string(), "cluster": indexer.identity().cluster, "last_signature": cursor.last_signature, "index": status }),
                     || format!(

@@ -20,7 +20,7 @@ use crate::{
 
 mod wallet;
 
-pub use wallet::{wallet, MintTotal, WalletView, WALLET_LISTS, WALLET_TOTAL_MODELS};
+pub use wallet::{paying_count, wallet, MintTotal, WalletView, WALLET_LISTS, WALLET_TOTAL_MODELS};
 
 /// An amount in base units and in tokens.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -76,7 +76,7 @@ pub struct ModelDetail {
     pub registered_signature: String,
 }
 
-pub(crate) const SUMMARY_COLUMNS: &str = "address, name, model_id, authority, payment_mint, payment_decimals, contribution_count, accepted_count, (SELECT COUNT(*) FROM lineage WHERE child = models.address), (SELECT COUNT(*) FROM lineage WHERE parent = models.address), total_received, batches, calls, registered_slot";
+pub(crate) const SUMMARY_COLUMNS: &str = "address, name, model_id, authority, payment_mint, payment_decimals, contribution_count, accepted_count, (SELECT COUNT(*) FROM lineage WHERE child = models.address), derived_count, total_received, batches, calls, registered_slot";
 
 pub(crate) fn summary_from(row: &Row) -> Result<ModelSummary, IndexError> {
     let decimals = decimals(row.int(5)?)?;
@@ -103,6 +103,24 @@ pub(crate) fn decimals(value: i64) -> Result<u8, IndexError> {
 }
 
 /// Every model, in the order they were registered.
+/// Models a page of the explorer lists.
+pub const MODELS_PER_PAGE: u64 = 100;
+
+/// Page `page` (from 0) of the models, in the order they registered.
+pub fn models_page(sql: &mut dyn Sql, page: u64) -> Result<Vec<ModelSummary>, IndexError> {
+    sql.query(
+        &format!("SELECT {SUMMARY_COLUMNS} FROM models ORDER BY position LIMIT $1 OFFSET $2"),
+        &[
+            crate::db::int(MODELS_PER_PAGE)?,
+            crate::db::int(page.saturating_mul(MODELS_PER_PAGE))?,
+        ],
+    )?
+    .iter()
+    .map(summary_from)
+    .collect()
+}
+
+/// Every model, in the order they registered (the CLI's `model list`).
 pub fn models(sql: &mut dyn Sql) -> Result<Vec<ModelSummary>, IndexError> {
     sql.query(
         &format!("SELECT {SUMMARY_COLUMNS} FROM models ORDER BY position"),
@@ -208,14 +226,14 @@ pub fn lineage(sql: &mut dyn Sql, address: &str, depth: i32) -> Result<Lineage, 
                     String::new()
                 };
                 let mut rows = sql.query(
-                    &format!("SELECT lineage.child, lineage.parent, lineage.derivative_bps, lineage.license, licenses.version, lineage.grant_address FROM lineage LEFT JOIN licenses ON licenses.address = lineage.license WHERE lineage.{direction} = $1 ORDER BY lineage.child, lineage.parent_position {limit}"),
+                    &format!("SELECT lineage.child, lineage.parent, lineage.derivative_bps, lineage.license, licenses.version, lineage.grant_address FROM lineage LEFT JOIN licenses ON licenses.address = lineage.license WHERE lineage.{direction} = $1 ORDER BY lineage.{direction}, lineage.child, lineage.parent_position {limit}"),
                     &[model.as_str().into()],
                 )?;
                 if direction == "parent" && rows.len() as u64 > CHILDREN_DRAWN {
                     rows.truncate(CHILDREN_DRAWN as usize);
                     let all = sql
                         .query_one(
-                            "SELECT COUNT(*) FROM lineage WHERE parent = $1",
+                            "SELECT derived_count FROM models WHERE address = $1",
                             &[model.as_str().into()],
                         )?
                         .u64(0)?;
@@ -279,14 +297,16 @@ pub fn children(
     per_page: u64,
 ) -> Result<(u64, Vec<ModelSummary>), IndexError> {
     let total = sql
-        .query_one(
-            "SELECT COUNT(*) FROM lineage WHERE parent = $1",
+        .query_opt(
+            "SELECT derived_count FROM models WHERE address = $1",
             &[parent.into()],
         )?
-        .u64(0)?;
+        .map(|row| row.u64(0))
+        .transpose()?
+        .unwrap_or(0);
     let per_page = per_page.clamp(1, 500);
     let rows = sql.query(
-        &format!("SELECT {SUMMARY_COLUMNS} FROM models WHERE address IN (SELECT child FROM lineage WHERE parent = $1 ORDER BY child LIMIT $2 OFFSET $3) ORDER BY address"),
+        &format!("SELECT {SUMMARY_COLUMNS} FROM models WHERE address IN (SELECT child FROM lineage WHERE parent = $1 ORDER BY parent, child LIMIT $2 OFFSET $3) ORDER BY address"),
         &[
             parent.into(),
             crate::db::int(per_page)?,
@@ -703,8 +723,10 @@ pub fn paying(sql: &mut dyn Sql, wallet: &str) -> Result<Vec<(Pubkey, u32)>, Ind
 /// The index's own figures.
 #[derive(Clone, Debug, Serialize)]
 pub struct Status {
-    /// Rows in all the index's tables.
-    pub rows: u64,
+    /// Rows in all the index's tables ([`status_with_rows`] only: counting
+    /// them reads every table).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rows: Option<u64>,
     pub transactions: u64,
     pub events: u64,
     pub models: u64,
@@ -713,16 +735,33 @@ pub struct Status {
     pub last_slot: Option<u64>,
 }
 
+/// How far the index has read and what it holds, from running counts: a
+/// few key lookups, however large the index.
 pub fn status(sql: &mut dyn Sql) -> Result<Status, IndexError> {
-    let mut count = |table: &str| -> Result<u64, IndexError> {
-        sql.query_one(&format!("SELECT COUNT(*) FROM {table}"), &[])?
-            .u64(0)
-    };
-    let transactions = count("transactions")?;
-    let events = count("events")?;
-    let models = count("models")?;
-    let contributions = count("contributions")?;
-    let batches = count("batches")?;
+    let [events, models, contributions, batches] = crate::counts::read(sql)?;
+    let last = sql.query_opt(
+        "SELECT position, slot FROM transactions ORDER BY position DESC LIMIT 1",
+        &[],
+    )?;
+    Ok(Status {
+        rows: None,
+        transactions: last
+            .as_ref()
+            .map(|row| row.u64(0).map(|position| position + 1))
+            .transpose()?
+            .unwrap_or(0),
+        events,
+        models,
+        contributions,
+        batches,
+        last_slot: last.as_ref().map(|row| row.u64(1)).transpose()?,
+    })
+}
+
+/// [`status`] with the rows of every table counted (what the indexing
+/// benchmark reports).
+pub fn status_with_rows(sql: &mut dyn Sql) -> Result<Status, IndexError> {
+    let mut status = status(sql)?;
     let mut rows = 0;
     for table in [
         "meta",
@@ -739,20 +778,13 @@ pub fn status(sql: &mut dyn Sql) -> Result<Status, IndexError> {
         "payments",
         "settlements",
         "claims",
+        "proposer_permits",
+        "wallet_earnings",
     ] {
-        rows += count(table)?;
+        rows += sql
+            .query_one(&format!("SELECT COUNT(*) FROM {table}"), &[])?
+            .u64(0)?;
     }
-    let last_slot = sql
-        .query_one("SELECT MAX(slot) FROM transactions", &[])?
-        .opt_int(0)?
-        .map(|slot| slot as u64);
-    Ok(Status {
-        rows,
-        transactions,
-        events,
-        models,
-        contributions,
-        batches,
-        last_slot,
-    })
+    status.rows = Some(rows);
+    Ok(status)
 }

@@ -52,6 +52,9 @@ pub struct WalletView {
     pub page: u64,
     pub per_page: u64,
     pub contributions: Vec<ContributionView>,
+    /// The next page's cursor (`?after=`), while contributions paying the
+    /// wallet remain: the last one here, as `MODEL:INDEX`.
+    pub next: Option<String>,
     /// Sums per payment mint (amounts of different mints do not add up).
     pub totals: Vec<MintTotal>,
     /// Models paying it; the totals add up the first [`WALLET_TOTAL_MODELS`].
@@ -108,6 +111,16 @@ fn totals(sql: &mut dyn Sql, wallet: &str) -> Result<(Sums, u64), IndexError> {
     Ok((sums, models_paying))
 }
 
+/// How many contributions pay `wallet`.
+pub fn paying_count(sql: &mut dyn Sql, wallet: &str) -> Result<u64, IndexError> {
+    sql.query_one(
+        // PostgreSQL sums BIGINTs as NUMERIC: back to BIGINT for both.
+        "SELECT CAST(COALESCE(SUM(contributions), 0) AS BIGINT) FROM wallet_earnings WHERE wallet = $1",
+        &[wallet.into()],
+    )?
+    .u64(0)
+}
+
 /// Everything of `wallet`: its contributions (as contributor or payout
 /// wallet; page `page` of them) and what they all earned, its models and
 /// grants.
@@ -116,15 +129,10 @@ pub fn wallet(
     wallet: &str,
     page: u64,
     per_page: u64,
+    after: Option<(&str, u32)>,
 ) -> Result<WalletView, IndexError> {
     let (sums, models_paying) = totals(sql, wallet)?;
-    let paying = sql
-        .query_one(
-            // PostgreSQL sums BIGINTs as NUMERIC: back to BIGINT for both.
-            "SELECT CAST(COALESCE(SUM(contributions), 0) AS BIGINT) FROM wallet_earnings WHERE wallet = $1",
-            &[wallet.into()],
-        )?
-        .u64(0)?;
+    let paying = paying_count(sql, wallet)?;
     // Proposed by the wallet, paying another: only its own signatures make these.
     const ELSEWHERE: &str = "contributions.contributor = $1 AND contributions.payout_wallet <> $1";
     let elsewhere = sql
@@ -136,13 +144,32 @@ pub fn wallet(
 
     let per_page = per_page.clamp(1, 500);
     let first = page.saturating_mul(per_page);
-    let mut rows = sql.query(
-        &format!(
-            "{} ORDER BY contributions.payout_wallet, contributions.model, contributions.idx LIMIT $2 OFFSET $3",
-            contribution_select("contributions.payout_wallet = $1")
-        ),
-        &[wallet.into(), int(per_page)?, int(first)?],
-    )?;
+    // The page's keys first, from the index alone, then those rows: after
+    // a cursor (the last contribution of the page before: as cheap on the
+    // thousandth page as on the first), or skipping whole pages.
+    let mut rows = match after {
+        // Past the paying contributions: none of them to skip.
+        None if first >= paying => Vec::new(),
+        Some((model, index)) => sql.query(
+            &format!(
+                "{} ORDER BY contributions.model, contributions.idx",
+                contribution_select(
+                    "(contributions.model, contributions.idx) IN (SELECT model, idx FROM contributions WHERE payout_wallet = $1 AND (model, idx) > ($3, $4) ORDER BY payout_wallet, model, idx LIMIT $2)"
+                )
+            ),
+            &[wallet.into(), int(per_page)?, model.into(), index.into()],
+        )?,
+        None => sql.query(
+            &format!(
+                "{} ORDER BY contributions.model, contributions.idx",
+                contribution_select(
+                    "(contributions.model, contributions.idx) IN (SELECT model, idx FROM contributions WHERE payout_wallet = $1 ORDER BY payout_wallet, model, idx LIMIT $2 OFFSET $3)"
+                )
+            ),
+            &[wallet.into(), int(per_page)?, int(first)?],
+        )?,
+    };
+    let paying_here = rows.len() as u64;
     if (rows.len() as u64) < per_page {
         let left = per_page - rows.len() as u64;
         let skip = first.saturating_sub(paying);
@@ -155,6 +182,11 @@ pub fn wallet(
         )?);
     }
     let contributions = contributions_from(sql, &rows)?;
+    // More paying contributions after this page: where the next one starts.
+    let next = (paying_here == per_page && first.saturating_add(per_page) < paying)
+        .then(|| contributions.last())
+        .flatten()
+        .map(|last| format!("{}:{}", last.model, last.index));
 
     let models = sql
         .query(
@@ -197,6 +229,7 @@ pub fn wallet(
             .collect(),
         models_paying,
         totals_complete: models_paying <= WALLET_TOTAL_MODELS,
+        next,
         contributions,
         models,
         grants,

@@ -228,6 +228,21 @@ fn model(sql: &mut dyn Sql, chain: &ChainAccounts, row: &Row) -> Checked<()> {
     ];
     stop_at!(first_difference(address, &subject, fields));
     stop_at!(lineage(sql, address, &subject, &model)?);
+    let derived = sql
+        .query_one(
+            "SELECT (SELECT derived_count FROM models WHERE address = $1), (SELECT COUNT(*) FROM lineage WHERE parent = $1)",
+            &[key(&address)],
+        )?;
+    if derived.0[0] != derived.0[1] {
+        return Ok(Err(Difference {
+            account: Some(address),
+            what: format!(
+                "{subject}: {} derived models counted, {} in its lineage",
+                shown(&derived.0[0]),
+                shown(&derived.0[1])
+            ),
+        }));
+    }
 
     let book_address = row.address(2)?;
     let Some(book_account) = record(chain, &book_address) else {

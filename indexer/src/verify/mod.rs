@@ -3,7 +3,8 @@
 //! - Against a rebuild ([`rows`]): the chain's history applied to an empty
 //!   database must give every row of every table, no more and no fewer:
 //!   batch roots, payments, status history, lineage, everything only the
-//!   history shows, and rows deleted or added by hand.
+//!   history shows, and rows deleted or added by hand; the running counts
+//!   the status shows must be those tables' sizes.
 //! - Against the accounts ([`accounts`]): every field the index keeps of the
 //!   configuration, models, royalty books and their entries, contributions,
 //!   licences, grants and proposer permits, as the chain holds them now.
@@ -82,5 +83,11 @@ pub fn verify(
         Ok(rows) => rows,
         Err(difference) => return Ok(Err(difference)),
     };
+    if let Some((table, kept, counted)) = crate::counts::disagreement(indexer.sql())? {
+        return Ok(Err(Difference {
+            account: None,
+            what: format!("the index counts {kept} {table}, its {table} table holds {counted}"),
+        }));
+    }
     Ok(accounts::compare(indexer.sql(), chain)?.map(|verified| Verified { rows, ..verified }))
 }

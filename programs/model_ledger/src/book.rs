@@ -195,41 +195,6 @@ impl<'a, 'info> Book<'a, 'info> {
         self.account
     }
 
-    /// Refuses a book of another model (`BookMismatch`), a vault other than
-    /// the model's (`VaultMismatch`), another mint or token program
-    /// (`MintMismatch`): the accounts a vault transfer names. The book
-    /// records them at registration, so every payment and payout checks
-    /// them here, one way, without reading the model.
-    pub fn require_money_accounts(
-        &self,
-        model: &Pubkey,
-        vault: &Pubkey,
-        payment_mint: &Pubkey,
-        token_program: &Pubkey,
-    ) -> Result<()> {
-        self.require_model_and_vault(model, vault)?;
-        let header = &self.header;
-        require_keys_eq!(
-            header.payment_mint,
-            *payment_mint,
-            LedgerError::MintMismatch
-        );
-        require_keys_eq!(
-            header.token_program,
-            *token_program,
-            LedgerError::MintMismatch
-        );
-        Ok(())
-    }
-
-    /// Refuses a book of another model (`BookMismatch`) or a vault other
-    /// than the model's (`VaultMismatch`).
-    pub fn require_model_and_vault(&self, model: &Pubkey, vault: &Pubkey) -> Result<()> {
-        require_keys_eq!(self.header.model, *model, LedgerError::BookMismatch);
-        require_keys_eq!(self.header.vault, *vault, LedgerError::VaultMismatch);
-        Ok(())
-    }
-
     /// Books a payment that is in the vault (the protocol fee included: it
     /// is booked for the treasury). Each attributed contribution must be
     /// accepted (`ContributionNotAccepted`).

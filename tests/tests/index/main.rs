@@ -233,7 +233,7 @@ async fn every_event_indexes_and_the_index_agrees_with_the_chain() {
                     .unwrap()
                     .unwrap()
                     .payout_wallet;
-                let wallet = query::wallet(sql, &payout, 0, 100).unwrap();
+                let wallet = query::wallet(sql, &payout, 0, 100, None).unwrap();
                 let page = query::contributions(sql, &base_model, 0, 50, 3).unwrap();
                 (models, lineage, wallet, page)
             })
@@ -511,6 +511,10 @@ async fn verification_names_every_tampered_row() {
         (
             format!("DELETE FROM contribution_status WHERE model = '{base_model}' AND idx = 1 AND status = 'revoked'"),
             "table contribution_status: the row (model = ".to_string(),
+        ),
+        (
+            "UPDATE meta SET value = '999' WHERE key = 'count.batches'".to_string(),
+            "the index counts 999 batches, its batches table holds".to_string(),
         ),
         (
             format!("INSERT INTO proposer_permits (address, model, wallet, allowed_slot, signature) VALUES ('{forged}', '{child_model}', '{forged}', 1, 'x')"),

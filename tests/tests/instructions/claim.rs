@@ -1,8 +1,8 @@
 use model_ledger::{errors::LedgerError, instructions::UpdateConfigArgs};
 use model_ledger_sdk::{events::LedgerEvent, instructions::ModelAccounts};
 use model_ledger_tests::{
-    attribution, commercial_terms, contribution_args, ix, only_event, pda, with_extra_account,
-    Market, TestLedger,
+    attribution, commercial_terms, contribution_args, ix, only_event, pda, substituted,
+    with_extra_account, Market, TestLedger,
 };
 use solana_sdk::{pubkey::Pubkey, signer::Signer};
 
@@ -205,29 +205,41 @@ async fn substituted_accounts_are_refused() {
         .propose_contribution(contributor, &other.model, contribution_args())
         .await
         .unwrap();
-    let cases: [(usize, Pubkey, LedgerError); 5] = [
+    // (the account, its substitute, the expected error)
+    let cases: [(Pubkey, Pubkey, LedgerError); 5] = [
         (
-            1,
+            pda::contribution(&market.model, *index).0,
             pda::contribution(&other.model, elsewhere).0,
             LedgerError::BookMismatch,
         ),
         (
-            2,
+            pda::royalty_book(&market.model).0,
             pda::royalty_book(&other.model).0,
             LedgerError::BookMismatch,
         ),
-        (3, pda::vault(&other.model).0, LedgerError::VaultMismatch),
-        (4, wrong_mint_destination, LedgerError::MintMismatch),
-        (5, foreign_mint, LedgerError::MintMismatch),
+        (
+            pda::vault(&market.model).0,
+            pda::vault(&other.model).0,
+            LedgerError::VaultMismatch,
+        ),
+        (
+            destination,
+            wrong_mint_destination,
+            LedgerError::MintMismatch,
+        ),
+        (ledger.mint, foreign_mint, LedgerError::MintMismatch),
     ];
-    for (position, substitute, error) in cases {
-        let mut instruction = ix::claim(
-            &contributor.pubkey(),
-            &accounts(&ledger, &market),
-            *index,
-            &destination,
+    for (original, substitute, error) in cases {
+        let instruction = substituted(
+            ix::claim(
+                &contributor.pubkey(),
+                &accounts(&ledger, &market),
+                *index,
+                &destination,
+            ),
+            &original,
+            &substitute,
         );
-        instruction.accounts[position].pubkey = substitute;
         let watched = [
             pda::vault(&market.model).0,
             pda::vault(&other.model).0,

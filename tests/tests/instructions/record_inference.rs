@@ -3,8 +3,8 @@ use model_ledger::{
 };
 use model_ledger_sdk::{events::LedgerEvent, instructions::RecordInferenceArgs};
 use model_ledger_tests::{
-    attribution, commercial_terms, ix, only_event, pda, with_extra_account, Market, TestLedger,
-    LICENSEE_FUNDS,
+    attribution, commercial_terms, ix, only_event, pda, substituted, with_extra_account, Market,
+    TestLedger, LICENSEE_FUNDS,
 };
 use solana_sdk::{instruction::Instruction, pubkey::Pubkey, signer::Signer};
 
@@ -297,22 +297,37 @@ async fn substituted_accounts_are_refused() {
         .token_account(&market.licensee.pubkey(), &foreign_mint)
         .await;
     let strangers_token = other.licensee_token;
-    // (account position in the instruction, substitute, expected error)
+    // (the account, its substitute, the expected error)
     let cases = [
-        (2, other.grant, LedgerError::ModelMismatch),
+        (market.grant, other.grant, LedgerError::ModelMismatch),
         (
-            4,
+            pda::royalty_book(&market.model).0,
             pda::royalty_book(&other.model).0,
             LedgerError::BookMismatch,
         ),
-        (5, pda::vault(&other.model).0, LedgerError::VaultMismatch),
-        (6, strangers_token, LedgerError::PayerNotLicensee),
-        (6, foreign_token, LedgerError::MintMismatch),
-        (7, foreign_mint, LedgerError::MintMismatch),
+        (
+            pda::vault(&market.model).0,
+            pda::vault(&other.model).0,
+            LedgerError::VaultMismatch,
+        ),
+        (
+            market.licensee_token,
+            strangers_token,
+            LedgerError::PayerNotLicensee,
+        ),
+        (
+            market.licensee_token,
+            foreign_token,
+            LedgerError::MintMismatch,
+        ),
+        (ledger.mint, foreign_mint, LedgerError::MintMismatch),
     ];
-    for (position, substitute, error) in cases {
-        let mut instruction = recording(&ledger, &market, 0, 1, &[]).await;
-        instruction.accounts[position].pubkey = substitute;
+    for (original, substitute, error) in cases {
+        let instruction = substituted(
+            recording(&ledger, &market, 0, 1, &[]).await,
+            &original,
+            &substitute,
+        );
         let mut watched = ledger.money_accounts(&market);
         watched.extend([substitute, other.licensee_token, pda::vault(&other.model).0]);
         ledger

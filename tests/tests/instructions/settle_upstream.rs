@@ -1,7 +1,7 @@
 use model_ledger::{errors::LedgerError, instructions::UpdateConfigArgs};
 use model_ledger_sdk::{events::LedgerEvent, instructions::ModelAccounts};
 use model_ledger_tests::{
-    commercial_terms, ix, only_event, pda, with_extra_account, Market, TestLedger,
+    commercial_terms, ix, only_event, pda, substituted, with_extra_account, Market, TestLedger,
 };
 use solana_sdk::{pubkey::Pubkey, signer::Signer};
 
@@ -174,23 +174,38 @@ async fn paused_protocol_settles_nothing() {
 async fn substituted_vaults_and_books_are_refused() {
     let ledger = TestLedger::start().await;
     let (grandparent, parent, child) = three_generations(&ledger).await;
+    let foreign_mint = ledger.create_legacy_mint().await;
+    // (the account, its substitute, the expected error): the child's
+    // accounts, then the parent's.
     let cases = [
         (
-            2,
+            pda::royalty_book(&child.model).0,
             pda::royalty_book(&grandparent).0,
             LedgerError::BookMismatch,
         ),
-        (3, pda::vault(&grandparent).0, LedgerError::VaultMismatch),
         (
-            5,
+            pda::vault(&child.model).0,
+            pda::vault(&grandparent).0,
+            LedgerError::VaultMismatch,
+        ),
+        (
+            pda::royalty_book(&parent).0,
             pda::royalty_book(&grandparent).0,
             LedgerError::BookMismatch,
         ),
-        (6, pda::vault(&grandparent).0, LedgerError::VaultMismatch),
+        (
+            pda::vault(&parent).0,
+            pda::vault(&grandparent).0,
+            LedgerError::VaultMismatch,
+        ),
+        (ledger.mint, foreign_mint, LedgerError::MintMismatch),
     ];
-    for (position, substitute, error) in cases {
-        let mut instruction = ix::settle_upstream(&accounts(&ledger, child.model), &parent);
-        instruction.accounts[position].pubkey = substitute;
+    for (original, substitute, error) in cases {
+        let instruction = substituted(
+            ix::settle_upstream(&accounts(&ledger, child.model), &parent),
+            &original,
+            &substitute,
+        );
         let watched = [
             pda::vault(&child.model).0,
             pda::vault(&parent).0,

@@ -3,12 +3,14 @@ pub mod authority;
 pub mod contributor;
 pub mod crank;
 pub mod licensee;
+pub mod money;
 
 pub use admin::*;
 pub use authority::*;
 pub use contributor::*;
 pub use crank::*;
 pub use licensee::*;
+pub use money::*;
 
 use anchor_lang::prelude::*;
 

@@ -24,6 +24,14 @@ pub struct Config {
 }
 
 impl Config {
+    /// Refuses (`ProtocolPaused`) while the admin has paused the protocol:
+    /// every payment into a vault checks it here, nothing else does (claims
+    /// and withdrawals never stop).
+    pub fn require_running(&self) -> Result<()> {
+        require!(!self.paused, crate::errors::LedgerError::ProtocolPaused);
+        Ok(())
+    }
+
     pub fn seeds() -> [&'static [u8]; 1] {
         [crate::constants::seeds::CONFIG]
     }

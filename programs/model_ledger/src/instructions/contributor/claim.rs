@@ -1,36 +1,23 @@
 use anchor_lang::prelude::*;
-use anchor_spl::token_interface::TokenInterface;
 
 use crate::{
-    book::Book,
-    errors::LedgerError,
-    events::RoyaltyClaimed,
-    instructions::reject_remaining_accounts,
-    state::{Contribution, RoyaltyBook},
-    token::{require_holds_mint, TokenMove},
+    errors::LedgerError, events::RoyaltyClaimed, instructions::reject_remaining_accounts,
+    state::Contribution,
 };
 
 #[event_cpi]
 #[derive(Accounts)]
 pub struct Claim<'info> {
     pub payout_wallet: Signer<'info>,
-    #[account(has_one = payout_wallet @ LedgerError::NotPayoutWallet)]
-    pub contribution: Box<Account<'info, Contribution>>,
-    /// The contribution's model's book (checked in the handler): it signs for the vault.
-    #[account(mut)]
-    pub royalty_book: AccountLoader<'info, RoyaltyBook>,
-    /// CHECK: the vault the book records (checked in the handler), a token account this
-    /// program created; the token program checks it again on every transfer.
-    #[account(mut)]
-    pub vault: UncheckedAccount<'info>,
+    /// The contribution claimed for; its payout wallet must sign.
+    /// CHECK: `Contribution::claim_keys` checks owner and discriminator and reads its keys.
+    pub contribution: UncheckedAccount<'info>,
+    /// The contribution's model's book, vault, mint and token program, checked against the book.
+    pub money: crate::instructions::ModelMoney<'info>,
     /// CHECK: any token account of the payment mint the payout wallet chooses
     /// (`token::require_holds_mint`, in the handler).
     #[account(mut)]
     pub destination: UncheckedAccount<'info>,
-    /// CHECK: the mint the book records (checked in the handler); `transfer_checked` checks
-    /// it and the decimals recorded at registration.
-    pub payment_mint: UncheckedAccount<'info>,
-    pub token_program: Interface<'info, TokenInterface>,
 }
 
 /// Withdraws everything one contribution has earned: its shares accrual and its
@@ -52,30 +39,20 @@ pub fn handle_claim(ctx: Context<Claim>) -> Result<()> {
     reject_remaining_accounts(ctx.remaining_accounts)?;
 
     let accounts = &ctx.accounts;
-    let contribution = &accounts.contribution;
-    let book_info = accounts.royalty_book.to_account_info();
-    let mut book = Book::load(&book_info)?;
-    book.require_money_accounts(
-        &contribution.model,
-        accounts.vault.key,
-        accounts.payment_mint.key,
-        accounts.token_program.key,
-    )?;
-    require_keys_neq!(
-        *accounts.destination.key,
-        *accounts.vault.key,
-        LedgerError::DestinationIsVault
+    let contribution = Contribution::claim_keys(&accounts.contribution)?;
+    require_keys_eq!(
+        contribution.payout_wallet,
+        accounts.payout_wallet.key(),
+        LedgerError::NotPayoutWallet
     );
-    require_holds_mint(
-        &accounts.destination,
-        accounts.payment_mint.key,
-        accounts.token_program.key,
-    )?;
+    let money = &accounts.money;
+    let mut book = money.book(&contribution.model)?;
+    money.require_destination(&accounts.destination)?;
     let claimed = book.claim(contribution.index)?;
     book.commit(&contribution.model)?;
-    TokenMove::new(&accounts.token_program, &accounts.payment_mint, &book).pay_out(
+    money.transfers(&book).pay_out(
         &book,
-        accounts.vault.as_ref(),
+        money.vault.as_ref(),
         accounts.destination.as_ref(),
         claimed.amount,
     )?;
@@ -83,9 +60,9 @@ pub fn handle_claim(ctx: Context<Claim>) -> Result<()> {
     emit_event!(
         ctx,
         RoyaltyClaimed {
-            model: ctx.accounts.contribution.model,
+            model: contribution.model,
             contribution: ctx.accounts.contribution.key(),
-            index: ctx.accounts.contribution.index,
+            index: contribution.index,
             payout_wallet: ctx.accounts.payout_wallet.key(),
             destination: ctx.accounts.destination.key(),
             amount: claimed.amount,

@@ -1,13 +1,12 @@
 use anchor_lang::prelude::*;
-use anchor_spl::token_interface::TokenAccount;
 
 use crate::{
-    book::{Book, Payment},
+    book::Payment,
     errors::LedgerError,
     events::SurplusBooked,
     instructions::{reject_remaining_accounts, require_fees_within_whole},
     math::SafeMath,
-    state::{Config, ModelTerms, RoyaltyBook},
+    state::{Config, ModelTerms},
 };
 
 #[event_cpi]
@@ -15,12 +14,11 @@ use crate::{
 pub struct BookSurplus<'info> {
     #[account(address = Config::ADDRESS)]
     pub config: Box<Account<'info, Config>>,
-    /// The model whose surplus is booked; its book and vault are checked against the book.
+    /// The model whose surplus is booked.
     /// CHECK: `ModelTerms::read` checks owner and discriminator.
     pub model: UncheckedAccount<'info>,
-    #[account(mut)]
-    pub royalty_book: AccountLoader<'info, RoyaltyBook>,
-    pub vault: Box<InterfaceAccount<'info, TokenAccount>>,
+    /// The model's book, vault, mint and token program, checked against the book.
+    pub money: crate::instructions::ModelMoney<'info>,
 }
 
 /// Permissionless crank: books what arrived in a model's vault outside the
@@ -32,7 +30,8 @@ pub struct BookSurplus<'info> {
 /// Specification:
 /// - Anyone may call it; refused while the protocol is paused (`ProtocolPaused`), like
 ///   every payment.
-/// - Book and vault must be the model's (`BookMismatch`, `VaultMismatch`).
+/// - Book, vault, mint and token program must be the model's (`BookMismatch`,
+///   `VaultMismatch`, `MintMismatch`).
 /// - The surplus is the vault's balance less what the book holds (received less paid
 ///   out); it is booked as a first-hop payment without attribution: protocol fee,
 ///   parents' royalties, shares. Fee plus royalties must not exceed 100 % (`FeesExceedWhole`).
@@ -42,11 +41,9 @@ pub struct BookSurplus<'info> {
 pub fn handle_book_surplus(ctx: Context<BookSurplus>) -> Result<()> {
     reject_remaining_accounts(ctx.remaining_accounts)?;
     let accounts = &ctx.accounts;
-    let book_info = accounts.royalty_book.to_account_info();
-    let mut book = Book::load(&book_info)?;
+    let mut book = accounts.money.book(&accounts.model.key())?;
     let terms = ModelTerms::read(&accounts.model)?;
-    book.require_model_and_vault(&accounts.model.key(), &accounts.vault.key())?;
-    require!(!accounts.config.paused, LedgerError::ProtocolPaused);
+    accounts.config.require_running()?;
     let fee_bps = accounts.config.protocol_fee_bps;
     require_fees_within_whole(fee_bps, terms.parent_bps().iter().copied())?;
 
@@ -54,7 +51,7 @@ pub fn handle_book_surplus(ctx: Context<BookSurplus>) -> Result<()> {
         .header()
         .total_received()
         .safe_sub(book.header().total_paid_out())?;
-    let surplus = u128::from(accounts.vault.amount).safe_sub(held)?;
+    let surplus = u128::from(accounts.money.vault_balance()?).safe_sub(held)?;
     let amount = u64::try_from(surplus).map_err(|_| error!(LedgerError::MathOverflow))?;
     let payment = if amount > 0 {
         book.pay(Payment {

@@ -1,13 +1,9 @@
 use anchor_lang::prelude::*;
-use anchor_spl::token_interface::{TokenAccount, TokenInterface};
+use anchor_spl::token_interface::TokenAccount;
 
 use crate::{
-    book::Book,
-    errors::LedgerError,
-    events::ProtocolFeesCollected,
-    instructions::reject_remaining_accounts,
-    state::{Config, RoyaltyBook},
-    token::TokenMove,
+    errors::LedgerError, events::ProtocolFeesCollected, instructions::reject_remaining_accounts,
+    state::Config,
 };
 
 #[event_cpi]
@@ -17,22 +13,14 @@ pub struct CollectProtocolFees<'info> {
     pub config: Box<Account<'info, Config>>,
     /// CHECK: only its address: the book must record it (checked in the handler).
     pub model: UncheckedAccount<'info>,
-    #[account(mut)]
-    pub royalty_book: AccountLoader<'info, RoyaltyBook>,
-    /// CHECK: the vault the book records (checked in the handler); the token program checks
-    /// it again.
-    #[account(mut)]
-    pub vault: UncheckedAccount<'info>,
+    /// The model's book, vault, mint and token program, checked against the book.
+    pub money: crate::instructions::ModelMoney<'info>,
     #[account(
         mut,
         constraint = treasury_token.owner == config.treasury @ LedgerError::TreasuryMismatch,
-        constraint = treasury_token.mint == payment_mint.key() @ LedgerError::MintMismatch,
+        constraint = treasury_token.mint == money.payment_mint.key() @ LedgerError::MintMismatch,
     )]
     pub treasury_token: Box<InterfaceAccount<'info, TokenAccount>>,
-    /// CHECK: the mint the book records (checked in the handler); `transfer_checked` checks
-    /// it and the decimals recorded at registration.
-    pub payment_mint: UncheckedAccount<'info>,
-    pub token_program: Interface<'info, TokenInterface>,
 }
 
 /// Permissionless crank: sweeps the protocol fees a model's book owes the
@@ -56,19 +44,13 @@ pub fn handle_collect_protocol_fees(ctx: Context<CollectProtocolFees>) -> Result
     reject_remaining_accounts(ctx.remaining_accounts)?;
 
     let accounts = &ctx.accounts;
-    let book_info = accounts.royalty_book.to_account_info();
-    let mut book = Book::load(&book_info)?;
-    book.require_money_accounts(
-        accounts.model.key,
-        accounts.vault.key,
-        accounts.payment_mint.key,
-        accounts.token_program.key,
-    )?;
+    let money = &accounts.money;
+    let mut book = money.book(accounts.model.key)?;
     let amount = book.collect_protocol_fees()?;
     book.commit(accounts.model.key)?;
-    TokenMove::new(&accounts.token_program, &accounts.payment_mint, &book).pay_out(
+    money.transfers(&book).pay_out(
         &book,
-        accounts.vault.as_ref(),
+        money.vault.as_ref(),
         &accounts.treasury_token.to_account_info(),
         amount,
     )?;

@@ -1,13 +1,11 @@
 use anchor_lang::prelude::*;
-use anchor_spl::token_interface::TokenInterface;
 
 use crate::{
-    book::{Book, Payment},
+    book::Payment,
     errors::LedgerError,
     events::UpstreamSettled,
     instructions::reject_remaining_accounts,
-    state::{Config, ModelTerms, RoyaltyBook},
-    token::TokenMove,
+    state::{Config, ModelTerms},
 };
 
 #[event_cpi]
@@ -15,42 +13,23 @@ use crate::{
 pub struct SettleUpstream<'info> {
     #[account(address = Config::ADDRESS)]
     pub config: Box<Account<'info, Config>>,
-    /// The derived model that owes; its vault, mint and token program are checked against its book.
+    /// The derived model that owes.
     /// CHECK: `ModelTerms::parent_position` checks owner and discriminator.
     pub child: UncheckedAccount<'info>,
-    #[account(mut)]
-    pub child_book: AccountLoader<'info, RoyaltyBook>,
-    #[account(mut)]
-    /// The child's vault, checked against its book.
-    /// CHECK: `Book::require_money_accounts`; the token program checks it again.
-    pub child_vault: UncheckedAccount<'info>,
-    /// One of the child's parents; its book and vault are checked against its book.
+    /// The child's book, vault, mint and token program, checked against its book.
+    pub child_money: crate::instructions::ModelMoney<'info>,
+    /// One of the child's parents.
     /// CHECK: found in the child's lineage; `ModelTerms::read` checks owner and discriminator.
     pub parent: UncheckedAccount<'info>,
-    #[account(mut)]
-    pub parent_book: AccountLoader<'info, RoyaltyBook>,
-    #[account(mut)]
-    /// The parent's vault, checked against its book.
-    /// CHECK: `Book::require_model_and_vault`; the token program checks it again.
-    pub parent_vault: UncheckedAccount<'info>,
-    /// The models' payment mint (a parent shares its child's by construction).
-    /// CHECK: checked against the child's book; `transfer_checked` checks it and the decimals.
-    pub payment_mint: UncheckedAccount<'info>,
-    pub token_program: Interface<'info, TokenInterface>,
+    /// The parent's book, vault, mint and token program (the child's mint and token
+    /// program: a parent shares its child's mint by construction), checked against its book.
+    pub parent_money: crate::instructions::ModelMoney<'info>,
 }
 
 impl SettleUpstream<'_> {
-    /// Checks both models' money accounts against their books and returns
-    /// the parent's position in the child's lineage.
-    fn validate(&self, child: &Book, parent: &Book) -> Result<usize> {
-        child.require_money_accounts(
-            &self.child.key(),
-            &self.child_vault.key(),
-            &self.payment_mint.key(),
-            &self.token_program.key(),
-        )?;
-        parent.require_model_and_vault(&self.parent.key(), &self.parent_vault.key())?;
-        require!(!self.config.paused, LedgerError::ProtocolPaused);
+    /// The parent's position in the child's lineage, while the protocol runs.
+    fn validate(&self) -> Result<usize> {
+        self.config.require_running()?;
         ModelTerms::parent_position(&self.child, &self.parent.key())?
             .ok_or_else(|| error!(LedgerError::ParentMismatch))
     }
@@ -70,8 +49,8 @@ impl SettleUpstream<'_> {
 /// Specification:
 /// - Anyone may call it; refused while the protocol is paused (`ProtocolPaused`).
 /// - The parent must be one of the child's parents, else `ParentMismatch`.
-/// - Books and vaults must be the models' own (`BookMismatch`, `VaultMismatch`); mint and
-///   token program the child's (`MintMismatch`); parents share the child's mint by construction.
+/// - Each model's book, vault, mint and token program must be its own (`BookMismatch`,
+///   `VaultMismatch`, `MintMismatch`); a parent shares its child's mint by construction.
 /// - Moves exactly the amount owed, by `transfer_checked` signed by the child PDA, and books it
 ///   in the parent with no protocol fee and no attribution.
 /// - Idempotent: with nothing owed it moves nothing and books nothing.
@@ -80,20 +59,18 @@ impl SettleUpstream<'_> {
 pub fn handle_settle_upstream(ctx: Context<SettleUpstream>) -> Result<()> {
     reject_remaining_accounts(ctx.remaining_accounts)?;
     let accounts = &ctx.accounts;
-    let child_book_info = accounts.child_book.to_account_info();
-    let mut child_book = Book::load(&child_book_info)?;
-    let parent_book_info = accounts.parent_book.to_account_info();
-    let mut parent_book = Book::load(&parent_book_info)?;
-    let position = accounts.validate(&child_book, &parent_book)?;
+    let mut child_book = accounts.child_money.book(&accounts.child.key())?;
+    let mut parent_book = accounts.parent_money.book(&accounts.parent.key())?;
+    let position = accounts.validate()?;
 
     let amount = child_book.settle_upstream(position)?;
     child_book.commit(&accounts.child.key())?;
 
     let payment = if amount > 0 {
-        TokenMove::new(&accounts.token_program, &accounts.payment_mint, &child_book).pay_out(
+        accounts.child_money.transfers(&child_book).pay_out(
             &child_book,
-            accounts.child_vault.as_ref(),
-            accounts.parent_vault.as_ref(),
+            accounts.child_money.vault.as_ref(),
+            accounts.parent_money.vault.as_ref(),
             amount,
         )?;
         let payment = parent_book.pay(Payment {

@@ -1,15 +1,14 @@
 use anchor_lang::prelude::*;
-use anchor_spl::token_interface::TokenInterface;
 
 use crate::{
     account_init::Creation,
-    book::{Book, Payment},
+    book::Payment,
     constants::{seeds, ACCOUNT_VERSION, DISCRIMINATOR_LEN},
     errors::LedgerError,
     events::GrantAcquired,
     instructions::{reject_remaining_accounts, require_fees_within_whole},
-    state::{Config, Grant, License, ModelTerms, RoyaltyBook},
-    token::{require_holds_mint, TokenMove},
+    state::{Config, Grant, License, ModelTerms},
+    token::require_holds_mint,
 };
 
 /// The buyer's view of the terms when it decided to buy: if the licence
@@ -40,37 +39,21 @@ pub struct AcquireGrant<'info> {
     /// an existing account; the seeds fix its address.
     #[account(mut, seeds = [seeds::GRANT, license.key().as_ref(), licensee.key().as_ref()], bump)]
     pub grant: UncheckedAccount<'info>,
-    /// The model's book: checked against the model, with vault, mint and token program,
-    /// by `Book::require_money_accounts`.
-    #[account(mut)]
-    pub royalty_book: AccountLoader<'info, RoyaltyBook>,
-    #[account(mut)]
-    /// The model's vault, checked against the book.
-    /// CHECK: `Book::require_money_accounts`; the token program checks it again.
-    pub vault: UncheckedAccount<'info>,
+    /// The model's book, vault, mint and token program, checked against the book.
+    pub money: crate::instructions::ModelMoney<'info>,
     /// Pays the fee: a token account of the payment mint; the licensee signs for it as owner or delegate.
     /// CHECK: `require_holds_mint`; the transfer checks owner or delegate.
     #[account(mut)]
     pub payer_token: UncheckedAccount<'info>,
-    /// The model's payment mint, checked against the book.
-    /// CHECK: `Book::require_money_accounts`; `transfer_checked` checks it and the decimals.
-    pub payment_mint: UncheckedAccount<'info>,
-    pub token_program: Interface<'info, TokenInterface>,
     pub system_program: Program<'info, System>,
 }
 
 impl AcquireGrant<'_> {
-    fn validate(&self, args: &AcquireGrantArgs, book: &Book, terms: &ModelTerms) -> Result<()> {
-        book.require_money_accounts(
-            &self.model.key(),
-            &self.vault.key(),
-            &self.payment_mint.key(),
-            &self.token_program.key(),
-        )?;
+    fn validate(&self, args: &AcquireGrantArgs, terms: &ModelTerms) -> Result<()> {
         require_holds_mint(
             &self.payer_token,
-            &self.payment_mint.key(),
-            &self.token_program.key(),
+            &self.money.payment_mint.key(),
+            &self.money.token_program.key(),
         )?;
         check_quote(&self.config, terms, &self.license, args)
     }
@@ -85,7 +68,7 @@ pub(crate) fn check_quote(
     license: &License,
     args: &AcquireGrantArgs,
 ) -> Result<()> {
-    require!(!config.paused, LedgerError::ProtocolPaused);
+    config.require_running()?;
     require!(!license.is_retired(), LedgerError::LicenseRetired);
     require_eq!(
         license.license_version,
@@ -124,10 +107,9 @@ pub(crate) fn check_quote(
 pub fn handle_acquire_grant(ctx: Context<AcquireGrant>, args: AcquireGrantArgs) -> Result<()> {
     reject_remaining_accounts(ctx.remaining_accounts)?;
     let accounts = &ctx.accounts;
-    let book_info = accounts.royalty_book.to_account_info();
-    let mut book = Book::load(&book_info)?;
+    let mut book = accounts.money.book(&accounts.model.key())?;
     let model_terms = ModelTerms::read(&accounts.model)?;
-    accounts.validate(&args, &book, &model_terms)?;
+    accounts.validate(&args, &model_terms)?;
 
     let now = Clock::get()?.unix_timestamp;
     let terms = &accounts.license.terms;
@@ -178,10 +160,10 @@ pub fn handle_acquire_grant(ctx: Context<AcquireGrant>, args: AcquireGrantArgs) 
         attribution: &[],
     })?;
     book.commit(&accounts.model.key())?;
-    TokenMove::new(&accounts.token_program, &accounts.payment_mint, &book).take_payment(
+    accounts.money.transfers(&book).take_payment(
         &accounts.payer_token.to_account_info(),
         &licensee_info,
-        accounts.vault.as_ref(),
+        accounts.money.vault.as_ref(),
         fee,
     )?;
 

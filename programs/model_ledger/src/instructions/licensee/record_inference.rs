@@ -1,5 +1,4 @@
 use anchor_lang::prelude::*;
-use anchor_spl::token_interface::TokenInterface;
 
 use crate::{
     book::{Book, Payment},
@@ -8,8 +7,8 @@ use crate::{
     events::InferenceRecorded,
     instructions::{reject_remaining_accounts, require_fees_within_whole},
     math::SafeMath,
-    state::{AttributionEntry, Config, Grant, ModelTerms, RoyaltyBook},
-    token::{require_paying_account, TokenMove},
+    state::{AttributionEntry, Config, Grant, ModelTerms},
+    token::require_paying_account,
 };
 
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Debug)]
@@ -45,27 +44,17 @@ pub struct RecordInference<'info> {
     /// The grant's model; its payment terms are read from its bytes.
     /// CHECK: `has_one` on the grant; `ModelTerms::read` checks owner and discriminator.
     pub model: UncheckedAccount<'info>,
-    /// The model's book: checked against the model, with vault, mint and token program,
-    /// by `Book::require_money_accounts` (the book records them at registration).
-    #[account(mut)]
-    pub royalty_book: AccountLoader<'info, RoyaltyBook>,
-    #[account(mut)]
-    /// The model's vault, checked against the book.
-    /// CHECK: `Book::require_money_accounts`; the token program checks it again.
-    pub vault: UncheckedAccount<'info>,
+    /// The model's book, vault, mint and token program, checked against the book.
+    pub money: crate::instructions::ModelMoney<'info>,
     /// The licensee's token account of the payment mint, which pays.
     /// CHECK: `require_paying_account` reads its mint and owner; the transfer checks it again.
     #[account(mut)]
     pub payer_token: UncheckedAccount<'info>,
-    /// The model's payment mint, checked against the book.
-    /// CHECK: `Book::require_money_accounts`; `transfer_checked` checks it and the decimals.
-    pub payment_mint: UncheckedAccount<'info>,
-    pub token_program: Interface<'info, TokenInterface>,
 }
 
 impl RecordInference<'_> {
-    /// `book`: the model's, for its money accounts and for naming unknown
-    /// indices; `terms`: the model's payment terms.
+    /// `book`: the model's, for naming unknown indices; `terms`: the
+    /// model's payment terms.
     fn validate(
         &self,
         args: &RecordInferenceArgs,
@@ -73,19 +62,13 @@ impl RecordInference<'_> {
         terms: &ModelTerms,
         now: i64,
     ) -> Result<()> {
-        book.require_money_accounts(
-            &self.model.key(),
-            &self.vault.key(),
-            &self.payment_mint.key(),
-            &self.token_program.key(),
-        )?;
         require_paying_account(
             &self.payer_token,
-            &self.payment_mint.key(),
+            &self.money.payment_mint.key(),
             &self.grant.licensee,
-            &self.token_program.key(),
+            &self.money.token_program.key(),
         )?;
-        require!(!self.config.paused, LedgerError::ProtocolPaused);
+        self.config.require_running()?;
         let grant = &self.grant;
         require!(
             grant.may_record(&self.recorder.key()),
@@ -172,8 +155,7 @@ pub fn handle_record_inference(
 ) -> Result<()> {
     reject_remaining_accounts(ctx.remaining_accounts)?;
     let accounts = &ctx.accounts;
-    let book_info = accounts.royalty_book.to_account_info();
-    let mut book = Book::load(&book_info)?;
+    let mut book = accounts.money.book(&accounts.model.key())?;
     let terms = ModelTerms::read(&accounts.model)?;
     let clock = Clock::get()?;
     accounts.validate(&args, &book, &terms, clock.unix_timestamp)?;
@@ -186,10 +168,10 @@ pub fn handle_record_inference(
         attribution: &args.attribution,
     })?;
     book.commit(&accounts.model.key())?;
-    TokenMove::new(&accounts.token_program, &accounts.payment_mint, &book).take_payment(
+    accounts.money.transfers(&book).take_payment(
         &accounts.payer_token.to_account_info(),
         &accounts.recorder.to_account_info(),
-        accounts.vault.as_ref(),
+        accounts.money.vault.as_ref(),
         amount,
     )?;
 

@@ -1,14 +1,13 @@
 use anchor_lang::prelude::*;
-use anchor_spl::token_interface::TokenInterface;
 
 use crate::{
-    book::{Book, Payment},
+    book::Payment,
     errors::LedgerError,
     events::GrantRenewed,
     instructions::{check_quote, reject_remaining_accounts, AcquireGrantArgs},
     math::SafeMath,
-    state::{Config, Grant, License, ModelTerms, RoyaltyBook},
-    token::{require_holds_mint, TokenMove},
+    state::{Config, Grant, License, ModelTerms},
+    token::require_holds_mint,
 };
 
 #[event_cpi]
@@ -28,22 +27,12 @@ pub struct RenewGrant<'info> {
         has_one = license @ LedgerError::LicenseVersionMismatch,
     )]
     pub grant: Box<Account<'info, Grant>>,
-    /// The model's book: checked against the model, with vault, mint and token program,
-    /// by `Book::require_money_accounts`.
-    #[account(mut)]
-    pub royalty_book: AccountLoader<'info, RoyaltyBook>,
-    /// The model's vault, checked against the book.
-    /// CHECK: `Book::require_money_accounts`; the token program checks it again.
-    #[account(mut)]
-    pub vault: UncheckedAccount<'info>,
+    /// The model's book, vault, mint and token program, checked against the book.
+    pub money: crate::instructions::ModelMoney<'info>,
     /// Pays the fee: a token account of the payment mint; the licensee signs for it as owner or delegate.
     /// CHECK: `require_holds_mint`; the transfer checks owner or delegate.
     #[account(mut)]
     pub payer_token: UncheckedAccount<'info>,
-    /// The model's payment mint, checked against the book.
-    /// CHECK: `Book::require_money_accounts`; `transfer_checked` checks it and the decimals.
-    pub payment_mint: UncheckedAccount<'info>,
-    pub token_program: Interface<'info, TokenInterface>,
 }
 
 /// Renews a grant on the same licence version: the licensee pays the
@@ -69,19 +58,12 @@ pub struct RenewGrant<'info> {
 pub fn handle_renew_grant(ctx: Context<RenewGrant>, args: AcquireGrantArgs) -> Result<()> {
     reject_remaining_accounts(ctx.remaining_accounts)?;
     let accounts = &ctx.accounts;
-    let book_info = accounts.royalty_book.to_account_info();
-    let mut book = Book::load(&book_info)?;
+    let mut book = accounts.money.book(&accounts.model.key())?;
     let model_terms = ModelTerms::read(&accounts.model)?;
-    book.require_money_accounts(
-        &accounts.model.key(),
-        &accounts.vault.key(),
-        &accounts.payment_mint.key(),
-        &accounts.token_program.key(),
-    )?;
     require_holds_mint(
         &accounts.payer_token,
-        &accounts.payment_mint.key(),
-        &accounts.token_program.key(),
+        &accounts.money.payment_mint.key(),
+        &accounts.money.token_program.key(),
     )?;
     check_quote(&accounts.config, &model_terms, &accounts.license, &args)?;
 
@@ -94,10 +76,10 @@ pub fn handle_renew_grant(ctx: Context<RenewGrant>, args: AcquireGrantArgs) -> R
         attribution: &[],
     })?;
     book.commit(&accounts.model.key())?;
-    TokenMove::new(&accounts.token_program, &accounts.payment_mint, &book).take_payment(
+    accounts.money.transfers(&book).take_payment(
         &accounts.payer_token.to_account_info(),
         &accounts.licensee.to_account_info(),
-        accounts.vault.as_ref(),
+        accounts.money.vault.as_ref(),
         fee,
     )?;
 
