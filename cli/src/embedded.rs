@@ -317,6 +317,19 @@ impl EmbeddedLedger {
         Ok(())
     }
 
+    /// The encoded events of a transaction this ledger landed and saved,
+    /// found by its signature in the journal (`None`: not one of its own).
+    pub fn events_of(&self, signature: &str) -> Result<Option<Vec<Vec<u8>>>> {
+        let Some(dir) = &self.dir else {
+            return Ok(None);
+        };
+        Ok(SavedLedger::read(dir)?
+            .journal_from(0)?
+            .into_iter()
+            .find(|(entry, _)| entry.signature == signature)
+            .map(|(entry, _)| entry.events))
+    }
+
     /// Saves every account that was saved before or that the command
     /// touched, after the command's transactions have joined the journal.
     pub async fn save(&self) -> Result<()> {

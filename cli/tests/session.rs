@@ -1081,3 +1081,43 @@ fn the_index_follows_the_chain_serves_the_explorer_and_answers_earnings() {
         }
     }
 }
+
+/// The audit's first finding, replayed: a mint of 255 decimals (SPL Token
+/// allows any u8) with a contribution paying a victim's wallet. Every
+/// amount is shown (a decimal point 255 places in), `model show` and
+/// `earnings --wallet` answer, and the explorer serves the model, the wallet
+/// and its status page, again and again.
+#[test]
+fn a_mint_of_255_decimals_is_shown_everywhere_without_harm() {
+    let s = Session::embedded();
+    s.bootstrap();
+    let odd_mint = s.json(&["create-mint", "--decimals", "255"])["mint"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let model = s.model(&odd_mint, "odd", &[]);
+    let (_, victim) = s.keypair("victim");
+    s.json(&proposal(&model, "dataset", "ar://odd"));
+    s.json(&["contribution", "accept", &model, "0", "--shares", "1"]);
+    s.json(&["contribution", "set-payout", &model, "0", &victim]);
+    let shown = s.json(&["model", "show", &model]);
+    assert_eq!(shown["contributions"][0]["claimable"], 0, "{shown}");
+    let claimable_ui = shown["contributions"][0]["claimable_ui"].as_str().unwrap();
+    assert!(claimable_ui.starts_with('0'), "{claimable_ui}");
+    let earnings = s.json(&["earnings", "--wallet", &victim]);
+    assert!(earnings.to_string().contains(&model), "{earnings}");
+    s.json(&["index"]);
+    let mut server = Stopped(s.spawn(&["serve", "--bind", "127.0.0.1:0", "--follow", "0"]));
+    let url = explorer_url(&mut server.0);
+    for _ in 0..8 {
+        for path in [
+            format!("/models/{model}"),
+            format!("/wallets/{victim}"),
+            "/".to_string(),
+            "/api/status".to_string(),
+        ] {
+            let (status, body) = http_get(&format!("{url}{path}"));
+            assert_eq!(status, 200, "{path}: {body}");
+        }
+    }
+}

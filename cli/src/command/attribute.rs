@@ -72,7 +72,7 @@ pub struct RunArgs {
     pub tokenizer: Option<PathBuf>,
 }
 
-fn tokenizer(file: &Option<PathBuf>) -> Result<Tokenizer> {
+pub fn tokenizer(file: &Option<PathBuf>) -> Result<Tokenizer> {
     Ok(match file {
         Some(path) => Tokenizer::from_file(path)?,
         None => Tokenizer::gpt2()?,

@@ -9,6 +9,7 @@ use anyhow::{Context, Result};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use model_ledger::state::AttributionEntry;
+use model_ledger_gateway::LandedBatch;
 use model_ledger_sdk::{
     events::LedgerEvent,
     merkle::CallRecord,
@@ -122,14 +123,23 @@ impl InputDigest {
     }
 }
 
-fn batch_path(dir: &Path, seq: u64) -> PathBuf {
+pub fn batch_path(dir: &Path, seq: u64) -> PathBuf {
     dir.join(format!("batch-{seq:08}.json"))
 }
 
+/// Replaces `path` with `value` whole, on disk before it returns: a batch
+/// file lost to a power cut after its transaction landed would let the next
+/// run cut a different batch at the same place.
 fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<()> {
+    use std::io::Write;
     let temporary = path.with_extension("tmp");
-    std::fs::write(&temporary, serde_json::to_vec_pretty(value)?)?;
+    let mut file = std::fs::File::create(&temporary)?;
+    file.write_all(&serde_json::to_vec_pretty(value)?)?;
+    file.sync_all()?;
     std::fs::rename(&temporary, path)?;
+    if let Some(dir) = path.parent().filter(|dir| !dir.as_os_str().is_empty()) {
+        std::fs::File::open(dir)?.sync_all()?;
+    }
     Ok(())
 }
 
@@ -180,20 +190,6 @@ pub async fn execute(session: &Session, args: MeterArgs) -> Result<()> {
         .batches
         .clone()
         .unwrap_or_else(|| PathBuf::from("model-ledger-batches").join(args.grant.to_string()));
-    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    let mut run = Run {
-        session,
-        lines: &numbered,
-        metered,
-        progress_path: dir.join("progress.json"),
-        digest: InputDigest::default(),
-        progress: Progress::default(),
-        dir,
-        sent: 0,
-        found_landed: 0,
-    };
-    run.resume(&calls)?;
-
     let bar = if session.output == OutputFormat::Json {
         ProgressBar::hidden()
     } else {
@@ -202,20 +198,12 @@ pub async fn execute(session: &Session, args: MeterArgs) -> Result<()> {
     bar.set_style(
         ProgressStyle::with_template("{bar:40} {pos}/{len} calls {msg}").expect("template"),
     );
-    bar.set_position(run.progress.calls_done as u64);
-    if let Some(pending) = pending_batch(&run.dir, run.progress.calls_done, run.metered.next_seq)? {
-        run.finish_pending(pending).await?;
-        bar.set_position(run.progress.calls_done as u64);
-    }
-    // One meter for the whole run: it cuts the remaining calls into batches.
-    let mut meter = InferenceMeter::new(args.batch_calls);
-    for call in &calls[run.progress.calls_done..] {
-        meter.push(call.clone());
-    }
-    while let Some(batch) = meter.cut_batch() {
-        run.send(batch).await?;
-        bar.set_position(run.progress.calls_done as u64);
-    }
+    let mut run = Run::open(session, metered, dir, &calls, Some(&numbered)).await?;
+    bar.set_position(run.calls_done() as u64);
+    run.record(&calls, args.batch_calls, &mut |done| {
+        bar.set_position(done as u64)
+    })
+    .await?;
     bar.finish_and_clear();
     let grant = session.client.grant(&args.grant).await?;
     let (batches, found_landed, dir) = (run.sent, run.found_landed, run.dir.display());
@@ -236,22 +224,108 @@ pub async fn execute(session: &Session, args: MeterArgs) -> Result<()> {
     Ok(())
 }
 
-/// One `meter` run: where it journals, how far it got, what it did.
-struct Run<'a> {
+/// One `meter` run (or a gateway's recorder): where it journals, how far it
+/// got, what it did.
+pub struct Run<'a> {
     session: &'a Session,
-    /// The input's calls with their line numbers, to name a refused batch's.
-    lines: &'a [NumberedCall],
-    metered: MeteredGrant,
-    dir: PathBuf,
+    /// The input's calls with their line numbers, to name a refused batch's;
+    /// without them (a gateway's log) a call's line is its position + 1.
+    lines: Option<&'a [NumberedCall]>,
+    pub metered: MeteredGrant,
+    pub dir: PathBuf,
     progress_path: PathBuf,
     progress: Progress,
     /// Digest of the first `progress.calls_done` calls.
     digest: InputDigest,
-    sent: usize,
-    found_landed: usize,
+    pub sent: usize,
+    pub found_landed: usize,
 }
 
-impl Run<'_> {
+impl<'a> Run<'a> {
+    /// Opens the journal in `dir` for `calls` (the input so far), takes up
+    /// an earlier run's progress if it was made on the same calls, and
+    /// settles a batch it left journaled: recorded as landed if the grant
+    /// moved past it, sent otherwise.
+    pub async fn open(
+        session: &'a Session,
+        metered: MeteredGrant,
+        dir: PathBuf,
+        calls: &[CallRecord],
+        lines: Option<&'a [NumberedCall]>,
+    ) -> Result<Run<'a>> {
+        std::fs::create_dir_all(&dir)
+            .with_context(|| format!("cannot create {}", dir.display()))?;
+        let mut run = Run {
+            session,
+            lines,
+            metered,
+            progress_path: dir.join("progress.json"),
+            digest: InputDigest::default(),
+            progress: Progress::default(),
+            dir,
+            sent: 0,
+            found_landed: 0,
+        };
+        run.resume(calls)?;
+        if let Some(pending) =
+            pending_batch(&run.dir, run.progress.calls_done, run.metered.next_seq)?
+        {
+            run.finish_pending(pending).await?;
+        }
+        Ok(run)
+    }
+
+    /// Calls of the input recorded in landed batches.
+    pub fn calls_done(&self) -> usize {
+        self.progress.calls_done
+    }
+
+    /// Records `calls[calls_done..]` in batches of at most `batch_calls`,
+    /// each journaled before it is sent; `on_batch` hears the calls done
+    /// after each.
+    pub async fn record(
+        &mut self,
+        calls: &[CallRecord],
+        batch_calls: usize,
+        on_batch: &mut dyn FnMut(usize),
+    ) -> Result<()> {
+        // One meter for the whole run: it cuts the remaining calls into batches.
+        let mut meter = InferenceMeter::new(batch_calls);
+        for call in &calls[self.progress.calls_done..] {
+            meter.push(call.clone());
+        }
+        while let Some(batch) = meter.cut_batch() {
+            self.send(batch).await?;
+            on_batch(self.progress.calls_done);
+        }
+        Ok(())
+    }
+
+    /// Every batch of the journal that landed, in order.
+    pub fn landed(&self) -> Result<Vec<LandedBatch>> {
+        let mut landed = Vec::new();
+        for seq in 0..self.metered.next_seq {
+            let Some(batch) = read_json::<BatchFile>(&batch_path(&self.dir, seq))? else {
+                continue;
+            };
+            if batch.signature.is_none() {
+                continue;
+            }
+            landed.push(LandedBatch {
+                seq,
+                first_call: batch.first_call,
+                calls: batch.calls.len(),
+                merkle_root: parse_hash(&batch.merkle_root)?,
+                signature: batch.signature.filter(|signature| {
+                    signature
+                        .parse::<solana_sdk::signature::Signature>()
+                        .is_ok()
+                }),
+            });
+        }
+        Ok(landed)
+    }
+
     /// Takes up the progress an earlier run left, if it was made on this
     /// input (or on the beginning of it).
     fn resume(&mut self, calls: &[CallRecord]) -> Result<()> {
@@ -386,14 +460,14 @@ impl Run<'_> {
             );
         }
         let first = self.progress.calls_done;
-        let lines = self
-            .lines
-            .get(first..first + batch.calls.len())
-            .unwrap_or_default();
-        let (from, to) = (
-            lines.first().map_or(0, |numbered| numbered.line),
-            lines.last().map_or(0, |numbered| numbered.line),
-        );
+        let last = first + batch.calls.len().saturating_sub(1);
+        let (from, to) = match self.lines {
+            Some(lines) => (
+                lines.get(first).map_or(0, |numbered| numbered.line),
+                lines.get(last).map_or(0, |numbered| numbered.line),
+            ),
+            None => (first + 1, last + 1),
+        };
         anyhow::Error::new(error).context(format!(
             "the cluster refused the batch of lines {from} to {to} (batch #{seq} of grant {}; the grant's next batch is still #{}): nothing was paid; it is set aside as {}, so fix the input and run meter again",
             self.metered.grant,

@@ -14,6 +14,7 @@ mod create_mint;
 mod create_nonce;
 mod demo;
 mod earnings;
+mod gateway;
 mod grant;
 mod index;
 mod init_config;
@@ -73,6 +74,9 @@ pub enum Command {
     Grant(grant::GrantCommand),
     /// Record inference calls from a JSONL file (or stdin) in batches
     Meter(meter::MeterArgs),
+    /// Meter an OpenAI-compatible inference server: every completed call attributed, journaled
+    /// and recorded on chain, with a receipt for the caller
+    Gateway(gateway::GatewayArgs),
     /// Prove one call against its recorded batch root
     Prove(prove::ProveArgs),
     /// Settle what a model owes its parents (or its whole ancestry)
@@ -134,6 +138,7 @@ pub async fn execute(command: Command, global: &GlobalArgs) -> Result<()> {
         Command::Proposals(command) => proposals::execute(&session, command).await,
         Command::Grant(command) => grant::execute(&session, command).await,
         Command::Meter(args) => meter::execute(&session, args).await,
+        Command::Gateway(args) => gateway::execute(&session, args).await,
         Command::Prove(args) => prove::execute(&session, args).await,
         Command::Settle(args) => settle::execute(&session, args).await,
         Command::Claim(args) => claim::execute(&session, args).await,

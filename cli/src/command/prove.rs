@@ -1,11 +1,12 @@
 use std::path::PathBuf;
 
-use anyhow::{anyhow, Result};
+use anyhow::{anyhow, Context, Result};
 use clap::Args;
 use model_ledger_sdk::{
     events::LedgerEvent,
-    merkle::{verify, CallTree},
+    merkle::{verify, CallRecord, CallTree, ProofStep},
 };
+use serde::Deserialize;
 use solana_sdk::{pubkey::Pubkey, signature::Signature};
 
 use super::meter::{BatchFile, StoredCall};
@@ -16,32 +17,104 @@ use crate::{
 
 #[derive(Args, Debug)]
 pub struct ProveArgs {
-    /// A batch file written by `meter`
-    #[arg(long)]
-    pub batch: PathBuf,
+    /// A batch file written by `meter` (with --call)
+    #[arg(long, requires = "call", required_unless_present = "receipt")]
+    pub batch: Option<PathBuf>,
     /// Position of the call in the batch (from 0)
-    #[arg(long)]
-    pub call: usize,
+    #[arg(long, requires = "batch")]
+    pub call: Option<usize>,
+    /// A gateway's receipt (`GET /ledger/receipts/{id}`), as it came; `-` reads standard input
+    #[arg(long, conflicts_with = "batch")]
+    pub receipt: Option<PathBuf>,
+}
+
+/// What a proof rests on: a call, the batch it was recorded in, and the
+/// path from one to the other.
+struct Claim {
+    grant: Pubkey,
+    seq: u64,
+    position: usize,
+    call: CallRecord,
+    root: [u8; 32],
+    proof: Vec<ProofStep>,
+    signature: Option<Signature>,
+    /// The root a batch file recorded from the landed event (meter's).
+    recorded_event_root: Option<String>,
 }
 
 /// Proves one call against its batch's Merkle root, and checks that root
-/// against the chain: the grant must have moved past the batch, and (on an
-/// RPC cluster) the transaction's `InferenceRecorded` event must carry it.
+/// against the chain: the grant must have moved past the batch, and the
+/// transaction's `InferenceRecorded` event must carry it (read over RPC, or
+/// from the embedded ledger's journal).
 pub async fn execute(session: &Session, args: ProveArgs) -> Result<()> {
+    let claim = match (&args.batch, args.call, &args.receipt) {
+        (Some(batch), Some(call), _) => from_batch_file(batch, call)?,
+        (_, _, Some(receipt)) => from_receipt(receipt)?,
+        _ => anyhow::bail!("give --batch FILE --call N, or --receipt FILE"),
+    };
+    anyhow::ensure!(
+        verify(&claim.root, &claim.call, &claim.proof),
+        "the proof does not lead from the call to the root {}",
+        hex(&claim.root)
+    );
+    let landed = session.client.grant(&claim.grant).await?.next_seq > claim.seq;
+    let chain_root = match claim.signature {
+        Some(signature) => event_root(session, &signature).await?,
+        None => None,
+    }
+    .or(claim.recorded_event_root.clone());
+    let root = hex(&claim.root);
+    let root_on_chain = chain_root.as_deref() == Some(root.as_str());
+    let call = &claim.call;
+    let steps: Vec<_> = claim
+        .proof
+        .iter()
+        .map(|step| serde_json::json!({ "sibling": hex(&step.sibling), "sibling_is_left": step.sibling_is_left }))
+        .collect();
+    session.output.print(
+        serde_json::json!({
+            "batch_seq": claim.seq, "grant": claim.grant.to_string(), "call_position": claim.position,
+            // The record itself: with the proof, what an explorer checks against the batch's root.
+            "call": {
+                "request_hash": hex(&call.request_hash), "output_hash": hex(&call.output_hash),
+                "attribution": call.attribution.iter().map(|entry| [entry.index, u32::from(entry.weight)]).collect::<Vec<_>>(),
+            },
+            "leaf": hex(&call.leaf()), "root": root,
+            "proof": steps, "verified": true, "batch_landed": landed, "root_matches_event": root_on_chain,
+        }),
+        || format!(
+            "Call {} of batch #{} is in the batch: leaf {} proves to root {} in {} step(s)\n  batch landed on chain: {}\n  root equals the InferenceRecorded event's: {}",
+            claim.position,
+            claim.seq,
+            hex(&call.leaf()),
+            root,
+            claim.proof.len(),
+            if landed { "yes" } else { "NO" },
+            if root_on_chain { "yes" } else { "NO (no event root found for this batch)" }
+        ),
+    );
+    anyhow::ensure!(
+        landed,
+        "batch #{} of {} has not landed on chain",
+        claim.seq,
+        claim.grant
+    );
+    Ok(())
+}
+
+fn from_batch_file(path: &PathBuf, position: usize) -> Result<Claim> {
     let batch: BatchFile = serde_json::from_slice(
-        &std::fs::read(&args.batch)
-            .map_err(|error| anyhow!("cannot read {}: {error}", args.batch.display()))?,
+        &std::fs::read(path).map_err(|error| anyhow!("cannot read {}: {error}", path.display()))?,
     )?;
     let records = batch
         .calls
         .iter()
         .map(StoredCall::record)
         .collect::<Result<Vec<_>>>()?;
-    let call = records.get(args.call).ok_or_else(|| {
+    let call = records.get(position).cloned().ok_or_else(|| {
         anyhow!(
-            "the batch has {} calls; there is no call {}",
+            "the batch has {} calls; there is no call {position}",
             records.len(),
-            args.call
         )
     })?;
     let tree = CallTree::new(&records);
@@ -50,60 +123,94 @@ pub async fn execute(session: &Session, args: ProveArgs) -> Result<()> {
         tree.root() == root,
         "the batch file's calls do not hash to its recorded root"
     );
-    let proof = tree.proof(args.call);
-    anyhow::ensure!(verify(&root, call, &proof), "the proof does not verify");
+    Ok(Claim {
+        grant: batch.grant.parse()?,
+        seq: batch.seq,
+        position,
+        call,
+        root,
+        proof: tree.proof(position),
+        signature: batch.signature.as_deref().and_then(|s| s.parse().ok()),
+        recorded_event_root: batch.event_root,
+    })
+}
 
-    let grant: Pubkey = batch.grant.parse()?;
-    let landed = session.client.grant(&grant).await?.next_seq > batch.seq;
-    let chain_root = match (
-        session.client.connection.rpc(),
-        batch
-            .signature
-            .as_deref()
-            .and_then(|s| s.parse::<Signature>().ok()),
-    ) {
-        (Some(rpc), Some(signature)) => {
-            rpc.events_of(&signature)
-                .await?
-                .into_iter()
-                .find_map(|event| match event {
-                    LedgerEvent::InferenceRecorded(event) => Some(hex(&event.merkle_root)),
-                    _ => None,
-                })
-        }
-        _ => batch.event_root.clone(),
+/// A receipt as the gateway serves it (its other fields are for people).
+#[derive(Deserialize)]
+struct Receipt {
+    status: Option<String>,
+    grant: String,
+    batch_seq: Option<u64>,
+    call_position: Option<usize>,
+    call: StoredCall,
+    root: Option<String>,
+    #[serde(default)]
+    proof: Vec<ReceiptStep>,
+    signature: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct ReceiptStep {
+    sibling: String,
+    sibling_is_left: bool,
+}
+
+fn from_receipt(path: &PathBuf) -> Result<Claim> {
+    let bytes = if path.as_os_str() == "-" {
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(&mut std::io::stdin(), &mut bytes)?;
+        bytes
+    } else {
+        std::fs::read(path).map_err(|error| anyhow!("cannot read {}: {error}", path.display()))?
     };
-    let root_on_chain = chain_root.as_deref() == Some(batch.merkle_root.as_str());
-    let steps: Vec<_> = proof
+    let receipt: Receipt = serde_json::from_slice(&bytes)
+        .with_context(|| format!("{} is not a gateway receipt", path.display()))?;
+    let (Some(seq), Some(position), Some(root)) = (
+        receipt.batch_seq,
+        receipt.call_position,
+        receipt.root.as_deref(),
+    ) else {
+        anyhow::bail!(
+            "the receipt's call is not in a landed batch yet ({}): fetch it again once it is",
+            receipt.status.as_deref().unwrap_or("no status")
+        );
+    };
+    let proof = receipt
+        .proof
         .iter()
-        .map(|step| serde_json::json!({ "sibling": hex(&step.sibling), "sibling_is_left": step.sibling_is_left }))
-        .collect();
-    session.output.print(
-        serde_json::json!({
-            "batch_seq": batch.seq, "grant": batch.grant, "call_position": args.call,
-            // The record itself: with the proof, what an explorer checks against the batch's root.
-            "call": {
-                "request_hash": hex(&call.request_hash), "output_hash": hex(&call.output_hash),
-                "attribution": call.attribution.iter().map(|entry| [entry.index, u32::from(entry.weight)]).collect::<Vec<_>>(),
-            },
-            "leaf": hex(&call.leaf()), "root": batch.merkle_root,
-            "proof": steps, "verified": true, "batch_landed": landed, "root_matches_event": root_on_chain,
-        }),
-        || format!(
-            "Call {} of batch #{} is in the batch: leaf {} proves to root {} in {} step(s)\n  batch landed on chain: {}\n  root equals the InferenceRecorded event's: {}",
-            args.call,
-            batch.seq,
-            hex(&call.leaf()),
-            batch.merkle_root,
-            proof.len(),
-            if landed { "yes" } else { "NO" },
-            if root_on_chain { "yes" } else { "NO (no event root recorded for this batch)" }
-        ),
-    );
-    anyhow::ensure!(
-        landed,
-        "batch #{} of {grant} has not landed on chain",
-        batch.seq
-    );
-    Ok(())
+        .map(|step| {
+            Ok(ProofStep {
+                sibling: parse_hash(&step.sibling)?,
+                sibling_is_left: step.sibling_is_left,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok(Claim {
+        grant: receipt.grant.parse().context("the receipt's grant")?,
+        seq,
+        position,
+        call: receipt.call.record()?,
+        root: parse_hash(root)?,
+        proof,
+        signature: receipt.signature.as_deref().and_then(|s| s.parse().ok()),
+        recorded_event_root: None,
+    })
+}
+
+/// The Merkle root the batch's `InferenceRecorded` event carried.
+async fn event_root(session: &Session, signature: &Signature) -> Result<Option<String>> {
+    let events: Vec<LedgerEvent> = match (session.client.connection.rpc(), session.embedded()) {
+        (Some(rpc), _) => rpc.events_of(signature).await?,
+        (None, Some(embedded)) => embedded
+            .events_of(&signature.to_string())?
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|bytes| LedgerEvent::decode(bytes))
+            .collect(),
+        (None, None) => Vec::new(),
+    };
+    Ok(events.into_iter().find_map(|event| match event {
+        LedgerEvent::InferenceRecorded(event) => Some(hex(&event.merkle_root)),
+        _ => None,
+    }))
 }

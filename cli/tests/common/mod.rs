@@ -357,15 +357,19 @@ pub fn text_of(path: &Path) -> String {
 /// Reads one line of the explorer's start-up output (`serve --output json`)
 /// and the address it listens on.
 pub fn explorer_url(child: &mut std::process::Child) -> String {
+    started(child)["url"].as_str().unwrap().to_string()
+}
+
+/// The JSON line a background command (`serve`, `gateway`) prints once it
+/// listens.
+pub fn started(child: &mut std::process::Child) -> Value {
     use std::io::BufRead;
     let stdout = child.stdout.take().expect("piped");
     let mut line = String::new();
     std::io::BufReader::new(stdout)
         .read_line(&mut line)
         .unwrap();
-    let started: Value = serde_json::from_str(&line)
-        .unwrap_or_else(|error| panic!("serve printed {line:?}: {error}"));
-    started["url"].as_str().unwrap().to_string()
+    serde_json::from_str(&line).unwrap_or_else(|error| panic!("it printed {line:?}: {error}"))
 }
 
 /// A GET over loopback, with no HTTP client but the standard library's.
@@ -399,6 +403,15 @@ pub fn http(url: &str, method: &str, body: &str) -> (u16, String) {
 impl Session {
     /// The binary started in the background with the session's options.
     pub fn spawn(&self, args: &[&str]) -> std::process::Child {
+        self.spawn_with_stderr(args, std::process::Stdio::null())
+    }
+
+    /// Like [`Session::spawn`], its standard error going to `stderr`.
+    pub fn spawn_with_stderr(
+        &self,
+        args: &[&str],
+        stderr: impl Into<std::process::Stdio>,
+    ) -> std::process::Child {
         let command = self.command(args);
         let mut child = std::process::Command::new(command.get_program());
         child
@@ -406,7 +419,7 @@ impl Session {
             .env("HOME", self.home.path())
             .current_dir(self.home.path())
             .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::null());
+            .stderr(stderr);
         child.spawn().unwrap()
     }
 }
