@@ -353,14 +353,18 @@ fn a_real_model_behind_the_gateway_is_metered_attributed_and_paid() {
     let quoted: BTreeSet<u64> = attributed[..5].iter().flatten().copied().collect();
     assert!(!quoted.is_empty(), "the model quoted at least one dataset");
 
-    // A receipt is accepted as it is by `prove` and by the explorer.
-    let receipt_path = s.path("receipt.json");
-    std::fs::write(&receipt_path, receipts[0].to_string()).unwrap();
+    // Every receipt, as it is, proves against the root its batch's
+    // transaction recorded on chain (`prove` reads the event).
     stop(gateway_process);
-    let proved = s.json(&["prove", "--receipt", text(&receipt_path)]);
-    assert_eq!(proved["verified"], true);
-    assert_eq!(proved["batch_landed"], true);
-    assert_eq!(proved["root_matches_event"], true, "{proved}");
+    for (position, receipt) in receipts.iter().enumerate() {
+        let receipt_path = s.path(&format!("receipt-{position}.json"));
+        std::fs::write(&receipt_path, receipt.to_string()).unwrap();
+        let proved = s.json(&["prove", "--receipt", text(&receipt_path)]);
+        assert_eq!(proved["verified"], true);
+        assert_eq!(proved["batch_landed"], true);
+        assert_eq!(proved["root_matches_event"], true, "{proved}");
+        assert_eq!(proved["leaf"], receipt["leaf"]);
+    }
 
     let grant = s.json(&["grant", "show", &market.grant]);
     assert_eq!(grant["calls_used"].as_u64(), Some(made), "{grant}");
