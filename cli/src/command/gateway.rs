@@ -223,11 +223,8 @@ impl Recorder<'_> {
         if self.backoff_until.is_some_and(|until| now < until) {
             return;
         }
-        let records: Vec<CallRecord> = {
-            let calls = self.gateway.journal.calls.lock().expect("not poisoned");
-            calls.records.clone()
-        };
-        let waiting = records.len() - run.calls_done();
+        let done = run.calls_done();
+        let waiting = self.gateway.journal.journaled() - done;
         if waiting == 0 {
             self.oldest_waiting = None;
             return;
@@ -237,17 +234,24 @@ impl Recorder<'_> {
         if !due {
             return;
         }
-        let (upto, batch_calls) = self.recordable(&records, run.calls_done());
+        // The calls not yet recorded, copied only when a batch is due.
+        let pending: Vec<CallRecord> = {
+            let calls = self.gateway.journal.calls.lock().expect("not poisoned");
+            calls.records[done..].to_vec()
+        };
+        let (recordable, batch_calls) = self.recordable(&pending);
         self.gateway
             .ledger
             .state
             .lock()
             .expect("not poisoned")
-            .held_for_attribution = records.len() - upto;
-        if upto <= run.calls_done() {
+            .held_for_attribution = pending.len() - recordable;
+        if recordable == 0 {
             return;
         }
-        let result = run.record(&records[..upto], batch_calls, &mut |_| {}).await;
+        let result = run
+            .record(&pending[..recordable], batch_calls, &mut |_| {})
+            .await;
         match result.and_then(|()| refresh_landed(run, &self.gateway.ledger)) {
             Ok(()) => {
                 // Contributions accepted or revoked since: the next calls'
@@ -260,7 +264,7 @@ impl Recorder<'_> {
                     .lock()
                     .expect("not poisoned")
                     .last_error = None;
-                self.oldest_waiting = (records.len() > run.calls_done()).then_some(now);
+                self.oldest_waiting = (pending.len() > recordable).then_some(now);
             }
             Err(error) => {
                 self.failures += 1;
@@ -281,11 +285,12 @@ impl Recorder<'_> {
         }
     }
 
-    /// How far the log may be recorded now, and the batch cap to use. Under
-    /// `attribution_required` a batch must name a contribution, so the calls
-    /// after the last attributed one wait for the next, and a batch may hold
-    /// more than --batch-calls calls to reach an attributed one.
-    fn recordable(&self, records: &[CallRecord], done: usize) -> (usize, usize) {
+    /// How many of the `pending` calls may be recorded now, and the batch
+    /// cap to use. Under `attribution_required` a batch must name a
+    /// contribution, so the calls after the last attributed one wait for the
+    /// next, and a batch may hold more than --batch-calls calls to reach an
+    /// attributed one.
+    fn recordable(&self, pending: &[CallRecord]) -> (usize, usize) {
         let required = self
             .gateway
             .ledger
@@ -294,22 +299,27 @@ impl Recorder<'_> {
             .expect("not poisoned")
             .attribution_required;
         if !required {
-            return (records.len(), self.batch_calls);
+            return (pending.len(), self.batch_calls);
         }
-        let upto = records[done..]
+        let recordable = pending
             .iter()
             .rposition(|call| !call.attribution.is_empty())
-            .map_or(done, |last| done + last + 1);
-        (upto, upto.saturating_sub(done).max(self.batch_calls))
+            .map_or(0, |last| last + 1);
+        (recordable, recordable.max(self.batch_calls))
     }
 }
 
-/// Publishes the journal's landed batches to the receipts.
+/// Publishes the batches that landed since the last call to the receipts
+/// (the batch files before them are not read again).
 fn refresh_landed(run: &Run, ledger: &LedgerView) -> Result<()> {
-    let landed = run.landed()?;
+    let known = {
+        let state = ledger.state.lock().expect("not poisoned");
+        state.batches.last().map_or(0, |batch| batch.seq + 1)
+    };
+    let landed = run.landed_from(known)?;
     let mut state = ledger.state.lock().expect("not poisoned");
     state.calls_done = run.calls_done();
-    state.batches = landed;
+    state.batches.extend(landed);
     Ok(())
 }
 

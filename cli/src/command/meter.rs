@@ -200,7 +200,8 @@ pub async fn execute(session: &Session, args: MeterArgs) -> Result<()> {
     );
     let mut run = Run::open(session, metered, dir, &calls, Some(&numbered)).await?;
     bar.set_position(run.calls_done() as u64);
-    run.record(&calls, args.batch_calls, &mut |done| {
+    let done = run.calls_done();
+    run.record(&calls[done..], args.batch_calls, &mut |done| {
         bar.set_position(done as u64)
     })
     .await?;
@@ -280,18 +281,18 @@ impl<'a> Run<'a> {
         self.progress.calls_done
     }
 
-    /// Records `calls[calls_done..]` in batches of at most `batch_calls`,
-    /// each journaled before it is sent; `on_batch` hears the calls done
-    /// after each.
+    /// Records `pending`, the input's calls that follow the first
+    /// `calls_done`, in batches of at most `batch_calls`, each journaled
+    /// before it is sent; `on_batch` hears the calls done after each.
     pub async fn record(
         &mut self,
-        calls: &[CallRecord],
+        pending: &[CallRecord],
         batch_calls: usize,
         on_batch: &mut dyn FnMut(usize),
     ) -> Result<()> {
         // One meter for the whole run: it cuts the remaining calls into batches.
         let mut meter = InferenceMeter::new(batch_calls);
-        for call in &calls[self.progress.calls_done..] {
+        for call in pending {
             meter.push(call.clone());
         }
         while let Some(batch) = meter.cut_batch() {
@@ -301,10 +302,10 @@ impl<'a> Run<'a> {
         Ok(())
     }
 
-    /// Every batch of the journal that landed, in order.
-    pub fn landed(&self) -> Result<Vec<LandedBatch>> {
+    /// The batches of the journal that landed, in order, from batch `from`.
+    pub fn landed_from(&self, from: u64) -> Result<Vec<LandedBatch>> {
         let mut landed = Vec::new();
-        for seq in 0..self.metered.next_seq {
+        for seq in from..self.metered.next_seq {
             let Some(batch) = read_json::<BatchFile>(&batch_path(&self.dir, seq))? else {
                 continue;
             };
