@@ -122,6 +122,11 @@ fn refusal(status: StatusCode, message: impl Into<String>) -> Response {
 /// Anything not metered: forwarded and answered as it is, streaming both ways.
 pub async fn pass_through(State(gateway): State<Arc<Gateway>>, request: Request) -> Response {
     let (parts, body) = request.into_parts();
+    forward(&gateway, parts, body).await
+}
+
+/// The upstream's answer as it is, or the gateway's 502 when it has none.
+async fn forward(gateway: &Gateway, parts: axum::http::request::Parts, body: Body) -> Response {
     match gateway.upstream.send(parts, body).await {
         Ok(response) => response,
         Err(error) => refusal(StatusCode::BAD_GATEWAY, error.to_string()),
@@ -173,7 +178,7 @@ async fn metered(
         .ok()
         .filter(Value::is_object)
     else {
-        return forward_unmetered(&gateway, parts, bytes).await;
+        return forward(&gateway, parts, Body::from(bytes)).await;
     };
     if gateway.when_chain_down == WhenChainDown::Refuse && gateway.backlog() >= gateway.max_pending
     {
@@ -187,10 +192,9 @@ async fn metered(
         );
     }
     let stream = request_json["stream"] == Value::Bool(true);
-    let response = match gateway.upstream.send(parts, Body::from(bytes)).await {
-        Ok(response) => response,
-        Err(error) => return refusal(StatusCode::BAD_GATEWAY, error.to_string()),
-    };
+    // An upstream that is down is the gateway's own 502: not a success,
+    // so not metered either.
+    let response = forward(&gateway, parts, Body::from(bytes)).await;
     if !response.status().is_success() {
         return response;
     }
@@ -216,17 +220,6 @@ async fn metered(
     tokio::spawn(pending.relay(upstream_body, sender));
     let body = Body::from_stream(tokio_stream(receiver));
     Response::from_parts(parts, body)
-}
-
-async fn forward_unmetered(
-    gateway: &Gateway,
-    parts: axum::http::request::Parts,
-    bytes: Bytes,
-) -> Response {
-    match gateway.upstream.send(parts, Body::from(bytes)).await {
-        Ok(response) => response,
-        Err(error) => refusal(StatusCode::BAD_GATEWAY, error.to_string()),
-    }
 }
 
 /// The receiver as a stream of body chunks.
