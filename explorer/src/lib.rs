@@ -14,6 +14,9 @@
 //! proof that does not parse) is answered 400 with a sentence naming it;
 //! what the index does not hold, 404.
 
+pub mod actions;
+mod cors;
+mod failure;
 mod limit;
 mod pages;
 mod pool;
@@ -21,19 +24,32 @@ mod proof;
 
 use axum::{
     extract::{Path, Query, State},
-    http::StatusCode,
     response::{Html, IntoResponse, Redirect, Response},
     routing::{get, post},
     Form, Json, Router,
 };
-use model_ledger_indexer::{
-    query::{self, ModelSummary},
-    IndexError,
-};
+use model_ledger_indexer::query::{self, ModelSummary};
 use serde::Deserialize;
 use solana_sdk::pubkey::Pubkey;
 
+pub use actions::Chain;
+pub use failure::Failure;
+use failure::{ApiFailure, PageFailure};
 pub use pool::{PoolError, ReadPool};
+
+/// What every request may use: the index, and the chain when the explorer
+/// reads one (the Solana Actions need the books as they are now).
+#[derive(Clone)]
+pub struct AppState {
+    pub pool: ReadPool,
+    pub chain: Option<std::sync::Arc<dyn Chain>>,
+}
+
+impl axum::extract::FromRef<AppState> for ReadPool {
+    fn from_ref(state: &AppState) -> ReadPool {
+        state.pool.clone()
+    }
+}
 
 /// Contributions per page of a model.
 pub const PER_PAGE: u64 = 50;
@@ -48,105 +64,11 @@ pub const LATEST_BATCHES: u64 = 10;
 /// Generations of ancestors and of descendants drawn around a model.
 pub const LINEAGE_DEPTH: i32 = 8;
 
-/// Why a request failed, as the page or the API says it.
-#[derive(Debug, thiserror::Error)]
-pub enum Failure {
-    #[error("{0}")]
-    BadInput(String),
-    #[error("{0}")]
-    NotFound(String),
-    #[error("the index could not answer: {0}")]
-    Index(#[from] IndexError),
-    /// Every database worker is taken, or the answer took longer than
-    /// [`REQUEST_TIMEOUT`]: try again.
-    #[error("{0}")]
-    Busy(String),
-}
-
-impl Failure {
-    fn status(&self) -> StatusCode {
-        match self {
-            Failure::BadInput(_) => StatusCode::BAD_REQUEST,
-            Failure::NotFound(_) => StatusCode::NOT_FOUND,
-            Failure::Index(_) => StatusCode::INTERNAL_SERVER_ERROR,
-            Failure::Busy(_) => StatusCode::SERVICE_UNAVAILABLE,
-        }
-    }
-}
-
-impl From<PoolError> for Failure {
-    fn from(error: PoolError) -> Self {
-        match error {
-            PoolError::Index(error) => Failure::Index(error),
-            PoolError::Busy => Failure::Busy(error.to_string()),
-        }
-    }
-}
-
-impl From<PoolError> for PageFailure {
-    fn from(error: PoolError) -> Self {
-        PageFailure(error.into())
-    }
-}
-
-impl From<PoolError> for ApiFailure {
-    fn from(error: PoolError) -> Self {
-        ApiFailure(error.into())
-    }
-}
-
 /// The longest a request may take before it is answered 503.
 pub const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// Connections served at once; the next waits to be accepted.
 pub const MAX_CONNECTIONS: usize = 512;
-
-/// A failure answered as a page.
-struct PageFailure(Failure);
-
-impl From<Failure> for PageFailure {
-    fn from(failure: Failure) -> Self {
-        PageFailure(failure)
-    }
-}
-
-impl From<IndexError> for PageFailure {
-    fn from(error: IndexError) -> Self {
-        PageFailure(Failure::Index(error))
-    }
-}
-
-impl IntoResponse for PageFailure {
-    fn into_response(self) -> Response {
-        (self.0.status(), Html(pages::failure(&self.0).into_string())).into_response()
-    }
-}
-
-/// A failure answered as JSON: `{"error": {"status", "message"}}`.
-struct ApiFailure(Failure);
-
-impl From<Failure> for ApiFailure {
-    fn from(failure: Failure) -> Self {
-        ApiFailure(failure)
-    }
-}
-
-impl From<IndexError> for ApiFailure {
-    fn from(error: IndexError) -> Self {
-        ApiFailure(Failure::Index(error))
-    }
-}
-
-impl IntoResponse for ApiFailure {
-    fn into_response(self) -> Response {
-        let status = self.0.status();
-        (
-            status,
-            Json(serde_json::json!({ "error": { "status": status.as_u16(), "message": self.0.to_string() } })),
-        )
-            .into_response()
-    }
-}
 
 fn address(text: &str, what: &str) -> Result<String, Failure> {
     text.parse::<Pubkey>()
@@ -518,6 +440,22 @@ async fn api_search(
     Ok(Json(pool.run(move |sql| query::search(sql, &text)).await?))
 }
 
+/// The wallet page's claim button (explorer/web, built into one file by CI
+/// and committed: the server needs no network and no build step).
+async fn claim_script() -> Response {
+    (
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                "text/javascript; charset=utf-8",
+            ),
+            (axum::http::header::CACHE_CONTROL, "public, max-age=300"),
+        ],
+        include_str!("../static/claim.js"),
+    )
+        .into_response()
+}
+
 /// An unknown path: a JSON error under `/api/`, a page elsewhere.
 async fn not_found(uri: axum::http::Uri) -> Response {
     let failure = Failure::NotFound(format!("no such page: {}", uri.path()));
@@ -529,8 +467,14 @@ async fn not_found(uri: axum::http::Uri) -> Response {
 }
 
 /// Every route of the explorer over `pool`, each request answered within
-/// [`REQUEST_TIMEOUT`].
+/// [`REQUEST_TIMEOUT`]; the Actions answer 503 without a chain to read.
 pub fn router(pool: ReadPool) -> Router {
+    router_with_chain(pool, None)
+}
+
+/// The explorer's routes, the Solana Actions reading `chain`.
+pub fn router_with_chain(pool: ReadPool, chain: Option<std::sync::Arc<dyn Chain>>) -> Router {
+    let state = AppState { pool, chain };
     Router::new()
         .route("/", get(home))
         .route("/search", get(search))
@@ -548,9 +492,20 @@ pub fn router(pool: ReadPool) -> Router {
         .route("/api/batches/{grant}/{seq}", get(api_batch))
         .route("/api/batches/{grant}/{seq}/verify", post(api_batch_verify))
         .route("/api/search", get(api_search))
+        .route("/actions.json", get(actions::actions_json))
+        .route("/actions/icon.svg", get(actions::icon_svg))
+        .route("/static/claim.js", get(claim_script))
+        .route(
+            "/api/actions/claim/{wallet}",
+            get(actions::get_claim).post(actions::post_claim),
+        )
         .fallback(not_found)
         .layer(axum::middleware::from_fn(within_timeout))
-        .with_state(pool)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            cors::headers,
+        ))
+        .with_state(state)
 }
 
 /// Answers 503 for a request not answered within [`REQUEST_TIMEOUT`] (its
@@ -580,8 +535,18 @@ pub async fn serve(
     pool: ReadPool,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    serve_with_chain(listener, pool, None, shutdown).await
+}
+
+/// [`serve`], the Solana Actions reading `chain`.
+pub async fn serve_with_chain(
+    listener: tokio::net::TcpListener,
+    pool: ReadPool,
+    chain: Option<std::sync::Arc<dyn Chain>>,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
     let limited = limit::LimitedListener::new(listener, MAX_CONNECTIONS);
-    axum::serve(limited, router(pool))
+    axum::serve(limited, router_with_chain(pool, chain))
         .with_graceful_shutdown(shutdown)
         .await
 }

@@ -30,6 +30,8 @@ code,.mono{font-family:ui-monospace,monospace;font-size:.82rem;word-break:break-
 svg text{font-family:system-ui,sans-serif}
 .ok{color:#17692b;font-weight:600}.bad{color:#a11;font-weight:600}
 textarea{width:100%;min-height:10rem;font-family:ui-monospace,monospace;font-size:.8rem}
+#claim button,button.claim-one{padding:.35rem .8rem;border-radius:4px;border:1px solid #14213d;background:#14213d;color:#fff;cursor:pointer}
+#claim-status{font-size:.9rem}
 ";
 
 fn layout(title: &str, body: Markup) -> Markup {
@@ -247,7 +249,13 @@ fn status_badge(status: &str) -> Markup {
     html! { span class=(format!("badge {status}")) { (status) } }
 }
 
-fn contributions_table(rows: &[ContributionView], show_model: bool) -> Markup {
+/// `claim_for`: the wallet whose page this is; its contributions with
+/// something to claim get a claim button (shown by the page's script).
+fn contributions_table(
+    rows: &[ContributionView],
+    show_model: bool,
+    claim_for: Option<&str>,
+) -> Markup {
     html! {
         table.contributions {
             thead { tr {
@@ -255,6 +263,7 @@ fn contributions_table(rows: &[ContributionView], show_model: bool) -> Markup {
                 th.num { "#" } th { "kind" } th { "contributor" } th { "status" } th.num { "shares" }
                 th.num { "earned" } th.num { "claimed" } th.num { "claimable" }
                 th.num { "by attribution" } th.num { "batches naming it" }
+                @if claim_for.is_some() { th {} }
             } }
             tbody {
                 @for row in rows {
@@ -270,6 +279,13 @@ fn contributions_table(rows: &[ContributionView], show_model: bool) -> Markup {
                         td.num.claimable { (amount(&row.claimable)) }
                         td.num { (amount(&row.earned_by_attribution)) }
                         td.num { (row.attributed_batches) }
+                        @if let Some(wallet) = claim_for {
+                            td {
+                                @if row.payout_wallet == wallet && row.claimable.base_units != "0" {
+                                    button.claim-one type="button" hidden data-model=(row.model) data-index=(row.index) { "Claim" }
+                                }
+                            }
+                        }
                     }
                 }
             }
@@ -331,7 +347,7 @@ pub fn model(page: &ModelPage) -> Markup {
                 (contributions.total) " contributions; page " (contributions.page + 1) " of " (pages) ". "
                 "Earned = claimed + claimable, in tokens; 'by attribution' is the part paid because batches named it."
             }
-            (contributions_table(&contributions.contributions, false))
+            (contributions_table(&contributions.contributions, false, None))
             p {
                 @if contributions.page > 0 { a href=(format!("/models/{}?page={}", summary.address, contributions.page - 1)) { "← previous" } " " }
                 @if contributions.page + 1 < pages { a href=(format!("/models/{}?page={}", summary.address, contributions.page + 1)) { "next →" } }
@@ -375,6 +391,15 @@ pub fn wallet(view: &WalletView) -> Markup {
                 }
             }
             @if !view.totals.is_empty() {
+                section #claim data-wallet=(view.wallet) data-action=(format!("/api/actions/claim/{}", view.wallet)) {
+                    p.note {
+                        "Claim with the CLI, signed by this wallet: " code { "model-ledger claim --all" }
+                        "; or from any wallet that opens Solana Actions, at " a href=(format!("/api/actions/claim/{}", view.wallet)) { "this page's claim action" } "."
+                    }
+                    button #claim-all type="button" hidden { "Claim with a browser wallet" }
+                    p #claim-status role="status" {}
+                }
+                script type="module" src="/static/claim.js" {}
                 p.note { "Claimable is what the contributions are owed, to the base unit; a claim pays each contribution's whole base units and keeps its fraction for a later claim." }
             }
             @if !view.totals_complete {
@@ -384,7 +409,7 @@ pub fn wallet(view: &WalletView) -> Markup {
             @if view.contributions.is_empty() { p.note { "None." } } @else {
                 @let pages = view.contribution_count.div_ceil(view.per_page).max(1);
                 p.note { (view.contribution_count) " contributions; page " (view.page + 1) " of " (pages) "." }
-                (contributions_table(&view.contributions, true))
+                (contributions_table(&view.contributions, true, Some(&view.wallet)))
                 p {
                     @if view.page > 0 { a href=(format!("/wallets/{}?page={}", view.wallet, view.page - 1)) { "← previous" } " " }
                     @if view.page + 1 < pages {

@@ -5,6 +5,8 @@
 //! `cargo run -p idl-gen` rewrites `idl/model_ledger.json`;
 //! `cargo run -p idl-gen -- --check` fails when the committed IDL is stale.
 
+mod seeds;
+
 use std::{path::PathBuf, process::ExitCode};
 
 use anchor_lang_idl::build::IdlBuilder;
@@ -25,7 +27,7 @@ fn main() -> ExitCode {
     std::env::remove_var("RUSTUP_TOOLCHAIN");
     std::env::set_var("CARGO_TARGET_DIR", root.join("target").join("idl-build"));
 
-    let idl = match IdlBuilder::new()
+    let mut idl = match IdlBuilder::new()
         .program_path(root.join("programs").join("model_ledger"))
         .build()
     {
@@ -35,6 +37,7 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    seeds::add_book_and_vault_seeds(&mut idl);
     let fresh = serde_json::to_string_pretty(&idl).expect("an IDL serialises") + "\n";
 
     if check {

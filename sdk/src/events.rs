@@ -15,8 +15,8 @@ use crate::PROGRAM_ID;
 /// silently left undecoded.
 macro_rules! ledger_events {
     ($($name:ident,)*) => {
-        /// Every event the program emits.
-        #[derive(Debug, Clone, PartialEq)]
+        /// Every event the program emits (as JSON: `{"EventName": {fields}}`).
+        #[derive(Debug, Clone, PartialEq, serde::Serialize)]
         pub enum LedgerEvent {
             $($name($name),)*
         }

@@ -39,6 +39,7 @@
 //! ```
 
 pub mod accounts;
+pub mod claims;
 /// The attribution engine ([`model_ledger_attribution`]): which contributed data an output used.
 #[cfg(feature = "attribution")]
 pub use model_ledger_attribution as attribution;
@@ -55,6 +56,7 @@ pub mod instructions;
 pub mod merkle;
 pub mod meter;
 pub mod pda;
+pub mod portable;
 pub mod queries;
 pub mod send;
 

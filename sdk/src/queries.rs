@@ -352,22 +352,12 @@ fn earning(
 ) -> Result<Earning, SdkError> {
     let book = decode_royalty_book(book_address, book_account)?;
     let entry = decode_book_entry(book_address, book_account, contribution.index)?;
-    let mut balance = entry.balance();
-    let unrepresentable = |what: &str| SdkError::Decode {
-        address: *book_address,
-        reason: format!("entry {} of the royalty book: {what}", contribution.index),
-    };
-    balance
-        .settle(&book.pools())
-        .map_err(|_| unrepresentable("its accrual overflows"))?;
     Ok(Earning {
         model: *model,
         contribution: *address,
         index: contribution.index,
         payout_wallet: contribution.payout_wallet,
-        claimable: balance
-            .claimable()
-            .map_err(|_| unrepresentable("its claimable amount exceeds u64"))?,
+        claimable: crate::claims::claimable_in(book_address, book_account, contribution.index)?,
         claimed: entry.claimed_total(),
         payment_mint: book.payment_mint,
         decimals: book.payment_decimals,

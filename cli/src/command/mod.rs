@@ -13,6 +13,7 @@ mod contribution;
 mod create_mint;
 mod create_nonce;
 mod demo;
+mod dump;
 mod earnings;
 mod gateway;
 mod grant;
@@ -97,6 +98,9 @@ pub enum Command {
     Index(index::IndexArgs),
     /// Serve the explorer (web pages and a JSON API) on the index, following the chain
     Serve(serve::ServeArgs),
+    /// Every account and event of an embedded ledger: bytes and decoded values (JSON), for
+    /// checking another client's decoding
+    Dump(dump::DumpArgs),
     /// Print a shell completion script: bash, zsh, fish, elvish or powershell
     Completions(completions::CompletionsArgs),
 }
@@ -109,6 +113,7 @@ pub async fn execute(command: Command, global: &GlobalArgs) -> Result<()> {
         Command::Attribute(args) => return attribute::execute(args, global.output),
         Command::Index(args) => return index::execute(args, global),
         Command::Serve(args) => return serve::execute(args, global).await,
+        Command::Dump(args) => return dump::execute(args, global),
         _ => {}
     }
     let session = Session::open(global).await?;
@@ -121,7 +126,8 @@ pub async fn execute(command: Command, global: &GlobalArgs) -> Result<()> {
         | Command::Completions(_)
         | Command::Attribute(_)
         | Command::Index(_)
-        | Command::Serve(_) => {
+        | Command::Serve(_)
+        | Command::Dump(_) => {
             unreachable!("handled above")
         }
         Command::InitConfig(args) => init_config::execute(&session, args).await,

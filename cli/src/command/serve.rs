@@ -1,15 +1,18 @@
 //! `serve`: the explorer on the index, which it first brings up to date and
 //! then keeps following while it serves.
 
-use std::{net::SocketAddr, time::Duration};
+use std::{net::SocketAddr, sync::Arc, time::Duration};
 
 use anyhow::{Context, Result};
 use clap::Args;
-use model_ledger_explorer::ReadPool;
+use model_ledger_explorer::{Chain, ReadPool};
 use serde_json::json;
+use solana_rpc_client::nonblocking::rpc_client::RpcClient;
+use solana_sdk::{account::Account, hash::Hash, pubkey::Pubkey};
 
 use super::index::Commitment;
 use crate::{
+    embedded::SavedLedger,
     index::{self, catch_up, on_index_thread, Source},
     output::{self, OutputFormat},
     session::GlobalArgs,
@@ -51,6 +54,7 @@ pub async fn execute(args: ServeArgs, global: &GlobalArgs) -> Result<()> {
             .context("cannot start the follower")?;
     }
     let pool = ReadPool::open(&url, args.workers)?;
+    let chain = chain_of(global, &cluster, args.commitment).await?;
     let listener = tokio::net::TcpListener::bind(args.bind)
         .await
         .with_context(|| format!("cannot listen on {}", args.bind))?;
@@ -68,11 +72,96 @@ pub async fn execute(args: ServeArgs, global: &GlobalArgs) -> Result<()> {
             if args.follow > 0 { format!(", following every {} s", args.follow) } else { String::new() }
         )),
     }
-    model_ledger_explorer::serve(listener, pool, async {
+    model_ledger_explorer::serve_with_chain(listener, pool, Some(chain), async {
         let _ = tokio::signal::ctrl_c().await;
     })
     .await
     .context("the explorer stopped")
+}
+
+/// The chain the Solana Actions read: the cluster over RPC at the
+/// commitment the index follows, or the embedded ledger's saved accounts
+/// (which no wallet can send a transaction to).
+async fn chain_of(
+    global: &GlobalArgs,
+    cluster: &crate::cluster::Cluster,
+    commitment: Commitment,
+) -> Result<Arc<dyn Chain>> {
+    Ok(match cluster {
+        crate::cluster::Cluster::Embedded => Arc::new(EmbeddedChain(global.ledger_dir())),
+        crate::cluster::Cluster::Rpc(url) => {
+            let client = RpcClient::new_with_commitment(url.clone(), commitment.into());
+            let genesis = client
+                .get_genesis_hash()
+                .await
+                .with_context(|| format!("{url} does not answer getGenesisHash"))?
+                .to_string();
+            Arc::new(RpcChain {
+                client,
+                blockchain_id: format!("solana:{}", &genesis[..genesis.len().min(32)]),
+            })
+        }
+    })
+}
+
+struct RpcChain {
+    client: RpcClient,
+    blockchain_id: String,
+}
+
+#[async_trait::async_trait]
+impl Chain for RpcChain {
+    async fn accounts(&self, addresses: &[Pubkey]) -> Result<Vec<Option<Account>>, String> {
+        let mut found = Vec::with_capacity(addresses.len());
+        // getMultipleAccounts takes at most 100 addresses.
+        for chunk in addresses.chunks(100) {
+            found.extend(
+                self.client
+                    .get_multiple_accounts(chunk)
+                    .await
+                    .map_err(|error| error.to_string())?,
+            );
+        }
+        Ok(found)
+    }
+
+    async fn recent_blockhash(&self) -> Result<Hash, String> {
+        self.client
+            .get_latest_blockhash()
+            .await
+            .map_err(|error| error.to_string())
+    }
+
+    fn blockchain_id(&self) -> Option<String> {
+        Some(self.blockchain_id.clone())
+    }
+}
+
+struct EmbeddedChain(std::path::PathBuf);
+
+#[async_trait::async_trait]
+impl Chain for EmbeddedChain {
+    async fn accounts(&self, addresses: &[Pubkey]) -> Result<Vec<Option<Account>>, String> {
+        let saved = SavedLedger::read(&self.0)
+            .map_err(|error| format!("{error:#}"))?
+            .accounts();
+        Ok(addresses
+            .iter()
+            .map(|address| saved.get(address).cloned())
+            .collect())
+    }
+
+    async fn recent_blockhash(&self) -> Result<Hash, String> {
+        Err(
+            "this explorer serves an embedded ledger, which takes transactions from the CLI only: \
+             claim with `model-ledger --ledger DIR claim --all`"
+                .into(),
+        )
+    }
+
+    fn blockchain_id(&self) -> Option<String> {
+        None
+    }
 }
 
 /// Catches the index up every `every`; a failure (a gap, a node that does

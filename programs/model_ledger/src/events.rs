@@ -61,6 +61,7 @@ use crate::state::{
 
 #[event]
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct ConfigInitialized {
     pub config: Pubkey,
     pub admin: Pubkey,
@@ -70,6 +71,7 @@ pub struct ConfigInitialized {
 
 #[event]
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct ConfigUpdated {
     pub config: Pubkey,
     pub admin: Pubkey,
@@ -98,6 +100,7 @@ impl ConfigUpdated {
 
 #[event]
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct ModelRegistered {
     pub model: Pubkey,
     pub creator: Pubkey,
@@ -121,6 +124,7 @@ pub struct ModelRegistered {
 
 #[event]
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct ModelAuthorityTransferProposed {
     pub model: Pubkey,
     pub authority: Pubkey,
@@ -130,6 +134,7 @@ pub struct ModelAuthorityTransferProposed {
 
 #[event]
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct ModelAuthorityTransferred {
     pub model: Pubkey,
     pub previous_authority: Pubkey,
@@ -138,6 +143,7 @@ pub struct ModelAuthorityTransferred {
 
 #[event]
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct ContributionProposed {
     pub model: Pubkey,
     pub contribution: Pubkey,
@@ -154,6 +160,7 @@ pub struct ContributionProposed {
 /// One event for every status change of a contribution (accept, reject, revoke).
 #[event]
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct ContributionStatusChanged {
     pub model: Pubkey,
     pub contribution: Pubkey,
@@ -174,6 +181,7 @@ pub struct ContributionStatusChanged {
 
 #[event]
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct PayoutWalletSet {
     pub model: Pubkey,
     pub contribution: Pubkey,
@@ -184,6 +192,7 @@ pub struct PayoutWalletSet {
 
 #[event]
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct LicensePublished {
     pub model: Pubkey,
     pub license: Pubkey,
@@ -195,6 +204,7 @@ pub struct LicensePublished {
 
 #[event]
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct LicenseRetired {
     pub model: Pubkey,
     pub license: Pubkey,
@@ -207,6 +217,7 @@ pub struct LicenseRetired {
 /// Amounts in "scaled" fields are 1/10^12 of a token base unit
 /// (`math::royalty::SCALE`).
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct PaymentRecord {
     /// The payment, before the protocol fee.
     pub amount: u64,
@@ -243,6 +254,7 @@ pub struct PaymentRecord {
 
 #[event]
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct GrantAcquired {
     pub model: Pubkey,
     pub license: Pubkey,
@@ -259,6 +271,7 @@ pub struct GrantAcquired {
 
 #[event]
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct MeterSet {
     pub grant: Pubkey,
     pub licensee: Pubkey,
@@ -268,6 +281,7 @@ pub struct MeterSet {
 
 #[event]
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct GrantRenewed {
     pub grant: Pubkey,
     pub licensee: Pubkey,
@@ -281,6 +295,7 @@ pub struct GrantRenewed {
 
 #[event]
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct GrantTransferred {
     pub grant: Pubkey,
     pub previous_licensee: Pubkey,
@@ -294,6 +309,7 @@ pub struct GrantTransferred {
 
 #[event]
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct InferenceRecorded {
     pub model: Pubkey,
     pub grant: Pubkey,
@@ -318,6 +334,7 @@ pub struct InferenceRecorded {
 
 #[event]
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct ContributionClosed {
     pub model: Pubkey,
     pub contribution: Pubkey,
@@ -329,6 +346,7 @@ pub struct ContributionClosed {
 
 #[event]
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct SurplusBooked {
     pub model: Pubkey,
     /// Tokens found in the vault beyond what the book held (0: nothing booked).
@@ -339,6 +357,7 @@ pub struct SurplusBooked {
 
 #[event]
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct ProtocolFeesCollected {
     pub model: Pubkey,
     /// The treasury's token account that received them.
@@ -348,6 +367,7 @@ pub struct ProtocolFeesCollected {
 
 #[event]
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct UpstreamSettled {
     pub child: Pubkey,
     pub parent: Pubkey,
@@ -360,6 +380,7 @@ pub struct UpstreamSettled {
 
 #[event]
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct RoyaltyClaimed {
     pub model: Pubkey,
     pub contribution: Pubkey,
@@ -375,6 +396,7 @@ pub struct RoyaltyClaimed {
 
 #[event]
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct UnallocatedClaimed {
     pub model: Pubkey,
     pub authority: Pubkey,
@@ -384,6 +406,7 @@ pub struct UnallocatedClaimed {
 
 #[event]
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct RoyaltyBookExtended {
     pub model: Pubkey,
     pub entry_count: u32,
@@ -391,6 +414,7 @@ pub struct RoyaltyBookExtended {
 
 #[event]
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct ProposalPolicySet {
     pub model: Pubkey,
     pub previous_policy: ProposalPolicy,
@@ -399,6 +423,7 @@ pub struct ProposalPolicySet {
 
 #[event]
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct ProposerAllowed {
     pub model: Pubkey,
     pub wallet: Pubkey,
@@ -408,6 +433,7 @@ pub struct ProposerAllowed {
 
 #[event]
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct ProposerDisallowed {
     pub model: Pubkey,
     pub wallet: Pubkey,

@@ -5,6 +5,7 @@ use crate::{errors::LedgerError, math::bps::is_valid_bps};
 /// The protocol's single configuration account (PDA `["config"]`).
 #[account]
 #[derive(InitSpace, Debug)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct Config {
     pub version: u8,
     pub bump: u8,
@@ -20,6 +21,7 @@ pub struct Config {
     pub paused: bool,
     /// Incremented on every change so an indexer can detect a missed event.
     pub update_count: u64,
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub reserved: [u8; 64],
 }
 

@@ -6,6 +6,7 @@ use crate::{
 };
 
 #[derive(AnchorSerialize, AnchorDeserialize, InitSpace, Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub enum ContributionKind {
     BaseModel,
     Dataset,
@@ -18,6 +19,7 @@ pub enum ContributionKind {
 
 /// Proposed → Accepted → Revoked, or Proposed → Rejected. No other edge exists.
 #[derive(AnchorSerialize, AnchorDeserialize, InitSpace, Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub enum ContributionStatus {
     Proposed,
     Accepted,
@@ -30,6 +32,7 @@ pub enum ContributionStatus {
 /// `proposed_slot` are written once at proposal and never again.
 #[account]
 #[derive(InitSpace, Debug)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct Contribution {
     pub version: u8,
     pub bump: u8,
@@ -49,6 +52,7 @@ pub struct Contribution {
     pub payout_wallet: Pubkey,
     /// Slot of the last status change (proposal, acceptance, rejection, revocation).
     pub status_slot: u64,
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub reserved: [u8; 64],
 }
 

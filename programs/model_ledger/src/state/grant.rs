@@ -7,6 +7,7 @@ use crate::errors::LedgerError;
 /// version, or the licence's retirement, never changes an existing grant.
 #[account]
 #[derive(InitSpace, Debug)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct Grant {
     pub version: u8,
     pub bump: u8,
@@ -35,6 +36,7 @@ pub struct Grant {
     /// Tokens paid under this grant, up-front fee and every batch (u128: a
     /// lifetime total must never refuse a payment).
     pub total_paid: u128,
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub reserved: [u8; 64],
 }
 

@@ -6,6 +6,7 @@ use super::is_zero_hash;
 
 /// Machine-readable licence terms, as published and as locked into grants.
 #[derive(AnchorSerialize, AnchorDeserialize, InitSpace, Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct LicenseTerms {
     /// Token base units of the model's payment mint per recorded inference call.
     pub price_per_call: u64,
@@ -89,6 +90,7 @@ impl LicenseTerms {
 /// One immutable licence version of a model (PDA `["license", model, version_le]`).
 #[account]
 #[derive(InitSpace, Debug)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct License {
     pub version: u8,
     pub bump: u8,
@@ -100,6 +102,7 @@ pub struct License {
     /// Slot of retirement. A retired licence sells no new grants; existing
     /// grants keep their terms.
     pub retired_slot: Option<u64>,
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub reserved: [u8; 64],
 }
 

@@ -9,6 +9,7 @@ use crate::{
 /// One derivation link: this model derives from `model` under `grant`, bought
 /// on `license`, and owes it `derivative_bps` of every payment it receives.
 #[derive(AnchorSerialize, AnchorDeserialize, InitSpace, Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct ParentLink {
     pub model: Pubkey,
     pub license: Pubkey,
@@ -22,6 +23,7 @@ pub struct ParentLink {
 /// chosen id; the authority may change later, the address never does.
 #[account]
 #[derive(InitSpace, Debug)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct Model {
     pub version: u8,
     pub bump: u8,
@@ -55,6 +57,7 @@ pub struct Model {
     /// Version the next published licence receives.
     pub next_license_version: u32,
     pub registered_slot: u64,
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub reserved: [u8; 128],
 }
 

@@ -9,6 +9,7 @@ use anchor_lang::prelude::*;
 
 /// A model's rule for proposals. The model authority may always propose.
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub enum ProposalPolicy {
     /// Any wallet may propose (paying its record and its book entry).
     Open,
@@ -55,6 +56,7 @@ impl ProposalPolicy {
 /// (rent back to the authority).
 #[account]
 #[derive(InitSpace, Debug)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct ProposerPermit {
     pub version: u8,
     pub bump: u8,

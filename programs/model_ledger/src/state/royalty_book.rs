@@ -24,6 +24,7 @@ use crate::{
 #[account(zero_copy)]
 #[derive(Debug)]
 #[repr(C)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct RoyaltyBook {
     pub version: u8,
     pub bump: u8,
@@ -70,6 +71,7 @@ pub struct RoyaltyBook {
     /// Who may propose contributions: a [`crate::state::ProposalPolicy`] as
     /// its byte (0, open, in every book from before the field).
     pub proposal_policy: u8,
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub reserved: [u8; 50],
 }
 
@@ -79,6 +81,7 @@ const _: () = assert!(core::mem::size_of::<RoyaltyBook>() == 384);
 #[zero_copy]
 #[derive(Debug, Default, PartialEq, Eq)]
 #[repr(C)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct BookEntry {
     /// Shares earning now: the accepted shares, 0 otherwise.
     pub active_shares: u64,
@@ -217,6 +220,7 @@ impl BookEntry {
 /// One entry of a batch's attribution vector: contribution `index` gets
 /// `weight` parts of the batch's attributed share.
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct AttributionEntry {
     pub index: u32,
     pub weight: u16,

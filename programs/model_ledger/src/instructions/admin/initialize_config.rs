@@ -11,6 +11,7 @@ use crate::{
 };
 
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Debug)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct InitializeConfigArgs {
     pub protocol_fee_bps: u16,
     pub treasury: Pubkey,

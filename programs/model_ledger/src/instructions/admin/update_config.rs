@@ -10,6 +10,7 @@ use crate::{
 
 /// Each `Some` field replaces the current value; `None` leaves it.
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Debug, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct UpdateConfigArgs {
     /// Proposes a new admin, who takes over with `accept_admin`; proposing
     /// the current admin withdraws a pending proposal.

@@ -5,6 +5,7 @@ use crate::{errors::LedgerError, state::ContributionStatus};
 use super::contribution_status::{change_status, DecideContribution};
 
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Debug)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct AcceptContributionArgs {
     /// Weight of this contribution in the shares part of every payment.
     pub shares: u64,

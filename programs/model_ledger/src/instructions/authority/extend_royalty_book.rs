@@ -11,6 +11,7 @@ use crate::{
 };
 
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Debug)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct ExtendRoyaltyBookArgs {
     /// Entries to add (1..=160).
     pub additional: u32,

@@ -22,6 +22,7 @@ const VAULT_SPACE: usize =
     <anchor_spl::token::spl_token::state::Account as anchor_lang::solana_program::program_pack::Pack>::LEN;
 
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Debug)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct RegisterModelArgs {
     /// Chosen by the creator (e.g. a hash of the model's canonical name).
     pub model_id: [u8; 32],

@@ -9,6 +9,7 @@ use crate::{
 };
 
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Debug)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct SetProposalPolicyArgs {
     pub policy: ProposalPolicy,
 }

@@ -6,6 +6,7 @@ use crate::{
 };
 
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Debug)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct TransferModelAuthorityArgs {
     /// The proposed next authority; `None` cancels a pending proposal.
     pub new_authority: Option<Pubkey>,

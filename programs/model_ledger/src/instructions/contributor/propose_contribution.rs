@@ -15,6 +15,7 @@ use crate::{
 };
 
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Debug)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct ProposeContributionArgs {
     pub kind: ContributionKind,
     /// Hash of the contributed artifact (data set, weights delta, code…).

@@ -6,6 +6,7 @@ use crate::{
 };
 
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Debug)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct SetPayoutWalletArgs {
     pub payout_wallet: Pubkey,
 }

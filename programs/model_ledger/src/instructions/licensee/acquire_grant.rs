@@ -14,6 +14,7 @@ use crate::{
 /// The buyer's view of the terms when it decided to buy: if the licence
 /// changed since, the purchase fails instead of paying something else.
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Debug)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct AcquireGrantArgs {
     pub expected_version: u32,
     /// Highest up-front fee the buyer accepts.

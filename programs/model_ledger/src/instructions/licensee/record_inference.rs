@@ -12,6 +12,7 @@ use crate::{
 };
 
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Debug)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct RecordInferenceArgs {
     /// Must equal the grant's `next_seq`, so a retried batch is never paid twice.
     pub seq: u64,

@@ -5,6 +5,7 @@ use crate::{
 };
 
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Debug)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct SetMeterArgs {
     /// The hot key allowed to record inference; `None` removes it.
     pub meter: Option<Pubkey>,
