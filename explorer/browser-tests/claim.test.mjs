@@ -5,7 +5,8 @@
 // ed25519 key (held by this process, as an extension holds it outside the
 // page) and sends to the validator. `run-claim` sets the scene.
 //
-//   EXPLORER_URL, RPC_URL, CONTRIBUTOR, CONTRIBUTOR_KEYPAIR, MINT, ARTIFACTS
+//   EXPLORER_URL, RPC_URL, CONTRIBUTOR, CONTRIBUTOR_KEYPAIR, MINT, ARTIFACTS;
+//   BLINK_CONTRIBUTOR, BLINK_KEYPAIR, BLINK_MINT: a second contributor, for the Blink client
 
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
@@ -59,29 +60,34 @@ async function call(method, params) {
   return body.result;
 }
 
-/** The contributor's token balance in the payment mint, read over RPC (base units). */
-async function balance() {
-  const { value } = await call("getTokenAccountsByOwner", [contributor, { mint }, { encoding: "jsonParsed", commitment: "confirmed" }]);
+/** A wallet's token balance in the payment mint, read over RPC (base units). */
+async function balance(owner = contributor, ofMint = mint) {
+  const { value } = await call("getTokenAccountsByOwner", [owner, { mint: ofMint }, { encoding: "jsonParsed", commitment: "confirmed" }]);
   return value.reduce((sum, account) => sum + BigInt(account.account.data.parsed.info.tokenAmount.amount), 0n);
 }
 
-const secret = Uint8Array.from(JSON.parse(readFileSync(keypairPath, "utf8")));
-const privateKey = createPrivateKey({
-  key: Buffer.concat([Buffer.from("302e020100300506032b657004220420", "hex"), Buffer.from(secret.subarray(0, 32))]),
-  format: "der",
-  type: "pkcs8",
-});
+/** The ed25519 private key of a Solana keypair file (its first 32 bytes are the seed). */
+function privateKeyOf(path) {
+  const secret = Uint8Array.from(JSON.parse(readFileSync(path, "utf8")));
+  return createPrivateKey({
+    key: Buffer.concat([Buffer.from("302e020100300506032b657004220420", "hex"), Buffer.from(secret.subarray(0, 32))]),
+    format: "der",
+    type: "pkcs8",
+  });
+}
+
+const privateKey = privateKeyOf(keypairPath);
 const sent = [];
 
 /**
  * The wallet's signer, outside the page: signs the transaction's message
  * with the contributor's key, sends it and waits until it is confirmed.
  */
-async function signAndSend(transactionBase64) {
+async function signAndSend(transactionBase64, key = privateKey) {
   const bytes = Buffer.from(transactionBase64, "base64");
   assert.equal(bytes[0], 1, "one signature: the contributor's");
   const message = bytes.subarray(65);
-  sign(null, message, privateKey).copy(bytes, 1);
+  sign(null, message, key).copy(bytes, 1);
   const signature = await call("sendTransaction", [bytes.toString("base64"), { encoding: "base64", preflightCommitment: "confirmed" }]);
   for (let tries = 0; ; tries++) {
     const { value } = await call("getSignatureStatuses", [[signature]]);
@@ -228,4 +234,52 @@ test("a contributor connects a browser wallet, claims one contribution, then eve
   assert.equal(await page.locator("p.totals strong.claimable").first().textContent(), "0.000000");
   await page.screenshot({ path: join(artifacts, "explorer-claim-after.png"), fullPage: true });
   await page.close();
+});
+
+test("a Blink client claims through the Action: GET, POST, sign, send, and the next action until nothing is left", async () => {
+  const { BLINK_CONTRIBUTOR: wallet, BLINK_KEYPAIR: path, BLINK_MINT: blinkMint } = process.env;
+  assert.ok(wallet && path && blinkMint, "run-claim names a second contributor");
+  const key = privateKeyOf(path);
+  const action = `${url}/api/actions/claim/${wallet}`;
+  const options = await fetch(action, { method: "OPTIONS", headers: { Origin: "https://dial.to" } });
+  assert.equal(options.headers.get("access-control-allow-origin"), "*");
+  const rules = await (await fetch(`${url}/actions.json`)).json();
+  assert.ok(rules.rules.some((rule) => rule.apiPath === "/api/actions/claim/*"));
+
+  const got = await fetch(action);
+  assert.equal(got.headers.get("x-action-version"), "2.4");
+  assert.match(got.headers.get("x-blockchain-ids") ?? "", /^solana:[1-9A-HJ-NP-Za-km-z]{32}$/);
+  const shown = await got.json();
+  assert.equal(shown.type, "action");
+  assert.equal(shown.disabled, false);
+  const owed = shown.claimable.reduce((sum, line) => sum + BigInt(line.amount.base_units), 0n);
+  assert.ok(owed > 0n);
+  const before = await balance(wallet, blinkMint);
+
+  let href = shown.links.actions[0].href;
+  let transactions = 0;
+  for (;;) {
+    const response = await fetch(new URL(href, url), {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ account: wallet }),
+    });
+    const answer = await response.json();
+    assert.equal(response.status, 200, JSON.stringify(answer));
+    assert.equal(answer.type, "transaction");
+    await signAndSend(answer.transaction, key);
+    transactions++;
+    const next = answer.links?.next;
+    if (!next) break;
+    assert.equal(next.type, "inline");
+    href = next.action.links.actions[0].href;
+  }
+  assert.ok(transactions >= 2, `${transactions} transaction(s)`);
+  assert.equal((await balance(wallet, blinkMint)) - before, owed, "the balance grew by what the action listed");
+  const done = await (await fetch(action)).json();
+  assert.equal(done.disabled, true);
+  assert.equal(done.label, "Nothing to claim");
+  const refused = await fetch(action, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ account: wallet }) });
+  assert.equal(refused.status, 422);
+  assert.match((await refused.json()).message, /nothing to claim/);
 });
