@@ -14,7 +14,7 @@
 
 mod common;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
 use common::*;
@@ -199,27 +199,28 @@ fn program_errors_are_named_and_exit_non_zero() {
     );
 }
 
-#[test]
-fn meter_resumes_after_a_crash_without_paying_twice() {
-    let s = Session::new();
+/// `meter` over `total` calls in batches of 100, after a first run over
+/// the first 100 whose progress file the "crash" removed: the grant, the
+/// meter's arguments and its batches directory.
+fn metered_first_hundred_then_crashed(s: &Session, total: usize) -> (String, Vec<String>, PathBuf) {
     let grant = s.grant_on_one_contribution();
-    let calls = s.write_calls("calls.jsonl", 300);
+    let calls = s.write_calls("calls.jsonl", total);
     let batches = s.path("batches");
-    let args = [
-        "meter",
-        "--grant",
-        &grant,
-        "--input",
-        text(&calls),
-        "--batch-calls",
-        "100",
-        "--batches",
-        text(&batches),
-    ];
-
-    // A run that stopped after its first batch landed and the ledger was
-    // saved, before the meter recorded its own progress: the batch is
-    // journaled without a signature and no progress file exists.
+    let args = |input: &Path| -> Vec<String> {
+        [
+            "meter",
+            "--grant",
+            &grant,
+            "--input",
+            text(input),
+            "--batch-calls",
+            "100",
+            "--batches",
+            text(&batches),
+        ]
+        .map(String::from)
+        .to_vec()
+    };
     let first_hundred = s.path("first-100.jsonl");
     let log = std::fs::read_to_string(&calls).unwrap();
     std::fs::write(
@@ -227,10 +228,21 @@ fn meter_resumes_after_a_crash_without_paying_twice() {
         log.lines().take(100).collect::<Vec<_>>().join("\n"),
     )
     .unwrap();
-    let mut first_run = args;
-    first_run[4] = text(&first_hundred);
-    s.json(&first_run);
+    let first_run = args(&first_hundred);
+    s.json(&first_run.iter().map(String::as_str).collect::<Vec<_>>());
     std::fs::remove_file(batches.join("progress.json")).unwrap();
+    let all = args(&calls);
+    (grant, all, batches)
+}
+
+#[test]
+fn meter_resumes_after_a_crash_without_paying_twice() {
+    let s = Session::new();
+    // A run that stopped after its first batch landed and the ledger was
+    // saved, before the meter recorded its own progress: the batch is
+    // journaled without a signature and no progress file exists.
+    let (grant, args, batches) = metered_first_hundred_then_crashed(&s, 300);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let journal = batches.join("batch-00000000.json");
     let mut batch: Value = serde_json::from_slice(&std::fs::read(&journal).unwrap()).unwrap();
     batch["signature"] = Value::Null;
@@ -258,6 +270,29 @@ fn meter_resumes_after_a_crash_without_paying_twice() {
         "re-running a finished log sends nothing"
     );
     assert_eq!(again["calls_used"], 300);
+}
+
+/// The other instant a crash can hit: the landed batch's signature is
+/// journaled, the run's progress is not. Found by the gateway's kill test
+/// on a real validator (13 calls paid for 12): the resumed run cut the same
+/// calls into the next batch and paid them again.
+#[test]
+fn meter_resumes_without_paying_twice_after_a_crash_between_the_signature_and_the_progress() {
+    let s = Session::new();
+    let (_, args, batches) = metered_first_hundred_then_crashed(&s, 200);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let journal = batches.join("batch-00000000.json");
+    let batch: Value = serde_json::from_slice(&std::fs::read(&journal).unwrap()).unwrap();
+    assert!(
+        batch["signature"].is_string(),
+        "the signature stays journaled"
+    );
+
+    let resumed = s.json(&args);
+    assert_eq!(resumed["batches_found_landed"], 1, "{resumed}");
+    assert_eq!(resumed["batches_sent"], 1, "{resumed}");
+    assert_eq!(resumed["calls_used"], 200, "every call paid exactly once");
+    assert_eq!(resumed["next_seq"], 2);
 }
 
 #[test]

@@ -142,6 +142,25 @@ const NODE_WIDTH: i32 = 190;
 const NODE_HEIGHT: i32 = 46;
 const ROW_GAP: i32 = 96;
 const COLUMN_GAP: i32 = 40;
+/// Height of one edge label, for stacking the labels of a child's parents.
+const EDGE_LABEL_LINE: i32 = 14;
+/// Characters of a name that fit a box at 13 px bold (about 8 px a character).
+const NAME_FITS: usize = 19;
+
+/// A model's name cut to fit its box, its middle replaced by an ellipsis
+/// (versions and variants end names: `…-v2`, `…-number-3`); the box's title
+/// keeps the whole name.
+fn fitted(name: &str) -> String {
+    let count = name.chars().count();
+    if count <= NAME_FITS {
+        return name.to_string();
+    }
+    let head = (NAME_FITS - 1) / 2;
+    let tail = NAME_FITS - 1 - head;
+    let start: String = name.chars().take(head).collect();
+    let end: String = name.chars().skip(count - tail).collect();
+    format!("{start}…{end}")
+}
 
 /// The lineage as an SVG graph: one row per generation, ancestors above,
 /// descendants below, each edge labelled with the parent's royalty and the
@@ -182,17 +201,32 @@ fn lineage_svg(lineage: &Lineage, current: &str) -> Markup {
             places.insert(node.address.as_str(), (x, y));
         }
     }
+    // Each edge's place among the edges into the same child.
+    let stacks: Vec<i32> = lineage
+        .edges
+        .iter()
+        .enumerate()
+        .map(|(at, edge)| {
+            lineage.edges[..at]
+                .iter()
+                .filter(|earlier| earlier.child == edge.child)
+                .count() as i32
+        })
+        .collect();
     html! {
         svg #lineage xmlns="http://www.w3.org/2000/svg" width=(width) height=(height)
             viewBox=(format!("0 0 {width} {height}")) role="img"
             aria-label=(format!("lineage over {} generations", rows.len())) {
-            @for edge in &lineage.edges {
+            @for (edge, stack) in lineage.edges.iter().zip(&stacks) {
                 @if let (Some((px, py)), Some((cx, cy))) = (places.get(edge.parent.as_str()), places.get(edge.child.as_str())) {
                     @let (x1, y1, x2, y2) = (px + NODE_WIDTH / 2, py + NODE_HEIGHT, cx + NODE_WIDTH / 2, *cy);
                     g.edge data-parent=(edge.parent) data-child=(edge.child) {
                         title { "derived under grant " (edge.grant) " of licence " (edge.licence) }
                         line x1=(x1) y1=(y1) x2=(x2) y2=(y2) stroke="#8a94a3" stroke-width="1.5" {}
-                        text x=((x1 + x2) / 2 + 6) y=((y1 + y2) / 2) font-size="11" fill="#37404d" {
+                        // Above its own child, one line per parent of that
+                        // child: siblings' labels sit apart as their boxes do.
+                        text x=(x2) y=(y2 - 6 - stack * EDGE_LABEL_LINE) font-size="11" fill="#37404d"
+                            text-anchor="middle" paint-order="stroke" stroke="#f7f8fa" stroke-width="3" {
                             (format!("{:.2} % royalty", f64::from(edge.derivative_bps) / 100.0))
                             @if let Some(version) = edge.licence_version { " · licence v" (version) }
                         }
@@ -207,8 +241,9 @@ fn lineage_svg(lineage: &Lineage, current: &str) -> Markup {
                             rect x=(x) y=(y) width=(NODE_WIDTH) height=(NODE_HEIGHT) rx="6"
                                 fill=(if node.address == current { "#1d2430" } else { "#fff" })
                                 stroke="#1d2430" {}
+                            title { (node.name) }
                             text.model-name x=(x + 10) y=(y + 19) font-size="13" font-weight="600"
-                                fill=(if node.address == current { "#fff" } else { "#1d2430" }) { (node.name) }
+                                fill=(if node.address == current { "#fff" } else { "#1d2430" }) { (fitted(&node.name)) }
                             text x=(x + 10) y=(y + 36) font-size="10"
                                 fill=(if node.address == current { "#c9d1dc" } else { "#5a6473" }) {
                                 (short(&node.address))

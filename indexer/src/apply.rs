@@ -549,6 +549,19 @@ fn apply_event(sql: &mut dyn Sql, at: &At, event: &LedgerEvent) -> Result<(), In
                 "UPDATE contributions SET payout_wallet = $2 WHERE address = $1",
                 &[key(&e.contribution), key(&e.payout_wallet)],
             )?;
+            let contributor = sql
+                .query_one(
+                    "SELECT contributor FROM contributions WHERE address = $1",
+                    &[key(&e.contribution)],
+                )?
+                .text(0)?
+                .to_string();
+            crate::wallets::payout_moved(
+                sql,
+                &contributor,
+                &entry.payout_wallet,
+                &e.payout_wallet.to_string(),
+            )?;
             let moved = Entry {
                 payout_wallet: e.payout_wallet.to_string(),
                 ..entry.clone()

@@ -26,6 +26,11 @@ const MIGRATIONS: &[(i64, &str, Option<Backfill>)] = &[
         include_str!("../../migrations/index/0003_wallet_earnings.sql"),
         Some(backfill_3),
     ),
+    (
+        4,
+        include_str!("../../migrations/index/0004_wallet_counts.sql"),
+        None,
+    ),
 ];
 
 /// Wallet sums and running counts from what an index already holds.

@@ -2,7 +2,8 @@
 //! ([`EntrySum`]) of every contribution paying that wallet, kept up to date
 //! as entries change. Every change of an entry or its payout wallet goes
 //! through [`Earnings::change`]; the sums a transaction touched are written
-//! once, at its end.
+//! once, at its end. `wallet_counts`: how many contributions a wallet
+//! proposed that pay another ([`payout_moved`]).
 
 use std::collections::BTreeMap;
 
@@ -146,6 +147,31 @@ impl Earnings {
         }
         Ok(())
     }
+}
+
+/// A contribution `contributor` proposed now pays `to` instead of `from`:
+/// its count of contributions paying others follows.
+pub(crate) fn payout_moved(
+    sql: &mut dyn Sql,
+    contributor: &str,
+    from: &str,
+    to: &str,
+) -> Result<(), IndexError> {
+    let change: i64 = match (from == contributor, to == contributor) {
+        (true, false) => 1,
+        (false, true) => -1,
+        _ => return Ok(()),
+    };
+    sql.execute(
+        "INSERT INTO wallet_counts (wallet, proposed_for_others) VALUES ($1, $2) \
+         ON CONFLICT (wallet) DO UPDATE SET proposed_for_others = wallet_counts.proposed_for_others + $2",
+        &[contributor.into(), crate::db::Value::Int(change)],
+    )?;
+    sql.execute(
+        "DELETE FROM wallet_counts WHERE wallet = $1 AND proposed_for_others = 0",
+        &[contributor.into()],
+    )?;
+    Ok(())
 }
 
 /// Fills `wallet_earnings` from the contributions an index already holds

@@ -155,17 +155,18 @@ fn read_json<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<Option<T>> {
     }
 }
 
-/// The journaled, unconfirmed batch that starts at `first_call`, if any.
-/// A batch is journaled as the grant's `next_seq` before it is sent, so it is
-/// either that batch (not landed) or the one before (landed, then the run
-/// stopped before recording it).
+/// The journaled batch that starts at `first_call`, the first call the
+/// progress file does not count, if any. A batch is journaled as the
+/// grant's `next_seq` before it is sent, so it is either that batch (not
+/// landed) or the one before (landed, then the run stopped before counting
+/// it: before or after journaling its signature).
 fn pending_batch(dir: &Path, first_call: usize, next_seq: u64) -> Result<Option<BatchFile>> {
     for seq in [Some(next_seq), next_seq.checked_sub(1)]
         .into_iter()
         .flatten()
     {
         if let Some(batch) = read_json::<BatchFile>(&batch_path(dir, seq))? {
-            if batch.first_call == first_call && batch.signature.is_none() {
+            if batch.first_call == first_call {
                 return Ok(Some(batch));
             }
         }
@@ -362,10 +363,14 @@ impl<'a> Run<'a> {
             .map(StoredCall::record)
             .collect::<Result<Vec<_>>>()?;
         if pending.seq < self.metered.next_seq {
+            // Landed: counted now, whether or not its signature was
+            // journaled before the run stopped (never cut and paid again).
             self.found_landed += 1;
-            let mut pending = pending;
-            pending.signature = Some("landed before resume".into());
-            write_json(&batch_path(&self.dir, pending.seq), &pending)?;
+            if pending.signature.is_none() {
+                let mut pending = pending;
+                pending.signature = Some("landed before resume".into());
+                write_json(&batch_path(&self.dir, pending.seq), &pending)?;
+            }
             self.advance(&records)
         } else {
             self.submit(pending.seq, Batch::new(records)).await

@@ -135,12 +135,15 @@ pub fn wallet(
     let paying = paying_count(sql, wallet)?;
     // Proposed by the wallet, paying another: only its own signatures make these.
     const ELSEWHERE: &str = "contributions.contributor = $1 AND contributions.payout_wallet <> $1";
+    // Counted as payouts move (`wallet_counts`), not per request.
     let elsewhere = sql
-        .query_one(
-            &format!("SELECT COUNT(*) FROM contributions WHERE {ELSEWHERE}"),
+        .query_opt(
+            "SELECT proposed_for_others FROM wallet_counts WHERE wallet = $1",
             &[wallet.into()],
         )?
-        .u64(0)?;
+        .map(|row| row.u64(0))
+        .transpose()?
+        .unwrap_or(0);
 
     let per_page = per_page.clamp(1, 500);
     let first = page.saturating_mul(per_page);

@@ -513,6 +513,10 @@ async fn verification_names_every_tampered_row() {
             "table contribution_status: the row (model = ".to_string(),
         ),
         (
+            "UPDATE wallet_counts SET proposed_for_others = 7".to_string(),
+            "table wallet_counts, row (wallet = ".to_string(),
+        ),
+        (
             "UPDATE meta SET value = '999' WHERE key = 'count.batches'".to_string(),
             "the index counts 999 batches, its batches table holds".to_string(),
         ),

@@ -225,3 +225,38 @@ pub struct AttributionEntry {
     pub index: u32,
     pub weight: u16,
 }
+
+#[cfg(test)]
+mod documented_sizes {
+    use super::*;
+
+    /// Every size the README and the protocol document give for the book is
+    /// the size of its bytes.
+    #[test]
+    fn the_documents_give_the_book_its_real_sizes() {
+        let header = format!("{}-byte header", core::mem::size_of::<RoyaltyBook>());
+        let entry = format!("{BOOK_ENTRY_SIZE}-byte entr");
+        for (name, text) in [
+            ("README.md", include_str!("../../../../README.md")),
+            (
+                "docs/protocol.md",
+                include_str!("../../../../docs/protocol.md"),
+            ),
+        ] {
+            let text = text.replace('\n', " ");
+            for (at, _) in text.match_indices("-byte header") {
+                let start = text[..at]
+                    .rfind(|c: char| !c.is_ascii_digit())
+                    .map_or(0, |i| i + 1);
+                assert_eq!(&text[start..at + "-byte header".len()], header, "{name}");
+            }
+            for (at, _) in text.match_indices("-byte entr") {
+                let start = text[..at]
+                    .rfind(|c: char| !c.is_ascii_digit())
+                    .map_or(0, |i| i + 1);
+                assert_eq!(&text[start..at + "-byte entr".len()], entry, "{name}");
+            }
+            assert!(text.contains(&header), "{name} gives the header's size");
+        }
+    }
+}
