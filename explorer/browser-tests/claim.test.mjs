@@ -119,6 +119,11 @@ function injectWallet({ address, publicKey }) {
       bytes.unshift(Number(value & 0xffn));
       value >>= 8n;
     }
+    // Each leading "1" is a leading zero byte (one signature in 256 has one).
+    for (const char of text) {
+      if (char !== "1") break;
+      bytes.unshift(0);
+    }
     return Uint8Array.from(bytes);
   };
   const wallet = {

@@ -141,7 +141,7 @@ if (panel) {
           chain: account.chains[0] ?? "solana:mainnet",
           transaction: fromBase64(body.transaction),
         });
-        if (!output) throw new Error(`${wallet.name} returned no signature`);
+        if (output?.signature.length !== 64) throw new Error(`${wallet.name} returned no 64-byte signature`);
         const signature = base58(output.signature);
         signatures.push(signature);
         const item = document.createElement("li");
