@@ -58,31 +58,9 @@ fn royalties_for(s: &Session, contributions: u32) -> (std::path::PathBuf, String
     (path, address)
 }
 
-/// Status, headers (lower-cased names) and body of one request.
+/// One request as a Blink client sends it (from another origin).
 fn request(url: &str, method: &str, body: &str) -> (u16, Vec<(String, String)>, String) {
-    use std::io::{Read, Write};
-    let rest = url.strip_prefix("http://").unwrap();
-    let (host, path) = rest
-        .split_once('/')
-        .map(|(h, p)| (h, format!("/{p}")))
-        .unwrap();
-    let mut stream = std::net::TcpStream::connect(host).unwrap();
-    write!(
-        stream,
-        "{method} {path} HTTP/1.1\r\nHost: {host}\r\nOrigin: https://dial.to\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    )
-    .unwrap();
-    let mut response = String::new();
-    stream.read_to_string(&mut response).unwrap();
-    let (head, body) = response.split_once("\r\n\r\n").unwrap();
-    let headers = head
-        .lines()
-        .skip(1)
-        .filter_map(|line| line.split_once(": "))
-        .map(|(name, value)| (name.to_ascii_lowercase(), value.to_string()))
-        .collect();
-    (head[9..12].parse().unwrap(), headers, body.to_string())
+    http_response(url, method, body, &[("Origin", "https://dial.to")])
 }
 
 fn header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
