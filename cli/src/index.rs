@@ -5,18 +5,16 @@
 //! The index's drivers block, so everything here runs on a thread of its
 //! own ([`on_index_thread`]), never on the async executor.
 
-use std::{
-    path::{Path, PathBuf},
-    time::Instant,
-};
+use std::path::{Path, PathBuf};
 
 use anyhow::{anyhow, bail, Context, Result};
 use model_ledger_indexer::{
-    rpc::RpcSource, ChainAccounts, ChainIdentity, ChainTransaction, DatabaseUrl, IndexError,
-    Indexer,
+    rpc::RpcSource, CaughtUp, ChainAccounts, ChainIdentity, ChainTransaction, DatabaseUrl,
+    IndexError, Indexer, Listed,
 };
 use model_ledger_sdk::{events::LedgerEvent, PROGRAM_ID};
 use solana_commitment_config::CommitmentConfig;
+use solana_sdk::pubkey::Pubkey;
 
 use crate::{cluster::Cluster, embedded::SavedLedger, session::GlobalArgs};
 
@@ -82,68 +80,81 @@ impl Source {
             Cluster::Rpc(url) => Source::Rpc(RpcSource::new(url, commitment)?),
         })
     }
+}
 
-    pub fn identity(&self) -> Result<ChainIdentity> {
-        Ok(match self {
-            Source::Embedded(dir) => ChainIdentity {
+fn saved(dir: &Path) -> Result<SavedLedger, IndexError> {
+    SavedLedger::read(dir).map_err(|error| IndexError::Source(format!("{error:#}")))
+}
+
+/// The embedded ledger's journal is final as written: every entry is a
+/// resume point (its end offset).
+impl model_ledger_indexer::Source for Source {
+    fn identity(&self) -> Result<ChainIdentity, IndexError> {
+        match self {
+            Source::Embedded(dir) => Ok(ChainIdentity {
                 program_id: PROGRAM_ID,
-                cluster: SavedLedger::read(dir)?.cluster(),
-            },
-            Source::Rpc(rpc) => rpc.identity()?,
-        })
+                cluster: saved(dir)?.cluster(),
+            }),
+            Source::Rpc(rpc) => rpc.identity(),
+        }
     }
 
-    /// The accounts `addresses` as the chain holds them now.
-    pub fn accounts(&self, addresses: &[solana_sdk::pubkey::Pubkey]) -> Result<ChainAccounts> {
-        Ok(match self {
+    fn accounts(&self, addresses: &[Pubkey]) -> Result<ChainAccounts, IndexError> {
+        match self {
             Source::Embedded(dir) => {
-                let all = SavedLedger::read(dir)?.accounts();
-                addresses
+                let all = saved(dir)?.accounts();
+                Ok(addresses
                     .iter()
                     .filter_map(|address| {
                         all.get(address).map(|account| (*address, account.clone()))
                     })
-                    .collect()
+                    .collect())
             }
-            Source::Rpc(rpc) => rpc.accounts(addresses)?,
-        })
+            Source::Rpc(rpc) => rpc.accounts(addresses),
+        }
     }
 
-    /// Whether the chain has moved past what the index has read.
-    pub fn has_news(&self, indexer: &mut Indexer) -> Result<bool> {
-        let cursor = indexer.cursor()?;
-        Ok(match self {
-            Source::Embedded(dir) => {
-                let offset: u64 = cursor
-                    .source_position
-                    .as_deref()
-                    .unwrap_or("0")
-                    .parse()
-                    .unwrap_or(0);
-                !SavedLedger::read(dir)?.journal_from(offset)?.is_empty()
-            }
-            Source::Rpc(rpc) => {
-                let resume = indexer.source_hint(RPC_RESUME)?;
-                let listed = rpc.signatures_after(resume.as_deref())?;
-                let mut news = false;
-                for entry in listed {
-                    news |= !indexer.contains(&entry.signature)?;
-                }
-                news
-            }
-        })
+    fn list_after(&self, resume: Option<&str>) -> Result<Vec<Listed>, IndexError> {
+        let dir = match self {
+            Source::Embedded(dir) => dir,
+            Source::Rpc(rpc) => return model_ledger_indexer::Source::list_after(rpc, resume),
+        };
+        let offset: u64 = match resume {
+            Some(text) => text.parse().map_err(|_| {
+                IndexError::Source(format!(
+                    "the index's journal position {text:?} is not a number"
+                ))
+            })?,
+            None => 0,
+        };
+        let journal = saved(dir)?
+            .journal_from(offset)
+            .map_err(|error| IndexError::Source(format!("{error:#}")))?;
+        journal
+            .into_iter()
+            .map(|(entry, end)| {
+                Ok(Listed {
+                    signature: entry.signature.clone(),
+                    slot: entry.slot,
+                    resume: Some(end.to_string()),
+                    transaction: Some(journal_transaction(
+                        &entry.signature,
+                        entry.slot,
+                        &entry.events,
+                    )?),
+                })
+            })
+            .collect()
     }
-}
 
-/// Where an RPC source resumes listing: the newest signature of a finalized slot.
-const RPC_RESUME: &str = "rpc_resume";
-
-/// What a catch-up did.
-#[derive(Debug, Default, Clone, Copy)]
-pub struct CaughtUp {
-    pub transactions: u64,
-    pub events: u64,
-    pub seconds: f64,
+    fn transaction(&self, signature: &str) -> Result<ChainTransaction, IndexError> {
+        match self {
+            Source::Embedded(_) => Err(IndexError::Source(format!(
+                "the journal lists {signature} with its events; nothing to read apart"
+            ))),
+            Source::Rpc(rpc) => model_ledger_indexer::Source::transaction(rpc, signature),
+        }
+    }
 }
 
 /// Indexes every transaction the source has that the index has not, in
@@ -153,62 +164,7 @@ pub fn catch_up(
     source: &Source,
     mut progress: impl FnMut(u64, u64),
 ) -> Result<CaughtUp> {
-    let started = Instant::now();
-    let mut done = CaughtUp::default();
-    let mut apply = |indexer: &mut Indexer,
-                     transaction: &ChainTransaction,
-                     position: Option<&str>|
-     -> Result<()> {
-        if let model_ledger_indexer::Applied::New { events } =
-            indexer.apply(transaction, position)?
-        {
-            done.transactions += 1;
-            done.events += events as u64;
-            progress(done.transactions, done.events);
-        }
-        Ok(())
-    };
-    match source {
-        Source::Embedded(dir) => {
-            let saved = SavedLedger::read(dir)?;
-            let offset: u64 = match indexer.cursor()?.source_position {
-                Some(text) => text.parse().map_err(|_| {
-                    anyhow!("the index's journal position {text:?} is not a number")
-                })?,
-                None => 0,
-            };
-            for (entry, end) in saved.journal_from(offset)? {
-                let transaction = journal_transaction(&entry.signature, entry.slot, &entry.events)?;
-                apply(indexer, &transaction, Some(&end.to_string()))?;
-            }
-        }
-        Source::Rpc(rpc) => {
-            // Listing resumes at the last transaction of a finalized slot,
-            // not at the newest one indexed: a confirmed slot can still be
-            // abandoned in a fork, and a resume point the cluster no longer
-            // has would send the listing back to the program's first
-            // transaction. What is listed again is recognised and skipped.
-            let finalized = rpc.finalized_slot()?;
-            let resume = indexer.source_hint(RPC_RESUME)?;
-            let listed = rpc.signatures_after(resume.as_deref())?;
-            let mut settled = None;
-            for entry in &listed {
-                if entry.slot <= finalized {
-                    settled = Some(entry.signature.clone());
-                }
-                if indexer.contains(&entry.signature)? {
-                    continue;
-                }
-                let transaction = rpc.transaction(&entry.signature, false)?;
-                apply(indexer, &transaction, None)?;
-            }
-            if let Some(settled) = settled {
-                indexer.set_source_hint(RPC_RESUME, &settled)?;
-            }
-        }
-    }
-    done.seconds = started.elapsed().as_secs_f64();
-    Ok(done)
+    Ok(indexer.catch_up(source, &mut progress)?)
 }
 
 /// A journal entry as a chain transaction; an event that does not decode is
@@ -217,7 +173,7 @@ pub fn journal_transaction(
     signature: &str,
     slot: u64,
     events: &[Vec<u8>],
-) -> Result<ChainTransaction> {
+) -> Result<ChainTransaction, IndexError> {
     let mut decoded = Vec::with_capacity(events.len());
     for (number, data) in events.iter().enumerate() {
         let reason = match LedgerEvent::decode_strict(data) {
@@ -231,8 +187,7 @@ pub fn journal_transaction(
         return Err(IndexError::BadTransaction {
             signature: signature.to_string(),
             reason: format!("journal event {number}: {reason}"),
-        }
-        .into());
+        });
     }
     Ok(ChainTransaction {
         signature: signature.to_string(),
@@ -258,7 +213,10 @@ pub fn on_index_thread<T: Send + 'static>(
 
 /// Opens the index at `url` for the chain `source` follows.
 pub fn open(url: &DatabaseUrl, source: &Source) -> Result<Indexer> {
-    Ok(Indexer::open(url, &source.identity()?)?)
+    Ok(Indexer::open(
+        url,
+        &model_ledger_indexer::Source::identity(source)?,
+    )?)
 }
 
 /// Runs `query` on the index configured for the global options (`None`
@@ -298,4 +256,100 @@ pub fn require_ledger(global: &GlobalArgs, cluster: &Cluster) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// How a follower keeps an index current.
+#[derive(Clone, Debug)]
+pub struct Following {
+    pub commitment: CommitmentConfig,
+    /// Between catch-ups when nothing else wakes the follower.
+    pub poll: std::time::Duration,
+    /// An RPC node's websocket; `None`: derived from its URL.
+    pub websocket_url: Option<String>,
+}
+
+/// One catch-up of a follower, for its report.
+pub struct FollowReport {
+    /// Why it caught up: `subscribed`, `notified`, `polled`, `disconnected`.
+    pub wake: &'static str,
+    /// The notified transaction, or why the subscription ended.
+    pub detail: Option<String>,
+    pub caught_up: Result<CaughtUp, IndexError>,
+}
+
+/// Follows the chain into the index at `url` until `report` breaks: an RPC
+/// cluster live over its websocket ([`model_ledger_indexer::live`]),
+/// polling besides; the embedded ledger by polling its journal (only this
+/// machine's CLI writes to it). A failure is reported and following goes on
+/// (a database that cannot be opened is tried again at the next poll).
+pub fn follow(
+    global: &GlobalArgs,
+    cluster: &Cluster,
+    url: &DatabaseUrl,
+    following: &Following,
+    mut report: impl FnMut(FollowReport) -> std::ops::ControlFlow<()>,
+) -> Result<()> {
+    let source = Source::open(global, cluster, following.commitment)?;
+    loop {
+        let mut indexer = match open(url, &source) {
+            Ok(indexer) => indexer,
+            Err(error) => {
+                let failed = FollowReport {
+                    wake: "polled",
+                    detail: None,
+                    caught_up: Err(IndexError::Source(format!("{error:#}"))),
+                };
+                if report(failed).is_break() {
+                    return Ok(());
+                }
+                std::thread::sleep(following.poll);
+                continue;
+            }
+        };
+        match &source {
+            Source::Rpc(rpc) => {
+                let websocket = match &following.websocket_url {
+                    Some(websocket) => websocket.clone(),
+                    None => model_ledger_indexer::live::websocket_url(rpc.url())?,
+                };
+                model_ledger_indexer::live::follow(
+                    &mut indexer,
+                    rpc,
+                    &websocket,
+                    following.poll,
+                    |wake, caught_up| {
+                        use model_ledger_indexer::live::Wake;
+                        let (wake, detail) = match wake {
+                            Wake::Subscribed => ("subscribed", None),
+                            Wake::Notified(signature) => ("notified", Some(signature)),
+                            Wake::Polled => ("polled", None),
+                            Wake::Disconnected(reason) => ("disconnected", Some(reason)),
+                        };
+                        report(FollowReport {
+                            wake,
+                            detail,
+                            caught_up,
+                        })
+                    },
+                );
+                return Ok(());
+            }
+            Source::Embedded(_) => loop {
+                let caught_up = indexer.catch_up(&source, &mut |_, _| {});
+                let failed = caught_up.is_err();
+                let polled = FollowReport {
+                    wake: "polled",
+                    detail: None,
+                    caught_up,
+                };
+                if report(polled).is_break() {
+                    return Ok(());
+                }
+                std::thread::sleep(following.poll);
+                if failed {
+                    break;
+                }
+            },
+        }
+    }
 }

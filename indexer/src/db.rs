@@ -4,7 +4,7 @@
 //! null, the only types the schema uses. Both drivers are synchronous, so a
 //! [`Database`] lives on a thread of its own, never on an async executor.
 
-use std::{collections::HashMap, fmt, path::PathBuf};
+use std::{collections::HashMap, fmt, path::PathBuf, sync::Arc};
 
 use solana_sdk::pubkey::Pubkey;
 
@@ -93,19 +93,63 @@ pub fn int(value: u64) -> Result<Value, IndexError> {
         .map_err(|_| IndexError::Database(format!("{value} does not fit a BIGINT column")))
 }
 
-/// One result row.
+/// One result row, its values read by column name (or, where a query
+/// repeats a name, by position).
 #[derive(Clone, Debug)]
-pub struct Row(pub Vec<Value>);
+pub struct Row {
+    names: Arc<[String]>,
+    values: Vec<Value>,
+}
+
+/// How a row's column is named: by its name in the query's result, or by
+/// its position.
+pub trait Column: Copy + fmt::Display {
+    fn position(self, row: &Row) -> Result<usize, IndexError>;
+}
+
+impl Column for usize {
+    fn position(self, row: &Row) -> Result<usize, IndexError> {
+        (self < row.values.len())
+            .then_some(self)
+            .ok_or_else(|| IndexError::Database(format!("no column {self} in a row")))
+    }
+}
+
+impl Column for &str {
+    fn position(self, row: &Row) -> Result<usize, IndexError> {
+        let mut matches = row
+            .names
+            .iter()
+            .enumerate()
+            .filter(|(_, name)| name.as_str() == self);
+        match (matches.next(), matches.next()) {
+            (Some((position, _)), None) => Ok(position),
+            (None, _) => Err(IndexError::Database(format!(
+                "no column {self:?} in a row of {:?}",
+                row.names
+            ))),
+            (Some(_), Some(_)) => Err(IndexError::Database(format!(
+                "column {self:?} appears twice in a row"
+            ))),
+        }
+    }
+}
 
 impl Row {
-    fn at(&self, column: usize) -> Result<&Value, IndexError> {
-        self.0
-            .get(column)
-            .ok_or_else(|| IndexError::Database(format!("no column {column} in a row")))
+    pub fn new(names: Arc<[String]>, values: Vec<Value>) -> Self {
+        Self { names, values }
     }
 
-    pub fn int(&self, column: usize) -> Result<i64, IndexError> {
-        match self.at(column)? {
+    pub fn values(&self) -> &[Value] {
+        &self.values
+    }
+
+    pub fn value(&self, column: impl Column) -> Result<&Value, IndexError> {
+        Ok(&self.values[column.position(self)?])
+    }
+
+    pub fn int(&self, column: impl Column) -> Result<i64, IndexError> {
+        match self.value(column)? {
             Value::Int(value) => Ok(*value),
             other => Err(IndexError::Database(format!(
                 "column {column}: an integer expected, found {other:?}"
@@ -113,20 +157,30 @@ impl Row {
         }
     }
 
-    pub fn u64(&self, column: usize) -> Result<u64, IndexError> {
+    pub fn u64(&self, column: impl Column) -> Result<u64, IndexError> {
         u64::try_from(self.int(column)?)
             .map_err(|_| IndexError::Database(format!("column {column}: a negative count")))
     }
 
-    pub fn opt_int(&self, column: usize) -> Result<Option<i64>, IndexError> {
-        match self.at(column)? {
+    /// A small integer column (`u16`, `u32`) that must fit its type.
+    pub fn small<T: TryFrom<i64>>(&self, column: impl Column) -> Result<T, IndexError> {
+        T::try_from(self.int(column)?).map_err(|_| {
+            IndexError::Database(format!(
+                "column {column}: beyond {}",
+                std::any::type_name::<T>()
+            ))
+        })
+    }
+
+    pub fn opt_int(&self, column: impl Column) -> Result<Option<i64>, IndexError> {
+        match self.value(column)? {
             Value::Null => Ok(None),
             _ => self.int(column).map(Some),
         }
     }
 
-    pub fn text(&self, column: usize) -> Result<&str, IndexError> {
-        match self.at(column)? {
+    pub fn text(&self, column: impl Column) -> Result<&str, IndexError> {
+        match self.value(column)? {
             Value::Text(value) => Ok(value),
             other => Err(IndexError::Database(format!(
                 "column {column}: text expected, found {other:?}"
@@ -135,31 +189,58 @@ impl Row {
     }
 
     /// A base58 address.
-    pub fn address(&self, column: usize) -> Result<Pubkey, IndexError> {
+    pub fn address(&self, column: impl Column) -> Result<Pubkey, IndexError> {
         let text = self.text(column)?;
         text.parse().map_err(|_| {
             IndexError::Database(format!("column {column}: {text:?} is not an address"))
         })
     }
 
-    pub fn opt_text(&self, column: usize) -> Result<Option<&str>, IndexError> {
-        match self.at(column)? {
+    pub fn opt_text(&self, column: impl Column) -> Result<Option<&str>, IndexError> {
+        match self.value(column)? {
             Value::Null => Ok(None),
             _ => self.text(column).map(Some),
         }
     }
 
     /// A decimal-text amount.
-    pub fn amount(&self, column: usize) -> Result<u128, IndexError> {
+    pub fn amount(&self, column: impl Column) -> Result<u128, IndexError> {
         let text = self.text(column)?;
         text.parse().map_err(|_| {
             IndexError::Database(format!("column {column}: {text:?} is not an amount"))
         })
     }
 
-    pub fn amount_u64(&self, column: usize) -> Result<u64, IndexError> {
+    pub fn amount_u64(&self, column: impl Column) -> Result<u64, IndexError> {
         u64::try_from(self.amount(column)?)
             .map_err(|_| IndexError::Database(format!("column {column}: beyond u64")))
+    }
+
+    /// A JSON list of decimal-text amounts, into `N` slots (a shorter list
+    /// leaves the rest 0).
+    pub fn amount_list<T: TryFrom<u128> + Copy + Default, const N: usize>(
+        &self,
+        column: impl Column,
+    ) -> Result<[T; N], IndexError> {
+        let text = self.text(column)?;
+        let bad = || {
+            IndexError::Database(format!(
+                "column {column}: {text:?} is not a list of amounts"
+            ))
+        };
+        let values: Vec<String> = serde_json::from_str(text).map_err(|_| bad())?;
+        if values.len() > N {
+            return Err(bad());
+        }
+        let mut list = [T::default(); N];
+        for (slot, value) in list.iter_mut().zip(&values) {
+            *slot = value
+                .parse::<u128>()
+                .ok()
+                .and_then(|value| T::try_from(value).ok())
+                .ok_or_else(bad)?;
+        }
+        Ok(list)
     }
 }
 
@@ -344,6 +425,42 @@ impl Database {
 
     /// The columns of `table` in their order, each with whether it is part
     /// of the primary key.
+    /// The tables that hold chain data (every table but those describing
+    /// the database: where a source resumes, the schema's version), sorted
+    /// here (the databases collate names differently).
+    pub(crate) fn chain_tables(&mut self) -> Result<Vec<String>, IndexError> {
+        const NOT_CHAIN_DATA: [&str; 2] = ["meta", "schema_version"];
+        let mut tables: Vec<String> = self
+            .tables()?
+            .into_iter()
+            .filter(|table| !NOT_CHAIN_DATA.contains(&table.as_str()))
+            .collect();
+        tables.sort_unstable();
+        Ok(tables)
+    }
+
+    /// Empties `tables` in one statement per database: PostgreSQL truncates
+    /// them together (their foreign keys among them allow no other order
+    /// one by one), SQLite (foreign keys not enforced) deletes each.
+    pub(crate) fn empty_tables(
+        sql: &mut dyn Sql,
+        tables: &[String],
+        postgres: bool,
+    ) -> Result<(), IndexError> {
+        if postgres {
+            sql.execute(&format!("TRUNCATE {}", tables.join(", ")), &[])?;
+            return Ok(());
+        }
+        for table in tables {
+            sql.execute(&format!("DELETE FROM {table}"), &[])?;
+        }
+        Ok(())
+    }
+
+    pub(crate) fn is_postgres(&self) -> bool {
+        matches!(self, Database::Postgres { .. })
+    }
+
     pub(crate) fn columns(&mut self, table: &str) -> Result<Vec<(String, bool)>, IndexError> {
         let sql = match self {
             Database::Sqlite(_) => "SELECT name, pk FROM pragma_table_info($1) ORDER BY cid",
@@ -463,6 +580,11 @@ impl Sql for SqliteSql<'_> {
     fn query(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Row>, IndexError> {
         let mut statement = self.prepare(sql, params)?;
         let columns = statement.column_count();
+        let names: Arc<[String]> = statement
+            .column_names()
+            .into_iter()
+            .map(String::from)
+            .collect();
         let mut rows = statement.raw_query();
         let mut result = Vec::new();
         while let Some(row) = rows.next().map_err(sqlite_error)? {
@@ -482,7 +604,7 @@ impl Sql for SqliteSql<'_> {
                     }
                 });
             }
-            result.push(Row(values));
+            result.push(Row::new(names.clone(), values));
         }
         Ok(result)
     }
@@ -525,12 +647,17 @@ impl<C: postgres::GenericClient> Sql for PostgresSql<'_, C> {
             .client
             .query(&statement, &references(params))
             .map_err(postgres_error)?;
+        let names: Arc<[String]> = statement
+            .columns()
+            .iter()
+            .map(|column| column.name().to_string())
+            .collect();
         rows.iter()
             .map(|row| {
                 (0..row.len())
                     .map(|column| row.try_get::<_, Value>(column).map_err(postgres_error))
                     .collect::<Result<Vec<_>, _>>()
-                    .map(Row)
+                    .map(|values| Row::new(names.clone(), values))
             })
             .collect()
     }

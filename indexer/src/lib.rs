@@ -17,13 +17,18 @@
 //!   changes nothing.
 //! - [`verify`] compares every balance with the on-chain royalty books.
 //!
-//! Sources: the CLI's embedded chain (its journal) and any RPC cluster
-//! ([`rpc::RpcSource`]).
+//! - [`Indexer::catch_up`] follows a [`Source`] from the index's resume
+//!   point, which advances only past final transactions; [`live::follow`]
+//!   keeps an RPC cluster's index current as each transaction is confirmed.
+//!
+//! Sources: any RPC cluster ([`rpc::RpcSource`]) and the CLI's embedded
+//! chain (its journal, read by the CLI's own [`Source`]).
 
 mod apply;
-mod apply_proposals;
 mod counts;
 pub mod db;
+pub mod follow;
+pub mod live;
 pub mod query;
 pub mod rpc;
 mod schema;
@@ -35,9 +40,12 @@ mod wallets;
 
 pub use apply::Applied;
 pub use db::{Database, DatabaseUrl};
+pub use follow::{CaughtUp, Listed, Source};
 pub use schema::SCHEMA_VERSION;
 pub use store::{ChainIdentity, Cursor, Indexer};
-pub use verify::{accounts_to_verify, verify, ChainAccounts, Difference, Verified};
+pub use verify::{
+    accounts_to_verify, verify, verify_accounts, verify_rows, ChainAccounts, Difference, Verified,
+};
 
 use model_ledger_sdk::events::LedgerEvent;
 

@@ -9,7 +9,10 @@ use solana_commitment_config::CommitmentConfig;
 use solana_rpc_client::rpc_client::GetConfirmedSignaturesForAddress2Config;
 use solana_sdk::{pubkey::Pubkey, signature::Signature};
 
-use crate::{ChainAccounts, ChainIdentity, ChainTransaction, IndexError};
+use crate::{
+    follow::{self, Source},
+    ChainAccounts, ChainIdentity, ChainTransaction, IndexError,
+};
 
 /// Signatures asked for per request (the RPC's maximum).
 const PAGE: usize = 1_000;
@@ -211,6 +214,55 @@ impl RpcSource {
             failed: fetched.failed,
             events,
         })
+    }
+}
+
+impl RpcSource {
+    /// The runtime the source's requests (and a live follower's
+    /// subscription) run on.
+    pub(crate) fn runtime(&self) -> &tokio::runtime::Runtime {
+        &self.runtime
+    }
+
+    pub fn commitment(&self) -> CommitmentConfig {
+        self.commitment
+    }
+
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+}
+
+/// Listing resumes at the last transaction of a finalized slot, not at the
+/// newest one indexed: a confirmed slot can still be abandoned in a fork, and
+/// a resume point the cluster no longer has would send the listing back to
+/// the program's first transaction. What is listed again is recognised and
+/// skipped.
+impl Source for RpcSource {
+    fn identity(&self) -> Result<ChainIdentity, IndexError> {
+        RpcSource::identity(self)
+    }
+
+    fn accounts(&self, addresses: &[Pubkey]) -> Result<ChainAccounts, IndexError> {
+        RpcSource::accounts(self, addresses)
+    }
+
+    fn list_after(&self, resume: Option<&str>) -> Result<Vec<follow::Listed>, IndexError> {
+        let finalized = self.finalized_slot()?;
+        Ok(self
+            .signatures_after(resume)?
+            .into_iter()
+            .map(|listed| follow::Listed {
+                resume: (listed.slot <= finalized).then(|| listed.signature.clone()),
+                signature: listed.signature,
+                slot: listed.slot,
+                transaction: None,
+            })
+            .collect())
+    }
+
+    fn transaction(&self, signature: &str) -> Result<ChainTransaction, IndexError> {
+        RpcSource::transaction(self, signature, false)
     }
 }
 

@@ -39,6 +39,10 @@ pub struct Indexer {
 const PROGRAM_ID: &str = "program_id";
 const CLUSTER: &str = "cluster";
 pub(crate) const SOURCE_POSITION: &str = "source_position";
+/// The position (in `transactions`) of the last transaction known final:
+/// those after it may still be dropped by a fork.
+const FINAL_POSITION: &str = "final_position";
+const LEGACY_RPC_RESUME: &str = "source.rpc_resume";
 
 impl Indexer {
     /// Opens the index at `url` for `identity`: a new database is bound to
@@ -62,6 +66,19 @@ impl Indexer {
                     Some(_) => {}
                     None => set_meta(sql, key, &asked)?,
                 }
+            }
+            // An index an RPC source wrote before sources shared one resume
+            // point kept it apart, and took what it had read as settled.
+            if meta(sql, SOURCE_POSITION)?.is_none() {
+                if let Some(resume) = meta(sql, LEGACY_RPC_RESUME)? {
+                    set_meta(sql, SOURCE_POSITION, &resume)?;
+                }
+            }
+            if meta(sql, FINAL_POSITION)?.is_none() && meta(sql, SOURCE_POSITION)?.is_some() {
+                let last = sql
+                    .query_one("SELECT COALESCE(MAX(position), -1) FROM transactions", &[])?
+                    .int(0)?;
+                set_meta(sql, FINAL_POSITION, &last.to_string())?;
             }
             Ok(())
         })?;
@@ -98,21 +115,11 @@ impl Indexer {
             transactions,
             last_signature: last
                 .as_ref()
-                .map(|row| row.text(0).map(String::from))
+                .map(|row| row.text("signature").map(String::from))
                 .transpose()?,
-            last_slot: last.as_ref().map(|row| row.u64(1)).transpose()?,
+            last_slot: last.as_ref().map(|row| row.u64("slot")).transpose()?,
             source_position: meta(sql, SOURCE_POSITION)?,
         })
-    }
-
-    /// A value a source keeps in the index between runs (where an RPC
-    /// source resumes listing, say), under `key`.
-    pub fn source_hint(&mut self, key: &str) -> Result<Option<String>, IndexError> {
-        meta(&mut self.database, &format!("source.{key}"))
-    }
-
-    pub fn set_source_hint(&mut self, key: &str, value: &str) -> Result<(), IndexError> {
-        set_meta(&mut self.database, &format!("source.{key}"), value)
     }
 
     /// Whether the transaction `signature` is indexed.
@@ -125,6 +132,58 @@ impl Indexer {
             )?
             .is_some())
     }
+}
+
+impl Indexer {
+    /// The transactions indexed after the last one known final, oldest
+    /// first: those a fork may still drop.
+    pub(crate) fn not_final(&mut self) -> Result<Vec<String>, IndexError> {
+        let after = match meta(&mut self.database, FINAL_POSITION)? {
+            Some(text) => text.parse::<i64>().map_err(|_| {
+                IndexError::Database(format!("meta's {FINAL_POSITION} is {text:?}"))
+            })?,
+            None => -1,
+        };
+        self.database
+            .query(
+                "SELECT signature FROM transactions WHERE position > $1 ORDER BY position",
+                &[Value::Int(after)],
+            )?
+            .iter()
+            .map(|row| row.text("signature").map(String::from))
+            .collect()
+    }
+
+    /// Empties every table of chain data, the counts and the resume point,
+    /// in one database transaction: where reading the history again starts.
+    pub(crate) fn forget_history(&mut self) -> Result<(), IndexError> {
+        let tables = self.database.chain_tables()?;
+        let postgres = self.database.is_postgres();
+        self.database.transaction(|sql| {
+            Database::empty_tables(sql, &tables, postgres)?;
+            sql.execute(
+                "DELETE FROM meta WHERE key IN ($1, $2)",
+                &[SOURCE_POSITION.into(), FINAL_POSITION.into()],
+            )?;
+            crate::counts::backfill(sql)
+        })
+    }
+}
+
+/// `signature`, indexed, is final: the source resumes at `resume` after it.
+pub(crate) fn mark_final(
+    sql: &mut dyn Sql,
+    signature: &str,
+    resume: &str,
+) -> Result<(), IndexError> {
+    let position = sql
+        .query_one(
+            "SELECT position FROM transactions WHERE signature = $1",
+            &[signature.into()],
+        )?
+        .int("position")?;
+    set_meta(sql, SOURCE_POSITION, resume)?;
+    set_meta(sql, FINAL_POSITION, &position.to_string())
 }
 
 pub(crate) fn meta(sql: &mut dyn Sql, key: &str) -> Result<Option<String>, IndexError> {

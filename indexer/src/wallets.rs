@@ -29,23 +29,22 @@ pub(crate) struct Paying<'a> {
 pub(crate) struct WalletSums {
     pub contributions: u64,
     pub entries: EntrySum,
-    pub claimed_total: u128,
 }
 
 impl WalletSums {
     pub(crate) const COLUMNS: &'static str =
         "contributions, active_shares, weighted_snapshot, accrued_scaled, claimed_total";
 
-    /// From [`Self::COLUMNS`] at `first` in `row`.
-    pub(crate) fn from_row(row: &Row, first: usize) -> Result<Self, IndexError> {
+    /// From a row holding [`Self::COLUMNS`] (by name, among any others).
+    pub(crate) fn from_row(row: &Row) -> Result<Self, IndexError> {
         Ok(Self {
-            contributions: row.u64(first)?,
+            contributions: row.u64("contributions")?,
             entries: EntrySum {
-                active_shares: row.amount(first + 1)?,
-                weighted_snapshot: row.amount(first + 2)?,
-                accrued_scaled: row.amount(first + 3)?,
+                active_shares: row.amount("active_shares")?,
+                weighted_snapshot: row.amount("weighted_snapshot")?,
+                accrued_scaled: row.amount("accrued_scaled")?,
+                claimed_total: row.amount("claimed_total")?,
             },
-            claimed_total: row.amount(first + 4)?,
         })
     }
 }
@@ -77,7 +76,7 @@ impl Earnings {
                     ),
                     &[wallet.into(), key(model)],
                 )?
-                .map(|row| WalletSums::from_row(&row, 0))
+                .map(|row| WalletSums::from_row(&row))
                 .transpose()?
                 .unwrap_or_default();
             self.0.insert(slot.clone(), stored);
@@ -97,12 +96,8 @@ impl Earnings {
         if let Some(before) = before {
             let sums = self.sums(sql, before.wallet, model)?;
             sums.entries
-                .remove(before.balance)
+                .remove(before.balance, before.claimed_total)
                 .map_err(|_| broken("an entry leaves more than its wallet's sum holds"))?;
-            sums.claimed_total = sums
-                .claimed_total
-                .checked_sub(before.claimed_total)
-                .ok_or_else(|| broken("claims leave more than their sum"))?;
             sums.contributions = sums
                 .contributions
                 .checked_sub(1)
@@ -110,12 +105,8 @@ impl Earnings {
         }
         let sums = self.sums(sql, after.wallet, model)?;
         sums.entries
-            .add(after.balance)
+            .add(after.balance, after.claimed_total)
             .map_err(|_| broken("a wallet's sum passes u128"))?;
-        sums.claimed_total = sums
-            .claimed_total
-            .checked_add(after.claimed_total)
-            .ok_or_else(|| broken("a wallet's claims pass u128"))?;
         sums.contributions += 1;
         Ok(())
     }
@@ -141,7 +132,7 @@ impl Earnings {
                     amount(sums.entries.active_shares),
                     amount(sums.entries.weighted_snapshot),
                     amount(sums.entries.accrued_scaled),
-                    amount(sums.claimed_total),
+                    amount(sums.entries.claimed_total),
                 ],
             )?;
         }
@@ -183,16 +174,16 @@ pub(crate) fn backfill(sql: &mut dyn Sql) -> Result<(), IndexError> {
     )?;
     let mut earnings = Earnings::default();
     for row in &rows {
-        let model: Pubkey = row.address(0)?;
+        let model: Pubkey = row.address("model")?;
         let balance = EntryBalance {
-            active_shares: row.amount_u64(2)?,
-            snapshot: row.amount(3)?,
-            accrued_scaled: row.amount(4)?,
+            active_shares: row.amount_u64("active_shares")?,
+            snapshot: row.amount("snapshot")?,
+            accrued_scaled: row.amount("accrued_scaled")?,
         };
         let paying = Paying {
-            wallet: row.text(1)?,
+            wallet: row.text("payout_wallet")?,
             balance: &balance,
-            claimed_total: row.amount(5)?,
+            claimed_total: row.amount("claimed_total")?,
         };
         earnings.change(sql, &model, None, paying)?;
     }

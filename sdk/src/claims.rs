@@ -26,17 +26,15 @@ pub fn claimable_in(
     index: u32,
 ) -> Result<u64, SdkError> {
     let book = decode_royalty_book(book_address, book_account)?;
-    let mut balance = decode_book_entry(book_address, book_account, index)?.balance();
-    let unrepresentable = |what: &str| SdkError::Decode {
-        address: *book_address,
-        reason: format!("entry {index} of the royalty book: {what}"),
-    };
-    balance
-        .settle(&book.pools())
-        .map_err(|_| unrepresentable("its accrual overflows"))?;
-    balance
-        .claimable()
-        .map_err(|_| unrepresentable("its claimable amount exceeds u64"))
+    let entry = decode_book_entry(book_address, book_account, index)?;
+    let earnings = entry
+        .balance()
+        .earnings(&book.pools(), entry.claimed_total())
+        .map_err(|_| SdkError::Decode {
+            address: *book_address,
+            reason: format!("entry {index} of the royalty book: its earnings overflow"),
+        })?;
+    Ok(earnings.claimable)
 }
 
 /// The largest transaction a cluster accepts, in bytes (IPv6 MTU less headers).

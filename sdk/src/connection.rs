@@ -293,6 +293,12 @@ impl<C> Recording<C> {
         self.landed.lock().expect("not poisoned").clone()
     }
 
+    /// Every transaction landed after the first `start`, in order.
+    pub fn landed_from(&self, start: usize) -> Vec<TransactionOutcome> {
+        let landed = self.landed.lock().expect("not poisoned");
+        landed.get(start..).unwrap_or_default().to_vec()
+    }
+
     /// Every transaction landed since the last call, removed from the record.
     pub fn take_landed(&self) -> Vec<TransactionOutcome> {
         std::mem::take(&mut *self.landed.lock().expect("not poisoned"))

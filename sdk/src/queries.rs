@@ -127,9 +127,8 @@ impl<C: LedgerConnection, P: Signer> LedgerClient<C, P> {
         let vault_address = pda::vault(model).0;
         let vault = self.existing_account(&vault_address).await?;
         let vault_balance = token_amount(&vault_address, &vault)?;
-        let held = book.total_received().saturating_sub(book.total_paid_out());
         Ok(Audit {
-            surplus: u128::from(vault_balance).saturating_sub(held),
+            surplus: book.money().surplus(vault_balance).ok(),
             vault_balance,
             owed_scaled,
             held_scaled: pools.held_scaled().map_err(overflow)?,
@@ -323,8 +322,8 @@ pub struct Audit {
     pub vault_balance: u64,
     /// Tokens in the vault beyond what the book holds (received less paid
     /// out): arrived outside the protocol, booked by `book_surplus`. Not an
-    /// imbalance.
-    pub surplus: u128,
+    /// imbalance. `None`: the vault holds less than the book, which is.
+    pub surplus: Option<u64>,
     /// Σ every contribution's balance, including unsettled accrual.
     pub owed_scaled: u128,
     /// Carries, owed upstream and unallocated.
@@ -334,8 +333,9 @@ pub struct Audit {
 impl Audit {
     /// (vault − surplus) · SCALE = owed + held, exactly.
     pub fn balanced(&self) -> bool {
-        u128::from(self.vault_balance)
-            .checked_sub(self.surplus)
+        self.surplus
+            .and_then(|surplus| self.vault_balance.checked_sub(surplus))
+            .map(u128::from)
             .and_then(|accounted| accounted.checked_mul(model_ledger::math::royalty::SCALE))
             == self.owed_scaled.checked_add(self.held_scaled)
     }

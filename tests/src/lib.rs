@@ -112,7 +112,11 @@ impl TestLedger {
     /// vault · SCALE = Σ entries owed + pools held (upstream, carries, unallocated).
     pub async fn assert_conserved(&self, model: &Pubkey) {
         let audit = self.client.audit(model).await.unwrap();
-        assert_eq!(audit.surplus, 0, "model {model}: tokens outside the book");
+        assert_eq!(
+            audit.surplus,
+            Some(0),
+            "model {model}: tokens outside the book"
+        );
         assert!(
             audit.balanced(),
             "model {model}: vault {} ≠ owed {} + held {} (1/SCALE units)",
@@ -966,6 +970,102 @@ fn index_of(
             .unwrap_or_else(|error| panic!("indexing {}: {error}", transaction.signature));
     }
     indexer
+}
+
+/// Indexes that follow a test ledger transaction by transaction (SQLite,
+/// and PostgreSQL when [`POSTGRES_ENV`] names a server), each compared with
+/// the chain's accounts whenever it catches up.
+pub struct FollowingIndexes {
+    indexes: Vec<(model_ledger_indexer::DatabaseUrl, ThreadBound)>,
+    applied: usize,
+    _dir: tempfile::TempDir,
+}
+
+impl FollowingIndexes {
+    /// SQLite, and PostgreSQL too when `with_postgres` and a server is named.
+    pub fn open(name: &str, with_postgres: bool) -> Self {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let mut databases = index_databases(dir.path(), name);
+        if !with_postgres {
+            databases.truncate(1);
+        }
+        let indexes = databases
+            .into_iter()
+            .map(|url| {
+                let opened = url.clone();
+                let indexer = on_thread(move || {
+                    ThreadBound(Some(
+                        model_ledger_indexer::Indexer::open(&opened, &test_chain())
+                            .expect("open the index"),
+                    ))
+                });
+                (url, indexer)
+            })
+            .collect();
+        Self {
+            indexes,
+            applied: 0,
+            _dir: dir,
+        }
+    }
+
+    /// Applies every transaction `ledger` landed since the last call, then
+    /// compares each index with the chain's accounts as they are now.
+    /// Returns how many transactions it applied.
+    pub async fn catch_up(&mut self, ledger: &TestLedger) -> Result<usize, String> {
+        let transactions: Vec<model_ledger_indexer::ChainTransaction> = ledger
+            .client
+            .connection
+            .landed_from(self.applied)
+            .iter()
+            .map(model_ledger_indexer::ChainTransaction::from)
+            .collect();
+        self.applied += transactions.len();
+        let transactions = std::sync::Arc::new(transactions);
+        let mut addresses = None;
+        for (url, slot) in &mut self.indexes {
+            let mut indexer = slot.0.take().expect("the index");
+            let applying = transactions.clone();
+            let (indexer, result) = on_thread(move || {
+                let result = applying
+                    .iter()
+                    .try_for_each(|transaction| {
+                        indexer
+                            .apply(transaction, None)
+                            .map(drop)
+                            .map_err(|error| format!("indexing {}: {error}", transaction.signature))
+                    })
+                    .and_then(|()| {
+                        model_ledger_indexer::accounts_to_verify(&mut indexer)
+                            .map_err(|error| error.to_string())
+                    });
+                (ThreadBound(Some(indexer)), result)
+            });
+            *slot = indexer;
+            let listed = result.map_err(|error| format!("{url}: {error}"))?;
+            addresses.get_or_insert(listed);
+        }
+        let accounts = std::sync::Arc::new(
+            ledger
+                .chain_accounts(addresses.as_deref().unwrap_or_default())
+                .await,
+        );
+        for (url, slot) in &mut self.indexes {
+            let mut indexer = slot.0.take().expect("the index");
+            let chain = accounts.clone();
+            let (indexer, verified) = on_thread(move || {
+                let verified = model_ledger_indexer::verify_accounts(&mut indexer, &chain);
+                (ThreadBound(Some(indexer)), verified)
+            });
+            *slot = indexer;
+            match verified {
+                Ok(Ok(_)) => {}
+                Ok(Err(difference)) => return Err(format!("{url}: {difference}")),
+                Err(error) => return Err(format!("{url}: {error}")),
+            }
+        }
+        Ok(transactions.len())
+    }
 }
 
 /// An index carried across the test's async code; if it is ever dropped

@@ -5,7 +5,9 @@
 
 use anyhow::{bail, Result};
 use clap::{Args, Subcommand, ValueEnum};
-use model_ledger_indexer::{accounts_to_verify, query, verify, DatabaseUrl, IndexError, Indexer};
+use model_ledger_indexer::{
+    accounts_to_verify, query, verify, DatabaseUrl, IndexError, Indexer, Source as _,
+};
 use serde_json::json;
 use solana_commitment_config::CommitmentConfig;
 
@@ -27,6 +29,21 @@ pub struct IndexArgs {
     /// program); transactions already indexed are left as they are
     #[arg(long, value_name = "SIGNATURE")]
     pub transaction: Option<String>,
+    /// After catching up, keep following until stopped: an RPC cluster live
+    /// over its websocket (each transaction indexed as the cluster confirms
+    /// it), the embedded ledger by reading its journal every --poll seconds.
+    /// One line per catch-up that read something, or failed
+    #[arg(long, conflicts_with = "transaction")]
+    pub follow: bool,
+    /// With --follow: seconds between catch-ups when no notification comes
+    /// (a websocket that does not answer is tried again every second, the
+    /// index catching up by polling at each attempt)
+    #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..))]
+    pub poll: u64,
+    /// With --follow on an RPC cluster: its websocket (default: the RPC
+    /// URL as ws:// or wss:// on the next port, as Solana's tools derive it)
+    #[arg(long, value_name = "URL")]
+    pub websocket_url: Option<String>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -86,6 +103,17 @@ pub fn execute(args: IndexArgs, global: &GlobalArgs) -> Result<()> {
                 );
                 Ok(())
             }
+            (None, None) if args.follow => {
+                let following = index::Following {
+                    commitment: args.commitment.into(),
+                    poll: std::time::Duration::from_secs(args.poll),
+                    websocket_url: args.websocket_url,
+                };
+                index::follow(&global, &cluster, &url, &following, |report| {
+                    say_followed(output, &report);
+                    std::ops::ControlFlow::Continue(())
+                })
+            }
             (None, None) => {
                 let progress = crate::output::progress(output, "indexing");
                 let caught_up = catch_up(&mut indexer, &source, |transactions, events| {
@@ -144,10 +172,7 @@ pub fn execute(args: IndexArgs, global: &GlobalArgs) -> Result<()> {
                     let result = verify(&mut indexer, &mut rebuilt, &accounts)?;
                     // A transaction that landed while the accounts were read
                     // makes a difference that is not one: read again.
-                    if result.is_err()
-                        && attempt < VERIFY_ATTEMPTS
-                        && source.has_news(&mut indexer)?
-                    {
+                    if result.is_err() && attempt < VERIFY_ATTEMPTS && indexer.has_news(&source)? {
                         continue;
                     }
                     return match result {
@@ -172,4 +197,53 @@ pub fn execute(args: IndexArgs, global: &GlobalArgs) -> Result<()> {
             }
         }
     })
+}
+
+/// One line per catch-up that read something or failed, and per change of
+/// the subscription (standard output; JSON lines with `--output json`).
+fn say_followed(output: crate::output::OutputFormat, report: &index::FollowReport) {
+    let quiet = matches!(&report.caught_up, Ok(caught_up) if caught_up.transactions == 0)
+        && matches!(report.wake, "notified" | "polled");
+    if quiet {
+        return;
+    }
+    let (transactions, events, rolled_back, error) = match &report.caught_up {
+        Ok(caught_up) => (
+            caught_up.transactions,
+            caught_up.events,
+            caught_up.rolled_back.clone(),
+            None,
+        ),
+        Err(error) => (0, 0, None, Some(error.to_string())),
+    };
+    let line = match output {
+        crate::output::OutputFormat::Json => json!({
+            "wake": report.wake, "detail": report.detail, "transactions": transactions,
+            "events": events, "rolled_back": rolled_back, "error": error,
+        })
+        .to_string(),
+        crate::output::OutputFormat::Human => {
+            let detail = report
+                .detail
+                .as_deref()
+                .map(|detail| format!(" ({detail})"))
+                .unwrap_or_default();
+            let rolled_back = rolled_back
+                .map(|signature| {
+                    format!("; {signature}, read before it was final, was dropped by a fork: the history was read again")
+                })
+                .unwrap_or_default();
+            match &error {
+                Some(error) => format!(
+                    "{}{detail}: the index did not catch up: {error}",
+                    report.wake
+                ),
+                None => format!(
+                    "{}{detail}: indexed {transactions} transactions, {events} events{rolled_back}",
+                    report.wake
+                ),
+            }
+        }
+    };
+    crate::output::emit(&line);
 }

@@ -23,9 +23,16 @@ pub struct ServeArgs {
     /// Address to listen on (port 0: any free port; the address taken is printed)
     #[arg(long, default_value = "127.0.0.1:8080")]
     pub bind: SocketAddr,
-    /// Seconds between catch-ups with the chain while serving (0: only at start)
+    /// Keep the index current while serving (0: catch up only at start): on
+    /// an RPC cluster live over its websocket, each transaction indexed as
+    /// the cluster confirms it, and a catch-up every this many seconds
+    /// besides; the embedded ledger's journal every this many seconds
     #[arg(long, default_value_t = 2)]
     pub follow: u64,
+    /// On an RPC cluster: its websocket (default: the RPC URL as ws:// or
+    /// wss:// on the next port)
+    #[arg(long, value_name = "URL")]
+    pub websocket_url: Option<String>,
     /// Database connections answering requests
     #[arg(long, default_value_t = 4)]
     pub workers: usize,
@@ -46,11 +53,44 @@ pub async fn execute(args: ServeArgs, global: &GlobalArgs) -> Result<()> {
         catch_up(&mut indexer, &source, |_, _| {})
     })?;
     if args.follow > 0 {
-        let (owned, every) = (global.clone(), Duration::from_secs(args.follow));
-        let (source_cluster, index_url) = (cluster.clone(), url.clone());
+        let following = index::Following {
+            commitment: commitment.into(),
+            poll: Duration::from_secs(args.follow),
+            websocket_url: args.websocket_url.clone(),
+        };
+        let (owned, source_cluster, index_url) = (global.clone(), cluster.clone(), url.clone());
         std::thread::Builder::new()
             .name("model-ledger-follow".into())
-            .spawn(move || follow(&owned, &source_cluster, &index_url, commitment, every))
+            .spawn(move || {
+                let mut subscribed = true;
+                let followed = index::follow(&owned, &source_cluster, &index_url, &following, |report| {
+                    // What the pages show is the index: say why it fell behind.
+                    match &report.caught_up {
+                        Err(error) => eprintln!("model-ledger serve: the index did not catch up: {error}"),
+                        Ok(caught_up) => {
+                            if let Some(dropped) = &caught_up.rolled_back {
+                                eprintln!("model-ledger serve: {dropped}, read before it was final, was dropped by a fork: the index read the history again");
+                            }
+                        }
+                    }
+                    // Said once per change, not at every failed attempt.
+                    match (report.wake, &report.detail) {
+                        ("disconnected", Some(reason)) if subscribed => {
+                            subscribed = false;
+                            eprintln!("model-ledger serve: following by polling until the websocket answers again: {reason}");
+                        }
+                        ("subscribed", _) if !subscribed => {
+                            subscribed = true;
+                            eprintln!("model-ledger serve: following live again");
+                        }
+                        _ => {}
+                    }
+                    std::ops::ControlFlow::Continue(())
+                });
+                if let Err(error) = followed {
+                    eprintln!("model-ledger serve: the follower stopped: {error:#}");
+                }
+            })
             .context("cannot start the follower")?;
     }
     let pool = ReadPool::open(&url, args.workers)?;
@@ -161,32 +201,5 @@ impl Chain for EmbeddedChain {
 
     fn blockchain_id(&self) -> Option<String> {
         None
-    }
-}
-
-/// Catches the index up every `every`; a failure (a gap, a node that does
-/// not answer) is said on standard error, and following goes on.
-fn follow(
-    global: &GlobalArgs,
-    cluster: &crate::cluster::Cluster,
-    url: &model_ledger_indexer::DatabaseUrl,
-    commitment: Commitment,
-    every: Duration,
-) {
-    let mut indexer = None;
-    loop {
-        std::thread::sleep(every);
-        let result = (|| -> Result<()> {
-            let source = Source::open(global, cluster, commitment.into())?;
-            if indexer.is_none() {
-                indexer = Some(index::open(url, &source)?);
-            }
-            catch_up(indexer.as_mut().expect("opened"), &source, |_, _| {})?;
-            Ok(())
-        })();
-        if let Err(error) = result {
-            eprintln!("model-ledger serve: the index did not catch up: {error:#}");
-            indexer = None;
-        }
     }
 }

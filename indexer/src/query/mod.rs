@@ -5,15 +5,16 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use model_ledger::{math::royalty::Pools, state::LicenseTerms};
+use model_ledger::{
+    math::royalty::{whole_tokens, Pools},
+    state::LicenseTerms,
+};
 use model_ledger_sdk::display::{licence_summary, tokens};
 use serde::Serialize;
 use solana_sdk::pubkey::Pubkey;
 
 use crate::{
-    apply::{
-        book_from_row, entry_from_row, load_book, terms_from_json, BOOK_COLUMNS, ENTRY_COLUMNS,
-    },
+    apply::{load_book, terms_from_json, Book, Entry, ENTRY_COLUMNS},
     db::{Row, Sql, Value},
     IndexError,
 };
@@ -76,25 +77,25 @@ pub struct ModelDetail {
     pub registered_signature: String,
 }
 
-pub(crate) const SUMMARY_COLUMNS: &str = "address, name, model_id, authority, payment_mint, payment_decimals, contribution_count, accepted_count, (SELECT COUNT(*) FROM lineage WHERE child = models.address), derived_count, total_received, batches, calls, registered_slot";
+pub(crate) const SUMMARY_COLUMNS: &str = "address, name, model_id, authority, payment_mint, payment_decimals, contribution_count, accepted_count, (SELECT COUNT(*) FROM lineage WHERE child = models.address) AS parent_count, derived_count, total_received, batches, calls, registered_slot";
 
 pub(crate) fn summary_from(row: &Row) -> Result<ModelSummary, IndexError> {
-    let decimals = decimals(row.int(5)?)?;
+    let decimals = decimals(row.int("payment_decimals")?)?;
     Ok(ModelSummary {
-        address: row.text(0)?.into(),
-        name: row.text(1)?.into(),
-        model_id: row.text(2)?.into(),
-        authority: row.text(3)?.into(),
-        payment_mint: row.text(4)?.into(),
+        address: row.text("address")?.into(),
+        name: row.text("name")?.into(),
+        model_id: row.text("model_id")?.into(),
+        authority: row.text("authority")?.into(),
+        payment_mint: row.text("payment_mint")?.into(),
         decimals,
-        contributions: row.u64(6)?,
-        accepted: row.u64(7)?,
-        parents: row.u64(8)?,
-        children: row.u64(9)?,
-        received: Amount::new(row.amount(10)?, decimals),
-        batches: row.u64(11)?,
-        calls: row.text(12)?.into(),
-        registered_slot: row.u64(13)?,
+        contributions: row.u64("contribution_count")?,
+        accepted: row.u64("accepted_count")?,
+        parents: row.u64("parent_count")?,
+        children: row.u64("derived_count")?,
+        received: Amount::new(row.amount("total_received")?, decimals),
+        batches: row.u64("batches")?,
+        calls: row.text("calls")?.into(),
+        registered_slot: row.u64("registered_slot")?,
     })
 }
 
@@ -134,7 +135,7 @@ pub fn models(sql: &mut dyn Sql) -> Result<Vec<ModelSummary>, IndexError> {
 /// One model, if indexed.
 pub fn model(sql: &mut dyn Sql, address: &str) -> Result<Option<ModelDetail>, IndexError> {
     let Some(row) = sql.query_opt(
-        &format!("SELECT {SUMMARY_COLUMNS}, creator, pending_authority, metadata_uri, content_hash, attribution_bps, non_commercial_lineage, vault, royalty_book, license_count, total_paid_out, registered_signature, {BOOK_COLUMNS} FROM models WHERE address = $1"),
+        &format!("SELECT {SUMMARY_COLUMNS}, creator, pending_authority, metadata_uri, content_hash, attribution_bps, non_commercial_lineage, vault, royalty_book, registered_signature, payment_count, shares_carry, fee_carry, upstream_carry, owed_protocol, owed_upstream, unallocated, acc_per_share, total_paid_out, license_count, total_shares FROM models WHERE address = $1"),
         &[address.into()],
     )?
     else {
@@ -142,27 +143,25 @@ pub fn model(sql: &mut dyn Sql, address: &str) -> Result<Option<ModelDetail>, In
     };
     let summary = summary_from(&row)?;
     let decimals = summary.decimals;
-    let book = book_from_row(&Row(row.0[25..].to_vec()))?;
-    let owed_upstream: u128 = book
-        .pools
-        .owed_upstream
-        .iter()
-        .map(|owed| u128::from(*owed))
-        .sum();
+    let book = Book::from_row(&row)?;
+    let pools = &book.money.pools;
+    let owed_upstream = pools
+        .owed_upstream_total()
+        .map_err(|_| IndexError::Database("a model's upstream debts pass u128".into()))?;
     Ok(Some(ModelDetail {
-        creator: row.text(14)?.into(),
-        pending_authority: row.opt_text(15)?.map(String::from),
-        metadata_uri: row.text(16)?.into(),
-        content_hash: row.text(17)?.into(),
-        attribution_bps: u16::try_from(row.int(18)?).unwrap_or(u16::MAX),
-        non_commercial_lineage: row.int(19)? != 0,
-        vault: row.text(20)?.into(),
-        royalty_book: row.text(21)?.into(),
-        licences: row.u64(22)?,
-        paid_out: Amount::new(row.amount(23)?, decimals),
-        registered_signature: row.text(24)?.into(),
-        unallocated: Amount::new(u128::from(book.pools.unallocated), decimals),
-        protocol_fees_owed: Amount::new(u128::from(book.pools.owed_protocol), decimals),
+        creator: row.text("creator")?.into(),
+        pending_authority: row.opt_text("pending_authority")?.map(String::from),
+        metadata_uri: row.text("metadata_uri")?.into(),
+        content_hash: row.text("content_hash")?.into(),
+        attribution_bps: row.small("attribution_bps")?,
+        non_commercial_lineage: row.int("non_commercial_lineage")? != 0,
+        vault: row.text("vault")?.into(),
+        royalty_book: row.text("royalty_book")?.into(),
+        licences: book.license_count,
+        paid_out: Amount::new(book.money.total_paid_out, decimals),
+        registered_signature: row.text("registered_signature")?.into(),
+        unallocated: Amount::new(u128::from(pools.unallocated), decimals),
+        protocol_fees_owed: Amount::new(u128::from(pools.owed_protocol), decimals),
         owed_upstream: Amount::new(owed_upstream, decimals),
         summary,
     }))
@@ -240,7 +239,10 @@ pub fn lineage(sql: &mut dyn Sql, address: &str, depth: i32) -> Result<Lineage, 
                     more_children.push((model.clone(), all - CHILDREN_DRAWN));
                 }
                 for row in rows {
-                    let (child, parent) = (row.text(0)?.to_string(), row.text(1)?.to_string());
+                    let (child, parent) = (
+                        row.text("child")?.to_string(),
+                        row.text("parent")?.to_string(),
+                    );
                     let other = if direction == "child" {
                         parent.clone()
                     } else {
@@ -250,10 +252,12 @@ pub fn lineage(sql: &mut dyn Sql, address: &str, depth: i32) -> Result<Lineage, 
                         edges.push(LineageEdge {
                             child,
                             parent,
-                            derivative_bps: u16::try_from(row.int(2)?).unwrap_or(u16::MAX),
-                            licence: row.text(3)?.into(),
-                            licence_version: row.opt_int(4)?.and_then(|v| u32::try_from(v).ok()),
-                            grant: row.text(5)?.into(),
+                            derivative_bps: row.small("derivative_bps")?,
+                            licence: row.text("license")?.into(),
+                            licence_version: row
+                                .opt_int("version")?
+                                .and_then(|v| u32::try_from(v).ok()),
+                            grant: row.text("grant_address")?.into(),
                         });
                     }
                     if !nodes.contains_key(&other) && nodes.len() < LINEAGE_NODES {
@@ -350,18 +354,18 @@ pub fn licences(sql: &mut dyn Sql, model: &str) -> Result<Vec<LicenceView>, Inde
     )?
     .iter()
     .map(|row| {
-        let terms = terms_from_json(row.text(2)?)?;
+        let terms = terms_from_json(row.text("terms")?)?;
         Ok(LicenceView {
-            address: row.text(0)?.into(),
-            version: u32::try_from(row.int(1)?).unwrap_or(u32::MAX),
+            address: row.text("address")?.into(),
+            version: row.small("version")?,
             summary: licence_summary(&terms, decimals),
             terms_uri: terms.terms_uri.clone(),
             terms_hash: model_ledger_sdk::hex::encode(&terms.terms_hash),
             price_per_call: Amount::new(u128::from(terms.price_per_call), decimals),
             upfront_fee: Amount::new(u128::from(terms.upfront_fee), decimals),
             derivative_royalty_bps: terms.derivative_royalty_bps,
-            retired_slot: row.opt_int(3)?.map(|slot| slot as u64),
-            published_slot: row.u64(4)?,
+            retired_slot: row.opt_int("retired_slot")?.map(|slot| slot as u64),
+            published_slot: row.u64("published_slot")?,
             terms: Some(terms),
         })
     })
@@ -395,7 +399,7 @@ pub struct ContributionView {
     pub decimals: u8,
 }
 
-const CONTRIBUTION_COLUMNS: &str = "contributions.model, models.name, contributions.idx, contributions.contributor, contributions.kind, contributions.uri, contributions.content_hash, contributions.shares, contributions.attributed_scaled, contributions.attributed_batches, contributions.closed, models.payment_mint, models.payment_decimals";
+const CONTRIBUTION_COLUMNS: &str = "contributions.model, models.name, contributions.idx, contributions.contributor, contributions.kind, contributions.uri, contributions.content_hash, contributions.shares, contributions.attributed_batches, contributions.closed, models.payment_mint, models.payment_decimals";
 
 /// Columns of a contribution row, then the entry's.
 pub(crate) fn contribution_select(filter: &str) -> String {
@@ -422,7 +426,7 @@ impl Books {
                 .map_err(|_| IndexError::Database(format!("{model:?} is not an address")))?;
             let book = load_book(sql, &address)?
                 .ok_or_else(|| IndexError::Database(format!("no book for model {model}")))?;
-            self.0.insert(model.to_string(), book.pools);
+            self.0.insert(model.to_string(), book.money.pools);
         }
         Ok(&self.0[model])
     }
@@ -437,53 +441,42 @@ pub(crate) fn contributions_from(
     let mut books = Books::default();
     let mut views = Vec::with_capacity(rows.len());
     for row in rows {
-        let pools = books.pools(sql, row.text(0)?)?;
+        let pools = books.pools(sql, row.text("model")?)?;
         views.push(contribution_from(row, pools)?);
     }
     Ok(views)
 }
 
 fn contribution_from(row: &Row, pools: &Pools) -> Result<ContributionView, IndexError> {
-    let decimals = decimals(row.int(12)?)?;
-    let entry = entry_from_row(&Row(row.0[13..20].to_vec()))?;
-    let claimable = claimable(&entry.balance, pools)?;
-    let attributed_scaled = row.amount(8)?;
-    let scale = model_ledger::math::royalty::SCALE;
+    let decimals = decimals(row.int("payment_decimals")?)?;
+    let entry = Entry::from_row(row)?;
+    let earnings = entry
+        .balance
+        .earnings(pools, entry.claimed_total)
+        .map_err(|_| IndexError::Database("a contribution's earnings overflow".into()))?;
+    let by_attribution = whole_tokens(entry.attributed_scaled)
+        .map_err(|_| IndexError::Database("an attributed total beyond u128".into()))?;
     Ok(ContributionView {
-        model: row.text(0)?.into(),
-        model_name: row.text(1)?.into(),
-        index: u32::try_from(row.int(2)?).unwrap_or(u32::MAX),
+        model: row.text("model")?.into(),
+        model_name: row.text("name")?.into(),
+        index: row.small("idx")?,
         address: entry.address.to_string(),
-        contributor: row.text(3)?.into(),
+        contributor: row.text("contributor")?.into(),
         payout_wallet: entry.payout_wallet.clone(),
-        kind: row.text(4)?.into(),
-        uri: row.text(5)?.into(),
-        content_hash: row.text(6)?.into(),
+        kind: row.text("kind")?.into(),
+        uri: row.text("uri")?.into(),
+        content_hash: row.text("content_hash")?.into(),
         status: entry.status.clone(),
-        shares: row.text(7)?.into(),
-        earned: Amount::new(entry.claimed_total + u128::from(claimable), decimals),
+        shares: row.text("shares")?.into(),
+        earned: Amount::new(earnings.earned, decimals),
         claimed: Amount::new(entry.claimed_total, decimals),
-        claimable: Amount::new(u128::from(claimable), decimals),
-        earned_by_attribution: Amount::new(attributed_scaled / scale, decimals),
-        attributed_batches: row.u64(9)?,
-        closed: row.int(10)? != 0,
-        payment_mint: row.text(11)?.into(),
+        claimable: Amount::new(u128::from(earnings.claimable), decimals),
+        earned_by_attribution: Amount::new(by_attribution, decimals),
+        attributed_batches: row.u64("attributed_batches")?,
+        closed: row.int("closed")? != 0,
+        payment_mint: row.text("payment_mint")?.into(),
         decimals,
     })
-}
-
-/// What an entry can claim now, in whole tokens, as `claim` computes it.
-fn claimable(
-    balance: &model_ledger::math::royalty::EntryBalance,
-    pools: &Pools,
-) -> Result<u64, IndexError> {
-    let mut settled = *balance;
-    settled
-        .settle(pools)
-        .map_err(|_| IndexError::Database("an entry's accrual overflows".into()))?;
-    settled
-        .claimable()
-        .map_err(|_| IndexError::Database("a claimable amount beyond u64".into()))
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -554,19 +547,22 @@ pub struct BatchView {
 const BATCH_COLUMNS: &str = "batches.grant_address, batches.seq, batches.model, batches.recorder, batches.calls, batches.merkle_root, batches.attribution, batches.amount, batches.slot, batches.signature, models.payment_decimals";
 
 fn batch_from(row: &Row) -> Result<BatchView, IndexError> {
-    let attribution: Vec<[u32; 2]> = serde_json::from_str(row.text(6)?)
+    let attribution: Vec<[u32; 2]> = serde_json::from_str(row.text("attribution")?)
         .map_err(|_| IndexError::Database("a batch's attribution does not parse".into()))?;
     Ok(BatchView {
-        grant: row.text(0)?.into(),
-        seq: row.u64(1)?,
-        model: row.text(2)?.into(),
-        recorder: row.text(3)?.into(),
-        calls: row.text(4)?.into(),
-        merkle_root: row.text(5)?.into(),
+        grant: row.text("grant_address")?.into(),
+        seq: row.u64("seq")?,
+        model: row.text("model")?.into(),
+        recorder: row.text("recorder")?.into(),
+        calls: row.text("calls")?.into(),
+        merkle_root: row.text("merkle_root")?.into(),
         attribution,
-        amount: Amount::new(row.amount(7)?, decimals(row.int(10)?)?),
-        slot: row.u64(8)?,
-        signature: row.text(9)?.into(),
+        amount: Amount::new(
+            row.amount("amount")?,
+            decimals(row.int("payment_decimals")?)?,
+        ),
+        slot: row.u64("slot")?,
+        signature: row.text("signature")?.into(),
     })
 }
 
@@ -640,8 +636,8 @@ pub fn search(sql: &mut dyn Sql, text: &str) -> Result<Found, IndexError> {
             &[text.into()],
         )? {
             return Ok(Found::Contribution {
-                model: row.text(0)?.into(),
-                index: u32::try_from(row.int(1)?).unwrap_or(u32::MAX),
+                model: row.text("model")?.into(),
+                index: row.small("idx")?,
             });
         }
         if let Some(row) = sql.query_opt(
@@ -650,7 +646,7 @@ pub fn search(sql: &mut dyn Sql, text: &str) -> Result<Found, IndexError> {
         )? {
             return Ok(Found::Batch {
                 grant: text.into(),
-                model: row.text(0)?.into(),
+                model: row.text("model")?.into(),
             });
         }
         let known = sql.query_opt(
@@ -669,7 +665,7 @@ pub fn search(sql: &mut dyn Sql, text: &str) -> Result<Found, IndexError> {
         &[Value::Text(model_id)],
     )? {
         return Ok(Found::Model {
-            address: row.text(0)?.into(),
+            address: row.text("address")?.into(),
         });
     }
     let pattern = format!(
@@ -685,7 +681,12 @@ pub fn search(sql: &mut dyn Sql, text: &str) -> Result<Found, IndexError> {
     )?;
     let addresses: Vec<(String, String)> = rows
         .iter()
-        .map(|row| Ok((row.text(0)?.to_string(), row.text(1)?.to_string())))
+        .map(|row| {
+            Ok((
+                row.text("address")?.to_string(),
+                row.text("name")?.to_string(),
+            ))
+        })
         .collect::<Result<_, IndexError>>()?;
     Ok(match addresses.len() {
         0 => Found::Nothing,
@@ -713,8 +714,8 @@ pub fn paying(sql: &mut dyn Sql, wallet: &str) -> Result<Vec<(Pubkey, u32)>, Ind
     .iter()
     .map(|row| {
         Ok((
-            row.address(0)?,
-            u32::try_from(row.int(1)?).unwrap_or(u32::MAX),
+            row.address("model")?,
+            row.small("idx")?,
         ))
     })
     .collect()
@@ -747,14 +748,14 @@ pub fn status(sql: &mut dyn Sql) -> Result<Status, IndexError> {
         rows: None,
         transactions: last
             .as_ref()
-            .map(|row| row.u64(0).map(|position| position + 1))
+            .map(|row| row.u64("position").map(|position| position + 1))
             .transpose()?
             .unwrap_or(0),
         events,
         models,
         contributions,
         batches,
-        last_slot: last.as_ref().map(|row| row.u64(1)).transpose()?,
+        last_slot: last.as_ref().map(|row| row.u64("slot")).transpose()?,
     })
 }
 

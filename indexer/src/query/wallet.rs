@@ -6,10 +6,7 @@
 
 use std::collections::BTreeMap;
 
-use model_ledger::math::{
-    entry_sum::EntrySum,
-    royalty::{Pools, SCALE},
-};
+use model_ledger::math::{entry_sum::OwedTotal, royalty::Pools};
 use serde::Serialize;
 
 use super::{
@@ -66,8 +63,8 @@ pub struct WalletView {
     pub grants: Vec<(String, String, u32)>,
 }
 
-/// Per payment mint: (decimals, owed in 1/SCALE units, claimed).
-type Sums = BTreeMap<String, (u8, u128, u128)>;
+/// Per payment mint: its decimals, and what the wallet is owed and claimed.
+type Sums = BTreeMap<String, (u8, OwedTotal)>;
 
 fn totals(sql: &mut dyn Sql, wallet: &str) -> Result<(Sums, u64), IndexError> {
     let rows = sql.query(
@@ -85,19 +82,17 @@ fn totals(sql: &mut dyn Sql, wallet: &str) -> Result<(Sums, u64), IndexError> {
     let mut sums = Sums::new();
     for row in &rows {
         let pools = Pools {
-            acc_per_share: row.amount(2)?,
+            acc_per_share: row.amount("acc_per_share")?,
             ..Pools::default()
         };
-        let paying = WalletSums::from_row(row, 3)?;
-        let owed = EntrySum::owed_scaled(&paying.entries, &pools).map_err(|_| overflow())?;
-        let total = sums
-            .entry(row.text(0)?.to_string())
-            .or_insert((decimals(row.int(1)?)?, 0, 0));
-        total.1 = total.1.checked_add(owed).ok_or_else(overflow)?;
-        total.2 = total
-            .2
-            .checked_add(paying.claimed_total)
-            .ok_or_else(overflow)?;
+        let paying = WalletSums::from_row(row)?;
+        let (_, total) = sums
+            .entry(row.text("payment_mint")?.to_string())
+            .or_insert((
+                decimals(row.int("payment_decimals")?)?,
+                OwedTotal::default(),
+            ));
+        total.add(&paying.entries, &pools).map_err(|_| overflow())?;
     }
     let models_paying = if (rows.len() as u64) < WALLET_TOTAL_MODELS {
         rows.len() as u64
@@ -207,9 +202,9 @@ pub fn wallet(
         .iter()
         .map(|row| {
             Ok((
-                row.text(0)?.to_string(),
-                row.text(1)?.to_string(),
-                u32::try_from(row.int(2)?).unwrap_or(u32::MAX),
+                row.text("address")?.to_string(),
+                row.text("model")?.to_string(),
+                row.small("license_version")?,
             ))
         })
         .collect::<Result<_, IndexError>>()?;
@@ -220,16 +215,17 @@ pub fn wallet(
         per_page,
         totals: sums
             .into_iter()
-            .map(|(payment_mint, (decimals, owed, claimed))| {
-                let claimable = owed / SCALE;
-                MintTotal {
+            .map(|(payment_mint, (decimals, total))| {
+                let overflow =
+                    || IndexError::Database(format!("wallet {wallet}'s totals pass u128"));
+                Ok(MintTotal {
                     payment_mint,
-                    earned: Amount::new(claimed.saturating_add(claimable), decimals),
-                    claimed: Amount::new(claimed, decimals),
-                    claimable: Amount::new(claimable, decimals),
-                }
+                    earned: Amount::new(total.earned().map_err(|_| overflow())?, decimals),
+                    claimed: Amount::new(total.claimed_total, decimals),
+                    claimable: Amount::new(total.owed().map_err(|_| overflow())?, decimals),
+                })
             })
-            .collect(),
+            .collect::<Result<_, IndexError>>()?,
         models_paying,
         totals_complete: models_paying <= WALLET_TOTAL_MODELS,
         next,

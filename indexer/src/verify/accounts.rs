@@ -17,9 +17,7 @@ use model_ledger_sdk::{
 use solana_sdk::pubkey::Pubkey;
 
 use crate::{
-    apply::{
-        book_from_row, entry_from_row, key, status_name, terms_json, BOOK_COLUMNS, ENTRY_COLUMNS,
-    },
+    apply::{key, status_name, terms_json, Book, Entry, BOOK_COLUMNS, ENTRY_COLUMNS},
     db::{amount, int, Row, Sql, Value},
     wallets::WalletSums,
     IndexError,
@@ -109,7 +107,7 @@ pub(super) fn compare(sql: &mut dyn Sql, chain: &ChainAccounts) -> Checked<Verif
     stop_at!(config(sql, chain)?);
     let models = sql.query(
         &format!(
-            "SELECT address, name, royalty_book, entry_count, model_id, creator, authority, pending_authority, metadata_uri, content_hash, payment_mint, token_program, vault, attribution_bps, non_commercial_lineage, license_count, registered_slot, proposal_policy, {BOOK_COLUMNS} FROM models ORDER BY position"
+            "SELECT address, name, royalty_book, entry_count, model_id, creator, authority, pending_authority, metadata_uri, content_hash, payment_mint, token_program, vault, attribution_bps, non_commercial_lineage, registered_slot, proposal_policy, {BOOK_COLUMNS} FROM models ORDER BY position"
         ),
         &[],
     )?;
@@ -144,52 +142,60 @@ fn config(sql: &mut dyn Sql, chain: &ChainAccounts) -> Checked<()> {
     else {
         return Ok(Ok(()));
     };
-    let address = row.address(0)?;
+    let address = row.address("address")?;
     let Some(account) = record(chain, &address) else {
         return Ok(Err(absent(address, "the configuration")));
     };
     let config: Config = decode(&address, account).map_err(|e| unreadable(&address, e))?;
     let fields = vec![
-        ("admin", row.0[1].clone(), key(&config.admin)),
+        ("admin", row.value("admin")?.clone(), key(&config.admin)),
         (
             "pending admin",
-            row.0[2].clone(),
+            row.value("pending_admin")?.clone(),
             config.pending_admin.as_ref().map(Pubkey::to_string).into(),
         ),
-        ("treasury", row.0[3].clone(), key(&config.treasury)),
+        (
+            "treasury",
+            row.value("treasury")?.clone(),
+            key(&config.treasury),
+        ),
         (
             "protocol fee",
-            row.0[4].clone(),
+            row.value("protocol_fee_bps")?.clone(),
             config.protocol_fee_bps.into(),
         ),
-        ("paused", row.0[5].clone(), config.paused.into()),
-        ("updates", row.0[6].clone(), slot(config.update_count)?),
+        ("paused", row.value("paused")?.clone(), config.paused.into()),
+        (
+            "updates",
+            row.value("update_count")?.clone(),
+            slot(config.update_count)?,
+        ),
     ];
     Ok(first_difference(address, "the configuration", fields))
 }
 
 /// A model's record, lineage and royalty book.
 fn model(sql: &mut dyn Sql, chain: &ChainAccounts, row: &Row) -> Checked<()> {
-    let address = row.address(0)?;
-    let name = row.text(1)?.to_string();
+    let address = row.address("address")?;
+    let name = row.text("name")?.to_string();
     let subject = format!("model {name}");
     let Some(account) = record(chain, &address) else {
         return Ok(Err(absent(address, &subject)));
     };
     let model: Model = decode(&address, account).map_err(|e| unreadable(&address, e))?;
-    let column = |at: usize| row.0[at].clone();
+    let column = |name: &str| row.value(name).cloned();
     let fields = vec![
         (
             "name",
             Value::from(name.as_str()),
             model.name.as_str().into(),
         ),
-        ("model id", column(4), hex(&model.model_id).into()),
-        ("creator", column(5), key(&model.creator)),
-        ("authority", column(6), key(&model.authority)),
+        ("model id", column("model_id")?, hex(&model.model_id).into()),
+        ("creator", column("creator")?, key(&model.creator)),
+        ("authority", column("authority")?, key(&model.authority)),
         (
             "pending authority",
-            column(7),
+            column("pending_authority")?,
             model
                 .pending_authority
                 .as_ref()
@@ -198,53 +204,73 @@ fn model(sql: &mut dyn Sql, chain: &ChainAccounts, row: &Row) -> Checked<()> {
         ),
         (
             "metadata URI",
-            column(8),
+            column("metadata_uri")?,
             model.metadata_uri.as_str().into(),
         ),
-        ("content hash", column(9), hex(&model.content_hash).into()),
-        ("payment mint", column(10), key(&model.payment_mint)),
-        ("token program", column(11), key(&model.token_program)),
-        ("vault", column(12), key(&model.vault)),
-        ("royalty book", column(2), key(&model.royalty_book)),
+        (
+            "content hash",
+            column("content_hash")?,
+            hex(&model.content_hash).into(),
+        ),
+        (
+            "payment mint",
+            column("payment_mint")?,
+            key(&model.payment_mint),
+        ),
+        (
+            "token program",
+            column("token_program")?,
+            key(&model.token_program),
+        ),
+        ("vault", column("vault")?, key(&model.vault)),
+        (
+            "royalty book",
+            column("royalty_book")?,
+            key(&model.royalty_book),
+        ),
         (
             "attribution ratio",
-            column(13),
+            column("attribution_bps")?,
             model.attribution_bps.into(),
         ),
         (
             "non-commercial lineage",
-            column(14),
+            column("non_commercial_lineage")?,
             model.non_commercial_lineage.into(),
         ),
         (
             "licences published",
-            column(15),
+            column("license_count")?,
             model
                 .next_license_version
                 .saturating_sub(FIRST_LICENSE_VERSION)
                 .into(),
         ),
-        ("registered slot", column(16), slot(model.registered_slot)?),
+        (
+            "registered slot",
+            column("registered_slot")?,
+            slot(model.registered_slot)?,
+        ),
     ];
     stop_at!(first_difference(address, &subject, fields));
     stop_at!(lineage(sql, address, &subject, &model)?);
     let derived = sql
         .query_one(
-            "SELECT (SELECT derived_count FROM models WHERE address = $1), (SELECT COUNT(*) FROM lineage WHERE parent = $1)",
+            "SELECT (SELECT derived_count FROM models WHERE address = $1) AS counted, (SELECT COUNT(*) FROM lineage WHERE parent = $1) AS linked",
             &[key(&address)],
         )?;
-    if derived.0[0] != derived.0[1] {
+    if derived.value("counted")? != derived.value("linked")? {
         return Ok(Err(Difference {
             account: Some(address),
             what: format!(
                 "{subject}: {} derived models counted, {} in its lineage",
-                shown(&derived.0[0]),
-                shown(&derived.0[1])
+                shown(derived.value("counted")?),
+                shown(derived.value("linked")?)
             ),
         }));
     }
 
-    let book_address = row.address(2)?;
+    let book_address = row.address("royalty_book")?;
     let Some(book_account) = record(chain, &book_address) else {
         return Ok(Err(absent(
             book_address,
@@ -257,69 +283,69 @@ fn model(sql: &mut dyn Sql, chain: &ChainAccounts, row: &Row) -> Checked<()> {
         || format!("unknown ({})", book.proposal_policy),
         |policy| policy.name().to_string(),
     );
-    let indexed = book_from_row(&Row(row.0[18..].to_vec()))?;
+    let indexed = Book::from_row(row)?;
     let pools = book.pools();
     let fields = vec![
-        ("proposal policy", column(17), policy.into()),
-        ("entries", column(3), book.entry_count.into()),
+        ("proposal policy", column("proposal_policy")?, policy.into()),
+        ("entries", column("entry_count")?, book.entry_count.into()),
         (
             "total shares",
-            amount(indexed.pools.total_shares),
+            amount(indexed.money.pools.total_shares),
             amount(pools.total_shares),
         ),
         (
             "accepted contributions",
-            Value::from(indexed.pools.accepted_count),
+            Value::from(indexed.money.pools.accepted_count),
             pools.accepted_count.into(),
         ),
         (
             "reward per share",
-            amount(indexed.pools.acc_per_share),
+            amount(indexed.money.pools.acc_per_share),
             amount(pools.acc_per_share),
         ),
         (
             "shares carry",
-            amount(indexed.pools.shares_carry),
+            amount(indexed.money.pools.shares_carry),
             amount(pools.shares_carry),
         ),
         (
             "protocol fees owed",
-            amount(indexed.pools.owed_protocol),
+            amount(indexed.money.pools.owed_protocol),
             amount(pools.owed_protocol),
         ),
         (
             "fee carry",
-            amount(indexed.pools.fee_carry),
+            amount(indexed.money.pools.fee_carry),
             amount(pools.fee_carry),
         ),
         (
             "upstream carries",
-            format!("{:?}", indexed.pools.upstream_carry).into(),
+            format!("{:?}", indexed.money.pools.upstream_carry).into(),
             format!("{:?}", pools.upstream_carry).into(),
         ),
         (
             "unallocated",
-            amount(indexed.pools.unallocated),
+            amount(indexed.money.pools.unallocated),
             amount(pools.unallocated),
         ),
         (
             "owed upstream",
-            format!("{:?}", indexed.pools.owed_upstream).into(),
+            format!("{:?}", indexed.money.pools.owed_upstream).into(),
             format!("{:?}", pools.owed_upstream).into(),
         ),
         (
             "payments",
-            slot(indexed.payment_count)?,
+            slot(indexed.money.payment_count)?,
             slot(book.payment_count)?,
         ),
         (
             "total received",
-            amount(indexed.total_received),
+            amount(indexed.money.total_received),
             amount(book.total_received()),
         ),
         (
             "total paid out",
-            amount(indexed.total_paid_out),
+            amount(indexed.money.total_paid_out),
             amount(book.total_paid_out()),
         ),
         (
@@ -352,12 +378,20 @@ fn lineage(sql: &mut dyn Sql, address: Pubkey, subject: &str, model: &Model) -> 
     }
     for (row, link) in rows.iter().zip(&model.parents) {
         let fields = vec![
-            ("parent", row.0[0].clone(), key(&link.model)),
-            ("parent licence", row.0[1].clone(), key(&link.license)),
-            ("parent grant", row.0[2].clone(), key(&link.grant)),
+            ("parent", row.value("parent")?.clone(), key(&link.model)),
+            (
+                "parent licence",
+                row.value("license")?.clone(),
+                key(&link.license),
+            ),
+            (
+                "parent grant",
+                row.value("grant_address")?.clone(),
+                key(&link.grant),
+            ),
             (
                 "royalty to the parent",
-                row.0[3].clone(),
+                row.value("derivative_bps")?.clone(),
                 link.derivative_bps.into(),
             ),
         ];
@@ -369,9 +403,9 @@ fn lineage(sql: &mut dyn Sql, address: Pubkey, subject: &str, model: &Model) -> 
 /// A model's contributions: each record (or its absence once closed) and
 /// its royalty-book entry. The number checked.
 fn contributions(sql: &mut dyn Sql, chain: &ChainAccounts, model_row: &Row) -> Checked<usize> {
-    let model = model_row.address(0)?;
-    let name = model_row.text(1)?.to_string();
-    let book_address = model_row.address(2)?;
+    let model = model_row.address("address")?;
+    let name = model_row.text("name")?.to_string();
+    let book_address = model_row.address("royalty_book")?;
     let Some(book_account) = record(chain, &book_address) else {
         return Ok(Err(absent(
             book_address,
@@ -384,14 +418,13 @@ fn contributions(sql: &mut dyn Sql, chain: &ChainAccounts, model_row: &Row) -> C
     )?;
     let mut paying: BTreeMap<String, WalletSums> = BTreeMap::new();
     for row in &rows {
-        let entry = entry_from_row(row)?;
+        let entry = Entry::from_row(row)?;
         let sums = paying.entry(entry.payout_wallet.clone()).or_default();
         sums.contributions += 1;
-        sums.claimed_total = sums.claimed_total.saturating_add(entry.claimed_total);
         sums.entries
-            .add(&entry.balance)
+            .add(&entry.balance, entry.claimed_total)
             .map_err(|_| IndexError::Database(format!("model {name}: entries pass u128")))?;
-        let index = u32::try_from(row.int(7)?)
+        let index = u32::try_from(row.int("idx")?)
             .map_err(|_| IndexError::Database("an index beyond u32".into()))?;
         let subject = format!("contribution #{index} of model {name}");
         let on_chain = decode_book_entry(&book_address, book_account, index)
@@ -420,7 +453,7 @@ fn contributions(sql: &mut dyn Sql, chain: &ChainAccounts, model_row: &Row) -> C
             ),
         ];
         stop_at!(first_difference(book_address, &subject, fields));
-        let closed = row.int(9)? != 0;
+        let closed = row.int("closed")? != 0;
         match (record(chain, &entry.address), closed) {
             (None, true) => {}
             (None, false) => return Ok(Err(absent(entry.address, &subject))),
@@ -439,27 +472,35 @@ fn contributions(sql: &mut dyn Sql, chain: &ChainAccounts, model_row: &Row) -> C
                         entry.status.as_str().into(),
                         status_name(record.status).into(),
                     ),
-                    ("shares", row.0[8].clone(), amount(record.shares)),
+                    (
+                        "shares",
+                        row.value("shares")?.clone(),
+                        amount(record.shares),
+                    ),
                     (
                         "payout wallet",
                         entry.payout_wallet.as_str().into(),
                         key(&record.payout_wallet),
                     ),
-                    ("contributor", row.0[10].clone(), key(&record.contributor)),
+                    (
+                        "contributor",
+                        row.value("contributor")?.clone(),
+                        key(&record.contributor),
+                    ),
                     (
                         "kind",
-                        row.0[11].clone(),
+                        row.value("kind")?.clone(),
                         format!("{:?}", record.kind).into(),
                     ),
                     (
                         "content hash",
-                        row.0[12].clone(),
+                        row.value("content_hash")?.clone(),
                         hex(&record.content_hash).into(),
                     ),
-                    ("URI", row.0[13].clone(), record.uri.as_str().into()),
+                    ("URI", row.value("uri")?.clone(), record.uri.as_str().into()),
                     (
                         "proposed slot",
-                        row.0[14].clone(),
+                        row.value("proposed_slot")?.clone(),
                         slot(record.proposed_slot)?,
                     ),
                 ];
@@ -487,7 +528,7 @@ fn wallet_sums(
     )?;
     let mut kept = BTreeMap::new();
     for row in &rows {
-        kept.insert(row.text(0)?.to_string(), WalletSums::from_row(row, 1)?);
+        kept.insert(row.text("wallet")?.to_string(), WalletSums::from_row(row)?);
     }
     if let Some((wallet, expected)) = paying
         .iter()
@@ -516,25 +557,37 @@ fn licenses(sql: &mut dyn Sql, chain: &ChainAccounts) -> Checked<usize> {
         &[],
     )?;
     for row in &rows {
-        let address = row.address(0)?;
+        let address = row.address("address")?;
         let subject = format!("licence {address}");
         let Some(account) = record(chain, &address) else {
             return Ok(Err(absent(address, &subject)));
         };
         let license: License = decode(&address, account).map_err(|e| unreadable(&address, e))?;
         let fields = vec![
-            ("model", row.0[1].clone(), key(&license.model)),
-            ("version", row.0[2].clone(), license.license_version.into()),
-            ("payment mint", row.0[3].clone(), key(&license.payment_mint)),
-            ("terms", row.0[4].clone(), terms_json(&license.terms).into()),
+            ("model", row.value("model")?.clone(), key(&license.model)),
+            (
+                "version",
+                row.value("version")?.clone(),
+                license.license_version.into(),
+            ),
+            (
+                "payment mint",
+                row.value("payment_mint")?.clone(),
+                key(&license.payment_mint),
+            ),
+            (
+                "terms",
+                row.value("terms")?.clone(),
+                terms_json(&license.terms).into(),
+            ),
             (
                 "published slot",
-                row.0[5].clone(),
+                row.value("published_slot")?.clone(),
                 slot(license.published_slot)?,
             ),
             (
                 "retired slot",
-                row.0[6].clone(),
+                row.value("retired_slot")?.clone(),
                 license
                     .retired_slot
                     .map(slot)
@@ -553,41 +606,69 @@ fn grants(sql: &mut dyn Sql, chain: &ChainAccounts) -> Checked<usize> {
         &[],
     )?;
     for row in &rows {
-        let address = row.address(0)?;
+        let address = row.address("address")?;
         let subject = format!("grant {address}");
         let Some(account) = record(chain, &address) else {
             return Ok(Err(absent(address, &subject)));
         };
         let grant: Grant = decode(&address, account).map_err(|e| unreadable(&address, e))?;
         let fields = vec![
-            ("model", row.0[1].clone(), key(&grant.model)),
-            ("licence", row.0[2].clone(), key(&grant.license)),
+            ("model", row.value("model")?.clone(), key(&grant.model)),
+            (
+                "licence",
+                row.value("license")?.clone(),
+                key(&grant.license),
+            ),
             (
                 "licence version",
-                row.0[3].clone(),
+                row.value("license_version")?.clone(),
                 grant.license_version.into(),
             ),
-            ("licensee", row.0[4].clone(), key(&grant.licensee)),
+            (
+                "licensee",
+                row.value("licensee")?.clone(),
+                key(&grant.licensee),
+            ),
             (
                 "meter",
-                row.0[5].clone(),
+                row.value("meter")?.clone(),
                 grant.meter.as_ref().map(Pubkey::to_string).into(),
             ),
             (
                 "price per call",
-                row.0[6].clone(),
+                row.value("price_per_call")?.clone(),
                 amount(grant.price_per_call),
             ),
-            ("call limit", row.0[7].clone(), amount(grant.call_limit)),
-            ("granted at", row.0[8].clone(), Value::Int(grant.granted_at)),
+            (
+                "call limit",
+                row.value("call_limit")?.clone(),
+                amount(grant.call_limit),
+            ),
+            (
+                "granted at",
+                row.value("granted_at")?.clone(),
+                Value::Int(grant.granted_at),
+            ),
             (
                 "expires at",
-                row.0[9].clone(),
+                row.value("expires_at")?.clone(),
                 grant.expires_at.map_or(Value::Null, Value::Int),
             ),
-            ("calls used", row.0[10].clone(), amount(grant.calls_used)),
-            ("next batch", row.0[11].clone(), slot(grant.next_seq)?),
-            ("total paid", row.0[12].clone(), amount(grant.total_paid)),
+            (
+                "calls used",
+                row.value("calls_used")?.clone(),
+                amount(grant.calls_used),
+            ),
+            (
+                "next batch",
+                row.value("next_seq")?.clone(),
+                slot(grant.next_seq)?,
+            ),
+            (
+                "total paid",
+                row.value("total_paid")?.clone(),
+                amount(grant.total_paid),
+            ),
         ];
         stop_at!(first_difference(address, &subject, fields));
     }
@@ -600,7 +681,7 @@ fn permits(sql: &mut dyn Sql, chain: &ChainAccounts) -> Checked<usize> {
         &[],
     )?;
     for row in &rows {
-        let address = row.address(0)?;
+        let address = row.address("address")?;
         let subject = format!("proposer permit {address}");
         let Some(account) = record(chain, &address) else {
             return Ok(Err(absent(address, &subject)));
@@ -608,9 +689,13 @@ fn permits(sql: &mut dyn Sql, chain: &ChainAccounts) -> Checked<usize> {
         let permit: ProposerPermit =
             decode(&address, account).map_err(|e| unreadable(&address, e))?;
         let fields = vec![
-            ("model", row.0[1].clone(), key(&permit.model)),
-            ("wallet", row.0[2].clone(), key(&permit.wallet)),
-            ("allowed slot", row.0[3].clone(), slot(permit.allowed_slot)?),
+            ("model", row.value("model")?.clone(), key(&permit.model)),
+            ("wallet", row.value("wallet")?.clone(), key(&permit.wallet)),
+            (
+                "allowed slot",
+                row.value("allowed_slot")?.clone(),
+                slot(permit.allowed_slot)?,
+            ),
         ];
         stop_at!(first_difference(address, &subject, fields));
     }

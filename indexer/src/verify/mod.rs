@@ -79,15 +79,46 @@ pub fn verify(
     rebuilt: &mut Indexer,
     chain: &ChainAccounts,
 ) -> Result<Result<Verified, Difference>, IndexError> {
+    let rows = match verify_rows(indexer, rebuilt)? {
+        Ok(rows) => rows,
+        Err(difference) => return Ok(Err(difference)),
+    };
+    Ok(accounts::compare(indexer.sql(), chain)?.map(|verified| Verified { rows, ..verified }))
+}
+
+/// Compares every row of `indexer` with `rebuilt` (a fresh index of the
+/// same history), and its running counts with its tables: `Ok(Ok(rows))`
+/// when they agree.
+pub fn verify_rows(
+    indexer: &mut Indexer,
+    rebuilt: &mut Indexer,
+) -> Result<Result<usize, Difference>, IndexError> {
     let rows = match rows::compare(&mut indexer.database, &mut rebuilt.database)? {
         Ok(rows) => rows,
         Err(difference) => return Ok(Err(difference)),
     };
-    if let Some((table, kept, counted)) = crate::counts::disagreement(indexer.sql())? {
-        return Ok(Err(Difference {
+    Ok(counts_agree(indexer)?.map(|()| rows))
+}
+
+/// Compares `indexer` with `chain`'s accounts alone (and its running counts
+/// with its tables): what an index following a chain can check after every
+/// transaction, without a rebuild of the whole history.
+pub fn verify_accounts(
+    indexer: &mut Indexer,
+    chain: &ChainAccounts,
+) -> Result<Result<Verified, Difference>, IndexError> {
+    if let Err(difference) = counts_agree(indexer)? {
+        return Ok(Err(difference));
+    }
+    accounts::compare(indexer.sql(), chain)
+}
+
+fn counts_agree(indexer: &mut Indexer) -> Result<Result<(), Difference>, IndexError> {
+    Ok(match crate::counts::disagreement(indexer.sql())? {
+        Some((table, kept, counted)) => Err(Difference {
             account: None,
             what: format!("the index counts {kept} {table}, its {table} table holds {counted}"),
-        }));
-    }
-    Ok(accounts::compare(indexer.sql(), chain)?.map(|verified| Verified { rows, ..verified }))
+        }),
+        None => Ok(()),
+    })
 }

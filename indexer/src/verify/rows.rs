@@ -12,10 +12,6 @@ use crate::{
 
 use super::{shown, Difference};
 
-/// Tables that describe the database rather than the chain: where a source
-/// resumes, which schema version it has.
-const NOT_CHAIN_DATA: [&str; 2] = ["meta", "schema_version"];
-
 /// A table's rows by primary key, each row's columns in the order read.
 type Rows = BTreeMap<Vec<Value>, Vec<Value>>;
 
@@ -28,26 +24,14 @@ fn describe(columns: &[String], key_columns: &[usize], key: &[Value]) -> String 
         .join(", ")
 }
 
-/// The tables that hold chain data, sorted here (the databases collate names
-/// differently).
-fn chain_tables(database: &mut Database) -> Result<Vec<String>, IndexError> {
-    let mut tables: Vec<String> = database
-        .tables()?
-        .into_iter()
-        .filter(|table| !NOT_CHAIN_DATA.contains(&table.as_str()))
-        .collect();
-    tables.sort_unstable();
-    Ok(tables)
-}
-
 fn read(database: &mut Database, select: &str, key_columns: &[usize]) -> Result<Rows, IndexError> {
     let mut rows = Rows::new();
     for row in database.query(select, &[])? {
         let key = key_columns
             .iter()
-            .map(|column| row.0[*column].clone())
-            .collect();
-        rows.insert(key, row.0);
+            .map(|column| row.value(*column).cloned())
+            .collect::<Result<_, _>>()?;
+        rows.insert(key, row.values().to_vec());
     }
     Ok(rows)
 }
@@ -65,8 +49,8 @@ pub(super) fn compare(
             what,
         }))
     };
-    let tables = chain_tables(index)?;
-    let rebuilt_tables = chain_tables(rebuilt)?;
+    let tables = index.chain_tables()?;
+    let rebuilt_tables = rebuilt.chain_tables()?;
     if tables != rebuilt_tables {
         return differ(format!(
             "the index has tables {tables:?}, a rebuild {rebuilt_tables:?}"

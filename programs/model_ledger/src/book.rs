@@ -16,7 +16,8 @@ use crate::{
     errors::LedgerError,
     events::PaymentRecord,
     math::{
-        royalty::{Distribution, EntryBalance, Pools, SharesError},
+        book_money::BookMoney,
+        royalty::{Distribution, EntryBalance, SharesError},
         wide::add_credit_le,
         MathError, SafeMath,
     },
@@ -111,7 +112,7 @@ fn write_u32(data: &mut [u8], at: usize, value: u32) -> Result<()> {
 pub struct Book<'a, 'info> {
     account: &'a AccountInfo<'info>,
     header: RoyaltyBook,
-    pools: Pools,
+    money: BookMoney,
 }
 
 /// What a payment is and how the model divides it.
@@ -146,11 +147,11 @@ impl<'a, 'info> Book<'a, 'info> {
     pub fn load(account: &'a AccountInfo<'info>) -> Result<Self> {
         let header = RoyaltyBook::header_from(&account.try_borrow_data()?)
             .ok_or(LedgerError::InvariantViolated)?;
-        let pools = header.pools();
+        let money = header.money();
         Ok(Self {
             account,
             header,
-            pools,
+            money,
         })
     }
 
@@ -179,7 +180,7 @@ impl<'a, 'info> Book<'a, 'info> {
         Ok(Self {
             account,
             header,
-            pools: Pools::default(),
+            money: BookMoney::default(),
         })
     }
 
@@ -204,7 +205,7 @@ impl<'a, 'info> Book<'a, 'info> {
             .attribution
             .iter()
             .try_fold(0u64, |sum, entry| sum.safe_add(u64::from(entry.weight)))?;
-        let distribution = self.pools.apply_payment(
+        let distribution = self.money.pay(
             payment.amount,
             payment.fee_bps,
             parent_bps,
@@ -212,12 +213,6 @@ impl<'a, 'info> Book<'a, 'info> {
             weight_total,
         )?;
         self.credit_attributed(payment.attribution, distribution.per_weight_scaled)?;
-        self.header.payment_count = self.header.payment_count.safe_add(1)?;
-        self.header.total_received = self
-            .header
-            .total_received()
-            .safe_add(u128::from(payment.amount))?
-            .to_le_bytes();
         Ok(self.payment_record(payment.amount, &distribution, parent_bps.len()))
     }
 
@@ -274,17 +269,13 @@ impl<'a, 'info> Book<'a, 'info> {
             });
         };
         let mut balance = entry.balance();
-        let amount = balance.take_claimable(&self.pools)?;
+        let withdrawal = self.money.claim(&mut balance, entry.claimed_total())?;
         entry.set_balance(&balance);
-        entry.claimed_total = entry
-            .claimed_total()
-            .safe_add(u128::from(amount))?
-            .to_le_bytes();
+        entry.claimed_total = withdrawal.claimed_total.to_le_bytes();
         self.write_entry(index, &entry)?;
-        self.book_paid_out(amount)?;
         Ok(ClaimSummary {
-            amount,
-            claimed_total: entry.claimed_total(),
+            amount: withdrawal.amount,
+            claimed_total: withdrawal.claimed_total,
             accrued_scaled_left: balance.accrued_scaled,
             snapshot: balance.snapshot,
         })
@@ -292,23 +283,22 @@ impl<'a, 'info> Book<'a, 'info> {
 
     /// Takes what parent `position` is owed, as it leaves the vault.
     pub fn settle_upstream(&mut self, position: usize) -> Result<u64> {
-        let amount = self.pools.take_upstream(position)?;
-        self.book_paid_out(amount)?;
-        Ok(amount)
+        Ok(self.money.settle_upstream(position)?)
     }
 
     /// Takes the protocol fees booked for the treasury, as they leave the vault.
     pub fn collect_protocol_fees(&mut self) -> Result<u64> {
-        let amount = self.pools.take_protocol_fees();
-        self.book_paid_out(amount)?;
-        Ok(amount)
+        Ok(self.money.collect_protocol_fees()?)
     }
 
     /// Takes the authority's unallocated balance, as it leaves the vault.
     pub fn take_unallocated(&mut self) -> Result<u64> {
-        let amount = self.pools.take_unallocated();
-        self.book_paid_out(amount)?;
-        Ok(amount)
+        Ok(self.money.take_unallocated()?)
+    }
+
+    /// What `vault_balance` holds beyond the book (`BookMoney::surplus`).
+    pub fn surplus(&self, vault_balance: u64) -> Result<u64> {
+        Ok(self.money.surplus(vault_balance)?)
     }
 
     /// Entry `index` starts earning with `shares` from the next payment on
@@ -324,7 +314,7 @@ impl<'a, 'info> Book<'a, 'info> {
         let mut entry = self.entry(index)?.ok_or(LedgerError::InvariantViolated)?;
         let mut balance = entry.balance();
         balance
-            .activate(shares, &mut self.pools)
+            .activate(shares, &mut self.money.pools)
             .map_err(|error| match error {
                 SharesError::AboveLimit => error!(LedgerError::SharesAboveLimit),
                 SharesError::Math(math) => math.into(),
@@ -336,7 +326,7 @@ impl<'a, 'info> Book<'a, 'info> {
     pub fn deactivate(&mut self, index: u32) -> Result<SharesChange> {
         let mut entry = self.entry(index)?.ok_or(LedgerError::InvariantViolated)?;
         let mut balance = entry.balance();
-        balance.deactivate(&mut self.pools)?;
+        balance.deactivate(&mut self.money.pools)?;
         self.store_balance(index, &mut entry, &balance)
     }
 
@@ -350,10 +340,11 @@ impl<'a, 'info> Book<'a, 'info> {
 
     /// The model's shares as they are (a rejection changes none).
     pub fn unchanged_shares(&self) -> SharesChange {
+        let pools = &self.money.pools;
         SharesChange {
-            total_shares: self.pools.total_shares,
-            accepted_count: self.pools.accepted_count,
-            acc_per_share: self.pools.acc_per_share,
+            total_shares: pools.total_shares,
+            accepted_count: pools.accepted_count,
+            acc_per_share: pools.acc_per_share,
         }
     }
 
@@ -375,12 +366,12 @@ impl<'a, 'info> Book<'a, 'info> {
 
     /// Writes the header once and checks the book against its model.
     pub fn commit(&mut self, model: &Pubkey) -> Result<()> {
-        self.header.set_pools(&self.pools);
+        self.header.set_money(&self.money);
         let header = &self.header;
         require!(
             header.model == *model
                 && self.account.data_len() >= RoyaltyBook::space_for(header.entry_count)
-                && header.total_paid_out() <= header.total_received()
+                && self.money.held().is_ok()
                 && (header.accepted_count == 0) == (header.total_shares == 0)
                 && header.accepted_count <= header.entry_count
                 && header.accepted_count <= header.contribution_count,
@@ -400,34 +391,7 @@ impl<'a, 'info> Book<'a, 'info> {
         distribution: &Distribution,
         parents: usize,
     ) -> PaymentRecord {
-        let pools = &self.pools;
-        PaymentRecord {
-            amount,
-            protocol_fee: distribution.protocol_fee,
-            upstream: distribution.upstream[..parents].to_vec(),
-            contributors_scaled: distribution.contributors_scaled,
-            per_weight_scaled: distribution.per_weight_scaled,
-            shares_scaled: distribution.shares_scaled,
-            to_unallocated: distribution.to_unallocated,
-            acc_per_share: pools.acc_per_share,
-            shares_carry: pools.shares_carry,
-            owed_protocol: pools.owed_protocol,
-            fee_carry: pools.fee_carry,
-            upstream_carry: pools.upstream_carry[..parents].to_vec(),
-            unallocated: pools.unallocated,
-            total_shares: pools.total_shares,
-            owed_upstream: pools.owed_upstream[..parents].to_vec(),
-            payment_count: self.header.payment_count,
-        }
-    }
-
-    fn book_paid_out(&mut self, amount: u64) -> Result<()> {
-        self.header.total_paid_out = self
-            .header
-            .total_paid_out()
-            .safe_add(u128::from(amount))?
-            .to_le_bytes();
-        Ok(())
+        PaymentRecord::of(amount, distribution, parents, &self.money)
     }
 
     fn entry(&self, index: u32) -> Result<Option<BookEntry>> {

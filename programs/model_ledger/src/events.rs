@@ -54,6 +54,10 @@ macro_rules! emit_event {
     };
 }
 
+use crate::math::{
+    book_money::BookMoney,
+    royalty::{Distribution, MAX_PARENTS},
+};
 use crate::state::{
     AttributionEntry, ContributionKind, ContributionStatus, LicenseTerms, ParentLink,
     ProposalPolicy,
@@ -250,6 +254,40 @@ pub struct PaymentRecord {
     pub owed_upstream: Vec<u64>,
     /// `RoyaltyBook::payment_count` after this payment.
     pub payment_count: u64,
+}
+
+impl PaymentRecord {
+    /// The record of a payment of `amount` that `distribution` split, made
+    /// to a model with `parents` parents, its book's money now `after`. The
+    /// program emits it; an indexer that recomputed the payment builds it
+    /// again and compares.
+    pub fn of(
+        amount: u64,
+        distribution: &Distribution,
+        parents: usize,
+        after: &BookMoney,
+    ) -> PaymentRecord {
+        let pools = &after.pools;
+        let parents = parents.min(MAX_PARENTS);
+        PaymentRecord {
+            amount,
+            protocol_fee: distribution.protocol_fee,
+            upstream: distribution.upstream[..parents].to_vec(),
+            contributors_scaled: distribution.contributors_scaled,
+            per_weight_scaled: distribution.per_weight_scaled,
+            shares_scaled: distribution.shares_scaled,
+            to_unallocated: distribution.to_unallocated,
+            acc_per_share: pools.acc_per_share,
+            shares_carry: pools.shares_carry,
+            owed_protocol: pools.owed_protocol,
+            fee_carry: pools.fee_carry,
+            upstream_carry: pools.upstream_carry[..parents].to_vec(),
+            unallocated: pools.unallocated,
+            total_shares: pools.total_shares,
+            owed_upstream: pools.owed_upstream[..parents].to_vec(),
+            payment_count: after.payment_count,
+        }
+    }
 }
 
 #[event]

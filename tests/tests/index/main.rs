@@ -8,7 +8,8 @@ use model_ledger::{
     state::{LicenseTerms, ProposalPolicy},
 };
 use model_ledger_indexer::{
-    query, Applied, ChainIdentity, ChainTransaction, DatabaseUrl, IndexError, Indexer,
+    query, Applied, ChainIdentity, ChainTransaction, DatabaseUrl, IndexError, Indexer, Listed,
+    Source,
 };
 use model_ledger_sdk::{display::tokens, events::LedgerEvent};
 use model_ledger_tests::{
@@ -603,5 +604,180 @@ async fn verification_names_an_index_wrong_in_the_same_way_as_its_rebuild() {
             difference.to_string().contains(&expected),
             "{statement}\n  expected {expected}\n  found {difference}"
         );
+    }
+}
+
+/// Indexes `transactions` with the first event `tamper` changes (it returns
+/// `true` for the one it changed) and returns what the refusal names; the
+/// refused transaction leaves nothing behind.
+fn refusal_of_a_tampered_event(
+    database: &DatabaseUrl,
+    transactions: &[ChainTransaction],
+    tamper: impl Fn(&mut LedgerEvent) -> bool + Send + 'static,
+) -> String {
+    let (url, mut history) = (database.clone(), transactions.to_vec());
+    on_thread(move || {
+        let target = history
+            .iter_mut()
+            .position(|transaction| transaction.events.iter_mut().any(&tamper))
+            .expect("an event to tamper with");
+        let mut indexer = Indexer::open(&url, &test_chain()).unwrap();
+        for transaction in &history[..target] {
+            indexer.apply(transaction, None).unwrap();
+        }
+        let before = query::status(indexer.sql()).unwrap();
+        match indexer.apply(&history[target], None) {
+            Err(IndexError::Gap { signature, what }) => {
+                assert_eq!(signature, history[target].signature);
+                assert!(!indexer.contains(&signature).unwrap(), "nothing written");
+                let after = query::status(indexer.sql()).unwrap();
+                assert_eq!(after.transactions, before.transactions);
+                what
+            }
+            other => panic!("the tampered event was not refused as a gap: {other:?}"),
+        }
+    })
+}
+
+/// The index recomputes every payment, claim and settlement with the
+/// program's arithmetic and holds the result against the event: an event
+/// whose money the indexed book does not give is refused by name, even when
+/// every running counter it carries is in sequence.
+#[tokio::test]
+async fn money_the_indexed_book_does_not_compute_is_refused() {
+    let (ledger, _, _) = busy_chain().await;
+    let transactions = ledger.landed();
+    let dir = tempfile::tempdir().unwrap();
+    for database in index_databases(dir.path(), "recompute") {
+        // A batch that says the reward per share rose one sub-unit more.
+        let what = refusal_of_a_tampered_event(&database, &transactions, |event| {
+            let LedgerEvent::InferenceRecorded(e) = event else {
+                return false;
+            };
+            e.payment.acc_per_share += 1;
+            true
+        });
+        assert!(
+            what.contains("the indexed book computes") && what.contains("the chain recorded"),
+            "{database}: {what}"
+        );
+        // A settlement of part of what the child owed (the program always
+        // settles the whole amount).
+        let what = refusal_of_a_tampered_event(&database, &transactions, |event| {
+            let LedgerEvent::UpstreamSettled(e) = event else {
+                return false;
+            };
+            e.amount -= 1;
+            true
+        });
+        assert!(
+            what.contains("owed its parent #0") && what.contains("the chain settled"),
+            "{database}: {what}"
+        );
+        // A claim of one token unit more than the entry had earned.
+        let what = refusal_of_a_tampered_event(&database, &transactions, |event| {
+            let LedgerEvent::RoyaltyClaimed(e) = event else {
+                return false;
+            };
+            e.amount += 1;
+            e.claimed_total += 1;
+            true
+        });
+        assert!(
+            what.contains("the index has it claim") && what.contains("the chain"),
+            "{database}: {what}"
+        );
+    }
+}
+
+/// A chain's history as a cluster lists it at `confirmed`: the last
+/// `unsettled` transactions are not final yet.
+struct Listing {
+    transactions: Vec<ChainTransaction>,
+    unsettled: usize,
+}
+
+impl Source for Listing {
+    fn identity(&self) -> Result<ChainIdentity, IndexError> {
+        Ok(test_chain())
+    }
+
+    fn accounts(&self, _: &[Pubkey]) -> Result<model_ledger_indexer::ChainAccounts, IndexError> {
+        Err(IndexError::Source("a listing holds no accounts".into()))
+    }
+
+    fn list_after(&self, resume: Option<&str>) -> Result<Vec<Listed>, IndexError> {
+        let first = resume.map_or(0, |number| number.parse::<usize>().unwrap() + 1);
+        let settled = self.transactions.len() - self.unsettled;
+        Ok(self.transactions[first..]
+            .iter()
+            .enumerate()
+            .map(|(offset, transaction)| Listed {
+                signature: transaction.signature.clone(),
+                slot: transaction.slot,
+                resume: (first + offset < settled).then(|| (first + offset).to_string()),
+                transaction: Some(transaction.clone()),
+            })
+            .collect())
+    }
+
+    fn transaction(&self, signature: &str) -> Result<ChainTransaction, IndexError> {
+        Err(IndexError::Source(format!("{signature} is listed whole")))
+    }
+}
+
+/// A transaction read at `confirmed` that a fork then drops: the next
+/// catch-up notices the listing no longer holds it, forgets the history and
+/// reads it again, ending row for row as an index of the surviving history;
+/// one that becomes final is neither read twice nor a reason to rebuild.
+#[tokio::test]
+async fn a_transaction_a_fork_dropped_after_it_was_indexed_is_rolled_back() {
+    let (_ledger, transactions) = market_with_a_batch().await;
+    let last_batch = transactions.len() - 1;
+    assert!(is_batch(&transactions[last_batch], 1));
+    let dir = tempfile::tempdir().unwrap();
+    for database in index_databases(dir.path(), "fork") {
+        let (url, history) = (database.clone(), transactions.clone());
+        on_thread(move || {
+            let confirmed = Listing {
+                transactions: history.clone(),
+                unsettled: 2,
+            };
+            let mut indexer = Indexer::open(&url, &test_chain()).unwrap();
+            let read = indexer.catch_up(&confirmed, &mut |_, _| {}).unwrap();
+            assert_eq!(read.transactions, history.len() as u64);
+            assert_eq!(read.rolled_back, None);
+            assert_eq!(query::status(indexer.sql()).unwrap().batches, 2);
+
+            // The slot of the second batch is abandoned; the one before it
+            // is finalized.
+            let forked = Listing {
+                transactions: history[..last_batch].to_vec(),
+                unsettled: 0,
+            };
+            let read = indexer.catch_up(&forked, &mut |_, _| {}).unwrap();
+            assert_eq!(
+                read.rolled_back.as_deref(),
+                Some(history[last_batch].signature.as_str())
+            );
+            assert_eq!(
+                read.transactions, last_batch as u64,
+                "the history read again"
+            );
+            assert_eq!(query::status(indexer.sql()).unwrap().batches, 1);
+            assert!(!indexer.contains(&history[last_batch].signature).unwrap());
+            let mut survivors = Indexer::open(&DatabaseUrl::in_memory(), &test_chain()).unwrap();
+            for transaction in &history[..last_batch] {
+                survivors.apply(transaction, None).unwrap();
+            }
+            model_ledger_indexer::verify_rows(&mut indexer, &mut survivors)
+                .unwrap()
+                .unwrap_or_else(|difference| panic!("{url}: {difference}"));
+
+            // Everything final now: nothing dropped, nothing read twice.
+            let again = indexer.catch_up(&forked, &mut |_, _| {}).unwrap();
+            assert_eq!((again.transactions, again.rolled_back), (0, None));
+            ThreadBound(Some(indexer))
+        });
     }
 }

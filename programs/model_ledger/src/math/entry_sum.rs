@@ -10,41 +10,49 @@
 //! less than the sum's whole units (the rest follows in later claims).
 
 use super::{
-    royalty::{EntryBalance, Pools},
+    royalty::{whole_tokens, EntryBalance, Pools},
     wide::mul_u64,
     MathError, SafeMath,
 };
 
-/// Σ over entries of their shares, `shares × snapshot` and accrual.
+/// Σ over entries of their shares, `shares × snapshot`, accrual and claims.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct EntrySum {
     pub active_shares: u128,
     pub weighted_snapshot: u128,
     pub accrued_scaled: u128,
+    /// Σ what the entries withdrew over their lives, in tokens.
+    pub claimed_total: u128,
 }
 
 impl EntrySum {
-    /// Adds one entry's balance.
-    pub fn add(&mut self, balance: &EntryBalance) -> Result<(), MathError> {
-        self.active_shares = self
-            .active_shares
-            .safe_add(u128::from(balance.active_shares))?;
-        self.weighted_snapshot = self
-            .weighted_snapshot
-            .safe_add(mul_u64(balance.snapshot, balance.active_shares)?)?;
-        self.accrued_scaled = self.accrued_scaled.safe_add(balance.accrued_scaled)?;
+    /// Adds one entry: its balance and what it has claimed (all or nothing).
+    pub fn add(&mut self, balance: &EntryBalance, claimed_total: u128) -> Result<(), MathError> {
+        *self = EntrySum {
+            active_shares: self
+                .active_shares
+                .safe_add(u128::from(balance.active_shares))?,
+            weighted_snapshot: self
+                .weighted_snapshot
+                .safe_add(mul_u64(balance.snapshot, balance.active_shares)?)?,
+            accrued_scaled: self.accrued_scaled.safe_add(balance.accrued_scaled)?,
+            claimed_total: self.claimed_total.safe_add(claimed_total)?,
+        };
         Ok(())
     }
 
-    /// Removes one entry's balance, added before.
-    pub fn remove(&mut self, balance: &EntryBalance) -> Result<(), MathError> {
-        self.active_shares = self
-            .active_shares
-            .safe_sub(u128::from(balance.active_shares))?;
-        self.weighted_snapshot = self
-            .weighted_snapshot
-            .safe_sub(mul_u64(balance.snapshot, balance.active_shares)?)?;
-        self.accrued_scaled = self.accrued_scaled.safe_sub(balance.accrued_scaled)?;
+    /// Removes one entry, added before with the same balance and claims.
+    pub fn remove(&mut self, balance: &EntryBalance, claimed_total: u128) -> Result<(), MathError> {
+        *self = EntrySum {
+            active_shares: self
+                .active_shares
+                .safe_sub(u128::from(balance.active_shares))?,
+            weighted_snapshot: self
+                .weighted_snapshot
+                .safe_sub(mul_u64(balance.snapshot, balance.active_shares)?)?,
+            accrued_scaled: self.accrued_scaled.safe_sub(balance.accrued_scaled)?,
+            claimed_total: self.claimed_total.safe_sub(claimed_total)?,
+        };
         Ok(())
     }
 
@@ -55,6 +63,37 @@ impl EntrySum {
         self.accrued_scaled
             .safe_add(mul_u64(pools.acc_per_share, shares)?)?
             .safe_sub(self.weighted_snapshot)
+    }
+}
+
+/// What several sums of one payment mint (a wallet's, across models) come
+/// to: owed and claimed, each model's sum at its own accumulator.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct OwedTotal {
+    /// Owed now, in 1/SCALE token.
+    pub owed_scaled: u128,
+    pub claimed_total: u128,
+}
+
+impl OwedTotal {
+    /// Adds `sum`, owed at `pools`' accumulator.
+    pub fn add(&mut self, sum: &EntrySum, pools: &Pools) -> Result<(), MathError> {
+        *self = OwedTotal {
+            owed_scaled: self.owed_scaled.safe_add(sum.owed_scaled(pools)?)?,
+            claimed_total: self.claimed_total.safe_add(sum.claimed_total)?,
+        };
+        Ok(())
+    }
+
+    /// Owed now, in whole tokens (claims pay each entry's whole tokens, so
+    /// up to one token per entry of this is paid by later claims).
+    pub fn owed(&self) -> Result<u128, MathError> {
+        whole_tokens(self.owed_scaled)
+    }
+
+    /// Claimed plus owed now, in whole tokens.
+    pub fn earned(&self) -> Result<u128, MathError> {
+        self.claimed_total.safe_add(self.owed()?)
     }
 }
 
@@ -92,12 +131,12 @@ mod tests {
             let pools = Pools { acc_per_share: latest + ahead, ..Pools::default() };
             let mut sum = EntrySum::default();
             for entry in &entries {
-                sum.add(entry).unwrap();
+                sum.add(entry, 0).unwrap();
             }
             let each: u128 = entries.iter().map(|entry| entry.owed_scaled(&pools).unwrap()).sum();
             prop_assert_eq!(sum.owed_scaled(&pools).unwrap(), each);
             if let Some(gone) = entries.get(removed) {
-                sum.remove(gone).unwrap();
+                sum.remove(gone, 0).unwrap();
                 let rest: u128 = each - gone.owed_scaled(&pools).unwrap();
                 prop_assert_eq!(sum.owed_scaled(&pools).unwrap(), rest);
             }

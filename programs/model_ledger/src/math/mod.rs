@@ -3,6 +3,7 @@
 //! `LedgerError::MathOverflow`.
 #![deny(clippy::arithmetic_side_effects)]
 
+pub mod book_money;
 pub mod bps;
 pub mod entry_sum;
 pub mod royalty;

@@ -31,7 +31,7 @@
 //!                  + (fee_carry + Σ upstream_carry) · SCALE / 10 000`.
 
 use super::{
-    wide::{div_rem_scale, div_rem_u64, mul_u64, widening_mul},
+    wide::{attributed_credit, div_rem_scale, div_rem_u64, mul_u64, widening_mul},
     MathError, SafeMath,
 };
 
@@ -192,6 +192,13 @@ impl Pools {
         core::mem::take(&mut self.unallocated)
     }
 
+    /// Σ what every parent is owed, not yet settled.
+    pub fn owed_upstream_total(&self) -> Result<u128, MathError> {
+        self.owed_upstream
+            .iter()
+            .try_fold(0u128, |sum, owed| sum.safe_add(u128::from(*owed)))
+    }
+
     /// Everything the pools hold outside the contributions, in 1/SCALE units.
     pub fn held_scaled(&self) -> Result<u128, MathError> {
         let tokens = self.owed_upstream.iter().try_fold(
@@ -255,15 +262,17 @@ impl EntryBalance {
         Ok(())
     }
 
-    /// Adds an attributed credit of `weight × per_weight_scaled` sub-units.
+    /// Adds an attributed credit of `weight × per_weight_scaled` sub-units
+    /// (the program does the same on the account's bytes with
+    /// [`add_credit_le`](super::wide::add_credit_le)); returns the credit.
     pub fn credit_attributed(
         &mut self,
         weight: u16,
         per_weight_scaled: u128,
-    ) -> Result<(), MathError> {
-        let credit = mul_u64(per_weight_scaled, u64::from(weight))?;
+    ) -> Result<u128, MathError> {
+        let credit = attributed_credit(per_weight_scaled, weight)?;
         self.accrued_scaled = self.accrued_scaled.safe_add(credit)?;
-        Ok(())
+        Ok(credit)
     }
 
     /// Whole tokens that can be withdrawn now (after `settle`).
@@ -280,6 +289,18 @@ impl EntryBalance {
         u64::try_from(tokens).map_err(|_| MathError)
     }
 
+    /// What a claim would withdraw now, and what the entry has earned in
+    /// all with `claimed_total` already withdrawn: what a reader shows.
+    pub fn earnings(&self, pools: &Pools, claimed_total: u128) -> Result<Earnings, MathError> {
+        let mut settled = *self;
+        settled.settle(pools)?;
+        let claimable = settled.claimable()?;
+        Ok(Earnings {
+            claimable,
+            earned: claimed_total.safe_add(u128::from(claimable))?,
+        })
+    }
+
     /// Everything this entry is owed, including unsettled accrual, in 1/SCALE units.
     pub fn owed_scaled(&self, pools: &Pools) -> Result<u128, MathError> {
         let pending = mul_u64(
@@ -288,6 +309,20 @@ impl EntryBalance {
         )?;
         self.accrued_scaled.safe_add(pending)
     }
+}
+
+/// A contribution's money as a reader sees it, in whole tokens.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Earnings {
+    /// Withdrawable now (a claim's amount).
+    pub claimable: u64,
+    /// Claimed so far plus claimable now.
+    pub earned: u128,
+}
+
+/// Whole tokens in `scaled` sub-units, floored (what a claim would pay).
+pub fn whole_tokens(scaled: u128) -> Result<u128, MathError> {
+    Ok(div_rem_scale(scaled)?.0)
 }
 
 /// Why an acceptance's shares were refused.

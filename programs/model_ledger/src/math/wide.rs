@@ -101,24 +101,30 @@ pub fn mul_u64(a: u128, b: u64) -> Result<u128, MathError> {
     join(shifted, 0).checked_add(low_product).ok_or(MathError)
 }
 
-/// Adds `per_weight × weight` to the little-endian u128 in `balance`
-/// (`MathError` past u128, `balance` then unchanged). The hot step of a
-/// batch, once per attribution entry: below 2^48 sub-units per weight (any
-/// batch under some 280 tokens per weight unit) the credit is one 64-bit
-/// product, and the sum is two 64-bit halves with a carry.
+/// `per_weight × weight` sub-units: an attributed entry's credit. The hot
+/// step of a batch, once per attribution entry: below 2^48 sub-units per
+/// weight (any batch under some 280 tokens per weight unit) it is one 64-bit
+/// product.
+#[inline]
+pub fn attributed_credit(per_weight: u128, weight: u16) -> Result<u128, MathError> {
+    if per_weight >> 48 == 0 {
+        // < 2^48 × 2^16: fits 64 bits.
+        #[allow(clippy::arithmetic_side_effects)]
+        return Ok(u128::from((per_weight as u64) * u64::from(weight)));
+    }
+    mul_u64(per_weight, u64::from(weight))
+}
+
+/// Adds [`attributed_credit`] to the little-endian u128 in `balance`
+/// (`MathError` past u128, `balance` then unchanged), as two 64-bit halves
+/// with a carry, without copying the entry out of the account.
 #[inline]
 pub fn add_credit_le(
     balance: &mut [u8; 16],
     per_weight: u128,
     weight: u16,
 ) -> Result<(), MathError> {
-    let credit = if per_weight >> 48 == 0 {
-        // < 2^48 × 2^16: fits 64 bits.
-        #[allow(clippy::arithmetic_side_effects)]
-        u128::from((per_weight as u64) * u64::from(weight))
-    } else {
-        mul_u64(per_weight, u64::from(weight))?
-    };
+    let credit = attributed_credit(per_weight, weight)?;
     let (low_bytes, high_bytes) = balance.split_at_mut(8);
     let low = u64::from_le_bytes(low_bytes.try_into().map_err(|_| MathError)?);
     let high = u64::from_le_bytes(high_bytes.try_into().map_err(|_| MathError)?);

@@ -2,7 +2,10 @@ use anchor_lang::prelude::*;
 
 use crate::{
     constants::{DISCRIMINATOR_LEN, MAX_PARENTS},
-    math::royalty::{EntryBalance, Pools},
+    math::{
+        book_money::BookMoney,
+        royalty::{EntryBalance, Pools},
+    },
 };
 
 /// The money side of one model (PDA `["royalty_book", model]`): its pools,
@@ -184,7 +187,24 @@ impl RoyaltyBook {
         }
     }
 
-    pub fn set_pools(&mut self, pools: &Pools) {
+    /// The book's money, as `math::book_money` changes it.
+    pub fn money(&self) -> BookMoney {
+        BookMoney {
+            pools: self.pools(),
+            payment_count: self.payment_count,
+            total_received: self.total_received(),
+            total_paid_out: self.total_paid_out(),
+        }
+    }
+
+    pub fn set_money(&mut self, money: &BookMoney) {
+        self.set_pools(&money.pools);
+        self.payment_count = money.payment_count;
+        self.total_received = money.total_received.to_le_bytes();
+        self.total_paid_out = money.total_paid_out.to_le_bytes();
+    }
+
+    fn set_pools(&mut self, pools: &Pools) {
         self.total_shares = pools.total_shares;
         self.accepted_count = pools.accepted_count;
         self.acc_per_share = pools.acc_per_share.to_le_bytes();

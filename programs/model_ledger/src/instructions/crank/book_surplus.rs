@@ -2,10 +2,8 @@ use anchor_lang::prelude::*;
 
 use crate::{
     book::Payment,
-    errors::LedgerError,
     events::SurplusBooked,
     instructions::{reject_remaining_accounts, require_fees_within_whole},
-    math::SafeMath,
     state::{Config, ModelTerms},
 };
 
@@ -47,12 +45,7 @@ pub fn handle_book_surplus(ctx: Context<BookSurplus>) -> Result<()> {
     let fee_bps = accounts.config.protocol_fee_bps;
     require_fees_within_whole(fee_bps, terms.parent_bps().iter().copied())?;
 
-    let held = book
-        .header()
-        .total_received()
-        .safe_sub(book.header().total_paid_out())?;
-    let surplus = u128::from(accounts.money.vault_balance()?).safe_sub(held)?;
-    let amount = u64::try_from(surplus).map_err(|_| error!(LedgerError::MathOverflow))?;
+    let amount = book.surplus(accounts.money.vault_balance()?)?;
     let payment = if amount > 0 {
         book.pay(Payment {
             amount,

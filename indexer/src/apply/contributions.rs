@@ -1,0 +1,157 @@
+//! Contributions: proposals, status changes, payout wallets, claims, closing.
+
+use model_ledger::{
+    events::{
+        ContributionClosed, ContributionProposed, ContributionStatusChanged, PayoutWalletSet,
+        RoyaltyClaimed,
+    },
+    math::royalty::EntryBalance,
+    state::ContributionStatus,
+};
+use model_ledger_sdk::hex::encode as hex;
+
+use super::{key, money, record_claim, status_name, At, Claim};
+use crate::{
+    db::{amount, int, Sql},
+    wallets::Paying,
+    IndexError,
+};
+
+pub(super) fn proposed(
+    sql: &mut dyn Sql,
+    at: &At,
+    e: &ContributionProposed,
+) -> Result<(), IndexError> {
+    let mut book = money::book_of(sql, at, &e.model)?;
+    if u64::from(e.index) != book.contribution_count
+        || u64::from(e.contribution_count) != u64::from(e.index) + 1
+    {
+        return Err(at.gap(format!(
+            "contribution #{} of model {} follows {} indexed proposals",
+            e.index, e.model, book.contribution_count
+        )));
+    }
+    book.contribution_count = u64::from(e.contribution_count);
+    money::store_book(at, &e.model, &book);
+    // A book in step with its proposals grows by the new entry, paid by the
+    // proposer (the program's `book::propose_contribution`).
+    sql.execute(
+        "UPDATE models SET entry_count = $2 WHERE address = $1 AND entry_count = $3",
+        &[key(&e.model), int(u64::from(e.index) + 1)?, e.index.into()],
+    )?;
+    sql.execute(
+        "INSERT INTO contributions (address, model, idx, contributor, kind, content_hash, uri, proposed_slot, status, shares, payout_wallet, closed, active_shares, snapshot, accrued_scaled, claimed_total, attributed_scaled, attributed_batches) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'proposed', '0', $4, 0, '0', '0', '0', '0', '0', 0)",
+        &[
+            key(&e.contribution),
+            key(&e.model),
+            e.index.into(),
+            key(&e.contributor),
+            format!("{:?}", e.kind).into(),
+            hex(&e.content_hash).into(),
+            e.uri.as_str().into(),
+            int(e.slot)?,
+        ],
+    )?;
+    let contributor = e.contributor.to_string();
+    let paying = Paying {
+        wallet: &contributor,
+        balance: &EntryBalance::default(),
+        claimed_total: 0,
+    };
+    at.books
+        .borrow_mut()
+        .earnings
+        .change(sql, &e.model, None, paying)
+}
+
+pub(super) fn status_changed(
+    sql: &mut dyn Sql,
+    at: &At,
+    e: &ContributionStatusChanged,
+) -> Result<(), IndexError> {
+    money::change_status(sql, at, e)?;
+    if e.status == ContributionStatus::Accepted {
+        // An acceptance grows the book to hold the entry (the program's
+        // `Book::activate`), as `extend_royalty_book` does ahead of time.
+        sql.execute(
+            "UPDATE models SET entry_count = $2 WHERE address = $1 AND entry_count < $2",
+            &[key(&e.model), int(u64::from(e.index) + 1)?],
+        )?;
+    }
+    sql.execute(
+        "UPDATE contributions SET shares = $3 WHERE model = $1 AND idx = $2",
+        &[key(&e.model), e.index.into(), amount(e.shares)],
+    )?;
+    let [position, slot, signature] = at.common()?;
+    sql.execute(
+        "INSERT INTO contribution_status (model, idx, position, ordinal, previous_status, status, shares, slot, signature) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        &[
+            key(&e.model),
+            e.index.into(),
+            position,
+            int(at.ordinal as u64)?,
+            status_name(e.previous_status).into(),
+            status_name(e.status).into(),
+            amount(e.shares),
+            slot,
+            signature,
+        ],
+    )?;
+    Ok(())
+}
+
+pub(super) fn payout_wallet_set(
+    sql: &mut dyn Sql,
+    at: &At,
+    e: &PayoutWalletSet,
+) -> Result<(), IndexError> {
+    let entry = money::entry_of(sql, at, &e.model, e.index)?;
+    if entry.payout_wallet != e.previous_payout_wallet.to_string() {
+        return Err(at.gap(format!(
+            "contribution #{} of {} was paying {}, not {}",
+            e.index, e.model, entry.payout_wallet, e.previous_payout_wallet
+        )));
+    }
+    sql.execute(
+        "UPDATE contributions SET payout_wallet = $2 WHERE address = $1",
+        &[key(&e.contribution), key(&e.payout_wallet)],
+    )?;
+    let contributor = sql
+        .query_one(
+            "SELECT contributor FROM contributions WHERE address = $1",
+            &[key(&e.contribution)],
+        )?
+        .text("contributor")?
+        .to_string();
+    crate::wallets::payout_moved(
+        sql,
+        &contributor,
+        &entry.payout_wallet,
+        &e.payout_wallet.to_string(),
+    )?;
+    let moved = money::Entry {
+        payout_wallet: e.payout_wallet.to_string(),
+        ..entry.clone()
+    };
+    money::store_entry(sql, at, &e.model, &entry, &moved)
+}
+
+pub(super) fn claimed(sql: &mut dyn Sql, at: &At, e: &RoyaltyClaimed) -> Result<(), IndexError> {
+    money::claim(sql, at, e)?;
+    let claim = Claim {
+        kind: "contribution",
+        index: Some(e.index),
+        wallet: &e.payout_wallet,
+        destination: &e.destination,
+    };
+    record_claim(sql, at, &e.model, claim, e.amount)
+}
+
+pub(super) fn closed(sql: &mut dyn Sql, at: &At, e: &ContributionClosed) -> Result<(), IndexError> {
+    money::entry_of(sql, at, &e.model, e.index)?;
+    sql.execute(
+        "UPDATE contributions SET closed = 1 WHERE address = $1",
+        &[key(&e.contribution)],
+    )?;
+    Ok(())
+}
