@@ -17,22 +17,30 @@ const COUNTED: [(&str, &str); 4] = [
     ("count.batches", "batches"),
 ];
 
-/// Adds what `events` (one transaction's, applied) add to the counts.
-pub(crate) fn add(sql: &mut dyn Sql, events: &[LedgerEvent]) -> Result<(), IndexError> {
-    let of = |wanted: fn(&LedgerEvent) -> bool| events.iter().filter(|event| wanted(event)).count();
-    let added = [
-        events.len(),
+/// What `events` (one transaction's, applied) add to each count.
+pub(crate) fn tally(events: &[LedgerEvent]) -> [u64; 4] {
+    let of = |wanted: fn(&LedgerEvent) -> bool| {
+        events.iter().filter(|event| wanted(event)).count() as u64
+    };
+    [
+        events.len() as u64,
         of(|event| matches!(event, LedgerEvent::ModelRegistered(_))),
         of(|event| matches!(event, LedgerEvent::ContributionProposed(_))),
         of(|event| matches!(event, LedgerEvent::InferenceRecorded(_))),
-    ];
+    ]
+}
+
+/// Adds `added` (tallies summed) to the counts.
+pub(crate) fn add(sql: &mut dyn Sql, added: [u64; 4]) -> Result<(), IndexError> {
     for ((key, _), added) in COUNTED.iter().zip(added) {
         if added == 0 {
             continue;
         }
-        sql.execute(
+        let added = i64::try_from(added)
+            .map_err(|_| IndexError::Database(format!("{added} more {key} than a BIGINT holds")))?;
+        sql.write(
             "UPDATE meta SET value = CAST(CAST(value AS BIGINT) + $2 AS TEXT) WHERE key = $1",
-            &[(*key).into(), Value::Int(added as i64)],
+            &[(*key).into(), Value::Int(added)],
         )?;
     }
     Ok(())

@@ -8,7 +8,10 @@ use std::{collections::HashMap, fmt, path::PathBuf, sync::Arc};
 
 use solana_sdk::pubkey::Pubkey;
 
-use crate::IndexError;
+use crate::{
+    postgres_sql::{postgres_error, PostgresSql},
+    IndexError,
+};
 
 /// A statement's parameter or a column's value.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -246,7 +249,16 @@ impl Row {
 
 /// Statements against a database or inside one of its transactions.
 pub trait Sql {
+    /// Runs a statement; how many rows it changed.
     fn execute(&mut self, sql: &str, params: &[Value]) -> Result<u64, IndexError>;
+
+    /// Runs a statement whose result the caller does not need now: inside a
+    /// PostgreSQL transaction it may be sent with others, before the next
+    /// read or the commit ([`crate::deferred`]); it fails there if it fails.
+    fn write(&mut self, sql: &str, params: &[Value]) -> Result<(), IndexError> {
+        self.execute(sql, params).map(drop)
+    }
+
     fn query(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Row>, IndexError>;
 
     fn query_opt(&mut self, sql: &str, params: &[Value]) -> Result<Option<Row>, IndexError> {
@@ -357,14 +369,6 @@ fn sqlite_error(error: rusqlite::Error) -> IndexError {
     IndexError::Database(error.to_string())
 }
 
-fn postgres_error(error: postgres::Error) -> IndexError {
-    // The server's own message (constraint, type, connection) when it sent one.
-    match error.as_db_error() {
-        Some(db) => IndexError::Database(format!("{}: {}", db.code().code(), db.message())),
-        None => IndexError::Database(error.to_string()),
-    }
-}
-
 impl Database {
     /// Opens (creating a SQLite file if needed) and brings the schema up to date.
     pub fn open(url: &DatabaseUrl) -> Result<Self, IndexError> {
@@ -393,10 +397,19 @@ impl Database {
                 Database::Sqlite(connection)
             }
             DatabaseUrl::Postgres(address) => {
-                let client =
+                let mut client =
                     postgres::Client::connect(address, postgres::NoTls).map_err(|error| {
                         IndexError::Database(format!("cannot connect to {url}: {error}"))
                     })?;
+                // Writes sent together are rendered as literals, which this
+                // setting keeps exact. A commit need not wait for the disk:
+                // the index is derived data whose resume point commits with
+                // it, so a crash loses at most the last commits, read again.
+                client
+                    .batch_execute(
+                        "SET standard_conforming_strings = on; SET synchronous_commit = off",
+                    )
+                    .map_err(|error| IndexError::Database(format!("{url}: {error}")))?;
                 Database::Postgres {
                     client: Box::new(client),
                     statements: HashMap::new(),
@@ -508,10 +521,9 @@ impl Database {
             }
             Database::Postgres { client, statements } => {
                 let mut transaction = client.transaction().map_err(postgres_error)?;
-                let result = work(&mut PostgresSql {
-                    client: &mut transaction,
-                    statements,
-                })?;
+                let mut sql = PostgresSql::new(&mut transaction, statements);
+                let result = work(&mut sql)?;
+                sql.send_deferred()?;
                 transaction.commit().map_err(postgres_error)?;
                 Ok(result)
             }
@@ -523,22 +535,18 @@ impl Sql for Database {
     fn execute(&mut self, sql: &str, params: &[Value]) -> Result<u64, IndexError> {
         match self {
             Database::Sqlite(connection) => SqliteSql(connection).execute(sql, params),
-            Database::Postgres { client, statements } => PostgresSql {
-                client: client.as_mut(),
-                statements,
+            Database::Postgres { client, statements } => {
+                PostgresSql::new(client.as_mut(), statements).execute(sql, params)
             }
-            .execute(sql, params),
         }
     }
 
     fn query(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Row>, IndexError> {
         match self {
             Database::Sqlite(connection) => SqliteSql(connection).query(sql, params),
-            Database::Postgres { client, statements } => PostgresSql {
-                client: client.as_mut(),
-                statements,
+            Database::Postgres { client, statements } => {
+                PostgresSql::new(client.as_mut(), statements).query(sql, params)
             }
-            .query(sql, params),
         }
     }
 }
@@ -607,109 +615,6 @@ impl Sql for SqliteSql<'_> {
             result.push(Row::new(names.clone(), values));
         }
         Ok(result)
-    }
-}
-
-struct PostgresSql<'a, C: postgres::GenericClient> {
-    client: &'a mut C,
-    statements: &'a mut HashMap<String, postgres::Statement>,
-}
-
-impl<C: postgres::GenericClient> PostgresSql<'_, C> {
-    fn statement(&mut self, sql: &str) -> Result<postgres::Statement, IndexError> {
-        if let Some(statement) = self.statements.get(sql) {
-            return Ok(statement.clone());
-        }
-        let statement = self.client.prepare(sql).map_err(postgres_error)?;
-        self.statements.insert(sql.to_string(), statement.clone());
-        Ok(statement)
-    }
-}
-
-fn references(params: &[Value]) -> Vec<&(dyn postgres::types::ToSql + Sync)> {
-    params
-        .iter()
-        .map(|value| value as &(dyn postgres::types::ToSql + Sync))
-        .collect()
-}
-
-impl<C: postgres::GenericClient> Sql for PostgresSql<'_, C> {
-    fn execute(&mut self, sql: &str, params: &[Value]) -> Result<u64, IndexError> {
-        let statement = self.statement(sql)?;
-        self.client
-            .execute(&statement, &references(params))
-            .map_err(postgres_error)
-    }
-
-    fn query(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Row>, IndexError> {
-        let statement = self.statement(sql)?;
-        let rows = self
-            .client
-            .query(&statement, &references(params))
-            .map_err(postgres_error)?;
-        let names: Arc<[String]> = statement
-            .columns()
-            .iter()
-            .map(|column| column.name().to_string())
-            .collect();
-        rows.iter()
-            .map(|row| {
-                (0..row.len())
-                    .map(|column| row.try_get::<_, Value>(column).map_err(postgres_error))
-                    .collect::<Result<Vec<_>, _>>()
-                    .map(|values| Row::new(names.clone(), values))
-            })
-            .collect()
-    }
-}
-
-type BoxedError = Box<dyn std::error::Error + Sync + Send>;
-
-impl postgres::types::ToSql for Value {
-    fn to_sql(
-        &self,
-        ty: &postgres::types::Type,
-        out: &mut bytes::BytesMut,
-    ) -> Result<postgres::types::IsNull, BoxedError> {
-        use postgres::types::Type;
-        match self {
-            Value::Null => Ok(postgres::types::IsNull::Yes),
-            Value::Int(value) => match *ty {
-                Type::INT8 => value.to_sql(ty, out),
-                Type::INT4 => i32::try_from(*value)?.to_sql(ty, out),
-                Type::INT2 => i16::try_from(*value)?.to_sql(ty, out),
-                Type::TEXT | Type::VARCHAR => value.to_string().to_sql(ty, out),
-                _ => Err(format!("an integer for a {ty} parameter").into()),
-            },
-            Value::Text(value) => value.to_sql(ty, out),
-        }
-    }
-
-    fn accepts(_: &postgres::types::Type) -> bool {
-        true
-    }
-
-    postgres::types::to_sql_checked!();
-}
-
-impl<'a> postgres::types::FromSql<'a> for Value {
-    fn from_sql(ty: &postgres::types::Type, raw: &'a [u8]) -> Result<Self, BoxedError> {
-        use postgres::types::Type;
-        Ok(match *ty {
-            Type::INT8 => Value::Int(i64::from_sql(ty, raw)?),
-            Type::INT4 => Value::Int(i64::from(i32::from_sql(ty, raw)?)),
-            Type::INT2 => Value::Int(i64::from(i16::from_sql(ty, raw)?)),
-            Type::BOOL => Value::Int(i64::from(bool::from_sql(ty, raw)?)),
-            _ => Value::Text(String::from_sql(ty, raw)?),
-        })
-    }
-
-    fn from_sql_null(_: &postgres::types::Type) -> Result<Self, BoxedError> {
-        Ok(Value::Null)
-    }
-
-    fn accepts(_: &postgres::types::Type) -> bool {
-        true
     }
 }
 

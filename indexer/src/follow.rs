@@ -15,13 +15,17 @@
 //! Sources: an RPC cluster ([`crate::rpc::RpcSource`], live with
 //! [`crate::live`]) and the CLI's embedded ledger (its journal, in the CLI).
 
-use std::time::Instant;
+use std::{collections::HashSet, time::Instant};
 
 use solana_sdk::pubkey::Pubkey;
 
 use crate::{
-    store::mark_final, Applied, ChainAccounts, ChainIdentity, ChainTransaction, IndexError, Indexer,
+    store::mark_final, ChainAccounts, ChainIdentity, ChainTransaction, IndexError, Indexer,
 };
+
+/// Chain transactions applied per database transaction while catching up:
+/// one commit (and, on PostgreSQL, few round trips) for many.
+pub const BATCH: usize = 256;
 
 /// One transaction a source lists.
 #[derive(Clone, Debug)]
@@ -63,8 +67,11 @@ pub struct CaughtUp {
 
 impl Indexer {
     /// Indexes every transaction `source` lists that the index does not
-    /// hold, in chain order, each in one database transaction; `progress`
-    /// hears the running counts after each.
+    /// hold, in chain order, up to [`BATCH`] of them per database
+    /// transaction; `progress` hears the running counts as they commit. At a
+    /// transaction that cannot be indexed (a gap, a transaction the program
+    /// could not have made), those before it are kept and the error says
+    /// which one.
     pub fn catch_up(
         &mut self,
         source: &dyn Source,
@@ -74,50 +81,97 @@ impl Indexer {
         let mut done = CaughtUp::default();
         let resume = self.cursor()?.source_position;
         let mut listing = source.list_after(resume.as_deref())?;
-        if let Some(dropped) = self.dropped_by_a_fork(&listing)? {
+        // Of what the listing holds, the index can hold only what it read
+        // after the last final transaction.
+        let not_final = self.not_final()?;
+        let dropped = {
+            let listed: HashSet<&str> = listing
+                .iter()
+                .map(|listed| listed.signature.as_str())
+                .collect();
+            not_final
+                .iter()
+                .find(|signature| !listed.contains(signature.as_str()))
+                .cloned()
+        };
+        let mut indexed: HashSet<String> = not_final.into_iter().collect();
+        if let Some(dropped) = dropped {
             // Every later row may depend on it (a payment's pools, an
             // entry's accrual): the index reads the history again rather
             // than guess what to undo.
             self.forget_history()?;
             done.rolled_back = Some(dropped);
+            indexed.clear();
             listing = source.list_after(None)?;
         }
+        let mut batch: Vec<(ChainTransaction, Option<String>)> = Vec::new();
+        // The latest transaction read while it was not final that is final
+        // now: the resume point moves past it once, not once per transaction.
+        let mut now_final: Option<(String, String)> = None;
         for listed in listing {
-            if self.contains(&listed.signature)? {
-                // Indexed while it was not final; now it may be.
-                if let Some(resume) = &listed.resume {
-                    mark_final(&mut self.database, &listed.signature, resume)?;
+            if indexed.contains(&listed.signature) {
+                if let Some(resume) = listed.resume {
+                    now_final = Some((listed.signature, resume));
                 }
                 continue;
+            }
+            if let Some(marked) = now_final.take() {
+                self.commit_batch(&mut batch, &mut done, progress)?;
+                self.mark_final(&marked)?;
             }
             let transaction = match listed.transaction {
                 Some(transaction) => transaction,
                 None => source.transaction(&listed.signature)?,
             };
-            if let Applied::New { events } = self.apply(&transaction, listed.resume.as_deref())? {
-                done.transactions += 1;
-                done.events += events as u64;
-                progress(done.transactions, done.events);
+            batch.push((transaction, listed.resume));
+            if batch.len() == BATCH {
+                self.commit_batch(&mut batch, &mut done, progress)?;
             }
+        }
+        self.commit_batch(&mut batch, &mut done, progress)?;
+        if let Some(marked) = now_final {
+            self.mark_final(&marked)?;
         }
         done.seconds = started.elapsed().as_secs_f64();
         Ok(done)
     }
 
-    /// The first transaction the index read before it was final that
-    /// `listing` (everything after the last final one) no longer holds.
-    fn dropped_by_a_fork(&mut self, listing: &[Listed]) -> Result<Option<String>, IndexError> {
-        let not_final = self.not_final()?;
-        if not_final.is_empty() {
-            return Ok(None);
+    /// The indexed transaction `signature` is final: the source resumes at
+    /// `resume` after it.
+    fn mark_final(&mut self, (signature, resume): &(String, String)) -> Result<(), IndexError> {
+        self.database
+            .transaction(|sql| mark_final(sql, signature, resume))
+    }
+
+    /// Applies `batch` in one database transaction and empties it; if one
+    /// of its transactions fails, applies those before it and returns the
+    /// failure.
+    fn commit_batch(
+        &mut self,
+        batch: &mut Vec<(ChainTransaction, Option<String>)>,
+        done: &mut CaughtUp,
+        progress: &mut dyn FnMut(u64, u64),
+    ) -> Result<(), IndexError> {
+        let result = self.apply_new(batch);
+        let (applied, failure) = match result {
+            Ok(events) => (events, None),
+            Err((failed_at, error)) => {
+                let before = &batch[..failed_at];
+                let events = if before.is_empty() {
+                    Vec::new()
+                } else {
+                    self.apply_new(before).map_err(|(_, error)| error)?
+                };
+                (events, Some(error))
+            }
+        };
+        for events in applied {
+            done.transactions += 1;
+            done.events += events as u64;
+            progress(done.transactions, done.events);
         }
-        let listed: std::collections::HashSet<&str> = listing
-            .iter()
-            .map(|listed| listed.signature.as_str())
-            .collect();
-        Ok(not_final
-            .into_iter()
-            .find(|signature| !listed.contains(signature.as_str())))
+        batch.clear();
+        failure.map_or(Ok(()), Err)
     }
 
     /// Whether `source` lists a transaction the index does not hold.

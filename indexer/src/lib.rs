@@ -27,8 +27,10 @@
 mod apply;
 mod counts;
 pub mod db;
+mod deferred;
 pub mod follow;
 pub mod live;
+mod postgres_sql;
 pub mod query;
 pub mod rpc;
 mod schema;

@@ -31,6 +31,11 @@ const MIGRATIONS: &[(i64, &str, Option<Backfill>)] = &[
         include_str!("../../migrations/index/0004_wallet_counts.sql"),
         None,
     ),
+    (
+        5,
+        include_str!("../../migrations/index/0005_redundant_indexes.sql"),
+        None,
+    ),
 ];
 
 /// Wallet sums and running counts from what an index already holds.

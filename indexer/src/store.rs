@@ -34,6 +34,11 @@ pub struct Indexer {
     pub(crate) database: Database,
     url: DatabaseUrl,
     identity: ChainIdentity,
+    /// Books and entries as the last committed batch left them: this
+    /// indexer is its database's only writer, so what it wrote is what the
+    /// rows hold (dropped at any failure, and whenever [`Self::sql`] hands
+    /// the database out).
+    pub(crate) cache: crate::apply::Cache,
 }
 
 const PROGRAM_ID: &str = "program_id";
@@ -86,6 +91,7 @@ impl Indexer {
             database,
             url: url.clone(),
             identity: identity.clone(),
+            cache: Default::default(),
         })
     }
 
@@ -99,6 +105,8 @@ impl Indexer {
 
     /// Statements against the index (reads for the CLI and the explorer).
     pub fn sql(&mut self) -> &mut dyn Sql {
+        // Whoever gets the database may change what the cache remembers.
+        self.cache = Default::default();
         &mut self.database
     }
 
@@ -157,6 +165,7 @@ impl Indexer {
     /// Empties every table of chain data, the counts and the resume point,
     /// in one database transaction: where reading the history again starts.
     pub(crate) fn forget_history(&mut self) -> Result<(), IndexError> {
+        self.cache = Default::default();
         let tables = self.database.chain_tables()?;
         let postgres = self.database.is_postgres();
         self.database.transaction(|sql| {
@@ -182,6 +191,15 @@ pub(crate) fn mark_final(
             &[signature.into()],
         )?
         .int("position")?;
+    mark_final_at(sql, position, resume)
+}
+
+/// The transaction at `position` is final: the source resumes at `resume`.
+pub(crate) fn mark_final_at(
+    sql: &mut dyn Sql,
+    position: i64,
+    resume: &str,
+) -> Result<(), IndexError> {
     set_meta(sql, SOURCE_POSITION, resume)?;
     set_meta(sql, FINAL_POSITION, &position.to_string())
 }
@@ -193,7 +211,7 @@ pub(crate) fn meta(sql: &mut dyn Sql, key: &str) -> Result<Option<String>, Index
 }
 
 pub(crate) fn set_meta(sql: &mut dyn Sql, key: &str, value: &str) -> Result<(), IndexError> {
-    sql.execute(
+    sql.write(
         "INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
         &[Value::from(key), Value::from(value)],
     )?;

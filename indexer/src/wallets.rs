@@ -116,13 +116,13 @@ impl Earnings {
     pub(crate) fn write(self, sql: &mut dyn Sql) -> Result<(), IndexError> {
         for ((wallet, model), sums) in self.0 {
             if sums.contributions == 0 {
-                sql.execute(
+                sql.write(
                     "DELETE FROM wallet_earnings WHERE wallet = $1 AND model = $2",
                     &[wallet.as_str().into(), key(&model)],
                 )?;
                 continue;
             }
-            sql.execute(
+            sql.write(
                 "INSERT INTO wallet_earnings (wallet, model, contributions, active_shares, weighted_snapshot, accrued_scaled, claimed_total) VALUES ($1, $2, $3, $4, $5, $6, $7) \
                  ON CONFLICT (wallet, model) DO UPDATE SET contributions = $3, active_shares = $4, weighted_snapshot = $5, accrued_scaled = $6, claimed_total = $7",
                 &[
@@ -153,12 +153,12 @@ pub(crate) fn payout_moved(
         (false, true) => -1,
         _ => return Ok(()),
     };
-    sql.execute(
+    sql.write(
         "INSERT INTO wallet_counts (wallet, proposed_for_others) VALUES ($1, $2) \
          ON CONFLICT (wallet) DO UPDATE SET proposed_for_others = wallet_counts.proposed_for_others + $2",
         &[contributor.into(), crate::db::Value::Int(change)],
     )?;
-    sql.execute(
+    sql.write(
         "DELETE FROM wallet_counts WHERE wallet = $1 AND proposed_for_others = 0",
         &[contributor.into()],
     )?;

@@ -117,9 +117,11 @@ impl Session {
 
     pub fn json(&self, args: &[&str]) -> Value {
         let output = self.command(args).output().unwrap();
+        // With --output json a failure is a JSON object on standard output.
         assert!(
             output.status.success(),
-            "model-ledger {args:?} failed:\n{}",
+            "model-ledger {args:?} failed:\n{}{}",
+            String::from_utf8_lossy(&output.stdout),
             String::from_utf8_lossy(&output.stderr)
         );
         serde_json::from_slice(&output.stdout).unwrap_or_else(|error| {

@@ -8,8 +8,13 @@ use crate::{
     IndexError,
 };
 
-pub(super) fn initialized(sql: &mut dyn Sql, e: &ConfigInitialized) -> Result<(), IndexError> {
-    sql.execute(
+pub(super) fn initialized(
+    sql: &mut dyn Sql,
+    at: &At,
+    e: &ConfigInitialized,
+) -> Result<(), IndexError> {
+    super::money::forget_fee(at);
+    sql.write(
         "INSERT INTO config (address, admin, pending_admin, treasury, protocol_fee_bps, paused, update_count) VALUES ($1, $2, NULL, $3, $4, 0, 0)",
         &[key(&e.config), key(&e.admin), key(&e.treasury), e.protocol_fee_bps.into()],
     )?;
@@ -17,6 +22,7 @@ pub(super) fn initialized(sql: &mut dyn Sql, e: &ConfigInitialized) -> Result<()
 }
 
 pub(super) fn updated(sql: &mut dyn Sql, at: &At, e: &ConfigUpdated) -> Result<(), IndexError> {
+    super::money::forget_fee(at);
     let stored = sql
         .query_opt(
             "SELECT update_count FROM config WHERE address = $1",
@@ -30,7 +36,7 @@ pub(super) fn updated(sql: &mut dyn Sql, at: &At, e: &ConfigUpdated) -> Result<(
             e.update_count
         )));
     }
-    sql.execute(
+    sql.write(
         "UPDATE config SET admin = $2, pending_admin = $3, treasury = $4, protocol_fee_bps = $5, paused = $6, update_count = $7 WHERE address = $1",
         &[
             key(&e.config),

@@ -13,7 +13,6 @@ use model_ledger_sdk::hex::encode as hex;
 use super::{key, money, record_claim, status_name, At, Claim};
 use crate::{
     db::{amount, int, Sql},
-    wallets::Paying,
     IndexError,
 };
 
@@ -32,14 +31,13 @@ pub(super) fn proposed(
         )));
     }
     book.contribution_count = u64::from(e.contribution_count);
-    money::store_book(at, &e.model, &book);
     // A book in step with its proposals grows by the new entry, paid by the
     // proposer (the program's `book::propose_contribution`).
-    sql.execute(
-        "UPDATE models SET entry_count = $2 WHERE address = $1 AND entry_count = $3",
-        &[key(&e.model), int(u64::from(e.index) + 1)?, e.index.into()],
-    )?;
-    sql.execute(
+    if book.entry_count == u64::from(e.index) {
+        book.entry_count = u64::from(e.contribution_count);
+    }
+    money::store_book(at, &e.model, &book);
+    sql.write(
         "INSERT INTO contributions (address, model, idx, contributor, kind, content_hash, uri, proposed_slot, status, shares, payout_wallet, closed, active_shares, snapshot, accrued_scaled, claimed_total, attributed_scaled, attributed_batches) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'proposed', '0', $4, 0, '0', '0', '0', '0', '0', 0)",
         &[
             key(&e.contribution),
@@ -52,16 +50,22 @@ pub(super) fn proposed(
             int(e.slot)?,
         ],
     )?;
-    let contributor = e.contributor.to_string();
-    let paying = Paying {
-        wallet: &contributor,
-        balance: &EntryBalance::default(),
+    let entry = money::Entry {
+        address: e.contribution,
+        status: status_name(ContributionStatus::Proposed).to_string(),
+        payout_wallet: e.contributor.to_string(),
+        balance: EntryBalance::default(),
         claimed_total: 0,
+        attributed_scaled: 0,
+        attributed_batches: 0,
+        shares: "0".into(),
     };
     at.books
         .borrow_mut()
         .earnings
-        .change(sql, &e.model, None, paying)
+        .change(sql, &e.model, None, entry.paying())?;
+    money::new_entry(at, &e.model, e.index, entry);
+    Ok(())
 }
 
 pub(super) fn status_changed(
@@ -73,17 +77,12 @@ pub(super) fn status_changed(
     if e.status == ContributionStatus::Accepted {
         // An acceptance grows the book to hold the entry (the program's
         // `Book::activate`), as `extend_royalty_book` does ahead of time.
-        sql.execute(
-            "UPDATE models SET entry_count = $2 WHERE address = $1 AND entry_count < $2",
-            &[key(&e.model), int(u64::from(e.index) + 1)?],
-        )?;
+        let mut book = money::book_of(sql, at, &e.model)?;
+        book.entry_count = book.entry_count.max(u64::from(e.index) + 1);
+        money::store_book(at, &e.model, &book);
     }
-    sql.execute(
-        "UPDATE contributions SET shares = $3 WHERE model = $1 AND idx = $2",
-        &[key(&e.model), e.index.into(), amount(e.shares)],
-    )?;
     let [position, slot, signature] = at.common()?;
-    sql.execute(
+    sql.write(
         "INSERT INTO contribution_status (model, idx, position, ordinal, previous_status, status, shares, slot, signature) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
         &[
             key(&e.model),
@@ -112,7 +111,7 @@ pub(super) fn payout_wallet_set(
             e.index, e.model, entry.payout_wallet, e.previous_payout_wallet
         )));
     }
-    sql.execute(
+    sql.write(
         "UPDATE contributions SET payout_wallet = $2 WHERE address = $1",
         &[key(&e.contribution), key(&e.payout_wallet)],
     )?;
@@ -133,7 +132,7 @@ pub(super) fn payout_wallet_set(
         payout_wallet: e.payout_wallet.to_string(),
         ..entry.clone()
     };
-    money::store_entry(sql, at, &e.model, &entry, &moved)
+    money::store_entry(sql, at, (&e.model, e.index), &entry, &moved)
 }
 
 pub(super) fn claimed(sql: &mut dyn Sql, at: &At, e: &RoyaltyClaimed) -> Result<(), IndexError> {
@@ -149,7 +148,7 @@ pub(super) fn claimed(sql: &mut dyn Sql, at: &At, e: &RoyaltyClaimed) -> Result<
 
 pub(super) fn closed(sql: &mut dyn Sql, at: &At, e: &ContributionClosed) -> Result<(), IndexError> {
     money::entry_of(sql, at, &e.model, e.index)?;
-    sql.execute(
+    sql.write(
         "UPDATE contributions SET closed = 1 WHERE address = $1",
         &[key(&e.contribution)],
     )?;

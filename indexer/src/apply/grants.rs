@@ -26,7 +26,7 @@ fn grant(sql: &mut dyn Sql, at: &At, address: &Pubkey) -> Result<Row, IndexError
 pub(super) fn acquired(sql: &mut dyn Sql, at: &At, e: &GrantAcquired) -> Result<(), IndexError> {
     money::book_of(sql, at, &e.model)?;
     let [_, slot, signature] = at.common()?;
-    sql.execute(
+    sql.write(
         "INSERT INTO grants (address, model, license, license_version, licensee, meter, price_per_call, call_limit, granted_at, expires_at, calls_used, next_seq, total_paid, slot, signature) VALUES ($1, $2, $3, $4, $5, NULL, $6, $7, $8, $9, '0', 0, $10, $11, $12)",
         &[
             key(&e.grant),
@@ -55,7 +55,7 @@ pub(super) fn meter_set(sql: &mut dyn Sql, at: &At, e: &MeterSet) -> Result<(), 
     if indexed.opt_text("meter")? != e.previous_meter.map(|m| m.to_string()).as_deref() {
         return Err(at.gap(format!("grant {}'s meter changed unseen", e.grant)));
     }
-    sql.execute(
+    sql.write(
         "UPDATE grants SET meter = $2 WHERE address = $1",
         &[key(&e.grant), e.meter.map(|m| m.to_string()).into()],
     )?;
@@ -64,7 +64,7 @@ pub(super) fn meter_set(sql: &mut dyn Sql, at: &At, e: &MeterSet) -> Result<(), 
 
 pub(super) fn renewed(sql: &mut dyn Sql, at: &At, e: &GrantRenewed) -> Result<(), IndexError> {
     let model = grant(sql, at, &e.grant)?.address("model")?;
-    sql.execute(
+    sql.write(
         // A renewal is a new term with a fresh call allowance.
         "UPDATE grants SET expires_at = $2, total_paid = $3, calls_used = '0' WHERE address = $1",
         &[
@@ -89,7 +89,7 @@ pub(super) fn transferred(
     if indexed.text("licensee")? != e.previous_licensee.to_string() {
         return Err(at.gap(format!("grant {} changed hands unseen", e.grant)));
     }
-    sql.execute(
+    sql.write(
         "UPDATE grants SET licensee = $2, meter = NULL WHERE address = $1",
         &[key(&e.grant), key(&e.licensee)],
     )?;
@@ -112,7 +112,7 @@ pub(super) fn inference_recorded(
     // The grant keeps what its licensee paid in all: fees and batches.
     let total_paid = add_to_total(indexed.amount("total_paid")?, u128::from(e.payment.amount))
         .map_err(|_| at.gap(format!("grant {}'s total paid passes u128", e.grant)))?;
-    sql.execute(
+    sql.write(
         "UPDATE grants SET next_seq = $2, calls_used = $3, total_paid = $4 WHERE address = $1",
         &[
             key(&e.grant),
@@ -127,7 +127,7 @@ pub(super) fn inference_recorded(
         .iter()
         .map(|entry| (entry.index, entry.weight))
         .collect();
-    sql.execute(
+    sql.write(
         "INSERT INTO batches (grant_address, seq, model, position, recorder, calls, merkle_root, attribution, amount, payment_count, calls_used, slot, signature) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
         &[
             key(&e.grant),
@@ -154,7 +154,7 @@ pub(super) fn inference_recorded(
     let calls = metered
         .checked_add(u128::from(e.calls))
         .ok_or_else(|| at.gap(format!("model {}'s calls pass u128", e.model)))?;
-    sql.execute(
+    sql.write(
         "UPDATE models SET batches = batches + 1, calls = $2 WHERE address = $1",
         &[key(&e.model), amount(calls)],
     )?;

@@ -26,7 +26,7 @@ pub(super) fn published(
     }
     book.license_count = u64::from(e.license_version);
     money::store_book(at, &e.model, &book);
-    sql.execute(
+    sql.write(
         "INSERT INTO licenses (address, model, version, payment_mint, terms, published_slot, retired_slot) VALUES ($1, $2, $3, $4, $5, $6, NULL)",
         &[
             key(&e.license),

@@ -27,7 +27,7 @@ pub(super) fn registered(
     let [position, _, signature] = at.common()?;
     let slot = int(e.slot)?;
     let zeros = money::amount_list([0u128; MAX_PARENTS]);
-    sql.execute(
+    sql.write(
         "INSERT INTO models (address, position, model_id, creator, authority, pending_authority, name, name_lower, metadata_uri, content_hash, payment_mint, payment_decimals, token_program, vault, royalty_book, attribution_bps, non_commercial_lineage, registered_slot, registered_signature, contribution_count, license_count, entry_count, accepted_count, total_shares, acc_per_share, shares_carry, owed_protocol, fee_carry, upstream_carry, unallocated, owed_upstream, payment_count, total_received, total_paid_out, batches, calls) VALUES ($1, $2, $3, $4, $5, NULL, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, 0, 0, 0, 0, '0', '0', '0', '0', 0, $19, '0', $19, 0, '0', '0', 0, '0')",
         &[
             key(&e.model),
@@ -52,11 +52,11 @@ pub(super) fn registered(
         ],
     )?;
     for (number, parent) in e.parents.iter().enumerate() {
-        sql.execute(
+        sql.write(
             "UPDATE models SET derived_count = derived_count + 1 WHERE address = $1",
             &[key(&parent.model)],
         )?;
-        sql.execute(
+        sql.write(
             "INSERT INTO lineage (child, parent_position, parent, license, grant_address, derivative_bps) VALUES ($1, $2, $3, $4, $5, $6)",
             &[
                 key(&e.model),
@@ -77,7 +77,7 @@ pub(super) fn transfer_proposed(
     e: &ModelAuthorityTransferProposed,
 ) -> Result<(), IndexError> {
     money::book_of(sql, at, &e.model)?;
-    sql.execute(
+    sql.write(
         "UPDATE models SET pending_authority = $2 WHERE address = $1",
         &[
             key(&e.model),
@@ -93,7 +93,7 @@ pub(super) fn transferred(
     e: &ModelAuthorityTransferred,
 ) -> Result<(), IndexError> {
     money::book_of(sql, at, &e.model)?;
-    sql.execute(
+    sql.write(
         "UPDATE models SET authority = $2, pending_authority = NULL WHERE address = $1",
         &[key(&e.model), key(&e.new_authority)],
     )?;
@@ -105,10 +105,8 @@ pub(super) fn book_extended(
     at: &At,
     e: &RoyaltyBookExtended,
 ) -> Result<(), IndexError> {
-    money::book_of(sql, at, &e.model)?;
-    sql.execute(
-        "UPDATE models SET entry_count = $2 WHERE address = $1",
-        &[key(&e.model), e.entry_count.into()],
-    )?;
+    let mut book = money::book_of(sql, at, &e.model)?;
+    book.entry_count = u64::from(e.entry_count);
+    money::store_book(at, &e.model, &book);
     Ok(())
 }

@@ -29,9 +29,11 @@ pub(crate) struct Book {
     pub money: BookMoney,
     pub contribution_count: u64,
     pub license_count: u64,
+    /// Entries the book's account has room for.
+    pub entry_count: u64,
 }
 
-pub(crate) const BOOK_COLUMNS: &str = "total_shares, accepted_count, acc_per_share, shares_carry, owed_protocol, fee_carry, upstream_carry, unallocated, owed_upstream, payment_count, total_received, total_paid_out, contribution_count, license_count";
+pub(crate) const BOOK_COLUMNS: &str = "total_shares, accepted_count, acc_per_share, shares_carry, owed_protocol, fee_carry, upstream_carry, unallocated, owed_upstream, payment_count, total_received, total_paid_out, contribution_count, license_count, entry_count";
 
 impl Book {
     /// From a row holding [`BOOK_COLUMNS`] (by name, among any others).
@@ -55,14 +57,15 @@ impl Book {
             },
             contribution_count: row.u64("contribution_count")?,
             license_count: row.u64("license_count")?,
+            entry_count: row.u64("entry_count")?,
         })
     }
 
     fn write(&self, sql: &mut dyn Sql, model: &Pubkey) -> Result<(), IndexError> {
         let money = &self.money;
         let pools = &money.pools;
-        sql.execute(
-            "UPDATE models SET total_shares = $2, accepted_count = $3, acc_per_share = $4, shares_carry = $5, owed_protocol = $6, fee_carry = $7, upstream_carry = $8, unallocated = $9, owed_upstream = $10, payment_count = $11, total_received = $12, total_paid_out = $13, contribution_count = $14, license_count = $15 WHERE address = $1",
+        sql.write(
+            "UPDATE models SET total_shares = $2, accepted_count = $3, acc_per_share = $4, shares_carry = $5, owed_protocol = $6, fee_carry = $7, upstream_carry = $8, unallocated = $9, owed_upstream = $10, payment_count = $11, total_received = $12, total_paid_out = $13, contribution_count = $14, license_count = $15, entry_count = $16 WHERE address = $1",
             &[
                 key(model),
                 amount(pools.total_shares),
@@ -79,6 +82,7 @@ impl Book {
                 amount(money.total_paid_out),
                 int(self.contribution_count)?,
                 int(self.license_count)?,
+                int(self.entry_count)?,
             ],
         )?;
         Ok(())
@@ -125,11 +129,17 @@ pub(crate) fn store_book(at: &At, model: &Pubkey, book: &Book) {
     cache.changed.insert(*model);
 }
 
-/// Writes every book the transaction changed.
-pub(crate) fn write_books(sql: &mut dyn Sql, at: &At) -> Result<(), IndexError> {
-    let cache = at.books.borrow();
+/// Writes every book and entry the batch changed.
+pub(super) fn write_books(
+    sql: &mut dyn Sql,
+    cache: &std::cell::RefCell<super::Cache>,
+) -> Result<(), IndexError> {
+    let cache = cache.borrow();
     for model in &cache.changed {
         cache.books[model].write(sql, model)?;
+    }
+    for changed in &cache.changed_entries {
+        cache.entries[changed].write(sql)?;
     }
     Ok(())
 }
@@ -144,9 +154,13 @@ pub(crate) struct Entry {
     pub claimed_total: u128,
     /// What attribution credited it over its life, in 1/SCALE token.
     pub attributed_scaled: u128,
+    /// Batches whose attribution named it.
+    pub attributed_batches: u64,
+    /// The shares its acceptance gave it (text, as the column keeps them).
+    pub shares: String,
 }
 
-pub(crate) const ENTRY_COLUMNS: &str = "address, status, payout_wallet, active_shares, snapshot, accrued_scaled, claimed_total, attributed_scaled";
+pub(crate) const ENTRY_COLUMNS: &str = "address, status, payout_wallet, active_shares, snapshot, accrued_scaled, claimed_total, attributed_scaled, attributed_batches, shares";
 
 impl Entry {
     /// From a row holding [`ENTRY_COLUMNS`] (by name, among any others).
@@ -162,12 +176,14 @@ impl Entry {
             },
             claimed_total: row.amount("claimed_total")?,
             attributed_scaled: row.amount("attributed_scaled")?,
+            attributed_batches: row.u64("attributed_batches")?,
+            shares: row.text("shares")?.to_string(),
         })
     }
 
     fn write(&self, sql: &mut dyn Sql) -> Result<(), IndexError> {
-        sql.execute(
-            "UPDATE contributions SET status = $2, active_shares = $3, snapshot = $4, accrued_scaled = $5, claimed_total = $6, attributed_scaled = $7 WHERE address = $1",
+        sql.write(
+            "UPDATE contributions SET status = $2, active_shares = $3, snapshot = $4, accrued_scaled = $5, claimed_total = $6, attributed_scaled = $7, attributed_batches = $8, shares = $9 WHERE address = $1",
             &[
                 key(&self.address),
                 self.status.as_str().into(),
@@ -176,6 +192,8 @@ impl Entry {
                 amount(self.balance.accrued_scaled),
                 amount(self.claimed_total),
                 amount(self.attributed_scaled),
+                int(self.attributed_batches)?,
+                self.shares.as_str().into(),
             ],
         )?;
         Ok(())
@@ -190,36 +208,54 @@ impl Entry {
     }
 }
 
+/// Contribution `index` of `model` as the batch has left it so far.
 pub(crate) fn entry_of(
     sql: &mut dyn Sql,
     at: &At,
     model: &Pubkey,
     index: u32,
 ) -> Result<Entry, IndexError> {
-    sql.query_opt(
-        &format!("SELECT {ENTRY_COLUMNS} FROM contributions WHERE model = $1 AND idx = $2"),
-        &[key(model), index.into()],
-    )?
-    .map(|row| Entry::from_row(&row))
-    .transpose()?
-    .ok_or_else(|| {
-        at.gap(format!(
-            "contribution #{index} of model {model} was never proposed"
-        ))
-    })
+    if let Some(entry) = at.books.borrow().entries.get(&(*model, index)) {
+        return Ok(entry.clone());
+    }
+    let entry = sql
+        .query_opt(
+            &format!("SELECT {ENTRY_COLUMNS} FROM contributions WHERE model = $1 AND idx = $2"),
+            &[key(model), index.into()],
+        )?
+        .map(|row| Entry::from_row(&row))
+        .transpose()?
+        .ok_or_else(|| {
+            at.gap(format!(
+                "contribution #{index} of model {model} was never proposed"
+            ))
+        })?;
+    at.books
+        .borrow_mut()
+        .entries
+        .insert((*model, index), entry.clone());
+    Ok(entry)
 }
 
-/// Writes `after` over `before` and moves it in its wallets' sums.
+/// A contribution just proposed (its row written): the batch knows its
+/// entry without reading it.
+pub(crate) fn new_entry(at: &At, model: &Pubkey, index: u32, entry: Entry) {
+    at.books.borrow_mut().entries.insert((*model, index), entry);
+}
+
+/// Keeps `after` as the batch's latest for contribution `index` of `model`
+/// (written once, at the batch's end) and moves it in its wallets' sums.
 pub(crate) fn store_entry(
     sql: &mut dyn Sql,
     at: &At,
-    model: &Pubkey,
+    (model, index): (&Pubkey, u32),
     before: &Entry,
     after: &Entry,
 ) -> Result<(), IndexError> {
-    after.write(sql)?;
-    at.books
-        .borrow_mut()
+    let mut cache = at.books.borrow_mut();
+    cache.entries.insert((*model, index), after.clone());
+    cache.changed_entries.insert((*model, index));
+    cache
         .earnings
         .change(sql, model, Some(before.paying()), after.paying())
 }
@@ -238,6 +274,13 @@ fn overflow(at: &At, what: &str) -> IndexError {
 /// parent's royalty, the attributed share.
 pub(crate) struct Split {
     pub fee_bps: u16,
+    pub terms: Terms,
+}
+
+/// What a model fixed at registration: its parents' royalties, its
+/// attribution ratio.
+#[derive(Clone)]
+pub(crate) struct Terms {
     pub parent_bps: Vec<u16>,
     pub attribution_bps: u16,
 }
@@ -251,13 +294,23 @@ impl Split {
         model: &Pubkey,
         first_hop: bool,
     ) -> Result<Split, IndexError> {
-        let fee_bps = if first_hop {
-            sql.query_opt("SELECT protocol_fee_bps FROM config", &[])?
-                .ok_or_else(|| at.gap("a payment before the configuration".into()))?
-                .small("protocol_fee_bps")?
-        } else {
-            0
+        let cached_fee = at.books.borrow().fee_bps;
+        let fee_bps = match (first_hop, cached_fee) {
+            (false, _) => 0,
+            (true, Some(fee_bps)) => fee_bps,
+            (true, None) => {
+                let fee_bps = sql
+                    .query_opt("SELECT protocol_fee_bps FROM config", &[])?
+                    .ok_or_else(|| at.gap("a payment before the configuration".into()))?
+                    .small("protocol_fee_bps")?;
+                at.books.borrow_mut().fee_bps = Some(fee_bps);
+                fee_bps
+            }
         };
+        let cached_terms = at.books.borrow().splits.get(model).cloned();
+        if let Some(terms) = cached_terms {
+            return Ok(Split { fee_bps, terms });
+        }
         let attribution_bps = sql
             .query_one(
                 "SELECT attribution_bps FROM models WHERE address = $1",
@@ -272,12 +325,18 @@ impl Split {
             .iter()
             .map(|row| row.small("derivative_bps"))
             .collect::<Result<Vec<u16>, _>>()?;
-        Ok(Split {
-            fee_bps,
+        let terms = Terms {
             parent_bps,
             attribution_bps,
-        })
+        };
+        at.books.borrow_mut().splits.insert(*model, terms.clone());
+        Ok(Split { fee_bps, terms })
     }
+}
+
+/// The configuration changed: the next payment reads its fee again.
+pub(crate) fn forget_fee(at: &At) {
+    at.books.borrow_mut().fee_bps = None;
 }
 
 /// What a payment was, for its row in `payments`.
@@ -311,12 +370,12 @@ pub(crate) fn pay(
         .pay(
             payment.amount,
             split.fee_bps,
-            &split.parent_bps,
-            split.attribution_bps,
+            &split.terms.parent_bps,
+            split.terms.attribution_bps,
             weight_total,
         )
         .map_err(|_| overflow(at, "a payment"))?;
-    let parents = split.parent_bps.len().min(MAX_PARENTS);
+    let parents = split.terms.parent_bps.len().min(MAX_PARENTS);
     let computed = PaymentRecord::of(payment.amount, &distribution, parents, &book.money);
     if computed != *payment {
         return Err(at.gap(format!(
@@ -334,14 +393,11 @@ pub(crate) fn pay(
             .map_err(|_| overflow(at, "an attributed credit"))?;
         entry.attributed_scaled = add_to_total(entry.attributed_scaled, credit)
             .map_err(|_| overflow(at, "an attributed credit"))?;
-        sql.execute(
-            "UPDATE contributions SET attributed_batches = attributed_batches + 1 WHERE address = $1",
-            &[key(&entry.address)],
-        )?;
-        store_entry(sql, at, model, &before, &entry)?;
+        entry.attributed_batches += 1;
+        store_entry(sql, at, (model, *index), &before, &entry)?;
     }
     let [position, slot, signature] = at.common()?;
-    sql.execute(
+    sql.write(
         "INSERT INTO payments (model, payment_count, kind, source, amount, protocol_fee, upstream, contributors_scaled, per_weight_scaled, shares_scaled, to_unallocated, position, slot, signature) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
         &[
             key(model),
@@ -389,7 +445,7 @@ pub(crate) fn claim(sql: &mut dyn Sql, at: &At, e: &RoyaltyClaimed) -> Result<()
         )));
     }
     store_book(at, &e.model, &book);
-    store_entry(sql, at, &e.model, &before, &entry)
+    store_entry(sql, at, (&e.model, e.index), &before, &entry)
 }
 
 /// A pool the program empties in one withdrawal.
@@ -442,7 +498,7 @@ pub(crate) fn settle(sql: &mut dyn Sql, at: &At, e: &UpstreamSettled) -> Result<
     }
     store_book(at, &e.child, &child);
     let [chain_position, slot, signature] = at.common()?;
-    sql.execute(
+    sql.write(
         "INSERT INTO settlements (signature, ordinal, child, parent, parent_position, amount, position, slot) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
         &[
             signature,
@@ -515,6 +571,7 @@ pub(crate) fn change_status(
         )));
     }
     entry.status = status_name(e.status).to_string();
+    entry.shares = e.shares.to_string();
     store_book(at, &e.model, &book);
-    store_entry(sql, at, &e.model, &before, &entry)
+    store_entry(sql, at, (&e.model, e.index), &before, &entry)
 }

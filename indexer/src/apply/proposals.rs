@@ -27,7 +27,7 @@ pub(super) fn policy_set(
             e.previous_policy.name()
         )));
     }
-    sql.execute(
+    sql.write(
         "UPDATE models SET proposal_policy = $2 WHERE address = $1",
         &[key(&e.model), e.policy.name().into()],
     )?;
@@ -36,7 +36,7 @@ pub(super) fn policy_set(
 
 pub(super) fn allowed(sql: &mut dyn Sql, at: &At, e: &ProposerAllowed) -> Result<(), IndexError> {
     let [_, _, signature] = at.common()?;
-    sql.execute(
+    sql.write(
         "INSERT INTO proposer_permits (address, model, wallet, allowed_slot, signature) VALUES ($1, $2, $3, $4, $5)",
         &[key(&e.permit), key(&e.model), key(&e.wallet), int(e.slot)?, signature],
     )?;

@@ -135,7 +135,7 @@ pub fn models(sql: &mut dyn Sql) -> Result<Vec<ModelSummary>, IndexError> {
 /// One model, if indexed.
 pub fn model(sql: &mut dyn Sql, address: &str) -> Result<Option<ModelDetail>, IndexError> {
     let Some(row) = sql.query_opt(
-        &format!("SELECT {SUMMARY_COLUMNS}, creator, pending_authority, metadata_uri, content_hash, attribution_bps, non_commercial_lineage, vault, royalty_book, registered_signature, payment_count, shares_carry, fee_carry, upstream_carry, owed_protocol, owed_upstream, unallocated, acc_per_share, total_paid_out, license_count, total_shares FROM models WHERE address = $1"),
+        &format!("SELECT {SUMMARY_COLUMNS}, creator, pending_authority, metadata_uri, content_hash, attribution_bps, non_commercial_lineage, vault, royalty_book, registered_signature, payment_count, shares_carry, fee_carry, upstream_carry, owed_protocol, owed_upstream, unallocated, acc_per_share, total_paid_out, license_count, total_shares, entry_count FROM models WHERE address = $1"),
         &[address.into()],
     )?
     else {
@@ -399,7 +399,7 @@ pub struct ContributionView {
     pub decimals: u8,
 }
 
-const CONTRIBUTION_COLUMNS: &str = "contributions.model, models.name, contributions.idx, contributions.contributor, contributions.kind, contributions.uri, contributions.content_hash, contributions.shares, contributions.attributed_batches, contributions.closed, models.payment_mint, models.payment_decimals";
+const CONTRIBUTION_COLUMNS: &str = "contributions.model, models.name, contributions.idx, contributions.contributor, contributions.kind, contributions.uri, contributions.content_hash, contributions.closed, models.payment_mint, models.payment_decimals";
 
 /// Columns of a contribution row, then the entry's.
 pub(crate) fn contribution_select(filter: &str) -> String {

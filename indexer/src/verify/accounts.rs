@@ -107,7 +107,7 @@ pub(super) fn compare(sql: &mut dyn Sql, chain: &ChainAccounts) -> Checked<Verif
     stop_at!(config(sql, chain)?);
     let models = sql.query(
         &format!(
-            "SELECT address, name, royalty_book, entry_count, model_id, creator, authority, pending_authority, metadata_uri, content_hash, payment_mint, token_program, vault, attribution_bps, non_commercial_lineage, registered_slot, proposal_policy, {BOOK_COLUMNS} FROM models ORDER BY position"
+            "SELECT address, name, royalty_book, model_id, creator, authority, pending_authority, metadata_uri, content_hash, payment_mint, token_program, vault, attribution_bps, non_commercial_lineage, registered_slot, proposal_policy, {BOOK_COLUMNS} FROM models ORDER BY position"
         ),
         &[],
     )?;
@@ -413,7 +413,7 @@ fn contributions(sql: &mut dyn Sql, chain: &ChainAccounts, model_row: &Row) -> C
         )));
     };
     let rows = sql.query(
-        &format!("SELECT {ENTRY_COLUMNS}, idx, shares, closed, contributor, kind, content_hash, uri, proposed_slot FROM contributions WHERE model = $1 ORDER BY idx"),
+        &format!("SELECT {ENTRY_COLUMNS}, idx, closed, contributor, kind, content_hash, uri, proposed_slot FROM contributions WHERE model = $1 ORDER BY idx"),
         &[key(&model)],
     )?;
     let mut paying: BTreeMap<String, WalletSums> = BTreeMap::new();

@@ -781,3 +781,41 @@ async fn a_transaction_a_fork_dropped_after_it_was_indexed_is_rolled_back() {
         });
     }
 }
+
+/// Two indexers writing one database in turn (`serve` following while a
+/// CLI command catches the same index up): each notices the other's
+/// transactions and reads books and entries again rather than trust what it
+/// remembers, so the index ends row for row as one indexer would leave it.
+#[tokio::test]
+async fn two_indexers_taking_turns_on_one_database_agree_with_one() {
+    let (_ledger, transactions) = market_with_a_batch().await;
+    let dir = tempfile::tempdir().unwrap();
+    for database in index_databases(dir.path(), "turns") {
+        let (url, history) = (database.clone(), transactions.clone());
+        on_thread(move || {
+            let mut first = Indexer::open(&url, &test_chain()).unwrap();
+            let mut second = Indexer::open(&url, &test_chain()).unwrap();
+            let third = history.len() / 3;
+            for (turn, part) in history.chunks(third.max(1)).enumerate() {
+                let writer = if turn % 2 == 0 {
+                    &mut first
+                } else {
+                    &mut second
+                };
+                for (number, transaction) in part.iter().enumerate() {
+                    let resume = (turn * third + number).to_string();
+                    writer.apply(transaction, Some(&resume)).unwrap();
+                }
+            }
+            let mut one = Indexer::open(&DatabaseUrl::in_memory(), &test_chain()).unwrap();
+            for transaction in &history {
+                one.apply(transaction, None).unwrap();
+            }
+            model_ledger_indexer::verify_rows(&mut first, &mut one)
+                .unwrap()
+                .unwrap_or_else(|difference| panic!("{url}: {difference}"));
+            ThreadBound(Some(first));
+            ThreadBound(Some(second));
+        });
+    }
+}
