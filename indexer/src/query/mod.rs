@@ -3,7 +3,7 @@
 //! search. Amounts are base units as decimal strings (exact whatever their
 //! size, in JSON too) with the same amount in tokens beside them.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use model_ledger::{
     math::royalty::{whole_tokens, Pools},
@@ -15,12 +15,18 @@ use solana_sdk::pubkey::Pubkey;
 
 use crate::{
     apply::{load_book, terms_from_json, Book, Entry, ENTRY_COLUMNS},
-    db::{Row, Sql, Value},
+    db::{Row, Sql},
     IndexError,
 };
 
+mod lineage;
+mod search;
 mod wallet;
 
+pub use lineage::{
+    children, lineage, Lineage, LineageEdge, LineageNode, CHILDREN_DRAWN, LINEAGE_NODES,
+};
+pub use search::{model_id_hex, paying, search, Found};
 pub use wallet::{paying_count, wallet, MintTotal, WalletView, WALLET_LISTS, WALLET_TOTAL_MODELS};
 
 /// An amount in base units and in tokens.
@@ -165,162 +171,6 @@ pub fn model(sql: &mut dyn Sql, address: &str) -> Result<Option<ModelDetail>, In
         owed_upstream: Amount::new(owed_upstream, decimals),
         summary,
     }))
-}
-
-#[derive(Clone, Debug, Serialize)]
-pub struct LineageNode {
-    pub address: String,
-    pub name: String,
-    /// 0 for the model asked about, −1 its parents, +1 its children, …
-    pub generation: i32,
-}
-
-#[derive(Clone, Debug, Serialize)]
-pub struct LineageEdge {
-    pub child: String,
-    pub parent: String,
-    /// The parent's share of every payment of the child, in basis points.
-    pub derivative_bps: u16,
-    pub licence: String,
-    pub licence_version: Option<u32>,
-    pub grant: String,
-}
-
-#[derive(Clone, Debug, Serialize)]
-pub struct Lineage {
-    pub nodes: Vec<LineageNode>,
-    pub edges: Vec<LineageEdge>,
-    /// Models whose derived models are not all drawn, and how many are not
-    /// (anyone may derive from a model: a page draws a bounded number).
-    pub more_children: Vec<(String, u64)>,
-}
-
-/// Derived models drawn under one model; the rest are listed page by page.
-pub const CHILDREN_DRAWN: u64 = 12;
-/// Models a lineage graph draws at most, ancestors and descendants together.
-pub const LINEAGE_NODES: usize = 64;
-
-/// The ancestors and descendants of `address`, up to `depth` generations
-/// each way, with the link each derivation was made under: at most
-/// [`CHILDREN_DRAWN`] derived models under each model and [`LINEAGE_NODES`]
-/// models in all, so the work of a page does not grow with what anyone
-/// derives (the rest: [`children`]).
-pub fn lineage(sql: &mut dyn Sql, address: &str, depth: i32) -> Result<Lineage, IndexError> {
-    let mut nodes: BTreeMap<String, i32> = BTreeMap::from([(address.to_string(), 0)]);
-    let mut edges: Vec<LineageEdge> = Vec::new();
-    let mut seen_edges = BTreeSet::new();
-    let mut more_children = Vec::new();
-    for (direction, step) in [("child", -1), ("parent", 1)] {
-        let mut frontier = vec![address.to_string()];
-        for generation in 1..=depth {
-            let mut next = Vec::new();
-            for model in &frontier {
-                if nodes.len() >= LINEAGE_NODES {
-                    break;
-                }
-                // A model's children: the derivations naming it as parent.
-                let limit = if direction == "parent" {
-                    format!("LIMIT {}", CHILDREN_DRAWN + 1)
-                } else {
-                    String::new()
-                };
-                let mut rows = sql.query(
-                    &format!("SELECT lineage.child, lineage.parent, lineage.derivative_bps, lineage.license, licenses.version, lineage.grant_address FROM lineage LEFT JOIN licenses ON licenses.address = lineage.license WHERE lineage.{direction} = $1 ORDER BY lineage.{direction}, lineage.child, lineage.parent_position {limit}"),
-                    &[model.as_str().into()],
-                )?;
-                if direction == "parent" && rows.len() as u64 > CHILDREN_DRAWN {
-                    rows.truncate(CHILDREN_DRAWN as usize);
-                    let all = sql
-                        .query_one(
-                            "SELECT derived_count FROM models WHERE address = $1",
-                            &[model.as_str().into()],
-                        )?
-                        .u64(0)?;
-                    more_children.push((model.clone(), all - CHILDREN_DRAWN));
-                }
-                for row in rows {
-                    let (child, parent) = (
-                        row.text("child")?.to_string(),
-                        row.text("parent")?.to_string(),
-                    );
-                    let other = if direction == "child" {
-                        parent.clone()
-                    } else {
-                        child.clone()
-                    };
-                    if seen_edges.insert((child.clone(), parent.clone())) {
-                        edges.push(LineageEdge {
-                            child,
-                            parent,
-                            derivative_bps: row.small("derivative_bps")?,
-                            licence: row.text("license")?.into(),
-                            licence_version: row
-                                .opt_int("version")?
-                                .and_then(|v| u32::try_from(v).ok()),
-                            grant: row.text("grant_address")?.into(),
-                        });
-                    }
-                    if !nodes.contains_key(&other) && nodes.len() < LINEAGE_NODES {
-                        nodes.insert(other.clone(), step * generation);
-                        next.push(other);
-                    }
-                }
-            }
-            frontier = next;
-        }
-    }
-    let mut named = Vec::with_capacity(nodes.len());
-    for (node, generation) in nodes {
-        let name = sql
-            .query_opt(
-                "SELECT name FROM models WHERE address = $1",
-                &[node.as_str().into()],
-            )?
-            .map(|row| row.text(0).map(String::from))
-            .transpose()?
-            .unwrap_or_default();
-        named.push(LineageNode {
-            address: node,
-            name,
-            generation,
-        });
-    }
-    named.sort_by(|a, b| a.generation.cmp(&b.generation).then(a.name.cmp(&b.name)));
-    Ok(Lineage {
-        nodes: named,
-        edges,
-        more_children,
-    })
-}
-
-/// The models derived from `parent`, a page at a time, by address.
-pub fn children(
-    sql: &mut dyn Sql,
-    parent: &str,
-    page: u64,
-    per_page: u64,
-) -> Result<(u64, Vec<ModelSummary>), IndexError> {
-    let total = sql
-        .query_opt(
-            "SELECT derived_count FROM models WHERE address = $1",
-            &[parent.into()],
-        )?
-        .map(|row| row.u64(0))
-        .transpose()?
-        .unwrap_or(0);
-    let per_page = per_page.clamp(1, 500);
-    let rows = sql.query(
-        &format!("SELECT {SUMMARY_COLUMNS} FROM models WHERE address IN (SELECT child FROM lineage WHERE parent = $1 ORDER BY parent, child LIMIT $2 OFFSET $3) ORDER BY address"),
-        &[
-            parent.into(),
-            crate::db::int(per_page)?,
-            crate::db::int(page.saturating_mul(per_page))?,
-        ],
-    )?;
-    Ok((
-        total,
-        rows.iter().map(summary_from).collect::<Result<_, _>>()?,
-    ))
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -588,137 +438,6 @@ pub fn batch(sql: &mut dyn Sql, grant: &str, seq: u64) -> Result<Option<BatchVie
     )?
     .map(|row| batch_from(&row))
     .transpose()
-}
-
-/// Where a search leads.
-#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-pub enum Found {
-    Model {
-        address: String,
-    },
-    Contribution {
-        model: String,
-        index: u32,
-    },
-    Batch {
-        grant: String,
-        model: String,
-    },
-    Wallet {
-        address: String,
-    },
-    /// Models whose name contains the text.
-    Models {
-        addresses: Vec<(String, String)>,
-    },
-    Nothing,
-}
-
-/// A model id (64 hex digits, or the text it was registered from), a name
-/// or part of one, or an address (model, contribution, grant, wallet).
-pub fn search(sql: &mut dyn Sql, text: &str) -> Result<Found, IndexError> {
-    let text = text.trim();
-    if text.is_empty() {
-        return Ok(Found::Nothing);
-    }
-    if text.parse::<Pubkey>().is_ok() {
-        if sql
-            .query_opt("SELECT 1 FROM models WHERE address = $1", &[text.into()])?
-            .is_some()
-        {
-            return Ok(Found::Model {
-                address: text.into(),
-            });
-        }
-        if let Some(row) = sql.query_opt(
-            "SELECT model, idx FROM contributions WHERE address = $1",
-            &[text.into()],
-        )? {
-            return Ok(Found::Contribution {
-                model: row.text("model")?.into(),
-                index: row.small("idx")?,
-            });
-        }
-        if let Some(row) = sql.query_opt(
-            "SELECT model FROM grants WHERE address = $1",
-            &[text.into()],
-        )? {
-            return Ok(Found::Batch {
-                grant: text.into(),
-                model: row.text("model")?.into(),
-            });
-        }
-        let known = sql.query_opt(
-            "SELECT 1 FROM contributions WHERE contributor = $1 OR payout_wallet = $1 UNION SELECT 1 FROM models WHERE authority = $1 UNION SELECT 1 FROM grants WHERE licensee = $1",
-            &[text.into()],
-        )?;
-        if known.is_some() {
-            return Ok(Found::Wallet {
-                address: text.into(),
-            });
-        }
-    }
-    let model_id = model_id_hex(text);
-    if let Some(row) = sql.query_opt(
-        "SELECT address FROM models WHERE model_id = $1 ORDER BY position LIMIT 1",
-        &[Value::Text(model_id)],
-    )? {
-        return Ok(Found::Model {
-            address: row.text("address")?.into(),
-        });
-    }
-    let pattern = format!(
-        "%{}%",
-        text.to_lowercase()
-            .replace('\\', "\\\\")
-            .replace('%', "\\%")
-            .replace('_', "\\_")
-    );
-    let rows = sql.query(
-        "SELECT address, name FROM models WHERE name_lower LIKE $1 ESCAPE '\\' ORDER BY position LIMIT 50",
-        &[pattern.into()],
-    )?;
-    let addresses: Vec<(String, String)> = rows
-        .iter()
-        .map(|row| {
-            Ok((
-                row.text("address")?.to_string(),
-                row.text("name")?.to_string(),
-            ))
-        })
-        .collect::<Result<_, IndexError>>()?;
-    Ok(match addresses.len() {
-        0 => Found::Nothing,
-        1 => Found::Model {
-            address: addresses[0].0.clone(),
-        },
-        _ => Found::Models { addresses },
-    })
-}
-
-/// A model id as the index keeps it (hex), from what a person types: the
-/// id's 64 hex digits, or the text it was registered from
-/// ([`model_ledger_sdk::pda::model_id_from_text`]).
-pub fn model_id_hex(text: &str) -> String {
-    model_ledger_sdk::hex::encode(&model_ledger_sdk::pda::model_id_from_text(text))
-}
-
-/// The contributions `wallet` is paid by, as (model, index): what
-/// `earnings` and `claim --all` visit instead of scanning the chain.
-pub fn paying(sql: &mut dyn Sql, wallet: &str) -> Result<Vec<(Pubkey, u32)>, IndexError> {
-    sql.query(
-        "SELECT contributions.model, contributions.idx FROM contributions JOIN models ON models.address = contributions.model WHERE contributions.payout_wallet = $1 AND contributions.closed = 0 ORDER BY models.position, contributions.idx",
-        &[wallet.into()],
-    )?
-    .iter()
-    .map(|row| {
-        Ok((
-            row.address("model")?,
-            row.small("idx")?,
-        ))
-    })
-    .collect()
 }
 
 /// The index's own figures.
