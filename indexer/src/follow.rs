@@ -177,11 +177,12 @@ impl Indexer {
     /// Whether `source` lists a transaction the index does not hold.
     pub fn has_news(&mut self, source: &dyn Source) -> Result<bool, IndexError> {
         let resume = self.cursor()?.source_position;
-        for listed in source.list_after(resume.as_deref())? {
-            if !self.contains(&listed.signature)? {
-                return Ok(true);
-            }
-        }
-        Ok(false)
+        let listing = source.list_after(resume.as_deref())?;
+        // As in `catch_up`: of the listing, the index holds only what it read
+        // after the last final transaction (one query, not one per listed).
+        let indexed: HashSet<String> = self.not_final()?.into_iter().collect();
+        Ok(listing
+            .iter()
+            .any(|listed| !indexed.contains(&listed.signature)))
     }
 }

@@ -70,26 +70,20 @@ pub fn follow(
         });
         let client = match subscribed {
             Ok(client) => client,
-            Err(reason) => {
-                let caught_up = indexer.catch_up(source, &mut |_, _| {});
-                if report(Wake::Disconnected(reason), caught_up).is_break() {
-                    return;
-                }
-                std::thread::sleep(RECONNECT_AFTER);
-                continue;
-            }
+            Err(reason) => match unreachable(indexer, source, reason, &mut report) {
+                ControlFlow::Break(()) => return,
+                ControlFlow::Continue(()) => continue,
+            },
         };
         let subscription = runtime.block_on(client.logs_subscribe(filter.clone(), config.clone()));
         let mut notifications = match subscription {
             Ok((stream, _unsubscribe)) => stream,
             Err(error) => {
-                let caught_up = indexer.catch_up(source, &mut |_, _| {});
                 let reason = format!("{websocket_url}: logsSubscribe: {error}");
-                if report(Wake::Disconnected(reason), caught_up).is_break() {
-                    return;
+                match unreachable(indexer, source, reason, &mut report) {
+                    ControlFlow::Break(()) => return,
+                    ControlFlow::Continue(()) => continue,
                 }
-                std::thread::sleep(RECONNECT_AFTER);
-                continue;
             }
         };
         let caught_up = indexer.catch_up(source, &mut |_, _| {});
@@ -121,6 +115,23 @@ pub fn follow(
             }
         }
     }
+}
+
+/// The websocket could not be reached or subscribed to (`reason`): catches
+/// up by polling, reports it, and waits [`RECONNECT_AFTER`] before the
+/// next attempt (unless `report` breaks).
+fn unreachable(
+    indexer: &mut Indexer,
+    source: &RpcSource,
+    reason: String,
+    report: &mut impl FnMut(Wake, Result<CaughtUp, IndexError>) -> ControlFlow<()>,
+) -> ControlFlow<()> {
+    let caught_up = indexer.catch_up(source, &mut |_, _| {});
+    let flow = report(Wake::Disconnected(reason), caught_up);
+    if flow.is_continue() {
+        std::thread::sleep(RECONNECT_AFTER);
+    }
+    flow
 }
 
 /// Catches up until `signature` is indexed, or a short while has passed:
