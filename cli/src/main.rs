@@ -9,6 +9,7 @@ mod failure;
 mod index;
 mod output;
 mod session;
+mod shutdown;
 mod sign_only;
 mod signer;
 

@@ -4,13 +4,15 @@
 //! row, a payment's, a contribution's new balance). Those
 //! ([`crate::db::Sql::write`]) are rendered with their parameters as SQL
 //! literals and kept; consecutive inserts of the same shape become one
-//! multi-row insert, and inserts into tables only ever appended to (the
-//! event log, status history, payments…) gather into one per shape at the
-//! script's end; everything kept is sent as one script (the simple query
-//! protocol: one round trip) before the next statement that reads, or that
-//! must say how many rows it changed, and before the transaction commits. A
-//! write that fails therefore fails there, inside the same database
-//! transaction, which then writes nothing.
+//! multi-row insert, and rows for tables only ever appended to (the event
+//! log, status history, payments…) gather per table and go by `COPY`, which
+//! the server neither parses nor plans row by row (parsing, analysing and
+//! planning the literal inserts was a third of its time). Everything kept
+//! is sent ([`Flush`]: one script by the simple query protocol, one round
+//! trip, then one `COPY` per table) before the next statement that reads,
+//! or that must say how many rows it changed, and before the transaction
+//! commits. A write that fails therefore fails there, inside the same
+//! database transaction, which then writes nothing.
 
 use std::fmt::Write as _;
 
@@ -19,10 +21,13 @@ use crate::{db::Value, IndexError};
 /// Scripts are sent once they reach this size, whatever comes next.
 const SCRIPT_LIMIT: usize = 1 << 20;
 
-/// Tables only ever appended to while transactions are applied (nothing
-/// reads, updates or deletes their rows in the meantime): their inserts
-/// gather, one multi-row insert per statement shape, at the script's end.
-const LOGS: [&str; 7] = [
+/// Tables no later write of the same flush touches once a row is inserted,
+/// whose inserts (every value a parameter) therefore gather, one `COPY` per
+/// statement shape, sent after the script: the logs, only ever appended to
+/// while transactions are applied, and `contributions`, whose rows are
+/// inserted at a batch's end ([`crate::apply`]'s entries, written once per
+/// batch) and changed only by later batches.
+const COPIED: [&str; 8] = [
     "events",
     "transactions",
     "contribution_status",
@@ -30,6 +35,7 @@ const LOGS: [&str; 7] = [
     "batches",
     "claims",
     "settlements",
+    "contributions",
 ];
 
 /// The writes kept for the transaction's next round trip.
@@ -38,8 +44,41 @@ pub(crate) struct Deferred {
     script: String,
     /// The statement the script ends with, still open for more rows.
     open: Option<Open>,
-    /// Inserts into [`LOGS`], by statement, in the order first kept.
-    logs: Vec<(String, String)>,
+    /// Rows for [`COPIED`] tables, by statement, in the order first kept.
+    logs: Vec<Copy>,
+}
+
+/// Rows for one table, in `COPY`'s text format.
+pub(crate) struct Copy {
+    /// The insert they came from.
+    insert: String,
+    /// `COPY table (columns) FROM STDIN`.
+    pub statement: String,
+    pub data: String,
+}
+
+impl Copy {
+    fn table(&self) -> &str {
+        let rest = &self.statement["COPY ".len()..];
+        &rest[..rest.find(' ').unwrap_or(rest.len())]
+    }
+}
+
+/// Whether `statement` mentions `table` as a whole word (conservative: a
+/// column or alias of that name counts too).
+fn names_table(statement: &str, table: &str) -> bool {
+    let is_word = |byte: u8| byte.is_ascii_alphanumeric() || byte == b'_';
+    statement.match_indices(table).any(|(at, _)| {
+        let before = statement.as_bytes()[..at].last().copied();
+        let after = statement.as_bytes().get(at + table.len()).copied();
+        !before.is_some_and(is_word) && !after.is_some_and(is_word)
+    })
+}
+
+/// What is sent at once: the script, then each table's rows.
+pub(crate) struct Flush {
+    pub script: String,
+    pub copies: Vec<Copy>,
 }
 
 /// Rows gathered for one statement.
@@ -65,19 +104,20 @@ impl Deferred {
         &mut self,
         sql: &str,
         params: &[Value],
-    ) -> Result<Option<String>, IndexError> {
-        if let Some((_, tuple)) = insert_rows(sql).filter(|_| is_log(sql)) {
-            match self.logs.iter_mut().find(|(kept, _)| kept == sql) {
-                Some((_, rows)) => {
-                    rows.push_str(", ");
-                    render(tuple, params, rows)?;
-                }
+    ) -> Result<Option<Flush>, IndexError> {
+        if let Some(statement) = copy_statement(sql) {
+            let at = match self.logs.iter().position(|kept| kept.insert == sql) {
+                Some(at) => at,
                 None => {
-                    let mut rows = String::new();
-                    render(tuple, params, &mut rows)?;
-                    self.logs.push((sql.to_string(), rows));
+                    self.logs.push(Copy {
+                        insert: sql.to_string(),
+                        statement,
+                        data: String::new(),
+                    });
+                    self.logs.len() - 1
                 }
-            }
+            };
+            copy_row(sql, params, &mut self.logs[at].data)?;
         } else if let Some((_, tuple)) = insert_rows(sql) {
             if !matches!(&self.open, Some(Open::Insert { sql: open, .. }) if open == sql) {
                 self.close();
@@ -131,17 +171,36 @@ impl Deferred {
             None => 0,
         };
         let kept =
-            self.script.len() + open + self.logs.iter().map(|(_, rows)| rows.len()).sum::<usize>();
+            self.script.len() + open + self.logs.iter().map(|copy| copy.data.len()).sum::<usize>();
         Ok((kept >= SCRIPT_LIMIT).then(|| self.take()).flatten())
     }
 
-    /// Everything kept, as one script (`None`: nothing).
-    pub(crate) fn take(&mut self) -> Option<String> {
+    /// Everything kept (`None`: nothing).
+    pub(crate) fn take(&mut self) -> Option<Flush> {
+        self.take_before("")
+    }
+
+    /// What must reach the server before `statement` runs (`None`:
+    /// nothing): the whole script, and the rows kept for `COPY` when
+    /// `statement` names one of their tables. Rows nothing reads can wait
+    /// for the commit, where they go in one `COPY` a table instead of one
+    /// per read (two round trips each).
+    pub(crate) fn take_before(&mut self, statement: &str) -> Option<Flush> {
         self.close();
-        for (sql, rows) in std::mem::take(&mut self.logs) {
-            self.push_insert(&sql, &rows);
-        }
-        (!self.script.is_empty()).then(|| std::mem::take(&mut self.script))
+        let reads_copied = statement.is_empty()
+            || self
+                .logs
+                .iter()
+                .any(|copy| names_table(statement, copy.table()));
+        let flush = Flush {
+            script: std::mem::take(&mut self.script),
+            copies: if reads_copied {
+                std::mem::take(&mut self.logs)
+            } else {
+                Vec::new()
+            },
+        };
+        (!flush.script.is_empty() || !flush.copies.is_empty()).then_some(flush)
     }
 
     fn close(&mut self) {
@@ -240,10 +299,60 @@ fn insert_rows(sql: &str) -> Option<(usize, &str)> {
     tuple.ends_with(')').then_some((values_at, tuple))
 }
 
-/// Whether `sql` inserts into one of the [`LOGS`].
-fn is_log(sql: &str) -> bool {
-    let table = sql["INSERT INTO ".len()..].split([' ', '(']).next();
-    table.is_some_and(|table| LOGS.contains(&table))
+/// `COPY table (columns) FROM STDIN` for an insert into one of the
+/// [`COPIED`] whose values are its parameters in order (`$1, $2, …`).
+fn copy_statement(sql: &str) -> Option<String> {
+    let (values_at, tuple) = insert_rows(sql)?;
+    let head = sql[..values_at].strip_prefix("INSERT INTO ")?;
+    let (table, columns) = head.trim_end().strip_suffix(" VALUES")?.split_once(' ')?;
+    let in_order = tuple
+        .strip_prefix('(')?
+        .strip_suffix(')')?
+        .split(", ")
+        .enumerate()
+        .all(|(at, value)| value.strip_prefix('$') == Some(&(at + 1).to_string()));
+    (COPIED.contains(&table) && in_order && columns.starts_with('('))
+        .then(|| format!("COPY {table} {columns} FROM STDIN"))
+}
+
+/// One row of `params` in `COPY`'s text format: tab-separated, `\N` for
+/// null, backslash escapes for what would end a field or a row.
+fn copy_row(sql: &str, params: &[Value], out: &mut String) -> Result<(), IndexError> {
+    let columns = insert_rows(sql)
+        .map(|(_, tuple)| tuple.matches('$').count())
+        .unwrap_or(0);
+    if params.len() != columns {
+        return Err(IndexError::Database(format!(
+            "{} parameters for {columns} columns: {sql}",
+            params.len()
+        )));
+    }
+    for (at, value) in params.iter().enumerate() {
+        if at > 0 {
+            out.push('\t');
+        }
+        match value {
+            Value::Null => out.push_str("\\N"),
+            Value::Int(number) => {
+                let _ = write!(out, "{number}");
+            }
+            Value::Text(text) => {
+                for character in text.chars() {
+                    match character {
+                        '\\' => out.push_str("\\\\"),
+                        '\t' => out.push_str("\\t"),
+                        '\n' => out.push_str("\\n"),
+                        '\r' => out.push_str("\\r"),
+                        // As a literal writes it: no text column holds U+0000.
+                        '\0' => out.push('\u{FFFD}'),
+                        other => out.push(other),
+                    }
+                }
+            }
+        }
+    }
+    out.push('\n');
+    Ok(())
 }
 
 /// `sql` with each `$n` replaced by `params[n - 1]` as a literal.
@@ -338,7 +447,10 @@ mod tests {
         let mut deferred = Deferred::default();
         let insert = "INSERT INTO t (a, b) VALUES ($1, 'x')";
         for number in 0..3 {
-            assert_eq!(deferred.keep(insert, &[Value::Int(number)]).unwrap(), None);
+            assert!(deferred
+                .keep(insert, &[Value::Int(number)])
+                .unwrap()
+                .is_none());
         }
         deferred
             .keep("UPDATE u SET a = $1", &[Value::Int(9)])
@@ -348,14 +460,14 @@ mod tests {
         deferred.keep(upsert, &[Value::Int(4)]).unwrap();
         deferred.keep(upsert, &[Value::Int(4)]).unwrap();
         assert_eq!(
-            deferred.take().unwrap(),
+            deferred.take().unwrap().script,
             "INSERT INTO t (a, b) VALUES ('0', 'x'), ('1', 'x'), ('2', 'x');\n\
              UPDATE u SET a = '9';\n\
              INSERT INTO t (a, b) VALUES ('3', 'x');\n\
              INSERT INTO t (a, b) VALUES ('4', 'x') ON CONFLICT (a) DO UPDATE SET b = 'y';\n\
              INSERT INTO t (a, b) VALUES ('4', 'x') ON CONFLICT (a) DO UPDATE SET b = 'y';\n"
         );
-        assert_eq!(deferred.take(), None);
+        assert!(deferred.take().is_none());
     }
 
     #[test]
@@ -376,7 +488,7 @@ mod tests {
         // row), which alone is sent as written.
         deferred.keep(update, &row("a", 3)).unwrap();
         assert_eq!(
-            deferred.take().unwrap(),
+            deferred.take().unwrap().script,
             "UPDATE contributions AS kept SET status = rows.status, attributed_batches = rows.attributed_batches \
              FROM (VALUES ('a', 'accepted', 1), ('b', 'accepted', 2)) AS rows (address, status, attributed_batches) \
              WHERE kept.address = rows.address;\n\
@@ -393,24 +505,71 @@ mod tests {
     }
 
     #[test]
-    fn inserts_into_logs_gather_at_the_end_whatever_comes_between() {
+    fn rows_for_logs_gather_per_table_and_go_by_copy_after_the_script() {
         let mut deferred = Deferred::default();
-        let event = "INSERT INTO events (a) VALUES ($1)";
-        let entry = "INSERT INTO contributions (a) VALUES ($1)";
+        let event = "INSERT INTO events (a, b) VALUES ($1, $2)";
+        let entry = "INSERT INTO models (a) VALUES ($1)";
         for number in 0..2 {
-            deferred.keep(event, &[Value::Int(number)]).unwrap();
+            deferred
+                .keep(
+                    event,
+                    &[Value::Int(number), Value::Text("tab\there\\N\nnext".into())],
+                )
+                .unwrap();
             deferred.keep(entry, &[Value::Int(number)]).unwrap();
             deferred
                 .keep("UPDATE models SET a = $1", &[Value::Int(number)])
                 .unwrap();
         }
+        deferred.keep(event, &[Value::Int(2), Value::Null]).unwrap();
+        let flush = deferred.take().unwrap();
         assert_eq!(
-            deferred.take().unwrap(),
-            "INSERT INTO contributions (a) VALUES ('0');\n\
+            flush.script,
+            "INSERT INTO models (a) VALUES ('0');\n\
              UPDATE models SET a = '0';\n\
-             INSERT INTO contributions (a) VALUES ('1');\n\
-             UPDATE models SET a = '1';\n\
-             INSERT INTO events (a) VALUES ('0'), ('1');\n"
+             INSERT INTO models (a) VALUES ('1');\n\
+             UPDATE models SET a = '1';\n"
         );
+        let [copy] = &flush.copies[..] else {
+            panic!("one table's rows")
+        };
+        assert_eq!(copy.statement, "COPY events (a, b) FROM STDIN");
+        assert_eq!(
+            copy.data,
+            "0\ttab\\there\\\\N\\nnext\n1\ttab\\there\\\\N\\nnext\n2\t\\N\n"
+        );
+        // Values that are not the parameters in order stay an insert.
+        assert_eq!(
+            copy_statement("INSERT INTO events (a, b) VALUES ($2, $1)"),
+            None
+        );
+        assert_eq!(
+            copy_statement("INSERT INTO events (a, b) VALUES ($1, 'x')"),
+            None
+        );
+        assert!(deferred.take().is_none());
+    }
+
+    #[test]
+    fn copied_rows_wait_for_a_statement_that_names_their_table() {
+        let mut deferred = Deferred::default();
+        let event = "INSERT INTO events (a) VALUES ($1)";
+        deferred.keep(event, &[Value::Int(1)]).unwrap();
+        deferred
+            .keep("UPDATE models SET a = $1", &[Value::Int(2)])
+            .unwrap();
+        let before_read = deferred
+            .take_before("SELECT * FROM models WHERE events_seen = 1")
+            .unwrap();
+        assert_eq!(before_read.script, "UPDATE models SET a = '2';\n");
+        assert!(before_read.copies.is_empty());
+        assert!(deferred
+            .take_before("SELECT * FROM models WHERE a = 1")
+            .is_none());
+        let before_log_read = deferred.take_before("SELECT COUNT(*) FROM events").unwrap();
+        assert_eq!(before_log_read.script, "");
+        assert_eq!(before_log_read.copies[0].data, "1\n");
+        deferred.keep(event, &[Value::Int(3)]).unwrap();
+        assert_eq!(deferred.take().unwrap().copies[0].data, "3\n");
     }
 }

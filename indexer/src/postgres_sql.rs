@@ -6,7 +6,7 @@ use std::{collections::HashMap, sync::Arc};
 
 use crate::{
     db::{Row, Sql, Value},
-    deferred::Deferred,
+    deferred::{Deferred, Flush},
     IndexError,
 };
 
@@ -36,21 +36,43 @@ impl<'a, C: postgres::GenericClient> PostgresSql<'a, C> {
         }
     }
 
-    /// Sends the writes kept so far, in one round trip.
+    /// Sends every write kept so far (before a commit): the script in one
+    /// round trip, then each table's rows by `COPY`.
     pub(crate) fn send_deferred(&mut self) -> Result<(), IndexError> {
-        match self.deferred.take() {
-            Some(script) => self.send(&script),
+        self.send_before("")
+    }
+
+    /// Sends the writes `statement` may read (all when it is empty).
+    fn send_before(&mut self, statement: &str) -> Result<(), IndexError> {
+        match self.deferred.take_before(statement) {
+            Some(flush) => self.send(flush),
             None => Ok(()),
         }
     }
 
-    fn send(&mut self, script: &str) -> Result<(), IndexError> {
-        self.client.batch_execute(script).map_err(|error| {
+    fn send(&mut self, flush: Flush) -> Result<(), IndexError> {
+        let named = |error: postgres::Error, what: &str| {
             let IndexError::Database(reason) = postgres_error(error) else {
                 unreachable!("postgres_error gives a database error")
             };
-            IndexError::Database(format!("{reason} (in writes sent together)"))
-        })
+            IndexError::Database(format!("{reason} ({what})"))
+        };
+        if !flush.script.is_empty() {
+            self.client
+                .batch_execute(&flush.script)
+                .map_err(|error| named(error, "in writes sent together"))?;
+        }
+        for copy in flush.copies {
+            let what = format!("in rows sent by {}", copy.statement);
+            let mut writer = self
+                .client
+                .copy_in(copy.statement.as_str())
+                .map_err(|error| named(error, &what))?;
+            std::io::Write::write_all(&mut writer, copy.data.as_bytes())
+                .map_err(|error| IndexError::Database(format!("{error} ({what})")))?;
+            writer.finish().map_err(|error| named(error, &what))?;
+        }
+        Ok(())
     }
 
     fn statement(&mut self, sql: &str) -> Result<postgres::Statement, IndexError> {
@@ -73,13 +95,13 @@ fn references(params: &[Value]) -> Vec<&(dyn postgres::types::ToSql + Sync)> {
 impl<C: postgres::GenericClient> Sql for PostgresSql<'_, C> {
     fn write(&mut self, sql: &str, params: &[Value]) -> Result<(), IndexError> {
         match self.deferred.keep(sql, params)? {
-            Some(script) => self.send(&script),
+            Some(flush) => self.send(flush),
             None => Ok(()),
         }
     }
 
     fn execute(&mut self, sql: &str, params: &[Value]) -> Result<u64, IndexError> {
-        self.send_deferred()?;
+        self.send_before(sql)?;
         let statement = self.statement(sql)?;
         self.client
             .execute(&statement, &references(params))
@@ -87,7 +109,7 @@ impl<C: postgres::GenericClient> Sql for PostgresSql<'_, C> {
     }
 
     fn query(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Row>, IndexError> {
-        self.send_deferred()?;
+        self.send_before(sql)?;
         let statement = self.statement(sql)?;
         let rows = self
             .client

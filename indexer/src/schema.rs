@@ -36,6 +36,11 @@ const MIGRATIONS: &[(i64, &str, Option<Backfill>)] = &[
         include_str!("../../migrations/index/0005_redundant_indexes.sql"),
         None,
     ),
+    (
+        6,
+        include_str!("../../migrations/index/0006_events_by_position.sql"),
+        None,
+    ),
 ];
 
 /// Wallet sums and running counts from what an index already holds.

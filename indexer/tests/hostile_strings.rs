@@ -10,7 +10,7 @@ use model_ledger::state::LicenseTerms;
 use model_ledger_indexer::{
     db::storable, query, synthetic::SyntheticChain, ChainIdentity, DatabaseUrl, Indexer,
 };
-use proptest::prelude::*;
+use proptest::{prelude::*, strategy::ValueTree};
 
 fn hostile_char() -> impl Strategy<Value = char> {
     prop_oneof![
@@ -155,4 +155,64 @@ fn seed_bytes(seed: u64) -> [u8; 32] {
         chunk.copy_from_slice(&value.to_le_bytes());
     }
     bytes
+}
+
+/// Rows for the append-only tables go to PostgreSQL by `COPY` in its text
+/// format, where a tab, a newline or a backslash would otherwise end or
+/// change a field: whatever text a row holds reads back as written (U+0000
+/// as U+FFFD), beside the same rows on SQLite.
+#[test]
+fn text_copied_into_the_event_log_reads_back_as_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut urls = vec![DatabaseUrl::Sqlite(dir.path().join("copy.sqlite"))];
+    if let Ok(server) = std::env::var("MODEL_LEDGER_TEST_POSTGRES") {
+        let name = format!("hostile_copy_{}", std::process::id());
+        urls.push(DatabaseUrl::fresh_postgres(&server, &name).expect("a fresh database"));
+    }
+    let mut texts: Vec<String> = [
+        "",
+        "\\N",
+        "\\",
+        "\t",
+        "\n",
+        "\r\n",
+        "\\.",
+        "a\tb\nc\\d",
+        "\0",
+        "'); DROP TABLE events; --",
+    ]
+    .map(String::from)
+    .to_vec();
+    let mut runner = proptest::test_runner::TestRunner::deterministic();
+    for _ in 0..64 {
+        texts.push(hostile_text(120).new_tree(&mut runner).unwrap().current());
+    }
+    for url in &urls {
+        drop(Indexer::open(url, &identity()).expect("the schema"));
+        let mut database = model_ledger_indexer::db::Database::open(url).unwrap();
+        let read = database
+            .transaction(|sql| {
+                for (position, text) in texts.iter().enumerate() {
+                    sql.write(
+                        "INSERT INTO events (signature, ordinal, position, name, slot, body) VALUES ($1, $2, $3, $4, $5, $6)",
+                        &[
+                            text.as_str().into(),
+                            0i64.into(),
+                            (position as i64).into(),
+                            "Hostile".into(),
+                            1i64.into(),
+                            text.as_str().into(),
+                        ],
+                    )?;
+                }
+                sql.query("SELECT signature, body FROM events ORDER BY position", &[])
+            })
+            .unwrap_or_else(|error| panic!("{url:?}: {error}"));
+        assert_eq!(read.len(), texts.len(), "{url:?}");
+        for (row, text) in read.iter().zip(&texts) {
+            let stored = storable(text).into_owned();
+            assert_eq!(row.text("signature").unwrap(), stored, "{url:?}");
+            assert_eq!(row.text("body").unwrap(), stored, "{url:?}");
+        }
+    }
 }

@@ -128,6 +128,7 @@ pub async fn execute(session: &Session, args: GatewayArgs) -> Result<()> {
     });
     refresh_earning(session, &gateway, &run).await;
 
+    let mut shutdown = crate::shutdown::Shutdown::listen()?;
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .with_context(|| format!("cannot listen on {}", args.listen))?;
@@ -160,11 +161,9 @@ pub async fn execute(session: &Session, args: GatewayArgs) -> Result<()> {
         backoff_until: None,
         failures: 0,
     };
-    let shutdown = shutdown_signal();
-    tokio::pin!(shutdown);
     loop {
         tokio::select! {
-            _ = &mut shutdown => break,
+            _ = shutdown.requested() => break,
             _ = tokio::time::sleep(Duration::from_millis(100)) => {}
         }
         recorder.tick(&mut run, false).await;
@@ -187,21 +186,6 @@ pub async fn execute(session: &Session, args: GatewayArgs) -> Result<()> {
             .unwrap_or_default()
     );
     Ok(())
-}
-
-async fn shutdown_signal() {
-    #[cfg(unix)]
-    {
-        let mut terminate =
-            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-                .expect("a SIGTERM handler");
-        tokio::select! {
-            _ = tokio::signal::ctrl_c() => {}
-            _ = terminate.recv() => {}
-        }
-    }
-    #[cfg(not(unix))]
-    let _ = tokio::signal::ctrl_c().await;
 }
 
 /// Cuts and sends batches from the call log in the background of serving.

@@ -95,6 +95,7 @@ pub async fn execute(args: ServeArgs, global: &GlobalArgs) -> Result<()> {
     }
     let pool = ReadPool::open(&url, args.workers)?;
     let chain = chain_of(global, &cluster, args.commitment).await?;
+    let mut shutdown = crate::shutdown::Shutdown::listen()?;
     let listener = tokio::net::TcpListener::bind(args.bind)
         .await
         .with_context(|| format!("cannot listen on {}", args.bind))?;
@@ -112,8 +113,8 @@ pub async fn execute(args: ServeArgs, global: &GlobalArgs) -> Result<()> {
             if args.follow > 0 { format!(", following every {} s", args.follow) } else { String::new() }
         )),
     }
-    model_ledger_explorer::serve_with_chain(listener, pool, Some(chain), async {
-        let _ = tokio::signal::ctrl_c().await;
+    model_ledger_explorer::serve_with_chain(listener, pool, Some(chain), async move {
+        shutdown.requested().await;
     })
     .await
     .context("the explorer stopped")

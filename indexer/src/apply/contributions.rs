@@ -10,7 +10,7 @@ use model_ledger::{
 };
 use model_ledger_sdk::hex::encode as hex;
 
-use super::{key, money, record_claim, status_name, At, Claim};
+use super::{entries, key, money, record_claim, status_name, At, Claim};
 use crate::{
     db::{amount, int, Sql},
     IndexError,
@@ -37,20 +37,15 @@ pub(super) fn proposed(
         book.entry_count = u64::from(e.contribution_count);
     }
     money::store_book(at, &e.model, &book);
-    sql.write(
-        "INSERT INTO contributions (address, model, idx, contributor, kind, content_hash, uri, proposed_slot, status, shares, payout_wallet, closed, active_shares, snapshot, accrued_scaled, claimed_total, attributed_scaled, attributed_batches) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'proposed', '0', $4, 0, '0', '0', '0', '0', '0', 0)",
-        &[
-            key(&e.contribution),
-            key(&e.model),
-            e.index.into(),
-            key(&e.contributor),
-            format!("{:?}", e.kind).into(),
-            hex(&e.content_hash).into(),
-            e.uri.as_str().into(),
-            int(e.slot)?,
-        ],
-    )?;
-    let entry = money::Entry {
+    let proposal = entries::Proposal {
+        contributor: e.contributor.to_string(),
+        kind: format!("{:?}", e.kind),
+        content_hash: hex(&e.content_hash),
+        uri: e.uri.clone(),
+        proposed_slot: e.slot,
+        closed: false,
+    };
+    let entry = entries::Entry {
         address: e.contribution,
         status: status_name(ContributionStatus::Proposed).to_string(),
         payout_wallet: e.contributor.to_string(),
@@ -64,7 +59,7 @@ pub(super) fn proposed(
         .borrow_mut()
         .earnings
         .change(sql, &e.model, None, entry.paying())?;
-    money::new_entry(at, &e.model, e.index, entry);
+    entries::propose(at, &e.model, e.index, proposal, entry);
     Ok(())
 }
 
@@ -104,35 +99,25 @@ pub(super) fn payout_wallet_set(
     at: &At,
     e: &PayoutWalletSet,
 ) -> Result<(), IndexError> {
-    let entry = money::entry_of(sql, at, &e.model, e.index)?;
+    let entry = entries::entry_of(sql, at, &e.model, e.index)?;
     if entry.payout_wallet != e.previous_payout_wallet.to_string() {
         return Err(at.gap(format!(
             "contribution #{} of {} was paying {}, not {}",
             e.index, e.model, entry.payout_wallet, e.previous_payout_wallet
         )));
     }
-    sql.write(
-        "UPDATE contributions SET payout_wallet = $2 WHERE address = $1",
-        &[key(&e.contribution), key(&e.payout_wallet)],
-    )?;
-    let contributor = sql
-        .query_one(
-            "SELECT contributor FROM contributions WHERE address = $1",
-            &[key(&e.contribution)],
-        )?
-        .text("contributor")?
-        .to_string();
+    let contributor = entries::contributor_of(sql, at, (&e.model, e.index))?;
     crate::wallets::payout_moved(
         sql,
         &contributor,
         &entry.payout_wallet,
         &e.payout_wallet.to_string(),
     )?;
-    let moved = money::Entry {
+    let moved = entries::Entry {
         payout_wallet: e.payout_wallet.to_string(),
         ..entry.clone()
     };
-    money::store_entry(sql, at, (&e.model, e.index), &entry, &moved)
+    entries::store_entry(sql, at, (&e.model, e.index), &entry, &moved)
 }
 
 pub(super) fn claimed(sql: &mut dyn Sql, at: &At, e: &RoyaltyClaimed) -> Result<(), IndexError> {
@@ -147,10 +132,5 @@ pub(super) fn claimed(sql: &mut dyn Sql, at: &At, e: &RoyaltyClaimed) -> Result<
 }
 
 pub(super) fn closed(sql: &mut dyn Sql, at: &At, e: &ContributionClosed) -> Result<(), IndexError> {
-    money::entry_of(sql, at, &e.model, e.index)?;
-    sql.write(
-        "UPDATE contributions SET closed = 1 WHERE address = $1",
-        &[key(&e.contribution)],
-    )?;
-    Ok(())
+    entries::close(sql, at, (&e.model, e.index))
 }

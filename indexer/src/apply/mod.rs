@@ -21,14 +21,16 @@ use crate::{
 
 mod config;
 mod contributions;
+mod entries;
 mod grants;
 mod licences;
 mod models;
 pub(crate) mod money;
 mod proposals;
 
+pub(crate) use entries::{Entry, ENTRY_COLUMNS};
 pub(crate) use licences::{terms_from_json, terms_json};
-pub(crate) use money::{load_book, Book, Entry, BOOK_COLUMNS, ENTRY_COLUMNS};
+pub(crate) use money::{load_book, Book, BOOK_COLUMNS};
 
 /// What [`Indexer::apply`] did with a transaction.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -141,6 +143,8 @@ pub(crate) struct Cache {
     /// Entries by (model, index); those changed are written at the batch's end.
     entries: std::collections::HashMap<(Pubkey, u32), Entry>,
     changed_entries: std::collections::BTreeSet<(Pubkey, u32)>,
+    /// Contributions proposed in the batch, their rows not yet written.
+    proposed: std::collections::HashMap<(Pubkey, u32), entries::Proposal>,
     earnings: Earnings,
     /// What the batch adds to the running counts (`crate::counts`).
     counted: [u64; 4],
@@ -260,13 +264,15 @@ impl Batch {
     /// Writes the books, entries and wallet sums the batch changed; what
     /// the next batch may start from.
     fn finish(self, sql: &mut dyn Sql) -> Result<Cache, IndexError> {
-        money::write_books(sql, &self.books)?;
         let mut cache = self.books.into_inner();
+        money::write_books(sql, &cache)?;
+        entries::write_entries(sql, &cache)?;
         cache.next_position = Some(self.next_position);
         std::mem::take(&mut cache.earnings).write(sql)?;
         crate::counts::add(sql, std::mem::take(&mut cache.counted))?;
         cache.changed.clear();
         cache.changed_entries.clear();
+        cache.proposed.clear();
         if cache.entries.len() > CACHED_ENTRIES {
             cache = Cache::default();
         }

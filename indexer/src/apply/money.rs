@@ -10,16 +10,18 @@ use model_ledger::{
     events::{ContributionStatusChanged, PaymentRecord, RoyaltyClaimed, UpstreamSettled},
     math::{
         book_money::{add_to_total, BookMoney},
-        royalty::{EntryBalance, Pools, MAX_PARENTS},
+        royalty::{Pools, MAX_PARENTS},
     },
     state::ContributionStatus,
 };
 use solana_sdk::pubkey::Pubkey;
 
-use super::{key, status_name, At};
+use super::{
+    entries::{entry_of, store_entry},
+    key, status_name, At,
+};
 use crate::{
     db::{amount, int, Row, Sql, Value},
-    wallets::Paying,
     IndexError,
 };
 
@@ -129,135 +131,12 @@ pub(crate) fn store_book(at: &At, model: &Pubkey, book: &Book) {
     cache.changed.insert(*model);
 }
 
-/// Writes every book and entry the batch changed.
-pub(super) fn write_books(
-    sql: &mut dyn Sql,
-    cache: &std::cell::RefCell<super::Cache>,
-) -> Result<(), IndexError> {
-    let cache = cache.borrow();
+/// Writes every book the batch changed.
+pub(super) fn write_books(sql: &mut dyn Sql, cache: &super::Cache) -> Result<(), IndexError> {
     for model in &cache.changed {
         cache.books[model].write(sql, model)?;
     }
-    for changed in &cache.changed_entries {
-        cache.entries[changed].write(sql)?;
-    }
     Ok(())
-}
-
-/// A contribution's status and book entry as the index keeps them.
-#[derive(Clone)]
-pub(crate) struct Entry {
-    pub address: Pubkey,
-    pub status: String,
-    pub payout_wallet: String,
-    pub balance: EntryBalance,
-    pub claimed_total: u128,
-    /// What attribution credited it over its life, in 1/SCALE token.
-    pub attributed_scaled: u128,
-    /// Batches whose attribution named it.
-    pub attributed_batches: u64,
-    /// The shares its acceptance gave it (text, as the column keeps them).
-    pub shares: String,
-}
-
-pub(crate) const ENTRY_COLUMNS: &str = "address, status, payout_wallet, active_shares, snapshot, accrued_scaled, claimed_total, attributed_scaled, attributed_batches, shares";
-
-impl Entry {
-    /// From a row holding [`ENTRY_COLUMNS`] (by name, among any others).
-    pub(crate) fn from_row(row: &Row) -> Result<Entry, IndexError> {
-        Ok(Entry {
-            address: row.address("address")?,
-            status: row.text("status")?.to_string(),
-            payout_wallet: row.text("payout_wallet")?.to_string(),
-            balance: EntryBalance {
-                active_shares: row.amount_u64("active_shares")?,
-                snapshot: row.amount("snapshot")?,
-                accrued_scaled: row.amount("accrued_scaled")?,
-            },
-            claimed_total: row.amount("claimed_total")?,
-            attributed_scaled: row.amount("attributed_scaled")?,
-            attributed_batches: row.u64("attributed_batches")?,
-            shares: row.text("shares")?.to_string(),
-        })
-    }
-
-    fn write(&self, sql: &mut dyn Sql) -> Result<(), IndexError> {
-        sql.write(
-            "UPDATE contributions SET status = $2, active_shares = $3, snapshot = $4, accrued_scaled = $5, claimed_total = $6, attributed_scaled = $7, attributed_batches = $8, shares = $9 WHERE address = $1",
-            &[
-                key(&self.address),
-                self.status.as_str().into(),
-                amount(self.balance.active_shares),
-                amount(self.balance.snapshot),
-                amount(self.balance.accrued_scaled),
-                amount(self.claimed_total),
-                amount(self.attributed_scaled),
-                int(self.attributed_batches)?,
-                self.shares.as_str().into(),
-            ],
-        )?;
-        Ok(())
-    }
-
-    pub(crate) fn paying(&self) -> Paying<'_> {
-        Paying {
-            wallet: &self.payout_wallet,
-            balance: &self.balance,
-            claimed_total: self.claimed_total,
-        }
-    }
-}
-
-/// Contribution `index` of `model` as the batch has left it so far.
-pub(crate) fn entry_of(
-    sql: &mut dyn Sql,
-    at: &At,
-    model: &Pubkey,
-    index: u32,
-) -> Result<Entry, IndexError> {
-    if let Some(entry) = at.books.borrow().entries.get(&(*model, index)) {
-        return Ok(entry.clone());
-    }
-    let entry = sql
-        .query_opt(
-            &format!("SELECT {ENTRY_COLUMNS} FROM contributions WHERE model = $1 AND idx = $2"),
-            &[key(model), index.into()],
-        )?
-        .map(|row| Entry::from_row(&row))
-        .transpose()?
-        .ok_or_else(|| {
-            at.gap(format!(
-                "contribution #{index} of model {model} was never proposed"
-            ))
-        })?;
-    at.books
-        .borrow_mut()
-        .entries
-        .insert((*model, index), entry.clone());
-    Ok(entry)
-}
-
-/// A contribution just proposed (its row written): the batch knows its
-/// entry without reading it.
-pub(crate) fn new_entry(at: &At, model: &Pubkey, index: u32, entry: Entry) {
-    at.books.borrow_mut().entries.insert((*model, index), entry);
-}
-
-/// Keeps `after` as the batch's latest for contribution `index` of `model`
-/// (written once, at the batch's end) and moves it in its wallets' sums.
-pub(crate) fn store_entry(
-    sql: &mut dyn Sql,
-    at: &At,
-    (model, index): (&Pubkey, u32),
-    before: &Entry,
-    after: &Entry,
-) -> Result<(), IndexError> {
-    let mut cache = at.books.borrow_mut();
-    cache.entries.insert((*model, index), after.clone());
-    cache.changed_entries.insert((*model, index));
-    cache
-        .earnings
-        .change(sql, model, Some(before.paying()), after.paying())
 }
 
 fn overflow(at: &At, what: &str) -> IndexError {
