@@ -21,6 +21,7 @@ mod limit;
 mod pages;
 mod pool;
 mod proof;
+mod provenance;
 
 use axum::{
     extract::{Path, Query, State},
@@ -480,6 +481,14 @@ pub fn router_with_chain(pool: ReadPool, chain: Option<std::sync::Arc<dyn Chain>
         .route("/search", get(search))
         .route("/models/{model}", get(model_page))
         .route("/models/{model}/children", get(children_page))
+        .route(
+            "/models/{model}/provenance.spdx.json",
+            get(provenance::spdx_download),
+        )
+        .route(
+            "/models/{model}/model-card.md",
+            get(provenance::model_card_download),
+        )
         .route("/wallets/{wallet}", get(wallet_page))
         .route("/batches/{grant}/{seq}", get(batch_page))
         .route("/batches/{grant}/{seq}/verify", post(batch_verify_page))

@@ -350,6 +350,13 @@ pub fn model(page: &ModelPage) -> Markup {
                 dt { "paid out" } dd { (amount(&model.paid_out)) }
                 dt { "owed" } dd { (amount(&model.owed_upstream)) " to parents, " (amount(&model.protocol_fees_owed)) " in protocol fees, " (amount(&model.unallocated)) " to the authority" }
                 @if model.non_commercial_lineage { dt { "lineage" } dd { "derived under a non-commercial grant: non-commercial licences only" } }
+                dt { "provenance" } dd.downloads {
+                    a href=(format!("/models/{}/provenance.spdx.json", summary.address)) download { "SPDX 3.0.1 (JSON-LD)" }
+                    " · "
+                    a href=(format!("/models/{}/model-card.md", summary.address)) download { "Hugging Face model card" }
+                    " (the model, its ancestors, their contributions and licences, as on the chain; "
+                    code { "model-ledger export" } " writes the same)"
+                }
             }
 
             h2 { "Lineage" }

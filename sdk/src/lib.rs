@@ -57,6 +57,7 @@ pub mod merkle;
 pub mod meter;
 pub mod pda;
 pub mod portable;
+pub mod provenance;
 pub mod queries;
 pub mod send;
 

@@ -263,6 +263,35 @@ impl<C: LedgerConnection, P: Signer> LedgerClient<C, P> {
         })
     }
 
+    /// What a provenance export describes ([`crate::provenance`]): `model`
+    /// and every ancestor once, nearest first, with their contributions,
+    /// licences and payment mints' decimals; `cluster` names where they live.
+    pub async fn provenance(
+        &self,
+        model: &Pubkey,
+        cluster: &str,
+    ) -> Result<crate::provenance::Provenance, SdkError> {
+        let mut models = vec![self.model_view(model).await?];
+        for link in self.lineage(model).await? {
+            if !models.iter().any(|view| view.address == link.link.model) {
+                models.push(self.model_view(&link.link.model).await?);
+            }
+        }
+        let mut decimals: Vec<(Pubkey, u8)> = Vec::new();
+        for view in &models {
+            let mint = view.model.payment_mint;
+            if !decimals.iter().any(|(known, _)| *known == mint) {
+                decimals.push((mint, self.mint_decimals(&mint).await?));
+            }
+        }
+        Ok(crate::provenance::Provenance {
+            cluster: cluster.to_string(),
+            program: model_ledger::ID,
+            models,
+            decimals,
+        })
+    }
+
     /// The index the model's next proposed contribution receives.
     pub async fn next_contribution_index(&self, model: &Pubkey) -> Result<u32, SdkError> {
         Ok(self.royalty_book(model).await?.contribution_count)

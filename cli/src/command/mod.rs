@@ -15,6 +15,7 @@ mod create_nonce;
 mod demo;
 mod dump;
 mod earnings;
+mod export;
 mod gateway;
 mod grant;
 mod index;
@@ -80,6 +81,8 @@ pub enum Command {
     Gateway(gateway::GatewayArgs),
     /// Prove one call against its recorded batch root
     Prove(prove::ProveArgs),
+    /// A model's provenance in formats other tools read: SPDX 3.0.1 or a Hugging Face model card
+    Export(export::ExportArgs),
     /// Settle what a model owes its parents (or its whole ancestry)
     Settle(settle::SettleArgs),
     /// Claim royalties of the wallet's contributions
@@ -146,6 +149,7 @@ pub async fn execute(command: Command, global: &GlobalArgs) -> Result<()> {
         Command::Meter(args) => meter::execute(&session, args).await,
         Command::Gateway(args) => gateway::execute(&session, args).await,
         Command::Prove(args) => prove::execute(&session, args).await,
+        Command::Export(args) => export::execute(&session, args).await,
         Command::Settle(args) => settle::execute(&session, args).await,
         Command::Claim(args) => claim::execute(&session, args).await,
         Command::CollectFees(args) => collect_fees::execute(&session, args).await,
