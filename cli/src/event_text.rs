@@ -52,6 +52,11 @@ fn fields(event: &LedgerEvent) -> Value {
         LedgerEvent::LicensePublished(e) => {
             json!({ "model": e.model.to_string(), "version": e.license_version })
         }
+        LedgerEvent::LicensePublishedV2(e) => json!({
+            "model": e.model.to_string(),
+            "version": e.license_version,
+            "ai": model_ledger_sdk::display::ai_summary(&e.ai),
+        }),
         LedgerEvent::LicenseRetired(e) => {
             json!({ "model": e.model.to_string(), "version": e.license_version })
         }

@@ -448,3 +448,119 @@ fn the_explorer_offers_both_exports_of_a_model() {
     ));
     assert_eq!(status, 404, "{missing}");
 }
+
+/// AI terms from `license publish`'s flags: on the licence (`license
+/// show`), refused by name when they break the lineage, and in both exports.
+#[test]
+fn ai_terms_from_flags_reach_the_licence_and_the_exports() {
+    let Some(python) = checker() else { return };
+    let s = Session::embedded();
+    let mint = s.bootstrap();
+    let base = s.model(&mint, "base", &[]);
+    s.licence(
+        &base,
+        &[
+            "--ai-generative-training",
+            "constrained",
+            "--restrict",
+            "military,weapons,code-40",
+            "--carry",
+            "military",
+        ],
+    );
+    let shown = s.json(&["license", "show", &base, "1"]);
+    assert_eq!(
+        shown["ai"],
+        "data mining allowed; inference allowed; generative training allowed under the terms \
+         document's conditions; training allowed; restrictions: no military use, no helping to \
+         design weapons of mass destruction, code 40 (see the terms document); carried to \
+         derivatives: military"
+    );
+    assert_eq!(
+        shown["restrictions"],
+        (1u64 | 1 << 11 | 1 << 40).to_string()
+    );
+    // A carried restriction the licence does not impose is refused before sending.
+    let refusal = s.fails(&[
+        "license",
+        "publish",
+        &base,
+        "--terms-uri",
+        "https://t",
+        "--carry",
+        "minors",
+    ]);
+    assert!(refusal.contains("--carry"), "{refusal}");
+    let unknown = s.fails(&[
+        "license",
+        "publish",
+        &base,
+        "--terms-uri",
+        "https://t",
+        "--restrict",
+        "code-64",
+    ]);
+    assert!(unknown.contains("code-64"), "{unknown}");
+
+    let grant = s.acquire(&base, &[]);
+    let child = s.model(&mint, "child", &["--parent", &format!("{base}:{grant}")]);
+    // Generative training allowed outright, where the parent constrains it.
+    let beyond = s.fails(&[
+        "license",
+        "publish",
+        &child,
+        "--terms-uri",
+        "https://t",
+        "--derivatives",
+        "--restrict",
+        "military",
+        "--carry",
+        "military",
+    ]);
+    assert!(beyond.contains("AiUseBeyondLineage"), "{beyond}");
+    let dropped = s.fails(&[
+        "license",
+        "publish",
+        &child,
+        "--terms-uri",
+        "https://t",
+        "--derivatives",
+        "--ai-generative-training",
+        "not-allowed",
+    ]);
+    assert!(dropped.contains("RestrictionNotCarried"), "{dropped}");
+    s.json(&[
+        "license",
+        "publish",
+        &child,
+        "--terms-uri",
+        "https://t",
+        "--derivatives",
+        "--ai-generative-training",
+        "not-allowed",
+        "--restrict",
+        "military",
+        "--carry",
+        "military",
+    ]);
+
+    let card = read_with(&python, "model-card", &export(&s, &child, "model-card")).unwrap();
+    assert_eq!(
+        card["model_ledger"]["licences"][0]["carried_restrictions"],
+        serde_json::json!(["military"])
+    );
+    let document: Value =
+        serde_json::from_str(&std::fs::read_to_string(export(&s, &child, "spdx")).unwrap())
+            .unwrap();
+    let annotated = document["@graph"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["statement"].as_str())
+        .any(|statement| {
+            statement.contains(
+                "generative training not allowed; training allowed; restrictions: no military use",
+            )
+        });
+    assert!(annotated, "{document}");
+}

@@ -350,6 +350,7 @@ pub fn model(page: &ModelPage) -> Markup {
                 dt { "paid out" } dd { (amount(&model.paid_out)) }
                 dt { "owed" } dd { (amount(&model.owed_upstream)) " to parents, " (amount(&model.protocol_fees_owed)) " in protocol fees, " (amount(&model.unallocated)) " to the authority" }
                 @if model.non_commercial_lineage { dt { "lineage" } dd { "derived under a non-commercial grant: non-commercial licences only" } }
+                @if let Some(lineage_ai) = &model.lineage_ai { dt { "AI terms from its lineage" } dd { "its licences allow at most: " (lineage_ai) } }
                 dt { "provenance" } dd.downloads {
                     a href=(format!("/models/{}/provenance.spdx.json", summary.address)) download { "SPDX 3.0.1 (JSON-LD)" }
                     " · "
@@ -380,6 +381,7 @@ pub fn model(page: &ModelPage) -> Markup {
                         " " span.mono title=(licence.address) { (short(&licence.address)) }
                     }
                     p { (licence.summary) }
+                    p.ai-terms { "AI: " (licence.ai_summary) }
                     p.note { "Terms: " (licence.terms_uri) " · SHA-256 " span.mono { (licence.terms_hash) } }
                 }
             }

@@ -41,6 +41,11 @@ const MIGRATIONS: &[(i64, &str, Option<Backfill>)] = &[
         include_str!("../../migrations/index/0006_events_by_position.sql"),
         None,
     ),
+    (
+        7,
+        include_str!("../../migrations/index/0007_licence_ai_terms.sql"),
+        None,
+    ),
 ];
 
 /// Wallet sums and running counts from what an index already holds.

@@ -7,7 +7,7 @@
 //!
 //!   cargo run -p model-ledger-sdk --example instruction_vectors > vectors.json
 
-use model_ledger::state::{ContributionKind, LicenseTerms};
+use model_ledger::state::{AiTerms, AiUse, ContributionKind, LicenseTerms};
 use model_ledger_sdk::{instructions::*, pda, PROGRAM_ID};
 use serde_json::{json, Value};
 use solana_sdk::{instruction::Instruction, pubkey::Pubkey};
@@ -49,6 +49,16 @@ fn main() {
     let license = pda::license(&model, 1).0;
     let grant = pda::grant(&license, &wallet).0;
     let payer_token = key(6);
+    // Every variant of an AI use but `NotStated` (the program refuses it),
+    // and restriction sets past 2^53, which a JavaScript number cannot hold.
+    let ai = AiTerms {
+        data_mining: AiUse::Allowed,
+        ai_inference: AiUse::Constrained,
+        ai_generative_training: AiUse::NotAllowed,
+        ai_training: AiUse::Constrained,
+        restrictions: 1 << 63 | 1 << 17 | 1,
+        carried_restrictions: 1 << 63 | 1,
+    };
     let terms = LicenseTerms {
         price_per_call: 1_500,
         upfront_fee: 2_000_000,
@@ -176,8 +186,8 @@ fn main() {
         ),
         vector(
             "publish_license",
-            json!({ "terms": args(&terms) }),
-            publish_license(&authority, &model, 1, terms.clone()),
+            json!({ "terms": args(&terms), "ai": args(&ai) }),
+            publish_license(&authority, &model, 1, terms.clone(), ai),
         ),
         vector(
             "record_inference",

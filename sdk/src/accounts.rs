@@ -5,8 +5,8 @@ use model_ledger::state::{BookEntry, RoyaltyBook};
 use solana_sdk::{account::Account, pubkey::Pubkey};
 
 pub use model_ledger::state::{
-    Config, Contribution, ContributionKind, ContributionStatus, Grant, License, LicenseTerms,
-    Model, ParentLink,
+    AiTerms, AiUse, Config, Contribution, ContributionKind, ContributionStatus, Grant, License,
+    LicenseTerms, Model, ParentLink,
 };
 
 use crate::{SdkError, PROGRAM_ID};

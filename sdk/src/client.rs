@@ -9,7 +9,7 @@
 use solana_sdk::{instruction::Instruction, pubkey::Pubkey, signature::Keypair, signer::Signer};
 
 use crate::{
-    accounts::LicenseTerms,
+    accounts::{AiTerms, LicenseTerms},
     instructions::{
         self as ix, AcquireGrantArgs, AttributionEntry, InitializeConfigArgs, ParentGrant,
         ProposeContributionArgs, RecordInferenceArgs, RegisterModelArgs, UpdateConfigArgs,
@@ -397,9 +397,10 @@ impl<C: LedgerConnection, P: Signer> LedgerClient<C, P> {
         authority: &dyn Signer,
         model: &Pubkey,
         terms: LicenseTerms,
+        ai: AiTerms,
     ) -> Result<(u32, TransactionOutcome), SdkError> {
         let version = self.model(model).await?.next_license_version;
-        let instruction = ix::publish_license(&authority.pubkey(), model, version, terms);
+        let instruction = ix::publish_license(&authority.pubkey(), model, version, terms, ai);
         let outcome = self.send(&[instruction], &[authority]).await?;
         Ok((version, outcome))
     }

@@ -90,6 +90,7 @@ ledger_events! {
     ProposalPolicySet,
     ProposerAllowed,
     ProposerDisallowed,
+    LicensePublishedV2,
 }
 
 /// Why the data of an inner instruction of the program that carries

@@ -4,7 +4,10 @@
 
 use anchor_lang::solana_program::system_program;
 use anchor_lang::{InstructionData, ToAccountMetas};
-use model_ledger::{accounts, instruction as ix, state::LicenseTerms};
+use model_ledger::{
+    accounts, instruction as ix,
+    state::{AiTerms, LicenseTerms},
+};
 use solana_sdk::{instruction::Instruction, pubkey::Pubkey};
 
 pub use model_ledger::{
@@ -328,6 +331,7 @@ pub fn publish_license(
     model: &Pubkey,
     version: u32,
     terms: LicenseTerms,
+    ai: AiTerms,
 ) -> Instruction {
     build(
         accounts::PublishLicense {
@@ -338,7 +342,7 @@ pub fn publish_license(
             event_authority: pda::event_authority().0,
             program: PROGRAM_ID,
         },
-        ix::PublishLicense { terms },
+        ix::PublishLicense { terms, ai },
     )
 }
 

@@ -510,7 +510,7 @@ impl TestLedger {
         }
         let (version, _) = self
             .client
-            .publish_license(&authority, &model, terms.clone())
+            .publish_license(&authority, &model, terms.clone(), open_ai())
             .await
             .expect("publish");
         let license = pda::license(&model, version).0;
@@ -743,6 +743,20 @@ pub fn contribution_args() -> ProposeContributionArgs {
 }
 
 /// Commercial terms with a per-call price and derivatives allowed at 10 %.
+/// AI terms that allow every AI use and restrict nothing: what the tests
+/// publish unless they test AI terms.
+pub fn open_ai() -> model_ledger::state::AiTerms {
+    use model_ledger::state::AiUse::Allowed;
+    model_ledger::state::AiTerms {
+        data_mining: Allowed,
+        ai_inference: Allowed,
+        ai_generative_training: Allowed,
+        ai_training: Allowed,
+        restrictions: 0,
+        carried_restrictions: 0,
+    }
+}
+
 pub fn commercial_terms() -> LicenseTerms {
     LicenseTerms {
         price_per_call: 1_000,

@@ -265,7 +265,10 @@ impl Bench<'_> {
                 price_per_call: payment.price,
                 ..Self::terms(false)
             };
-            let (version, _) = self.client.publish_license(&owner, &model, terms).await?;
+            let (version, _) = self
+                .client
+                .publish_license(&owner, &model, terms, Bench::ai())
+                .await?;
             let (grant, _) = self
                 .client
                 .acquire_grant(
@@ -280,6 +283,20 @@ impl Bench<'_> {
             grants.push(grant);
         }
         Ok((model, grants, self.client.model_accounts(&model).await?))
+    }
+
+    /// AI terms as a real licence states them: every use, two restrictions
+    /// carried to derivatives.
+    fn ai() -> model_ledger_sdk::accounts::AiTerms {
+        use model_ledger_sdk::accounts::{AiTerms, AiUse};
+        AiTerms {
+            data_mining: AiUse::Allowed,
+            ai_inference: AiUse::Allowed,
+            ai_generative_training: AiUse::Constrained,
+            ai_training: AiUse::Allowed,
+            restrictions: 0b11,
+            carried_restrictions: 0b11,
+        }
     }
 
     fn terms(derivatives: bool) -> LicenseTerms {
@@ -468,11 +485,11 @@ pub async fn execute(args: BenchArgs, output: OutputFormat) -> Result<()> {
         .contributions(&authority, &base, SMALL_CONTRIBUTIONS - 1)
         .await?;
     let (version, outcome) = client
-        .publish_license(&authority, &base, Bench::terms(true))
+        .publish_license(&authority, &base, Bench::terms(true), Bench::ai())
         .await?;
     bench.note("publish_license", &outcome);
     let (retired, _) = client
-        .publish_license(&authority, &base, Bench::terms(false))
+        .publish_license(&authority, &base, Bench::terms(false), Bench::ai())
         .await?;
     let outcome = client.retire_license(&authority, &base, retired).await?;
     bench.note("retire_license", &outcome);
@@ -570,7 +587,7 @@ pub async fn execute(args: BenchArgs, output: OutputFormat) -> Result<()> {
         .await?;
     bench.note("register_model (one parent)", &outcome);
     client
-        .publish_license(&deriver, &child, Bench::terms(false))
+        .publish_license(&deriver, &child, Bench::terms(false), Bench::ai())
         .await?;
     let (child_grant, _) = client
         .acquire_grant(&host, &child, 1, 10_000, 1_000, &bench.token(&host))

@@ -278,6 +278,7 @@ impl<'a> Demo<'a> {
                     &self.models[position].authority,
                     &address,
                     self.models[position].terms.clone(),
+                    demo_ai_terms(),
                 )
                 .await?;
             self.say(format!(
@@ -746,4 +747,21 @@ fn explore_command(ledger: &Path) -> String {
 
 fn sha(text: impl AsRef<[u8]>) -> [u8; 32] {
     Sha256::digest(text).into()
+}
+
+/// The AI terms every licence of the demo's lineage publishes: generative
+/// training only under the terms document's conditions, no military use
+/// and no help with weapons, both carried to every derived model (which
+/// the program holds each child's licence to).
+fn demo_ai_terms() -> model_ledger_sdk::accounts::AiTerms {
+    use model_ledger_sdk::accounts::{AiTerms, AiUse};
+    let carried = 1 << 0 | 1 << 11;
+    AiTerms {
+        data_mining: AiUse::Allowed,
+        ai_inference: AiUse::Allowed,
+        ai_generative_training: AiUse::Constrained,
+        ai_training: AiUse::Allowed,
+        restrictions: carried,
+        carried_restrictions: carried,
+    }
 }

@@ -21,6 +21,7 @@ pub enum ExportFormat {
 pub struct ExportArgs {
     /// The model's address
     pub model: Pubkey,
+    /// What to write: spdx (SPDX 3.0.1 JSON-LD) or model-card (Hugging Face)
     #[arg(long, value_enum)]
     pub format: ExportFormat,
     /// Write here instead of to standard output

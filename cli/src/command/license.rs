@@ -2,7 +2,11 @@ use std::path::PathBuf;
 
 use anyhow::{Context, Result};
 use clap::{Args, Subcommand};
-use model_ledger_sdk::{accounts::LicenseTerms, instructions as ix, pda};
+use model_ledger_sdk::{
+    accounts::{AiTerms, AiUse, LicenseTerms},
+    display::{ai_summary, restriction_code},
+    instructions as ix, pda,
+};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use solana_sdk::{pubkey::Pubkey, signer::Signer};
@@ -16,7 +20,7 @@ use crate::{
 #[derive(Subcommand, Debug)]
 pub enum LicenseCommand {
     /// Publish the model's next licence version (model authority)
-    Publish(PublishArgs),
+    Publish(Box<PublishArgs>),
     /// Retire a licence version: no new grants (model authority)
     Retire {
         /// The model (its authority signs)
@@ -86,6 +90,58 @@ pub struct TermsArgs {
     #[arg(long, value_name = "PATH")]
     #[serde(skip)]
     pub terms_document: Option<PathBuf>,
+    /// Text and data mining, retrieval included [default: allowed]
+    #[arg(long, value_enum, value_name = "USE")]
+    pub data_mining: Option<AiUseArg>,
+    /// Running the model and using its outputs [default: allowed]
+    #[arg(long, value_enum, value_name = "USE")]
+    pub ai_inference: Option<AiUseArg>,
+    /// Training a generative model on the model or its outputs [default: as --ai-training]
+    #[arg(long, value_enum, value_name = "USE")]
+    pub ai_generative_training: Option<AiUseArg>,
+    /// Training any model on the model or its outputs, deriving one on the ledger included
+    /// [default: allowed with --derivatives, else not-allowed]
+    #[arg(long, value_enum, value_name = "USE")]
+    pub ai_training: Option<AiUseArg>,
+    /// Use restrictions the licensee accepts, by name (military, surveillance,
+    /// biometric-identification, medical-advice, legal-advice, disinformation, discrimination,
+    /// minors, automated-decisions, impersonation, malware, weapons) or code-N (16-63: the terms
+    /// document's own)
+    #[arg(long, value_delimiter = ',', value_name = "NAMES")]
+    pub restrict: Vec<String>,
+    /// Of those, the ones every model derived under this licence must impose and carry on
+    #[arg(long, value_delimiter = ',', value_name = "NAMES")]
+    pub carry: Vec<String>,
+}
+
+/// An AI use as the flags and terms files spell it.
+#[derive(Clone, Copy, Debug, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "kebab-case")]
+pub enum AiUseArg {
+    Allowed,
+    /// Allowed under the terms document's conditions
+    Constrained,
+    NotAllowed,
+}
+
+impl From<AiUseArg> for AiUse {
+    fn from(usage: AiUseArg) -> AiUse {
+        match usage {
+            AiUseArg::Allowed => AiUse::Allowed,
+            AiUseArg::Constrained => AiUse::Constrained,
+            AiUseArg::NotAllowed => AiUse::NotAllowed,
+        }
+    }
+}
+
+/// A set of restriction codes from their names; `flag` names the option.
+fn restriction_set(names: &[String], flag: &str) -> Result<u64> {
+    names.iter().try_fold(0u64, |set, name| {
+        let code = restriction_code(name.trim()).with_context(|| {
+            format!("{flag}: {name:?} is no restriction (a catalogue name, or code-N below 64)")
+        })?;
+        Ok(set | 1u64 << code)
+    })
 }
 
 #[derive(Args, Debug)]
@@ -138,6 +194,33 @@ fn canonical_terms(terms: &LicenseTerms) -> String {
 }
 
 impl TermsArgs {
+    /// The AI terms the flags say, each use defaulting as its flag's help
+    /// says (the program refuses a use left unstated).
+    fn ai_terms(&self) -> Result<AiTerms> {
+        let training = self.ai_training.map_or(
+            if self.derivatives {
+                AiUse::Allowed
+            } else {
+                AiUse::NotAllowed
+            },
+            AiUse::from,
+        );
+        let restrictions = restriction_set(&self.restrict, "--restrict")?;
+        let carried = restriction_set(&self.carry, "--carry")?;
+        anyhow::ensure!(
+            carried & !restrictions == 0,
+            "--carry names a restriction --restrict does not: a licence carries to derivatives only what it imposes"
+        );
+        Ok(AiTerms {
+            data_mining: self.data_mining.map_or(AiUse::Allowed, AiUse::from),
+            ai_inference: self.ai_inference.map_or(AiUse::Allowed, AiUse::from),
+            ai_generative_training: self.ai_generative_training.map_or(training, AiUse::from),
+            ai_training: training,
+            restrictions,
+            carried_restrictions: carried,
+        })
+    }
+
     fn into_terms(self, decimals: u8) -> Result<(LicenseTerms, TermsHashSource)> {
         anyhow::ensure!(
             !self.terms_uri.is_empty(),
@@ -205,17 +288,18 @@ pub async fn execute(session: &Session, command: LicenseCommand) -> Result<()> {
     match command {
         LicenseCommand::Publish(args) => {
             let decimals = session.model_decimals(&args.model).await?;
-            let (terms, hash_source) = match &args.terms_file {
+            let given = match &args.terms_file {
                 Some(path) => read_terms_file(path)?,
                 None => args.terms,
-            }
-            .into_terms(decimals)?;
+            };
+            let ai = given.ai_terms()?;
+            let (terms, hash_source) = given.into_terms(decimals)?;
             let version = session
                 .client
                 .model(&args.model)
                 .await?
                 .next_license_version;
-            let instruction = ix::publish_license(&me, &args.model, version, terms.clone());
+            let instruction = ix::publish_license(&me, &args.model, version, terms.clone(), ai);
             let outcome = session.send(&[instruction], &[&session.wallet]).await?;
             print_landed(
                 session,
@@ -224,7 +308,7 @@ pub async fn execute(session: &Session, command: LicenseCommand) -> Result<()> {
                 serde_json::json!({
                     "model": args.model.to_string(), "version": version,
                     "license": pda::license(&args.model, version).0.to_string(),
-                    "summary": summary(&terms, decimals),
+                    "summary": summary(&terms, decimals), "ai": ai_summary(&ai),
                     "terms_hash": hex(&terms.terms_hash), "terms_hash_source": hash_source.describe(),
                 }),
             );
@@ -258,12 +342,15 @@ pub async fn execute(session: &Session, command: LicenseCommand) -> Result<()> {
                     "attribution_required": terms.attribution_required, "transferable": terms.transferable,
                     "derivative_royalty_bps": terms.derivative_royalty_bps, "call_limit": terms.call_limit,
                     "duration_seconds": terms.duration_seconds, "terms_uri": terms.terms_uri, "terms_hash": hex(&terms.terms_hash),
-                    "summary": summary(terms, decimals),
+                    "summary": summary(terms, decimals), "ai": ai_summary(&license.ai),
+                    "restrictions": license.ai.restrictions.to_string(),
+                    "carried_restrictions": license.ai.carried_restrictions.to_string(),
                 }), &["price_per_call", "upfront_fee"], decimals),
                 || format!(
-                    "Licence v{version} of {model}{}\n  {}\n  terms {} (sha256 {})",
+                    "Licence v{version} of {model}{}\n  {}\n  {}\n  terms {} (sha256 {})",
                     if license.is_retired() { " (retired: no new grants)" } else { "" },
                     summary(terms, decimals),
+                    ai_summary(&license.ai),
                     terms.terms_uri,
                     hex(&terms.terms_hash)
                 ),

@@ -220,7 +220,13 @@ async fn fixture() -> Fixture {
         ),
         (
             "publish_license",
-            ix::publish_license(&authority.pubkey(), &market.model, 2, commercial_terms()),
+            ix::publish_license(
+                &authority.pubkey(),
+                &market.model,
+                2,
+                commercial_terms(),
+                model_ledger_tests::open_ai(),
+            ),
             vec![keep(&authority)],
         ),
         (

@@ -29,7 +29,7 @@ pub(crate) mod money;
 mod proposals;
 
 pub(crate) use entries::{Entry, ENTRY_COLUMNS};
-pub(crate) use licences::{terms_from_json, terms_json};
+pub(crate) use licences::{ai_from_json, ai_json, terms_from_json, terms_json};
 pub(crate) use money::{load_book, Book, BOOK_COLUMNS};
 
 /// What [`Indexer::apply`] did with a transaction.
@@ -305,6 +305,7 @@ fn apply_event(sql: &mut dyn Sql, at: &At, event: &LedgerEvent) -> Result<(), In
         E::ModelAuthorityTransferred(e) => models::transferred(sql, at, e),
         E::RoyaltyBookExtended(e) => models::book_extended(sql, at, e),
         E::LicensePublished(e) => licences::published(sql, at, e),
+        E::LicensePublishedV2(e) => licences::published_v2(sql, at, e),
         E::LicenseRetired(e) => licences::retired(sql, at, e),
         E::ContributionProposed(e) => contributions::proposed(sql, at, e),
         E::ContributionStatusChanged(e) => contributions::status_changed(sql, at, e),

@@ -14,7 +14,7 @@ use serde::Serialize;
 use solana_sdk::pubkey::Pubkey;
 
 use crate::{
-    apply::{load_book, terms_from_json, Book, Entry, ENTRY_COLUMNS},
+    apply::{ai_from_json, load_book, terms_from_json, Book, Entry, ENTRY_COLUMNS},
     db::{Row, Sql},
     IndexError,
 };
@@ -73,6 +73,10 @@ pub struct ModelDetail {
     pub content_hash: String,
     pub attribution_bps: u16,
     pub non_commercial_lineage: bool,
+    /// For a derived model: what its parents' licences leave its own, in
+    /// plain words (`AiTerms::lineage` of the licences its parent grants
+    /// were bought on).
+    pub lineage_ai: Option<String>,
     pub vault: String,
     pub royalty_book: String,
     pub licences: u64,
@@ -154,7 +158,19 @@ pub fn model(sql: &mut dyn Sql, address: &str) -> Result<Option<ModelDetail>, In
     let owed_upstream = pools
         .owed_upstream_total()
         .map_err(|_| IndexError::Database("a model's upstream debts pass u128".into()))?;
+    let parents_ai = sql
+        .query(
+            "SELECT licenses.ai_terms FROM lineage JOIN licenses ON licenses.address = lineage.license WHERE lineage.child = $1",
+            &[address.into()],
+        )?
+        .iter()
+        .map(|row| ai_from_json(row.opt_text("ai_terms")?))
+        .collect::<Result<Vec<_>, _>>()?;
+    let lineage_ai = (!parents_ai.is_empty()).then(|| {
+        model_ledger_sdk::display::ai_summary(&model_ledger::state::AiTerms::lineage(&parents_ai))
+    });
     Ok(Some(ModelDetail {
+        lineage_ai,
         creator: row.text("creator")?.into(),
         pending_authority: row.opt_text("pending_authority")?.map(String::from),
         metadata_uri: row.text("metadata_uri")?.into(),
@@ -178,6 +194,12 @@ pub struct LicenceView {
     pub address: String,
     pub version: u32,
     pub summary: String,
+    /// The AI uses and restrictions in plain words ("AI uses not stated"
+    /// for a licence published before AI terms existed).
+    pub ai_summary: String,
+    /// Restriction names (`military`…, `code-N`), imposed and carried on.
+    pub restrictions: Vec<String>,
+    pub carried_restrictions: Vec<String>,
     pub terms_uri: String,
     pub terms_hash: String,
     pub price_per_call: Amount,
@@ -187,6 +209,8 @@ pub struct LicenceView {
     pub published_slot: u64,
     #[serde(skip)]
     pub terms: Option<LicenseTerms>,
+    #[serde(skip)]
+    pub ai: Option<model_ledger::state::AiTerms>,
 }
 
 /// Every licence version of `model`, oldest first, in plain words.
@@ -199,16 +223,23 @@ pub fn licences(sql: &mut dyn Sql, model: &str) -> Result<Vec<LicenceView>, Inde
         None => return Ok(Vec::new()),
     };
     sql.query(
-        "SELECT address, version, terms, retired_slot, published_slot FROM licenses WHERE model = $1 ORDER BY version",
+        "SELECT address, version, terms, ai_terms, retired_slot, published_slot FROM licenses WHERE model = $1 ORDER BY version",
         &[model.into()],
     )?
     .iter()
     .map(|row| {
         let terms = terms_from_json(row.text("terms")?)?;
+        let ai = ai_from_json(row.opt_text("ai_terms")?)?;
         Ok(LicenceView {
             address: row.text("address")?.into(),
             version: row.small("version")?,
             summary: licence_summary(&terms, decimals),
+            ai_summary: model_ledger_sdk::display::ai_summary(&ai),
+            restrictions: model_ledger_sdk::display::restriction_names(ai.restrictions),
+            carried_restrictions: model_ledger_sdk::display::restriction_names(
+                ai.carried_restrictions,
+            ),
+            ai: Some(ai),
             terms_uri: terms.terms_uri.clone(),
             terms_hash: model_ledger_sdk::hex::encode(&terms.terms_hash),
             price_per_call: Amount::new(u128::from(terms.price_per_call), decimals),

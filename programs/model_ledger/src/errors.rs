@@ -174,6 +174,16 @@ ledger_errors! {
     ProposerNotAllowed,
     #[msg("The proposer permit is not the model's permit for that wallet")]
     PermitMismatch,
+    #[msg("A licence must state every AI use: data mining, inference, generative training, training")]
+    AiUseNotStated,
+    #[msg("A restriction carried to derivatives must be one the licence imposes")]
+    CarriedRestrictionNotImposed,
+    #[msg("The parent's licence does not allow training on it, so no model may derive from it")]
+    AiTrainingNotAllowed,
+    #[msg("The licence allows an AI use that a parent's licence does not allow derivatives to allow")]
+    AiUseBeyondLineage,
+    #[msg("The licence does not impose and carry on a restriction a parent's licence carries to derivatives")]
+    RestrictionNotCarried,
 }
 
 impl From<crate::math::MathError> for Error {

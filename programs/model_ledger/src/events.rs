@@ -59,7 +59,7 @@ use crate::math::{
     royalty::{Distribution, MAX_PARENTS},
 };
 use crate::state::{
-    AttributionEntry, ContributionKind, ContributionStatus, LicenseTerms, ParentLink,
+    AiTerms, AttributionEntry, ContributionKind, ContributionStatus, LicenseTerms, ParentLink,
     ProposalPolicy,
 };
 
@@ -203,6 +203,24 @@ pub struct LicensePublished {
     pub license_version: u32,
     pub payment_mint: Pubkey,
     pub terms: LicenseTerms,
+    pub slot: u64,
+}
+
+/// A licence published with its AI uses and use restrictions: what
+/// `publish_license` emits now. It supersedes `LicensePublished`, which
+/// programs emitted before AI terms existed and readers of their history
+/// still decode as it was (a new event, rather than a field added to the
+/// old one, so that old events keep their bytes' meaning).
+#[event]
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct LicensePublishedV2 {
+    pub model: Pubkey,
+    pub license: Pubkey,
+    pub license_version: u32,
+    pub payment_mint: Pubkey,
+    pub terms: LicenseTerms,
+    pub ai: AiTerms,
     pub slot: u64,
 }
 

@@ -23,7 +23,7 @@ pub mod token;
 pub mod token_policy;
 
 use instructions::*;
-use state::LicenseTerms;
+use state::{AiTerms, LicenseTerms};
 
 declare_id!("Ctn51kP7w4bEWRa9AcX9L2fVfJMh74K4QyAC28GyGYpu");
 
@@ -119,8 +119,12 @@ pub mod model_ledger {
     }
 
     /// Publishes the model's next immutable licence version.
-    pub fn publish_license(ctx: Context<PublishLicense>, terms: LicenseTerms) -> Result<()> {
-        instructions::handle_publish_license(ctx, terms)
+    pub fn publish_license(
+        ctx: Context<PublishLicense>,
+        terms: LicenseTerms,
+        ai: AiTerms,
+    ) -> Result<()> {
+        instructions::handle_publish_license(ctx, terms, ai)
     }
 
     /// Retires a licence version.

@@ -10,7 +10,11 @@ use std::fmt::Write as _;
 use model_ledger::state::ContributionKind;
 
 use super::{credited, kind_name, live_licences, model_name, share_percent, Provenance};
-use crate::{accounts::ModelView, display::licence_summary, hex};
+use crate::{
+    accounts::ModelView,
+    display::{ai_summary, licence_summary, restriction_names},
+    hex,
+};
 
 fn quoted(text: &str) -> String {
     serde_json::to_string(text).expect("a string serialises")
@@ -109,6 +113,17 @@ pub fn front_matter(provenance: &Provenance) -> String {
                 "    terms_sha256: {}",
                 quoted(&hex::encode(&licence.terms.terms_hash))
             );
+            let _ = writeln!(card, "    ai: {}", quoted(&ai_summary(&licence.ai)));
+            for (key, set) in [
+                ("restrictions", licence.ai.restrictions),
+                ("carried_restrictions", licence.ai.carried_restrictions),
+            ] {
+                let names: Vec<String> = restriction_names(set)
+                    .iter()
+                    .map(|name| quoted(name))
+                    .collect();
+                let _ = writeln!(card, "    {key}: [{}]", names.join(", "));
+            }
         }
     }
     if !parents.is_empty() {
@@ -162,9 +177,10 @@ fn body(provenance: &Provenance, card: &mut String) {
             .map_or(0, |(_, decimals)| *decimals);
         let _ = writeln!(
             card,
-            "- Licence v{}: {}",
+            "- Licence v{}: {}; AI: {}",
             licence.license_version,
-            licence_summary(&licence.terms, decimals)
+            licence_summary(&licence.terms, decimals),
+            ai_summary(&licence.ai)
         );
     }
     let contributions: Vec<_> = credited(subject).collect();

@@ -14,7 +14,11 @@ use serde_json::{json, Value};
 use solana_sdk::pubkey::Pubkey;
 
 use super::{credited, kind_name, live_licences, model_name, share_percent, Provenance};
-use crate::{accounts::ModelView, display::licence_summary, hex};
+use crate::{
+    accounts::ModelView,
+    display::{ai_summary, licence_summary},
+    hex,
+};
 
 const CREATION_INFO: &str = "_:creationinfo";
 
@@ -288,11 +292,12 @@ impl<'a> Builder<'a> {
         self.annotate(
             &id,
             format!(
-                "Licence v{} of {} ({}): {}; terms document {} (SHA-256 {})",
+                "Licence v{} of {} ({}): {}; AI: {}; terms document {} (SHA-256 {})",
                 licence.license_version,
                 model_name(&view.model),
                 view.address,
                 licence_summary(&licence.terms, decimals),
+                ai_summary(&licence.ai),
                 licence.terms.terms_uri,
                 hex::encode(&licence.terms.terms_hash)
             ),

@@ -12,6 +12,7 @@ use model_ledger_indexer::{
     Source,
 };
 use model_ledger_sdk::{display::tokens, events::LedgerEvent};
+use model_ledger_tests::open_ai;
 use model_ledger_tests::{
     attribution, commercial_terms, index_databases, ix, on_thread, pda, test_chain, Market,
     TestLedger, ThreadBound,
@@ -154,7 +155,7 @@ async fn busy_chain() -> (TestLedger, Market, Pubkey) {
         .unwrap();
     ledger
         .client
-        .publish_license(&base.authority, &base.model, commercial_terms())
+        .publish_license(&base.authority, &base.model, commercial_terms(), open_ai())
         .await
         .unwrap();
     ledger

@@ -1,5 +1,6 @@
 use model_ledger::errors::LedgerError;
 use model_ledger_sdk::events::LedgerEvent;
+use model_ledger_tests::open_ai;
 use model_ledger_tests::{commercial_terms, ix, only_event, pda, with_extra_account, TestLedger};
 use solana_sdk::signer::Signer;
 
@@ -33,7 +34,13 @@ async fn pending_authority_takes_over_and_old_one_loses_power() {
     assert_eq!(event.previous_authority, authority.pubkey());
     assert_eq!(event.new_authority, successor.pubkey());
 
-    let stale = ix::publish_license(&authority.pubkey(), &model, 1, commercial_terms());
+    let stale = ix::publish_license(
+        &authority.pubkey(),
+        &model,
+        1,
+        commercial_terms(),
+        open_ai(),
+    );
     ledger
         .expect_ledger_error(
             &[stale],
@@ -44,7 +51,7 @@ async fn pending_authority_takes_over_and_old_one_loses_power() {
         .await;
     ledger
         .client
-        .publish_license(&successor, &model, commercial_terms())
+        .publish_license(&successor, &model, commercial_terms(), open_ai())
         .await
         .unwrap();
 }

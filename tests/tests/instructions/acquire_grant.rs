@@ -5,6 +5,7 @@ use model_ledger_sdk::{
     instructions::{AcquireGrantArgs, ModelAccounts},
     SdkError,
 };
+use model_ledger_tests::open_ai;
 use model_ledger_tests::{
     commercial_terms, ix, only_event, pda, with_extra_account, TestLedger, LICENSEE_FUNDS,
 };
@@ -24,7 +25,7 @@ async fn shop(ledger: &TestLedger, terms: LicenseTerms) -> Shop {
     let model = ledger.register_model(&authority, 1).await;
     ledger
         .client
-        .publish_license(&authority, &model, terms)
+        .publish_license(&authority, &model, terms, open_ai())
         .await
         .unwrap();
     let buyer = ledger.wallet().await;
@@ -179,7 +180,7 @@ async fn newer_version_never_changes_an_existing_grant() {
     };
     ledger
         .client
-        .publish_license(&shop.authority, &shop.model, pricier)
+        .publish_license(&shop.authority, &shop.model, pricier, open_ai())
         .await
         .unwrap();
     ledger
@@ -319,7 +320,7 @@ async fn licence_of_another_model_is_refused() {
     let other = ledger.register_model(&other_authority, 2).await;
     ledger
         .client
-        .publish_license(&other_authority, &other, commercial_terms())
+        .publish_license(&other_authority, &other, commercial_terms(), open_ai())
         .await
         .unwrap();
     let foreign = pda::license(&other, 1).0;

@@ -14,6 +14,7 @@ use model_ledger_sdk::{
     events::LedgerEvent,
     instructions::{register_derived_model, ParentGrant},
 };
+use model_ledger_tests::open_ai;
 use model_ledger_tests::{
     anchor_error, commercial_terms, ix, model_args, pda, substituted, Market, TestLedger,
 };
@@ -335,6 +336,7 @@ async fn a_record_at_a_non_canonical_bump_is_never_created() {
             &market.model,
             version,
             commercial_terms(),
+            open_ai(),
         ),
         pda::license(&market.model, version).0,
         non_canonical_address(&License::seeds(&market.model, &version)),

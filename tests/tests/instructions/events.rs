@@ -8,6 +8,7 @@ use model_ledger::{
     state::{ContributionStatus, LicenseTerms},
 };
 use model_ledger_sdk::{client::TransactionOutcome, events::LedgerEvent};
+use model_ledger_tests::open_ai;
 use model_ledger_tests::{commercial_terms, contribution_args, model_args, pda, TestLedger};
 use solana_sdk::{pubkey::Pubkey, signer::Signer};
 
@@ -46,6 +47,7 @@ struct IndexedContribution {
 struct IndexedLicense {
     version: u32,
     terms: LicenseTerms,
+    ai: model_ledger::state::AiTerms,
     retired_slot: Option<u64>,
 }
 
@@ -135,7 +137,7 @@ impl Indexer {
                     .unwrap()
                     .payout_wallet = e.payout_wallet;
             }
-            LedgerEvent::LicensePublished(e) => {
+            LedgerEvent::LicensePublishedV2(e) => {
                 let model = self.models.get_mut(&e.model).unwrap();
                 assert_eq!(
                     e.license_version,
@@ -148,6 +150,7 @@ impl Indexer {
                     IndexedLicense {
                         version: e.license_version,
                         terms: e.terms.clone(),
+                        ai: e.ai,
                         retired_slot: None,
                     },
                 );
@@ -251,7 +254,7 @@ async fn events_alone_rebuild_every_account() {
     );
     for _ in 0..2 {
         let (_, outcome) = client
-            .publish_license(&authority, &model, commercial_terms())
+            .publish_license(&authority, &model, commercial_terms(), open_ai())
             .await
             .unwrap();
         outcomes.push(outcome);
@@ -324,6 +327,7 @@ async fn events_alone_rebuild_every_account() {
                 IndexedLicense {
                     version: license.license_version,
                     terms: license.terms.clone(),
+                    ai: license.ai,
                     retired_slot: license.retired_slot,
                 }
             );

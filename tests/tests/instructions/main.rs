@@ -4,6 +4,7 @@
 mod accept_contribution;
 mod accept_model_authority;
 mod acquire_grant;
+mod ai_terms;
 mod attacks;
 mod book_surplus;
 mod claim;

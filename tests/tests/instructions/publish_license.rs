@@ -1,6 +1,7 @@
 use anchor_lang::error::ErrorCode;
 use model_ledger::{errors::LedgerError, state::LicenseTerms};
 use model_ledger_sdk::events::LedgerEvent;
+use model_ledger_tests::open_ai;
 use model_ledger_tests::{
     anchor_error, commercial_terms, ix, model_args, only_event, pda, with_extra_account, TestLedger,
 };
@@ -18,12 +19,12 @@ async fn publishes_gapless_immutable_versions() {
 
     let (v1, _) = ledger
         .client
-        .publish_license(&authority, &model, first_terms.clone())
+        .publish_license(&authority, &model, first_terms.clone(), open_ai())
         .await
         .unwrap();
     let (v2, outcome) = ledger
         .client
-        .publish_license(&authority, &model, second_terms.clone())
+        .publish_license(&authority, &model, second_terms.clone(), open_ai())
         .await
         .unwrap();
     assert_eq!((v1, v2), (1, 2));
@@ -57,12 +58,13 @@ async fn publishes_gapless_immutable_versions() {
         3
     );
 
-    let LedgerEvent::LicensePublished(event) = only_event(&outcome) else {
+    let LedgerEvent::LicensePublishedV2(event) = only_event(&outcome) else {
         panic!("wrong event {:?}", outcome.events)
     };
     assert_eq!(event.license, pda::license(&model, 2).0);
     assert_eq!(event.license_version, 2);
     assert_eq!(event.terms, second_terms);
+    assert_eq!(event.ai, open_ai());
     assert_eq!(event.payment_mint, ledger.mint);
     assert_eq!(event.slot, second.published_slot);
 }
@@ -84,7 +86,7 @@ async fn free_non_commercial_licence_is_valid() {
     };
     ledger
         .client
-        .publish_license(&authority, &model, terms.clone())
+        .publish_license(&authority, &model, terms.clone(), open_ai())
         .await
         .unwrap();
     let license = ledger
@@ -101,7 +103,7 @@ async fn expect_terms_rejected(mutate: impl FnOnce(&mut LicenseTerms), expected:
     let model = ledger.register_model(&authority, 1).await;
     let mut terms = commercial_terms();
     mutate(&mut terms);
-    let instruction = ix::publish_license(&authority.pubkey(), &model, 1, terms);
+    let instruction = ix::publish_license(&authority.pubkey(), &model, 1, terms, open_ai());
     ledger
         .expect_ledger_error(
             &[instruction],
@@ -169,7 +171,8 @@ async fn non_authority_is_rejected() {
     let authority = ledger.wallet().await;
     let model = ledger.register_model(&authority, 1).await;
     let stranger = ledger.wallet().await;
-    let instruction = ix::publish_license(&stranger.pubkey(), &model, 1, commercial_terms());
+    let instruction =
+        ix::publish_license(&stranger.pubkey(), &model, 1, commercial_terms(), open_ai());
     ledger
         .expect_ledger_error(
             &[instruction],
@@ -187,12 +190,17 @@ async fn reusing_or_skipping_a_version_is_rejected() {
     let model = ledger.register_model(&authority, 1).await;
     ledger
         .client
-        .publish_license(&authority, &model, commercial_terms())
+        .publish_license(&authority, &model, commercial_terms(), open_ai())
         .await
         .unwrap();
     for version in [1, 3] {
-        let instruction =
-            ix::publish_license(&authority.pubkey(), &model, version, commercial_terms());
+        let instruction = ix::publish_license(
+            &authority.pubkey(),
+            &model,
+            version,
+            commercial_terms(),
+            open_ai(),
+        );
         ledger
             .expect_instruction_error(
                 &[instruction],
@@ -209,7 +217,13 @@ async fn remaining_accounts_are_rejected() {
     let ledger = TestLedger::start().await;
     let authority = ledger.wallet().await;
     let model = ledger.register_model(&authority, 1).await;
-    let instruction = ix::publish_license(&authority.pubkey(), &model, 1, commercial_terms());
+    let instruction = ix::publish_license(
+        &authority.pubkey(),
+        &model,
+        1,
+        commercial_terms(),
+        open_ai(),
+    );
     ledger
         .expect_ledger_error(
             &[with_extra_account(instruction)],
@@ -228,7 +242,7 @@ async fn prefunded_next_address_does_not_block_publication() {
     ledger.airdrop(&pda::license(&model, 1).0, 10_000_000).await;
     let (version, _) = ledger
         .client
-        .publish_license(&authority, &model, commercial_terms())
+        .publish_license(&authority, &model, commercial_terms(), open_ai())
         .await
         .unwrap();
     assert_eq!(version, 1);
@@ -274,7 +288,13 @@ async fn a_model_derived_under_a_non_commercial_grant_sells_no_commercial_licenc
         "the event carries the flag"
     );
 
-    let instruction = ix::publish_license(&authority.pubkey(), &child, 1, commercial_terms());
+    let instruction = ix::publish_license(
+        &authority.pubkey(),
+        &child,
+        1,
+        commercial_terms(),
+        open_ai(),
+    );
     ledger
         .expect_ledger_error(
             &[instruction],
@@ -289,7 +309,7 @@ async fn a_model_derived_under_a_non_commercial_grant_sells_no_commercial_licenc
     };
     let (version, _) = ledger
         .client
-        .publish_license(&authority, &child, free)
+        .publish_license(&authority, &child, free, open_ai())
         .await
         .unwrap();
     assert_eq!(version, 1);
@@ -319,7 +339,8 @@ async fn a_non_commercial_lineage_charges_no_up_front_fee_either() {
         upfront_fee: 10_000,
         ..non_commercial
     };
-    let instruction = ix::publish_license(&authority.pubkey(), &child, 1, with_fee.clone());
+    let instruction =
+        ix::publish_license(&authority.pubkey(), &child, 1, with_fee.clone(), open_ai());
     ledger
         .expect_ledger_error(
             &[instruction],
@@ -332,7 +353,7 @@ async fn a_non_commercial_lineage_charges_no_up_front_fee_either() {
     // licence (research access for a fee): the rule follows the lineage.
     ledger
         .client
-        .publish_license(&parent.authority, &parent.model, with_fee)
+        .publish_license(&parent.authority, &parent.model, with_fee, open_ai())
         .await
         .unwrap();
 }
@@ -352,7 +373,7 @@ async fn a_terms_uri_with_a_control_character_is_refused() {
             terms_uri: uri.into(),
             ..commercial_terms()
         };
-        let instruction = ix::publish_license(&authority.pubkey(), &model, 1, terms);
+        let instruction = ix::publish_license(&authority.pubkey(), &model, 1, terms, open_ai());
         ledger
             .expect_ledger_error(
                 &[instruction],

@@ -319,7 +319,7 @@ mod lineage {
         let model = ledger.register_model(&authority, seed).await;
         ledger
             .client
-            .publish_license(&authority, &model, terms)
+            .publish_license(&authority, &model, terms, model_ledger_tests::open_ai())
             .await
             .unwrap();
         model

@@ -1,5 +1,6 @@
 use model_ledger::{errors::LedgerError, instructions::AcquireGrantArgs, state::LicenseTerms};
 use model_ledger_sdk::{events::LedgerEvent, instructions::renew_grant};
+use model_ledger_tests::open_ai;
 use model_ledger_tests::{
     commercial_terms, only_event, pda, substituted, with_extra_account, Market, TestLedger,
 };
@@ -234,7 +235,12 @@ async fn another_models_licence_book_vault_or_mint_is_refused() {
     // Another licence of the same model that is not the grant's.
     let (version, _) = ledger
         .client
-        .publish_license(&market.authority, &market.model, commercial_terms())
+        .publish_license(
+            &market.authority,
+            &market.model,
+            commercial_terms(),
+            open_ai(),
+        )
         .await
         .unwrap();
     let second = pda::license(&market.model, version).0;

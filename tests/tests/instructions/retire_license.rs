@@ -1,5 +1,6 @@
 use model_ledger::errors::LedgerError;
 use model_ledger_sdk::events::LedgerEvent;
+use model_ledger_tests::open_ai;
 use model_ledger_tests::{commercial_terms, ix, only_event, pda, with_extra_account, TestLedger};
 use solana_sdk::signer::Signer;
 
@@ -10,7 +11,7 @@ async fn model_with_license(
     let model = ledger.register_model(&authority, 1).await;
     ledger
         .client
-        .publish_license(&authority, &model, commercial_terms())
+        .publish_license(&authority, &model, commercial_terms(), open_ai())
         .await
         .unwrap();
     (authority, model)

@@ -24,6 +24,8 @@ import {
   type InferenceRecorded,
   getLicensePublishedDecoder,
   type LicensePublished,
+  getLicensePublishedV2Decoder,
+  type LicensePublishedV2,
   getLicenseRetiredDecoder,
   type LicenseRetired,
   getMeterSetDecoder,
@@ -68,6 +70,7 @@ export type ModelLedgerEventData = {
   GrantTransferred: GrantTransferred;
   InferenceRecorded: InferenceRecorded;
   LicensePublished: LicensePublished;
+  LicensePublishedV2: LicensePublishedV2;
   LicenseRetired: LicenseRetired;
   MeterSet: MeterSet;
   ModelAuthorityTransferProposed: ModelAuthorityTransferProposed;
@@ -101,6 +104,7 @@ export const EVENT_CODECS: ReadonlyArray<{
   { name: "GrantTransferred", discriminator: new Uint8Array([28, 154, 2, 216, 40, 207, 69, 53]), decoder: getGrantTransferredDecoder },
   { name: "InferenceRecorded", discriminator: new Uint8Array([4, 224, 63, 80, 1, 10, 106, 226]), decoder: getInferenceRecordedDecoder },
   { name: "LicensePublished", discriminator: new Uint8Array([251, 23, 71, 46, 139, 9, 55, 101]), decoder: getLicensePublishedDecoder },
+  { name: "LicensePublishedV2", discriminator: new Uint8Array([244, 85, 191, 93, 168, 117, 82, 114]), decoder: getLicensePublishedV2Decoder },
   { name: "LicenseRetired", discriminator: new Uint8Array([193, 169, 195, 5, 1, 225, 102, 56]), decoder: getLicenseRetiredDecoder },
   { name: "MeterSet", discriminator: new Uint8Array([117, 169, 151, 85, 63, 209, 42, 85]), decoder: getMeterSetDecoder },
   { name: "ModelAuthorityTransferProposed", discriminator: new Uint8Array([179, 78, 2, 252, 82, 169, 46, 214]), decoder: getModelAuthorityTransferProposedDecoder },

@@ -6,14 +6,14 @@ use solana_sdk::pubkey::Pubkey;
 
 use super::{absent, first_difference, record, slot, unreadable, Checked};
 use crate::{
-    apply::{key, terms_json},
+    apply::{ai_json, key, terms_json},
     db::{amount, Sql, Value},
     verify::ChainAccounts,
 };
 
 pub(super) fn licenses(sql: &mut dyn Sql, chain: &ChainAccounts) -> Checked<usize> {
     let rows = sql.query(
-        "SELECT address, model, version, payment_mint, terms, published_slot, retired_slot FROM licenses ORDER BY address",
+        "SELECT address, model, version, payment_mint, terms, ai_terms, published_slot, retired_slot FROM licenses ORDER BY address",
         &[],
     )?;
     for row in &rows {
@@ -39,6 +39,17 @@ pub(super) fn licenses(sql: &mut dyn Sql, chain: &ChainAccounts) -> Checked<usiz
                 "terms",
                 row.value("terms")?.clone(),
                 terms_json(&license.terms).into(),
+            ),
+            (
+                "AI terms",
+                // NULL where the chain states none (a licence from before
+                // AI terms), as the index keeps it.
+                row.value("ai_terms")?.clone(),
+                if license.ai == Default::default() {
+                    Value::Null
+                } else {
+                    ai_json(&license.ai).into()
+                },
             ),
             (
                 "published slot",

@@ -36,8 +36,11 @@ pub struct Grant {
     /// Tokens paid under this grant, up-front fee and every batch (u128: a
     /// lifetime total must never refuse a payment).
     pub total_paid: u128,
+    /// Copied from the licence: its AI uses and use restrictions (reserved,
+    /// zero bytes, read as `NotStated`, in grants bought before them).
+    pub ai: super::AiTerms,
     #[cfg_attr(feature = "serde", serde(skip))]
-    pub reserved: [u8; 64],
+    pub reserved: [u8; 44],
 }
 
 impl Grant {

@@ -2,7 +2,7 @@ use anchor_lang::prelude::*;
 
 use crate::{constants::MAX_URI_LEN, errors::LedgerError, math::bps::is_valid_bps};
 
-use super::is_zero_hash;
+use super::{is_zero_hash, AiTerms};
 
 /// Machine-readable licence terms, as published and as locked into grants.
 #[derive(AnchorSerialize, AnchorDeserialize, InitSpace, Clone, Debug, PartialEq, Eq)]
@@ -102,8 +102,11 @@ pub struct License {
     /// Slot of retirement. A retired licence sells no new grants; existing
     /// grants keep their terms.
     pub retired_slot: Option<u64>,
+    /// AI uses and use restrictions, in bytes that were reserved (and
+    /// zero, read as `NotStated`) in licences published before them.
+    pub ai: AiTerms,
     #[cfg_attr(feature = "serde", serde(skip))]
-    pub reserved: [u8; 64],
+    pub reserved: [u8; 44],
 }
 
 impl License {

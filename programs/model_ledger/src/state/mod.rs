@@ -1,3 +1,4 @@
+pub mod ai_terms;
 pub mod attribution_wire;
 pub mod config;
 pub mod contribution;
@@ -9,6 +10,7 @@ pub mod proposals;
 pub mod royalty_book;
 pub mod text;
 
+pub use ai_terms::{AiTerms, AiUse};
 pub use config::*;
 pub use contribution::*;
 pub use grant::*;

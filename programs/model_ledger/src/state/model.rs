@@ -57,8 +57,14 @@ pub struct Model {
     /// Version the next published licence receives.
     pub next_license_version: u32,
     pub registered_slot: u64,
+    /// Fixed at registration from the parent grants' AI terms
+    /// (`AiTerms::lineage`): the most each AI use of the model's licences
+    /// may permit, and the restrictions they must impose and carry on.
+    /// Zero (nothing stated, nothing carried) for a model without parents
+    /// and for models registered before AI terms existed.
+    pub lineage_ai: super::AiTerms,
     #[cfg_attr(feature = "serde", serde(skip))]
-    pub reserved: [u8; 128],
+    pub reserved: [u8; 108],
 }
 
 /// Where `authority` starts in a model account: after the discriminator,
@@ -148,7 +154,8 @@ mod tests {
             non_commercial_lineage: false,
             next_license_version: 1,
             registered_slot: 0,
-            reserved: [0; 128],
+            lineage_ai: Default::default(),
+            reserved: [0; 108],
         };
         let mut data = Vec::new();
         model.try_serialize(&mut data).unwrap();

@@ -185,7 +185,8 @@ mod tests {
             non_commercial_lineage: false,
             next_license_version: 1,
             registered_slot: 0,
-            reserved: [0; 128],
+            lineage_ai: Default::default(),
+            reserved: [0; 108],
         }
     }
 

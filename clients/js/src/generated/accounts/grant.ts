@@ -52,6 +52,12 @@ import {
   type OptionOrNullable,
   type ReadonlyUint8Array,
 } from "@solana/kit";
+import {
+  getAiTermsDecoder,
+  getAiTermsEncoder,
+  type AiTerms,
+  type AiTermsArgs,
+} from "../types";
 
 export const GRANT_DISCRIMINATOR: ReadonlyUint8Array = new Uint8Array([
   161, 166, 11, 205, 204, 135, 205, 54,
@@ -92,6 +98,11 @@ export type Grant = {
    * lifetime total must never refuse a payment).
    */
   totalPaid: bigint;
+  /**
+   * Copied from the licence: its AI uses and use restrictions (reserved,
+   * zero bytes, read as `NotStated`, in grants bought before them).
+   */
+  ai: AiTerms;
   reserved: ReadonlyUint8Array;
 };
 
@@ -125,6 +136,11 @@ export type GrantArgs = {
    * lifetime total must never refuse a payment).
    */
   totalPaid: number | bigint;
+  /**
+   * Copied from the licence: its AI uses and use restrictions (reserved,
+   * zero bytes, read as `NotStated`, in grants bought before them).
+   */
+  ai: AiTermsArgs;
   reserved: ReadonlyUint8Array;
 };
 
@@ -152,7 +168,8 @@ export function getGrantEncoder(): Encoder<GrantArgs> {
       ["callsUsed", getU64Encoder()],
       ["nextSeq", getU64Encoder()],
       ["totalPaid", getU128Encoder()],
-      ["reserved", fixEncoderSize(getBytesEncoder(), 64)],
+      ["ai", getAiTermsEncoder()],
+      ["reserved", fixEncoderSize(getBytesEncoder(), 44)],
     ]),
     (value) => ({ ...value, discriminator: GRANT_DISCRIMINATOR }),
   );
@@ -181,7 +198,8 @@ export function getGrantDecoder(): Decoder<Grant> {
     ["callsUsed", getU64Decoder()],
     ["nextSeq", getU64Decoder()],
     ["totalPaid", getU128Decoder()],
-    ["reserved", fixDecoderSize(getBytesDecoder(), 64)],
+    ["ai", getAiTermsDecoder()],
+    ["reserved", fixDecoderSize(getBytesDecoder(), 44)],
   ]);
 }
 

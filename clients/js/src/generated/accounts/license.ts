@@ -45,8 +45,12 @@ import {
   type ReadonlyUint8Array,
 } from "@solana/kit";
 import {
+  getAiTermsDecoder,
+  getAiTermsEncoder,
   getLicenseTermsDecoder,
   getLicenseTermsEncoder,
+  type AiTerms,
+  type AiTermsArgs,
   type LicenseTerms,
   type LicenseTermsArgs,
 } from "../types";
@@ -73,6 +77,11 @@ export type License = {
    * grants keep their terms.
    */
   retiredSlot: Option<bigint>;
+  /**
+   * AI uses and use restrictions, in bytes that were reserved (and
+   * zero, read as `NotStated`) in licences published before them.
+   */
+  ai: AiTerms;
   reserved: ReadonlyUint8Array;
 };
 
@@ -89,6 +98,11 @@ export type LicenseArgs = {
    * grants keep their terms.
    */
   retiredSlot: OptionOrNullable<number | bigint>;
+  /**
+   * AI uses and use restrictions, in bytes that were reserved (and
+   * zero, read as `NotStated`) in licences published before them.
+   */
+  ai: AiTermsArgs;
   reserved: ReadonlyUint8Array;
 };
 
@@ -105,7 +119,8 @@ export function getLicenseEncoder(): Encoder<LicenseArgs> {
       ["terms", getLicenseTermsEncoder()],
       ["publishedSlot", getU64Encoder()],
       ["retiredSlot", getOptionEncoder(getU64Encoder())],
-      ["reserved", fixEncoderSize(getBytesEncoder(), 64)],
+      ["ai", getAiTermsEncoder()],
+      ["reserved", fixEncoderSize(getBytesEncoder(), 44)],
     ]),
     (value) => ({ ...value, discriminator: LICENSE_DISCRIMINATOR }),
   );
@@ -123,7 +138,8 @@ export function getLicenseDecoder(): Decoder<License> {
     ["terms", getLicenseTermsDecoder()],
     ["publishedSlot", getU64Decoder()],
     ["retiredSlot", getOptionDecoder(getU64Decoder())],
-    ["reserved", fixDecoderSize(getBytesDecoder(), 64)],
+    ["ai", getAiTermsDecoder()],
+    ["reserved", fixDecoderSize(getBytesDecoder(), 44)],
   ]);
 }
 

@@ -55,8 +55,12 @@ import {
   type ReadonlyUint8Array,
 } from "@solana/kit";
 import {
+  getAiTermsDecoder,
+  getAiTermsEncoder,
   getParentLinkDecoder,
   getParentLinkEncoder,
+  type AiTerms,
+  type AiTermsArgs,
   type ParentLink,
   type ParentLinkArgs,
 } from "../types";
@@ -104,6 +108,14 @@ export type Model = {
   /** Version the next published licence receives. */
   nextLicenseVersion: number;
   registeredSlot: bigint;
+  /**
+   * Fixed at registration from the parent grants' AI terms
+   * (`AiTerms::lineage`): the most each AI use of the model's licences
+   * may permit, and the restrictions they must impose and carry on.
+   * Zero (nothing stated, nothing carried) for a model without parents
+   * and for models registered before AI terms existed.
+   */
+  lineageAi: AiTerms;
   reserved: ReadonlyUint8Array;
 };
 
@@ -141,6 +153,14 @@ export type ModelArgs = {
   /** Version the next published licence receives. */
   nextLicenseVersion: number;
   registeredSlot: number | bigint;
+  /**
+   * Fixed at registration from the parent grants' AI terms
+   * (`AiTerms::lineage`): the most each AI use of the model's licences
+   * may permit, and the restrictions they must impose and carry on.
+   * Zero (nothing stated, nothing carried) for a model without parents
+   * and for models registered before AI terms existed.
+   */
+  lineageAi: AiTermsArgs;
   reserved: ReadonlyUint8Array;
 };
 
@@ -169,7 +189,8 @@ export function getModelEncoder(): Encoder<ModelArgs> {
       ["nonCommercialLineage", getBooleanEncoder()],
       ["nextLicenseVersion", getU32Encoder()],
       ["registeredSlot", getU64Encoder()],
-      ["reserved", fixEncoderSize(getBytesEncoder(), 128)],
+      ["lineageAi", getAiTermsEncoder()],
+      ["reserved", fixEncoderSize(getBytesEncoder(), 108)],
     ]),
     (value) => ({ ...value, discriminator: MODEL_DISCRIMINATOR }),
   );
@@ -199,7 +220,8 @@ export function getModelDecoder(): Decoder<Model> {
     ["nonCommercialLineage", getBooleanDecoder()],
     ["nextLicenseVersion", getU32Decoder()],
     ["registeredSlot", getU64Decoder()],
-    ["reserved", fixDecoderSize(getBytesDecoder(), 128)],
+    ["lineageAi", getAiTermsDecoder()],
+    ["reserved", fixDecoderSize(getBytesDecoder(), 108)],
   ]);
 }
 

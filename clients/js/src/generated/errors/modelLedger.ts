@@ -168,15 +168,29 @@ export const MODEL_LEDGER_ERROR__PROPOSALS_CLOSED = 0x17ba; // 6074
 export const MODEL_LEDGER_ERROR__PROPOSER_NOT_ALLOWED = 0x17bb; // 6075
 /** PermitMismatch: The proposer permit is not the model's permit for that wallet */
 export const MODEL_LEDGER_ERROR__PERMIT_MISMATCH = 0x17bc; // 6076
+/** AiUseNotStated: A licence must state every AI use: data mining, inference, generative training, training */
+export const MODEL_LEDGER_ERROR__AI_USE_NOT_STATED = 0x17bd; // 6077
+/** CarriedRestrictionNotImposed: A restriction carried to derivatives must be one the licence imposes */
+export const MODEL_LEDGER_ERROR__CARRIED_RESTRICTION_NOT_IMPOSED = 0x17be; // 6078
+/** AiTrainingNotAllowed: The parent's licence does not allow training on it, so no model may derive from it */
+export const MODEL_LEDGER_ERROR__AI_TRAINING_NOT_ALLOWED = 0x17bf; // 6079
+/** AiUseBeyondLineage: The licence allows an AI use that a parent's licence does not allow derivatives to allow */
+export const MODEL_LEDGER_ERROR__AI_USE_BEYOND_LINEAGE = 0x17c0; // 6080
+/** RestrictionNotCarried: The licence does not impose and carry on a restriction a parent's licence carries to derivatives */
+export const MODEL_LEDGER_ERROR__RESTRICTION_NOT_CARRIED = 0x17c1; // 6081
 
 export type ModelLedgerError =
   | typeof MODEL_LEDGER_ERROR__ACCOUNT_ALREADY_EXISTS
+  | typeof MODEL_LEDGER_ERROR__AI_TRAINING_NOT_ALLOWED
+  | typeof MODEL_LEDGER_ERROR__AI_USE_BEYOND_LINEAGE
+  | typeof MODEL_LEDGER_ERROR__AI_USE_NOT_STATED
   | typeof MODEL_LEDGER_ERROR__ATTRIBUTION_NOT_SORTED
   | typeof MODEL_LEDGER_ERROR__ATTRIBUTION_REQUIRED
   | typeof MODEL_LEDGER_ERROR__AUTHORITY_UNCHANGED
   | typeof MODEL_LEDGER_ERROR__BASIS_POINTS_OUT_OF_RANGE
   | typeof MODEL_LEDGER_ERROR__BOOK_GROWTH_TOO_LARGE
   | typeof MODEL_LEDGER_ERROR__BOOK_MISMATCH
+  | typeof MODEL_LEDGER_ERROR__CARRIED_RESTRICTION_NOT_IMPOSED
   | typeof MODEL_LEDGER_ERROR__COMMERCIAL_USE_NOT_GRANTED
   | typeof MODEL_LEDGER_ERROR__CONTENT_HASH_MISSING
   | typeof MODEL_LEDGER_ERROR__CONTRIBUTION_INDEX_MISMATCH
@@ -229,6 +243,7 @@ export type ModelLedgerError =
   | typeof MODEL_LEDGER_ERROR__PROPOSALS_CLOSED
   | typeof MODEL_LEDGER_ERROR__PROPOSER_NOT_ALLOWED
   | typeof MODEL_LEDGER_ERROR__PROTOCOL_PAUSED
+  | typeof MODEL_LEDGER_ERROR__RESTRICTION_NOT_CARRIED
   | typeof MODEL_LEDGER_ERROR__ROYALTY_WITHOUT_DERIVATIVES
   | typeof MODEL_LEDGER_ERROR__SEQUENCE_MISMATCH
   | typeof MODEL_LEDGER_ERROR__SHARES_ABOVE_LIMIT
@@ -252,12 +267,16 @@ let modelLedgerErrorMessages: Record<ModelLedgerError, string> | undefined;
 if (process.env["NODE_ENV"] !== "production") {
   modelLedgerErrorMessages = {
     [MODEL_LEDGER_ERROR__ACCOUNT_ALREADY_EXISTS]: `Account already exists`,
+    [MODEL_LEDGER_ERROR__AI_TRAINING_NOT_ALLOWED]: `The parent's licence does not allow training on it, so no model may derive from it`,
+    [MODEL_LEDGER_ERROR__AI_USE_BEYOND_LINEAGE]: `The licence allows an AI use that a parent's licence does not allow derivatives to allow`,
+    [MODEL_LEDGER_ERROR__AI_USE_NOT_STATED]: `A licence must state every AI use: data mining, inference, generative training, training`,
     [MODEL_LEDGER_ERROR__ATTRIBUTION_NOT_SORTED]: `Attribution entries must be sorted by contribution index`,
     [MODEL_LEDGER_ERROR__ATTRIBUTION_REQUIRED]: `The grant's licence requires attribution: a batch must name the contributions it used`,
     [MODEL_LEDGER_ERROR__AUTHORITY_UNCHANGED]: `The new authority is already the authority`,
     [MODEL_LEDGER_ERROR__BASIS_POINTS_OUT_OF_RANGE]: `Basis points must not exceed 10 000`,
     [MODEL_LEDGER_ERROR__BOOK_GROWTH_TOO_LARGE]: `Royalty book would grow by more than one instruction allows`,
     [MODEL_LEDGER_ERROR__BOOK_MISMATCH]: `Royalty book is not the model's`,
+    [MODEL_LEDGER_ERROR__CARRIED_RESTRICTION_NOT_IMPOSED]: `A restriction carried to derivatives must be one the licence imposes`,
     [MODEL_LEDGER_ERROR__COMMERCIAL_USE_NOT_GRANTED]: `The grant does not allow commercial use`,
     [MODEL_LEDGER_ERROR__CONTENT_HASH_MISSING]: `Content hash must not be all zeros`,
     [MODEL_LEDGER_ERROR__CONTRIBUTION_INDEX_MISMATCH]: `The proposal asked for an index other than the model's next contribution index`,
@@ -310,6 +329,7 @@ if (process.env["NODE_ENV"] !== "production") {
     [MODEL_LEDGER_ERROR__PROPOSALS_CLOSED]: `The model takes proposals from its authority only`,
     [MODEL_LEDGER_ERROR__PROPOSER_NOT_ALLOWED]: `The model takes proposals from the wallets its authority allows, and this one is not allowed`,
     [MODEL_LEDGER_ERROR__PROTOCOL_PAUSED]: `Protocol is paused`,
+    [MODEL_LEDGER_ERROR__RESTRICTION_NOT_CARRIED]: `The licence does not impose and carry on a restriction a parent's licence carries to derivatives`,
     [MODEL_LEDGER_ERROR__ROYALTY_WITHOUT_DERIVATIVES]: `A licence that forbids derivatives cannot set a derivative royalty`,
     [MODEL_LEDGER_ERROR__SEQUENCE_MISMATCH]: `Batch sequence number is not the grant's next one`,
     [MODEL_LEDGER_ERROR__SHARES_ABOVE_LIMIT]: `A model's accepted contributions may hold at most 1 000 000 000 shares in total`,

@@ -38,8 +38,12 @@ import {
 } from "@solana/kit/program-client-core";
 import { MODEL_LEDGER_PROGRAM_ADDRESS } from "../programs";
 import {
+  getAiTermsDecoder,
+  getAiTermsEncoder,
   getLicenseTermsDecoder,
   getLicenseTermsEncoder,
+  type AiTerms,
+  type AiTermsArgs,
   type LicenseTerms,
   type LicenseTermsArgs,
 } from "../types";
@@ -94,15 +98,20 @@ export type PublishLicenseInstruction<
 export type PublishLicenseInstructionData = {
   discriminator: ReadonlyUint8Array;
   terms: LicenseTerms;
+  ai: AiTerms;
 };
 
-export type PublishLicenseInstructionDataArgs = { terms: LicenseTermsArgs };
+export type PublishLicenseInstructionDataArgs = {
+  terms: LicenseTermsArgs;
+  ai: AiTermsArgs;
+};
 
 export function getPublishLicenseInstructionDataEncoder(): Encoder<PublishLicenseInstructionDataArgs> {
   return transformEncoder(
     getStructEncoder([
       ["discriminator", fixEncoderSize(getBytesEncoder(), 8)],
       ["terms", getLicenseTermsEncoder()],
+      ["ai", getAiTermsEncoder()],
     ]),
     (value) => ({ ...value, discriminator: PUBLISH_LICENSE_DISCRIMINATOR }),
   );
@@ -112,6 +121,7 @@ export function getPublishLicenseInstructionDataDecoder(): Decoder<PublishLicens
   return getStructDecoder([
     ["discriminator", fixDecoderSize(getBytesDecoder(), 8)],
     ["terms", getLicenseTermsDecoder()],
+    ["ai", getAiTermsDecoder()],
   ]);
 }
 
@@ -144,6 +154,7 @@ export type PublishLicenseInput<
   eventAuthority: Address<TAccountEventAuthority>;
   program: Address<TAccountProgram>;
   terms: PublishLicenseInstructionDataArgs["terms"];
+  ai: PublishLicenseInstructionDataArgs["ai"];
 };
 
 export function getPublishLicenseInstruction<

@@ -7,6 +7,8 @@
  */
 
 export * from "./acquireGrantArgs";
+export * from "./aiTerms";
+export * from "./aiUse";
 export * from "./attributionEntry";
 export * from "./configInitialized";
 export * from "./configUpdated";
@@ -20,6 +22,7 @@ export * from "./grantRenewed";
 export * from "./grantTransferred";
 export * from "./inferenceRecorded";
 export * from "./licensePublished";
+export * from "./licensePublishedV2";
 export * from "./licenseRetired";
 export * from "./licenseTerms";
 export * from "./meterSet";

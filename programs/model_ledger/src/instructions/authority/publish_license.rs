@@ -4,10 +4,10 @@ use crate::{
     account_init::Creation,
     constants::{seeds, ACCOUNT_VERSION, DISCRIMINATOR_LEN},
     errors::LedgerError,
-    events::LicensePublished,
+    events::LicensePublishedV2,
     instructions::reject_remaining_accounts,
     math::SafeMath,
-    state::{License, LicenseTerms, Model},
+    state::{AiTerms, License, LicenseTerms, Model},
 };
 
 #[event_cpi]
@@ -52,15 +52,32 @@ pub struct PublishLicense<'info> {
 ///   printable: no control character nor bidirectional override (`TextNotPrintable`).
 /// - `terms_hash` must not be all zeros, else `TermsHashMissing`.
 /// - The licence's payment mint is the model's.
+/// - Every AI use (`data_mining`, `ai_inference`, `ai_generative_training`, `ai_training`)
+///   must be stated (allowed, constrained or not allowed), else `AiUseNotStated`.
+/// - A restriction carried to derivatives must be one the licence imposes, else
+///   `CarriedRestrictionNotImposed`.
+/// - A derived model's licence may allow no AI use more than its lineage does (the
+///   strictest parent grant's, `Model::lineage_ai`; constrained is less than allowed, not
+///   allowed less than constrained), else `AiUseBeyondLineage`.
+/// - A derived model's licence must impose and carry on every restriction its parents'
+///   licences carry to derivatives, else `RestrictionNotCarried`.
 /// - No remaining accounts, else `UnexpectedRemainingAccounts`.
-/// - Emits `LicensePublished` with the full terms.
-pub fn handle_publish_license(ctx: Context<PublishLicense>, terms: LicenseTerms) -> Result<()> {
+/// - Emits `LicensePublishedV2` with the full terms and the AI terms.
+pub fn handle_publish_license(
+    ctx: Context<PublishLicense>,
+    terms: LicenseTerms,
+    ai: AiTerms,
+) -> Result<()> {
     reject_remaining_accounts(ctx.remaining_accounts)?;
     terms.validate()?;
+    ai.validate()?;
+    let lineage = &ctx.accounts.model.lineage_ai;
     require!(
         !ctx.accounts.model.non_commercial_lineage || terms.charges_nothing(),
         LedgerError::NonCommercialLineage
     );
+    require!(ai.uses_within(lineage), LedgerError::AiUseBeyondLineage);
+    require!(ai.carries(lineage), LedgerError::RestrictionNotCarried);
 
     let slot = Clock::get()?.slot;
     let model = &mut ctx.accounts.model;
@@ -78,7 +95,8 @@ pub fn handle_publish_license(ctx: Context<PublishLicense>, terms: LicenseTerms)
         terms,
         published_slot: slot,
         retired_slot: None,
-        reserved: [0; 64],
+        ai,
+        reserved: [0; 44],
     };
     license.invariant()?;
     let creation = Creation {
@@ -97,12 +115,13 @@ pub fn handle_publish_license(ctx: Context<PublishLicense>, terms: LicenseTerms)
 
     emit_event!(
         ctx,
-        LicensePublished {
+        LicensePublishedV2 {
             model: model_key,
             license: ctx.accounts.license.key(),
             license_version,
             payment_mint: license.payment_mint,
             terms: license.terms,
+            ai,
             slot,
         }
     );

@@ -12,7 +12,10 @@ use crate::{
     events::ModelRegistered,
     instructions::require_fees_within_whole,
     math::bps::is_valid_bps,
-    state::{is_zero_hash, text::is_printable_text, Config, Grant, Model, ParentLink, RoyaltyBook},
+    state::{
+        is_zero_hash, text::is_printable_text, AiTerms, AiUse, Config, Grant, Model, ParentLink,
+        RoyaltyBook,
+    },
     token_policy::validate_payment_mint,
 };
 
@@ -88,8 +91,9 @@ impl RegisterModel<'_> {
     /// Reads the lineage from the remaining accounts: one (parent model,
     /// grant) pair per parent, each grant held by this model's authority on a
     /// licence of that parent that allows derivatives.
-    /// The parent links, and whether any parent grant forbids commercial use.
-    fn parse_parents(&self, remaining: &[AccountInfo]) -> Result<(Vec<ParentLink>, bool)> {
+    /// The parent links, whether any parent grant forbids commercial use,
+    /// and what the parent grants' AI terms leave the model's licences.
+    fn parse_parents(&self, remaining: &[AccountInfo]) -> Result<(Vec<ParentLink>, bool, AiTerms)> {
         require!(
             remaining.len().is_multiple_of(2),
             LedgerError::ParentAccountsMalformed
@@ -101,6 +105,7 @@ impl RegisterModel<'_> {
         let now = Clock::get()?.unix_timestamp;
         let mut links: Vec<ParentLink> = Vec::with_capacity(remaining.len() / 2);
         let mut non_commercial = false;
+        let mut parent_ai: Vec<AiTerms> = Vec::with_capacity(remaining.len() / 2);
         for pair in remaining.chunks_exact(2) {
             let parent = read_program_account::<Model>(&pair[0])?;
             let grant = read_program_account::<Grant>(&pair[1])?;
@@ -116,6 +121,11 @@ impl RegisterModel<'_> {
                 grant.derivatives_allowed,
                 LedgerError::DerivativesNotAllowed
             );
+            // Deriving a model is training on its parent.
+            require!(
+                grant.ai.ai_training != AiUse::NotAllowed,
+                LedgerError::AiTrainingNotAllowed
+            );
             require_keys_eq!(
                 parent.payment_mint,
                 self.payment_mint.key(),
@@ -126,6 +136,7 @@ impl RegisterModel<'_> {
                 LedgerError::DuplicateParent
             );
             non_commercial |= !grant.commercial_use;
+            parent_ai.push(grant.ai);
             links.push(ParentLink {
                 model: parent_key,
                 license: grant.license,
@@ -137,7 +148,7 @@ impl RegisterModel<'_> {
             self.config.protocol_fee_bps,
             links.iter().map(|link| link.derivative_bps),
         )?;
-        Ok((links, non_commercial))
+        Ok((links, non_commercial, AiTerms::lineage(&parent_ai)))
     }
 }
 
@@ -171,18 +182,24 @@ fn read_program_account<T: AccountDeserialize>(info: &AccountInfo) -> Result<T> 
 ///   is `ParentAccountsMalformed`, more than 8 pairs `TooManyParents`, a repeated parent
 ///   `DuplicateParent`. Each grant must be for its parent (`ParentGrantMismatch`), held by
 ///   the new model's authority (`ParentGrantNotHeld`), unexpired (`GrantExpired`), on a
-///   licence allowing derivatives (`DerivativesNotAllowed`); the parent must use the same
+///   licence allowing derivatives (`DerivativesNotAllowed`) and not forbidding AI training
+///   (`AiTrainingNotAllowed`: deriving a model is training on its parent; a grant bought before
+///   AI terms existed states nothing and forbids nothing); the parent must use the same
 ///   payment mint (`MintMismatch`). The protocol fee plus all parents' derivative royalty
 ///   must not exceed 100 % (`FeesExceedWhole`).
 /// - A model with any parent grant that forbids commercial use is marked
 ///   `non_commercial_lineage`: it may publish only non-commercial licences.
+/// - The parent grants' AI terms fix the model's `lineage_ai` (`AiTerms::lineage`): each AI
+///   use no more permissive than the strictest parent's, and every restriction a parent
+///   carries to derivatives, which the model's licences must impose and carry on.
 /// - Lineage is fixed here and never changes; a parent exists before its child, so cycles
 ///   are impossible.
 /// - Emits `ModelRegistered` with the parent links, the mint's decimals and the
 ///   non-commercial lineage flag: what an indexer needs to rebuild the model and its book.
 pub fn handle_register_model(ctx: Context<RegisterModel>, args: RegisterModelArgs) -> Result<()> {
     ctx.accounts.validate(&args)?;
-    let (parents, non_commercial_lineage) = ctx.accounts.parse_parents(ctx.remaining_accounts)?;
+    let (parents, non_commercial_lineage, lineage_ai) =
+        ctx.accounts.parse_parents(ctx.remaining_accounts)?;
 
     let slot = Clock::get()?.slot;
     let accounts = &ctx.accounts;
@@ -251,7 +268,8 @@ pub fn handle_register_model(ctx: Context<RegisterModel>, args: RegisterModelArg
         parents,
         next_license_version: FIRST_LICENSE_VERSION,
         registered_slot: slot,
-        reserved: [0; 128],
+        lineage_ai,
+        reserved: [0; 108],
     };
     record.invariant()?;
     let event = ModelRegistered {

@@ -136,7 +136,8 @@ pub fn handle_acquire_grant(ctx: Context<AcquireGrant>, args: AcquireGrantArgs) 
         calls_used: 0,
         next_seq: 0,
         total_paid: u128::from(fee),
-        reserved: [0; 64],
+        ai: accounts.license.ai,
+        reserved: [0; 44],
     };
     grant.invariant()?;
     let licensee_info = accounts.licensee.to_account_info();
