@@ -169,6 +169,9 @@ impl Index {
         let mut entries: Vec<DocumentEntry> = Vec::new();
         let mut current = ShardBuilder::default();
         let mut text_bytes = 0u64;
+        // Whitespace tokenizes too: a corpus of blank files would build an
+        // index of nothing anyone can copy, so it is refused as empty.
+        let mut any_text = false;
         let mut next = 0;
         while next < files.len() {
             // One round: files up to ROUND_BYTES of text, tokenized in parallel.
@@ -178,6 +181,7 @@ impl Index {
                 let (contribution, path) = &files[next];
                 next += 1;
                 if let Some(text) = corpus::read_text(path)? {
+                    any_text |= !text.trim().is_empty();
                     round_bytes += text.len();
                     round.push((*contribution, path.clone(), text));
                 }
@@ -232,7 +236,7 @@ impl Index {
             )?);
             entries.extend(current.documents);
         }
-        if shards.is_empty() {
+        if shards.is_empty() || !any_text {
             return Err(corpus::empty_corpus(sources));
         }
         let manifest = Manifest {

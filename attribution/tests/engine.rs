@@ -263,6 +263,18 @@ fn bad_corpora_are_refused_by_name() {
         "{}",
         build(&empty)
     );
+    // Files of whitespace alone (ASCII and an ideographic space) are no
+    // text either: refused as empty, no index left behind.
+    let blank = dir.path().join("blank");
+    std::fs::create_dir_all(&blank).unwrap();
+    std::fs::write(blank.join("spaces.txt"), " \n\t\r\n   \n").unwrap();
+    std::fs::write(blank.join("cjk.txt"), "\u{3000}\u{3000}\n").unwrap();
+    let message = build(&blank);
+    assert!(message.contains("the corpus is empty"), "{message}");
+    assert!(
+        !out.join("index.json").exists(),
+        "no index from a blank corpus"
+    );
     let binary = dir.path().join("weights.bin");
     std::fs::write(&binary, [0x7f, b'E', b'L', b'F', 0, 1, 2]).unwrap();
     let message = build(&binary);
