@@ -170,11 +170,7 @@ fn body(provenance: &Provenance, card: &mut String) {
         provenance.program, provenance.cluster, subject.address
     );
     for (_, licence) in live_licences(subject) {
-        let decimals = provenance
-            .decimals
-            .iter()
-            .find(|(mint, _)| *mint == licence.payment_mint)
-            .map_or(0, |(_, decimals)| *decimals);
+        let decimals = provenance.decimals_of(&licence.payment_mint);
         let _ = writeln!(
             card,
             "- Licence v{}: {}; AI: {}",
