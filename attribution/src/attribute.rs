@@ -4,9 +4,16 @@
 //!    the output found in the corpus (OLMoTrace's step). A match that is not
 //!    inside the previous one, is long enough, surprising enough (the sum of
 //!    its tokens' −log₂ frequency in the corpus: a run of common tokens
-//!    proves nothing) and rare enough (or repeated within one contribution
-//!    only, like a licence header in each of a dataset's files) is a seed,
-//!    once per place it occurs.
+//!    proves nothing) and rare enough is a seed, once per place it occurs.
+//!    A match found in more places than `max_occurrences` seeds only at the
+//!    places of the earliest contribution holding it (the holder rule
+//!    below), and one found in more than `max_places` is commonplace text
+//!    and seeds nowhere. Each search also seeds the places that hold only
+//!    the start of the longest match (a copy edited further on), so the
+//!    holder rule sees every holder. Inside a long match the search steps
+//!    `SEARCH_STRIDE` tokens rather than one: a match starting in between
+//!    and reaching further also reaches further from the next stop, so
+//!    every output costs time linear in its length, repetitive ones too.
 //! 2. Chains: seeds in the same document whose diagonals (document offset
 //!    minus output position) stay within a small drift and whose gaps are
 //!    short are one copied passage; the drift absorbs a word inserted or
@@ -21,8 +28,17 @@
 //!    Matches are weighed by surprise everywhere (extension too), because
 //!    two documents that merely share a structure (numbered headings,
 //!    punctuation, line breaks) match on common tokens only, and mismatches
-//!    cost, because such structure leaves the words in between different. Each output token goes to the best chain covering
-//!    it (most evidence, then the lowest document number), and a
+//!    cost, because such structure leaves the words in between different.
+//! 5. The holder rule ([`HOLDER_RULE`], recorded in every index manifest
+//!    and so under its content hash): each output token goes to the
+//!    earliest contribution (lowest contribution index: indices are handed
+//!    out in the order contributions are proposed) among the attributed
+//!    chains that cover it and compete for it (evidence at least 3/4 of
+//!    the strongest covering chain's, or `strong_chain_bits` on its own);
+//!    within it, to the chain with the most evidence, then the lowest
+//!    document. Text that several contributions hold is
+//!    thus paid to the first of them, so re-uploading someone else's
+//!    dataset earns its uploader nothing for what the original holds. A
 //!    contribution's weight is the count of output tokens it received.
 //!
 //! Only integers: the same index and output give the same weights on any
@@ -33,7 +49,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::{
-    index::{Index, ShardRange},
+    index::{Index, ShardRange, HOLDER_RULE},
     tokenizer::{Token, Tokenizer},
     AttributionError,
 };
@@ -50,9 +66,11 @@ pub struct Tuning {
     pub min_seed_bits: u32,
     /// A match found at most this often seeds a chain at each occurrence.
     pub max_occurrences: u32,
-    /// A match found more often, up to this many times, still seeds if all
-    /// its occurrences are in one contribution.
-    pub max_occurrences_one_contribution: u32,
+    /// A match found more often, up to this many times, seeds at the first
+    /// `max_occurrences` places of the earliest contribution holding it;
+    /// found more often still, it is commonplace (a licence every package
+    /// carries) and paid by shares, to no one contribution.
+    pub max_places: u32,
     /// Seeds of one chain may drift this far apart in diagonal.
     pub max_drift: u32,
     /// Largest gap, in output tokens, between two seeds of one chain.
@@ -65,6 +83,12 @@ pub struct Tuning {
     /// the tokens it matches in its document less `mismatch_bits` per
     /// token it does not.
     pub min_chain_bits: u32,
+    /// Holder rule: a chain competes for an output token when its evidence
+    /// is at least 3/4 of the strongest chain's covering that token (a
+    /// copy of the same passage, edits aside), or at least this many bits
+    /// (a passage of its own, however long the other): a phrase a document
+    /// shares by chance does not take a copied passage's tokens.
+    pub strong_chain_bits: u32,
     /// Shortest chain attributed, in output tokens: a few words in common
     /// ("Pluggable Authentication Modules") are a phrase, not a copy.
     pub min_chain_tokens: u32,
@@ -78,12 +102,13 @@ impl Default for Tuning {
             min_seed_tokens: 4,
             min_seed_bits: 40,
             max_occurrences: 32,
-            max_occurrences_one_contribution: 65_536,
+            max_places: 65_536,
             max_drift: 4,
             max_gap: 24,
             mismatch_bits: 12,
             x_drop_bits: 48,
             min_chain_bits: 60,
+            strong_chain_bits: 240,
             min_chain_tokens: 12,
             max_match_tokens: 512,
         }
@@ -125,6 +150,13 @@ pub struct Attributor {
     /// token without a letter or digit ([`Tokenizer::carries_text`]).
     surprise: Vec<u32>,
 }
+
+/// Inside a long match, a search every this many tokens rather than at
+/// every one: each search narrows at most `max_match_tokens` times, so an
+/// output costs at most that over this per token, however repetitive; and
+/// documents holding the passage with other edits still get a seed every
+/// few tokens.
+const SEARCH_STRIDE: usize = 8;
 
 /// A seed: output [start, end) occurs in `document` at `start + diagonal`.
 #[derive(Clone, Copy, Debug)]
@@ -177,13 +209,21 @@ fn log2_sixteenths(x: u64) -> u32 {
 }
 
 impl Attributor {
-    /// Refuses a tokenizer that is not the index's.
+    /// Refuses a tokenizer that is not the index's, and an index published
+    /// under another holder rule than this engine's.
     pub fn new(
         index: Index,
         tokenizer: Tokenizer,
         tuning: Tuning,
     ) -> Result<Self, AttributionError> {
         index.require_tokenizer(&tokenizer)?;
+        if index.manifest.holder_rule != HOLDER_RULE {
+            return Err(AttributionError::HolderRule {
+                path: index.dir.clone(),
+                index: index.manifest.holder_rule.clone(),
+                engine: HOLDER_RULE,
+            });
+        }
         let total = log2_sixteenths(index.tokens());
         let surprise = (0..=Token::MAX)
             .map(|token| match index.count(token) {
@@ -237,67 +277,99 @@ impl Attributor {
         }
         let min_bits = u64::from(tuning.min_seed_bits) * 16;
         let mut seeds = Vec::new();
+        let mut start = 0usize;
         let mut previous_end = 0usize;
-        for start in 0..tokens.len() {
-            if tokens.len() - start < tuning.min_seed_tokens as usize {
-                break;
-            }
+        let mut shorter = Vec::new();
+        while start + (tuning.min_seed_tokens as usize) <= tokens.len() {
             // A seed starts on a token that carries text: a match from a
             // blank or a bracket is the same match from the next word,
             // found at the cost of a search through the commonest tokens.
             if self.surprise[usize::from(tokens[start])] == 0 {
+                start += 1;
                 continue;
             }
-            let Some((length, ranges)) = self
-                .index
-                .longest_match(&tokens[start..], self.tuning.max_match_tokens)
-            else {
+            shorter.clear();
+            let Some((length, ranges)) = self.index.longest_match_and_shorter(
+                &tokens[start..],
+                self.tuning.max_match_tokens,
+                tuning.max_occurrences as usize,
+                &mut shorter,
+            ) else {
+                start += 1;
                 continue;
             };
             let end = start + length as usize;
-            // A match inside the previous one occurs at least as often and
-            // is no more surprising: it adds nothing.
-            if end <= previous_end {
-                continue;
+            // A long match is a copied passage, which other documents may
+            // hold too (the holder rule must see them all); a short one is
+            // at most a phrase in common, where more seeds are only noise.
+            let copied = length >= tuning.min_chain_tokens;
+            // Where another document holds only the start of the passage
+            // (its own copy, edited further on): a seed there too.
+            for (length, range) in shorter.iter().filter(|_| copied) {
+                let end = start + *length as usize;
+                if *length >= tuning.min_seed_tokens
+                    && surprise_before[end] - surprise_before[start] >= min_bits
+                {
+                    let shard = &self.index.shards[range.0];
+                    for i in range.1..range.2 {
+                        let (document, offset) = shard.document_at(shard.suffix(i));
+                        seeds.push(Seed {
+                            document,
+                            start,
+                            end,
+                            diagonal: offset as i64 - start as i64,
+                        });
+                    }
+                }
             }
-            previous_end = end;
-            if length < tuning.min_seed_tokens
-                || surprise_before[end] - surprise_before[start] < min_bits
+            // The next search: the following token, or, inside a long
+            // match, `SEARCH_STRIDE` tokens on (see the module's step 1).
+            let next =
+                (start + 1).max((start + SEARCH_STRIDE).min(end.saturating_sub(SEARCH_STRIDE)));
+            // A short match inside the previous one occurs at least as often
+            // and is no more surprising: it adds nothing. A long one may be
+            // held by more documents than the previous (the other holders
+            // of a passage's end), so its places are seeds all the same.
+            let inside = end <= previous_end;
+            previous_end = previous_end.max(end);
+            if (copied || !inside)
+                && length >= tuning.min_seed_tokens
+                && surprise_before[end] - surprise_before[start] >= min_bits
             {
-                continue;
+                for (document, offset) in self.occurrences(&ranges) {
+                    seeds.push(Seed {
+                        document,
+                        start,
+                        end,
+                        diagonal: offset as i64 - start as i64,
+                    });
+                }
             }
-            for (document, offset) in self.occurrences(&ranges) {
-                seeds.push(Seed {
-                    document,
-                    start,
-                    end,
-                    diagonal: offset as i64 - start as i64,
-                });
-            }
+            start = next;
         }
         seeds
     }
 
     /// The places (document, offset) a match occurs, if it is rare enough
-    /// to be evidence: at most `max_occurrences` places, or more but all in
-    /// one contribution (then its first `max_occurrences` places, in suffix
-    /// order).
+    /// to be evidence: at most `max_occurrences` places; or up to
+    /// `max_places`, of which the first `max_occurrences` (in suffix order)
+    /// of the earliest contribution holding it.
     fn occurrences(&self, ranges: &[ShardRange]) -> Vec<(u32, u64)> {
         let tuning = &self.tuning;
         let count: usize = ranges.iter().map(|(_, lo, hi)| hi - lo).sum();
         let limit = tuning.max_occurrences as usize;
-        if count > tuning.max_occurrences_one_contribution as usize {
+        if count > tuning.max_places as usize {
             return Vec::new();
         }
-        if count > limit {
-            let mut sole = ranges
+        let earliest = (count > limit).then(|| {
+            ranges
                 .iter()
-                .map(|(shard, lo, hi)| self.index.shards[*shard].sole_contribution(*lo, *hi));
-            let first = sole.next().flatten();
-            if first.is_none() || sole.any(|other| other != first) {
-                return Vec::new();
-            }
-        }
+                .filter_map(|(shard, lo, hi)| {
+                    self.index.shards[*shard].earliest_contribution(*lo, *hi)
+                })
+                .min()
+        });
+        let documents = &self.index.manifest.documents;
         let mut places = Vec::with_capacity(count.min(limit));
         for (shard, lo, hi) in ranges {
             let shard = &self.index.shards[*shard];
@@ -305,7 +377,12 @@ impl Attributor {
                 if places.len() == limit {
                     return places;
                 }
-                places.push(shard.document_at(shard.suffix(i)));
+                let place = shard.document_at(shard.suffix(i));
+                match earliest {
+                    Some(earliest)
+                        if Some(documents[place.0 as usize].contribution) != earliest => {}
+                    _ => places.push(place),
+                }
             }
         }
         places
@@ -409,22 +486,42 @@ impl Attributor {
         chain
     }
 
-    /// Each output token to the strongest chain covering it (most evidence,
-    /// then the lowest document: deterministic), then weights and spans.
+    /// Each output token to a chain covering it by the holder rule (of the
+    /// chains that compete for it, the earliest contribution, then the most
+    /// evidence, then the lowest document: deterministic), then weights
+    /// and spans.
     fn assign(&self, tokens: &[Token], mut chains: Vec<Chain>) -> Attribution {
+        let documents = &self.index.manifest.documents;
+        let contribution = |chain: &Chain| documents[chain.document as usize].contribution;
         chains.sort_by(|a, b| {
-            b.evidence
-                .cmp(&a.evidence)
+            contribution(a)
+                .cmp(&contribution(b))
+                .then(b.evidence.cmp(&a.evidence))
                 .then(a.document.cmp(&b.document))
                 .then(a.start.cmp(&b.start))
         });
-        let mut owner: Vec<Option<usize>> = vec![None; tokens.len()];
-        for (rank, chain) in chains.iter().enumerate() {
-            for slot in &mut owner[chain.start..chain.end] {
-                slot.get_or_insert(rank);
+        // The strongest chain covering each token: a chain competes for a
+        // token only with evidence comparable to it, or strong on its own.
+        let mut strongest = vec![0i64; tokens.len()];
+        for chain in &chains {
+            for best in &mut strongest[chain.start..chain.end] {
+                *best = (*best).max(chain.evidence);
             }
         }
-        let documents = &self.index.manifest.documents;
+        let strong = i64::from(self.tuning.strong_chain_bits) * 16;
+        let competes =
+            |chain: &Chain, best: i64| chain.evidence >= strong || chain.evidence * 4 >= best * 3;
+        let mut owner: Vec<Option<usize>> = vec![None; tokens.len()];
+        for (rank, chain) in chains.iter().enumerate() {
+            for (slot, best) in owner[chain.start..chain.end]
+                .iter_mut()
+                .zip(&strongest[chain.start..chain.end])
+            {
+                if slot.is_none() && competes(chain, *best) {
+                    *slot = Some(rank);
+                }
+            }
+        }
         let mut weights: BTreeMap<u32, u32> = BTreeMap::new();
         let mut spans = Vec::new();
         let mut position = 0;

@@ -23,6 +23,7 @@
 mod attribute;
 mod corpus;
 mod index;
+mod overlap;
 mod rag;
 mod tokenizer;
 
@@ -30,8 +31,10 @@ pub use attribute::{Attribution, Attributor, Span, Tuning};
 pub use corpus::{list_files, read_documents, read_text, Document, Source};
 pub use index::{
     shard_file, BuildOptions, BuildReport, DocumentEntry, Index, Manifest, DEFAULT_SHARD_TOKENS,
+    HOLDER_RULE,
 };
-pub use rag::{attribute_retrieved, Retrieved};
+pub use overlap::{overlap, share_bps, CandidateDocument, Overlap};
+pub use rag::{attribute_retrieved, retrieved_meter_weights, Retrieved};
 pub use tokenizer::{Token, Tokenizer, SEPARATOR};
 
 use std::path::PathBuf;
@@ -60,6 +63,14 @@ pub enum AttributionError {
         path: PathBuf,
         index: String,
         asked: String,
+    },
+    /// The index was published under another rule for text that several
+    /// contributions hold than the one this engine pays by.
+    #[error("the index at {} pays shared text by the {index:?} rule; this engine pays by {engine:?}: rebuild the index, or attribute with the engine it was published for", path.display())]
+    HolderRule {
+        path: PathBuf,
+        index: String,
+        engine: &'static str,
     },
     /// An index file is missing, truncated, or not what its manifest says.
     #[error("corrupt index file {}: {reason}", path.display())]

@@ -55,3 +55,15 @@ pub fn attribute_retrieved(
     }
     Ok(weights.into_iter().collect())
 }
+
+/// The weights a call records for the documents it retrieved, as the
+/// program takes them (u16): each contribution's clamped to 65 535.
+pub fn retrieved_meter_weights(
+    index: &Index,
+    retrieved: &[Retrieved],
+) -> Result<Vec<(u32, u16)>, AttributionError> {
+    Ok(attribute_retrieved(index, retrieved)?
+        .into_iter()
+        .map(|(contribution, weight)| (contribution, weight.min(u32::from(u16::MAX)) as u16))
+        .collect())
+}

@@ -2,7 +2,11 @@
 //! copies found, unseen text left alone, determinism, and every bad input
 //! refused by name.
 
+mod common;
+
 use std::path::{Path, PathBuf};
+
+use common::{attributor, excerpt, paid, words, WORDS};
 
 use model_ledger_attribution::{
     attribute_retrieved, AttributionError, Attributor, BuildOptions, Index, Manifest, Retrieved,
@@ -10,24 +14,6 @@ use model_ledger_attribution::{
 };
 use rand::{rngs::StdRng, seq::SliceRandom, SeedableRng};
 use sha2::{Digest, Sha256};
-
-const WORDS: &[&str] = &[
-    "river", "stone", "lantern", "orbit", "velvet", "harbor", "cinder", "meadow", "quartz",
-    "ember", "falcon", "glacier", "hollow", "ivory", "juniper", "kettle", "lilac", "marble",
-    "nectar", "onyx", "pepper", "quiver", "raven", "saffron", "thistle", "umber", "violet",
-    "willow", "yarrow", "zephyr", "anchor", "bramble", "copper", "dune", "fjord", "garnet",
-    "heron", "indigo", "jasper", "kelp", "lumen", "moss", "nimbus", "opal", "prairie", "quill",
-    "reed", "sable", "tundra", "urchin", "vale", "wren", "basalt", "cobalt", "delta", "estuary",
-];
-
-/// `count` words drawn from the seeded generator: text whose 6-token runs
-/// are all but unique, so a match means a copy.
-fn words(rng: &mut StdRng, count: usize) -> String {
-    (0..count)
-        .map(|_| *WORDS.choose(rng).unwrap())
-        .collect::<Vec<_>>()
-        .join(" ")
-}
 
 struct Corpus {
     dir: tempfile::TempDir,
@@ -72,24 +58,6 @@ fn build(corpus: &Corpus, options: BuildOptions) -> (PathBuf, String) {
     let report =
         Index::build(&sources(corpus), &Tokenizer::gpt2().unwrap(), &out, options).unwrap();
     (out, report.content_hash)
-}
-
-fn attributor(dir: &Path) -> Attributor {
-    Attributor::new(
-        Index::open(dir).unwrap(),
-        Tokenizer::gpt2().unwrap(),
-        Tuning::default(),
-    )
-    .unwrap()
-}
-
-/// Words `from..from + count` of a document's text.
-fn excerpt(text: &str, from: usize, count: usize) -> String {
-    text.split(' ')
-        .skip(from)
-        .take(count)
-        .collect::<Vec<_>>()
-        .join(" ")
 }
 
 #[test]
@@ -613,7 +581,7 @@ fn a_layout_shared_with_a_document_is_no_evidence() {
 }
 
 #[test]
-fn boilerplate_repeated_in_one_contributions_files_is_paid_to_it_and_shared_boilerplate_to_none() {
+fn boilerplate_is_paid_to_the_earliest_contribution_holding_it_and_commonplace_text_to_none() {
     let dir = tempfile::tempdir().unwrap();
     let mut rng = StdRng::seed_from_u64(11);
     let header = words(&mut rng, 40);
@@ -659,18 +627,54 @@ fn boilerplate_repeated_in_one_contributions_files_is_paid_to_it_and_shared_boil
         [(0, 40)].into()
     );
     let attribution = engine.attribute(&format!("Quoting: {header}"));
-    assert_eq!(
-        attribution
-            .weights
-            .iter()
-            .map(|(c, _)| *c)
-            .collect::<Vec<_>>(),
-        vec![0],
-        "{attribution:#?}"
-    );
-    // Found 40 times across two contributions: whose it is cannot be told.
-    let attribution = engine.attribute(&format!("Quoting: {shared}"));
+    assert_eq!(paid(&attribution), [0], "{attribution:#?}");
+    // Found 40 times across two contributions: the earliest holds it.
+    let quoting_shared = format!("Quoting: {shared}");
+    let attribution = engine.attribute(&quoting_shared);
+    assert_eq!(paid(&attribution), [0], "{attribution:#?}");
+    // Found in more places than `max_places`: commonplace, no one's.
+    let engine = Attributor::new(
+        Index::open(&out).unwrap(),
+        Tokenizer::gpt2().unwrap(),
+        Tuning {
+            max_places: 39,
+            ..Tuning::default()
+        },
+    )
+    .unwrap();
+    let attribution = engine.attribute(&quoting_shared);
     assert!(attribution.weights.is_empty(), "{attribution:#?}");
+}
+
+#[test]
+fn an_index_published_under_another_holder_rule_is_refused_by_name() {
+    let corpus = corpus(12);
+    let (dir, _) = build(&corpus, BuildOptions::default());
+    forge(&dir, |manifest| {
+        manifest["holder_rule"] = "most-evidence".into()
+    });
+    let index = Index::open(&dir).unwrap();
+    let message = Attributor::new(index, Tokenizer::gpt2().unwrap(), Tuning::default())
+        .err()
+        .expect("refused")
+        .to_string();
+    assert!(
+        message.contains("\"most-evidence\"") && message.contains("\"earliest-contribution\""),
+        "{message}"
+    );
+    // An index of the format before the rule was recorded.
+    let (dir, _) = build(&corpus, BuildOptions::default());
+    forge(&dir, |manifest| {
+        manifest["format"] = 2.into();
+        manifest.as_object_mut().unwrap().remove("holder_rule");
+    });
+    let message = Index::open(&dir).err().expect("refused").to_string();
+    assert!(
+        message.contains("index.json")
+            && message.contains("format 2")
+            && message.contains("rebuild"),
+        "{message}"
+    );
 }
 
 /// The audit's exploit, replayed: a symbolic link in a contributed dataset

@@ -65,6 +65,17 @@ impl Failure {
                 hint,
             };
         }
+        if error
+            .downcast_ref::<crate::command::audit::AuditFailed>()
+            .is_some()
+        {
+            return Failure {
+                name: "AttributionAuditFailed".into(),
+                code: None,
+                message,
+                hint: Some("the index, the outputs and the records must be the ones the host published and used"),
+            };
+        }
         let unreachable = |cause: &(dyn std::error::Error + 'static)| {
             use solana_rpc_client_api::client_error::{Error, ErrorKind};
             cause.downcast_ref::<Error>().is_some_and(|error| {

@@ -366,6 +366,37 @@ fn a_real_model_behind_the_gateway_is_metered_attributed_and_paid() {
         assert_eq!(proved["leaf"], receipt["leaf"]);
     }
 
+    // Anyone with the receipts, the outputs and the published index
+    // recomputes every call's attribution and finds the committed one.
+    let outputs: Vec<String> = calls
+        .iter()
+        .zip(plan.as_array().unwrap())
+        .map(|(seen, asked)| {
+            let mut line = json!({ "output": seen["text"] });
+            if let Some(retrieved) = asked.get("retrieved") {
+                line["retrieved"] = retrieved.clone();
+            }
+            line.to_string()
+        })
+        .collect();
+    let outputs_path = s.path("outputs.jsonl");
+    std::fs::write(&outputs_path, outputs.join("\n")).unwrap();
+    let mut audit = vec![
+        "attribute".to_string(),
+        "audit".into(),
+        "--index".into(),
+        text(&market.index).into(),
+        "--outputs".into(),
+        text(&outputs_path).into(),
+    ];
+    for position in 0..receipts.len() {
+        audit.push("--receipt".into());
+        audit.push(text(&s.path(&format!("receipt-{position}.json"))).into());
+    }
+    let audited = s.json(&audit.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(audited["matching"].as_u64(), Some(made), "{audited}");
+    assert_eq!(audited["without_output"], 0, "{audited}");
+
     let grant = s.json(&["grant", "show", &market.grant]);
     assert_eq!(grant["calls_used"].as_u64(), Some(made), "{grant}");
     // Every quoted contribution earned more than one that was never quoted

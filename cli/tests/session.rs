@@ -1048,6 +1048,14 @@ fn the_index_follows_the_chain_serves_the_explorer_and_answers_earnings() {
         .path("model-ledger-batches")
         .join(&grant)
         .join("batch-00000000.json");
+    // The batch page says how to audit its attribution.
+    let (status, html) = http_get(&format!("{url}/batches/{grant}/0"));
+    assert_eq!(status, 200);
+    assert!(
+        html.contains("attribute audit --index &lt;published index&gt;")
+            && html.contains("--batch batch-00000000.json"),
+        "{html}"
+    );
     let proven = s.json(&["prove", "--batch", text(&batch), "--call", "3"]);
     let verify = format!("{url}/api/batches/{grant}/0/verify");
     let (status, body) = http(&verify, "POST", &proven.to_string());

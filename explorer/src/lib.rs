@@ -18,10 +18,13 @@ pub mod actions;
 mod cors;
 mod failure;
 mod limit;
+pub mod overlap;
 mod pages;
 mod pool;
 mod proof;
 mod provenance;
+
+use std::collections::BTreeMap;
 
 use axum::{
     extract::{Path, Query, State},
@@ -44,6 +47,30 @@ pub use pool::{PoolError, ReadPool};
 pub struct AppState {
     pub pool: ReadPool,
     pub chain: Option<std::sync::Arc<dyn Chain>>,
+    /// Overlap reports shown beside the contributions they measured.
+    pub overlap: Option<std::sync::Arc<overlap::OverlapReports>>,
+}
+
+impl AppState {
+    /// The index alone: no chain to read, no overlap reports.
+    pub fn of(pool: ReadPool) -> Self {
+        Self {
+            pool,
+            chain: None,
+            overlap: None,
+        }
+    }
+
+    /// The overlap reports know of each content hash in `hashes`.
+    async fn overlaps(&self, hashes: Vec<String>) -> BTreeMap<String, overlap::Shown> {
+        let Some(reports) = self.overlap.clone() else {
+            return BTreeMap::new();
+        };
+        // Reading the directory again when it changed is file work.
+        tokio::task::spawn_blocking(move || reports.of_all(hashes.iter().map(String::as_str)))
+            .await
+            .unwrap_or_default()
+    }
 }
 
 impl axum::extract::FromRef<AppState> for ReadPool {
@@ -318,13 +345,20 @@ async fn search(
 }
 
 async fn model_page(
-    State(pool): State<ReadPool>,
+    State(state): State<AppState>,
     Path(model): Path<String>,
     Query(page): Query<PageQuery>,
 ) -> Result<Html<String>, PageFailure> {
     let model = address(&model, "model")?;
-    let data = model_page_data(&pool, model, page_number(&page)?).await?;
-    Ok(Html(pages::model(&data).into_string()))
+    let data = model_page_data(&state.pool, model, page_number(&page)?).await?;
+    let hashes = data
+        .contributions
+        .contributions
+        .iter()
+        .map(|row| row.content_hash.clone())
+        .collect();
+    let overlaps = state.overlaps(hashes).await;
+    Ok(Html(pages::model(&data, &overlaps).into_string()))
 }
 
 async fn wallet_page(
@@ -470,12 +504,11 @@ async fn not_found(uri: axum::http::Uri) -> Response {
 /// Every route of the explorer over `pool`, each request answered within
 /// [`REQUEST_TIMEOUT`]; the Actions answer 503 without a chain to read.
 pub fn router(pool: ReadPool) -> Router {
-    router_with_chain(pool, None)
+    router_with_state(AppState::of(pool))
 }
 
-/// The explorer's routes, the Solana Actions reading `chain`.
-pub fn router_with_chain(pool: ReadPool, chain: Option<std::sync::Arc<dyn Chain>>) -> Router {
-    let state = AppState { pool, chain };
+/// The explorer's routes over `state`.
+pub fn router_with_state(state: AppState) -> Router {
     Router::new()
         .route("/", get(home))
         .route("/search", get(search))
@@ -544,18 +577,17 @@ pub async fn serve(
     pool: ReadPool,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    serve_with_chain(listener, pool, None, shutdown).await
+    serve_with_state(listener, AppState::of(pool), shutdown).await
 }
 
-/// [`serve`], the Solana Actions reading `chain`.
-pub async fn serve_with_chain(
+/// [`serve`] over `state`.
+pub async fn serve_with_state(
     listener: tokio::net::TcpListener,
-    pool: ReadPool,
-    chain: Option<std::sync::Arc<dyn Chain>>,
+    state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let limited = limit::LimitedListener::new(listener, MAX_CONNECTIONS);
-    axum::serve(limited, router_with_chain(pool, chain))
+    axum::serve(limited, router_with_state(state))
         .with_graceful_shutdown(shutdown)
         .await
 }

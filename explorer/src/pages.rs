@@ -1,13 +1,20 @@
 //! The pages, rendered on the server. Everything from the chain (names,
 //! URIs) is escaped by the templates.
 
+use std::collections::BTreeMap;
+
 use maud::{html, Markup, PreEscaped, DOCTYPE};
 use model_ledger_indexer::query::{
     Amount, BatchView, ContributionView, Found, Lineage, ModelSummary, Status, WalletView,
     MODELS_PER_PAGE, WALLET_TOTAL_MODELS,
 };
 
-use crate::{proof, Failure, ModelPage, PER_PAGE};
+use crate::{overlap, proof, Failure, ModelPage, PER_PAGE};
+
+/// Basis points as a percentage with two decimals, exactly.
+fn percent(bps: u64) -> String {
+    format!("{}.{:02} %", bps / 100, bps % 100)
+}
 
 const STYLE: &str = "
 body{font-family:system-ui,sans-serif;margin:0;color:#1d2430;background:#f7f8fa}
@@ -227,7 +234,7 @@ fn lineage_svg(lineage: &Lineage, current: &str) -> Markup {
                         // child: siblings' labels sit apart as their boxes do.
                         text x=(x2) y=(y2 - 6 - stack * EDGE_LABEL_LINE) font-size="11" fill="#37404d"
                             text-anchor="middle" paint-order="stroke" stroke="#f7f8fa" stroke-width="3" {
-                            (format!("{:.2} % royalty", f64::from(edge.derivative_bps) / 100.0))
+                            (percent(u64::from(edge.derivative_bps))) " royalty"
                             @if let Some(version) = edge.licence_version { " · licence v" (version) }
                         }
                     }
@@ -286,10 +293,12 @@ fn status_badge(status: &str) -> Markup {
 
 /// `claim_for`: the wallet whose page this is; its contributions with
 /// something to claim get a claim button (shown by the page's script).
+/// `overlaps`: overlap reports by content hash, shown under the status.
 fn contributions_table(
     rows: &[ContributionView],
     show_model: bool,
     claim_for: Option<&str>,
+    overlaps: &BTreeMap<String, overlap::Shown>,
 ) -> Markup {
     html! {
         table.contributions {
@@ -307,7 +316,16 @@ fn contributions_table(
                         td.num { (row.index) }
                         td { (row.kind) }
                         td { (wallet_link(&row.contributor)) }
-                        td { (status_badge(&row.status)) @if row.closed { " (closed)" } }
+                        td {
+                            (status_badge(&row.status)) @if row.closed { " (closed)" }
+                            @if let Some(shown) = overlaps.get(&row.content_hash) {
+                                br;
+                                span.overlap title=(format!("{} of {} tokens, measured against the attribution index {} (report {})", shown.held.iter().map(|(_, tokens, _)| tokens).sum::<u64>(), shown.tokens, shown.index, shown.report)) {
+                                    (percent(shown.held_bps)) " already held"
+                                    @for (contribution, _, share) in &shown.held { " · #" (contribution) " " (percent(*share)) }
+                                }
+                            }
+                        }
                         td.num { (row.shares) }
                         td.num.earned { (amount(&row.earned)) }
                         td.num.claimed { (amount(&row.claimed)) }
@@ -328,7 +346,7 @@ fn contributions_table(
     }
 }
 
-pub fn model(page: &ModelPage) -> Markup {
+pub fn model(page: &ModelPage, overlaps: &BTreeMap<String, overlap::Shown>) -> Markup {
     let model = &page.model;
     let summary = &model.summary;
     let contributions = &page.contributions;
@@ -345,7 +363,7 @@ pub fn model(page: &ModelPage) -> Markup {
                 dt { "artifact hash" } dd.mono { (model.content_hash) }
                 dt { "metadata" } dd { (model.metadata_uri) }
                 dt { "payment mint" } dd.mono { (summary.payment_mint) " (" (summary.decimals) " decimals)" }
-                dt { "attribution" } dd { (format!("{:.2} %", f64::from(model.attribution_bps) / 100.0)) " of what contributors earn follows each batch's attribution; the rest follows shares" }
+                dt { "attribution" } dd { (percent(u64::from(model.attribution_bps))) " of what contributors earn follows each batch's attribution; the rest follows shares" }
                 dt { "received" } dd { (amount(&summary.received)) " tokens over " (summary.batches) " batches of " (summary.calls) " calls, grant fees and royalties from derived models" }
                 dt { "paid out" } dd { (amount(&model.paid_out)) }
                 dt { "owed" } dd { (amount(&model.owed_upstream)) " to parents, " (amount(&model.protocol_fees_owed)) " in protocol fees, " (amount(&model.unallocated)) " to the authority" }
@@ -391,7 +409,7 @@ pub fn model(page: &ModelPage) -> Markup {
                 (contributions.total) " contributions; page " (contributions.page + 1) " of " (pages) ". "
                 "Earned = claimed + claimable, in tokens; 'by attribution' is the part paid because batches named it."
             }
-            (contributions_table(&contributions.contributions, false, None))
+            (contributions_table(&contributions.contributions, false, None, overlaps))
             p {
                 @if contributions.page > 0 { a href=(format!("/models/{}?page={}", summary.address, contributions.page - 1)) { "← previous" } " " }
                 @if contributions.page + 1 < pages { a href=(format!("/models/{}?page={}", summary.address, contributions.page + 1)) { "next →" } }
@@ -453,7 +471,7 @@ pub fn wallet(view: &WalletView) -> Markup {
             @if view.contributions.is_empty() { p.note { "None." } } @else {
                 @let pages = view.contribution_count.div_ceil(view.per_page).max(1);
                 p.note { (view.contribution_count) " contributions; page " (view.page + 1) " of " (pages) "." }
-                (contributions_table(&view.contributions, true, Some(&view.wallet)))
+                (contributions_table(&view.contributions, true, Some(&view.wallet), &BTreeMap::new()))
                 p {
                     @if view.page > 0 { a href=(format!("/wallets/{}?page={}", view.wallet, view.page - 1)) { "← previous" } " " }
                     @if view.page + 1 < pages {
@@ -497,6 +515,13 @@ pub fn batch(
                     }
                 }
             }
+            h2 { "Audit its attribution" }
+            p.note #audit {
+                "Anyone holding this batch's call records (the host's batch file from "
+                code { "meter" } ", or the receipts its gateway handed out), the calls' outputs and the attribution index the host published can recompute every call's attribution and check it against the leaf under the root above:"
+            }
+            pre.mono { "model-ledger --url <cluster> attribute audit --index <published index> --outputs <outputs.jsonl> \\\n    --batch batch-" (format!("{:08}", batch.seq)) ".json    # or --receipt <file> for each call" }
+            p.note { "A call whose committed attribution is not the engine's, or a record that does not prove to the root the chain holds, fails the audit by name." }
             h2 { "Check a call" }
             p.note { "Paste what " code { "model-ledger prove --output json" } " prints for a call of this batch: the call record and its proof are checked against the root above." }
             form method="post" action=(format!("/batches/{}/{}/verify", batch.grant, batch.seq)) {

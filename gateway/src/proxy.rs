@@ -18,7 +18,7 @@ use hyper_util::{
     rt::TokioExecutor,
 };
 use model_ledger::state::AttributionEntry;
-use model_ledger_attribution::{attribute_retrieved, Retrieved};
+use model_ledger_attribution::{retrieved_meter_weights, Retrieved};
 use model_ledger_sdk::merkle::CallRecord;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
@@ -161,7 +161,8 @@ async fn metered(
     };
     let retrieved = match parts.headers.get(RETRIEVED_HEADER).map(retrieved_documents) {
         None => None,
-        Some(Ok(documents)) => match attribute_retrieved(&gateway.attributor.index, &documents) {
+        Some(Ok(documents)) => match retrieved_meter_weights(&gateway.attributor.index, &documents)
+        {
             Ok(weights) => Some(weights),
             Err(error) => {
                 return refusal(
@@ -257,7 +258,7 @@ struct Pending {
     endpoint: &'static str,
     request_hash: [u8; 32],
     /// Weights of the documents the host retrieved (RAG), if it named any.
-    retrieved: Option<Vec<(u32, u32)>>,
+    retrieved: Option<Vec<(u32, u16)>>,
     stream: bool,
 }
 
@@ -339,10 +340,7 @@ impl Pending {
         let retrieved = self.retrieved.clone();
         let output = completed.output.clone();
         let weights = match retrieved {
-            Some(weights) => weights
-                .into_iter()
-                .map(|(index, weight)| (index, weight.min(u32::from(u16::MAX)) as u16))
-                .collect(),
+            Some(weights) => weights,
             None => tokio::task::spawn_blocking(move || {
                 let started = std::time::Instant::now();
                 let weights = gateway.attributor.attribute(&output).meter_weights();

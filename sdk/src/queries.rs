@@ -84,6 +84,22 @@ impl<C: LedgerConnection, P: Signer> LedgerClient<C, P> {
             .collect()
     }
 
+    /// The contributions of `model` that earn (accepted, with active
+    /// shares): the only ones a batch may name.
+    pub async fn earning_contributions(
+        &self,
+        model: &Pubkey,
+    ) -> Result<std::collections::BTreeSet<u32>, SdkError> {
+        let count = self.royalty_book(model).await?.entry_count;
+        Ok(self
+            .book_entries(model, 0..count)
+            .await?
+            .into_iter()
+            .filter(|(_, entry)| entry.active_shares > 0)
+            .map(|(index, _)| index)
+            .collect())
+    }
+
     /// A token account's balance; 0 if the account does not exist.
     pub async fn token_balance(&self, account: &Pubkey) -> Result<u64, SdkError> {
         match self.connection.get_account(account).await? {

@@ -1,7 +1,8 @@
 //! `attribute index` builds the attribution index of a model's contributed
 //! datasets; `attribute` fills each call of a JSONL log with the weights of
 //! the contributions its output used (or, in RAG mode, that it retrieved),
-//! ready for `meter`.
+//! ready for `meter`; `attribute overlap` reports how much of a proposed
+//! dataset the index already holds, and whose it is.
 
 use std::{
     io::{BufRead, Write},
@@ -11,8 +12,8 @@ use std::{
 use anyhow::{anyhow, Context, Result};
 use clap::{Args, Subcommand};
 use model_ledger_sdk::attribution::{
-    attribute_retrieved, Attributor, BuildOptions, Index, Retrieved, Source, Tokenizer, Tuning,
-    DEFAULT_SHARD_TOKENS,
+    overlap, retrieved_meter_weights, share_bps, Attributor, BuildOptions, CandidateDocument,
+    Index, Overlap, Retrieved, Source, Tokenizer, Tuning, DEFAULT_SHARD_TOKENS, HOLDER_RULE,
 };
 use serde_json::{json, Map, Value};
 
@@ -31,6 +32,37 @@ pub struct AttributeArgs {
 pub enum AttributeCommand {
     /// Build the index of contributed datasets (tokens, suffix array, documents)
     Index(IndexArgs),
+    /// How much of a candidate dataset the index already holds, per
+    /// contribution: read before accepting a proposal (a re-upload shows here)
+    Overlap(OverlapArgs),
+    /// Recompute a batch's attribution from its outputs and the published
+    /// index, and check every call against the leaf under the batch's
+    /// on-chain Merkle root
+    Audit(super::audit::AuditArgs),
+}
+
+impl AttributeArgs {
+    /// `attribute audit` reads the chain; the rest works offline.
+    pub fn reads_the_chain(&self) -> bool {
+        matches!(self.command, Some(AttributeCommand::Audit(_)))
+    }
+}
+
+#[derive(Args, Debug)]
+pub struct OverlapArgs {
+    /// The index of the model's accepted contributions
+    #[arg(long, value_name = "DIR")]
+    pub index: PathBuf,
+    /// The candidate's files or directories
+    #[arg(value_name = "CANDIDATE", required = true)]
+    pub candidates: Vec<PathBuf>,
+    /// Also write the report, as JSON, to this file (the explorer shows
+    /// reports it is given beside the proposal whose artifact they measured)
+    #[arg(long, value_name = "PATH")]
+    pub report: Option<PathBuf>,
+    /// The tokenizer.json the index was built with [default: GPT-2's, built in]
+    #[arg(long, value_name = "PATH")]
+    pub tokenizer: Option<PathBuf>,
 }
 
 #[derive(Args, Debug)]
@@ -82,6 +114,8 @@ pub fn tokenizer(file: &Option<PathBuf>) -> Result<Tokenizer> {
 pub fn execute(args: AttributeArgs, format: OutputFormat) -> Result<()> {
     match args.command {
         Some(AttributeCommand::Index(index)) => build(index, format),
+        Some(AttributeCommand::Overlap(overlap)) => overlap_report(overlap, format),
+        Some(AttributeCommand::Audit(_)) => unreachable!("run with a session by command::execute"),
         None => run(args.run, format),
     }
 }
@@ -197,16 +231,130 @@ fn run(args: RunArgs, format: OutputFormat) -> Result<()> {
     Ok(())
 }
 
+/// Files listed by name in `attribute overlap`'s human report.
+const SHOWN_FILES: usize = 10;
+
+fn overlap_report(args: OverlapArgs, format: OutputFormat) -> Result<()> {
+    let attributor = Attributor::new(
+        Index::open(&args.index)?,
+        tokenizer(&args.tokenizer)?,
+        Tuning::default(),
+    )?;
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let found = overlap(&attributor, &args.candidates, threads)?;
+    let report = overlap_json(&found);
+    if let Some(path) = &args.report {
+        let temporary = path.with_extension("tmp");
+        std::fs::write(&temporary, serde_json::to_vec_pretty(&report)?)
+            .with_context(|| format!("cannot write {}", temporary.display()))?;
+        std::fs::rename(&temporary, path)
+            .with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    format.print(report, || {
+        let percent = |tokens: u64| found.share_bps(tokens) as f64 / 100.0;
+        let mut text = format!(
+            "{} file(s), {} tokens, against the index {}:",
+            found.documents.len(),
+            found.tokens,
+            found.index
+        );
+        for (contribution, tokens) in &found.held {
+            text.push_str(&format!(
+                "\n  contribution {contribution} already holds {tokens} tokens ({:.2} %)",
+                percent(*tokens)
+            ));
+        }
+        let held = found.held_tokens();
+        text.push_str(&format!(
+            "\n  held in all: {held} tokens ({:.2} %); new to the index: {} tokens ({:.2} %)",
+            percent(held),
+            found.tokens - held,
+            percent(found.tokens - held)
+        ));
+        // The files most held first; the JSON report lists every file.
+        let mut files: Vec<(u64, &CandidateDocument)> = found
+            .documents
+            .iter()
+            .map(|document| (document.held_tokens(), document))
+            .filter(|(held, _)| *held > 0)
+            .collect();
+        files.sort_by_key(|(held, document)| (std::cmp::Reverse(*held), &document.path));
+        if found.documents.len() > 1 {
+            for (held, document) in files.iter().take(SHOWN_FILES) {
+                text.push_str(&format!(
+                    "\n  {}: {held} of {} tokens held",
+                    document.path.display(),
+                    document.tokens
+                ));
+            }
+            if files.len() > SHOWN_FILES {
+                text.push_str(&format!(
+                    "\n  … and {} more files with text the index holds (--output json lists every file)",
+                    files.len() - SHOWN_FILES
+                ));
+            }
+        }
+        text
+    });
+    Ok(())
+}
+
+/// The report's JSON: shares in basis points beside the token counts.
+fn overlap_json(found: &Overlap) -> Value {
+    let held = |held: &[(u32, u64)], total: u64| -> Vec<Value> {
+        held.iter()
+            .map(|(contribution, tokens)| {
+                json!({ "contribution": contribution, "tokens": tokens,
+                        "share_bps": share_bps(*tokens, total) })
+            })
+            .collect()
+    };
+    json!({
+        "index": found.index,
+        "holder_rule": HOLDER_RULE,
+        "tokens": found.tokens,
+        "held_tokens": found.held_tokens(),
+        "held_bps": found.share_bps(found.held_tokens()),
+        "held": held(&found.held, found.tokens),
+        "documents": found.documents.iter().map(|document| {
+            let held_tokens = document.held_tokens();
+            json!({
+                "path": document.path.display().to_string(),
+                "sha256": document.sha256,
+                "tokens": document.tokens,
+                "held_tokens": held_tokens,
+                "held_bps": share_bps(held_tokens, document.tokens),
+                "held": held(&document.held, document.tokens),
+            })
+        }).collect::<Vec<_>>(),
+    })
+}
+
 /// One call with its `attribution` filled in, and the evidence behind it.
 fn attribute_line(attributor: &Attributor, line: &str) -> Result<(Value, Value)> {
     let mut call: Map<String, Value> = serde_json::from_str(line).context("not a JSON object")?;
-    let (weights, explanation): (Vec<(u32, u32)>, Value) = match call.get("retrieved") {
+    let (weights, explanation) = weigh_call(attributor, &call)?;
+    let entries: Vec<Value> = weights
+        .iter()
+        .map(|(index, weight)| json!([index, weight]))
+        .collect();
+    call.insert("attribution".into(), Value::Array(entries));
+    Ok((Value::Object(call), explanation))
+}
+
+/// The weights a call records, as `attribute` and the gateway compute them
+/// (from its `"output"`, or the documents it `"retrieved"`), and the
+/// evidence behind them.
+pub(crate) fn weigh_call(
+    attributor: &Attributor,
+    call: &Map<String, Value>,
+) -> Result<(Vec<(u32, u16)>, Value)> {
+    Ok(match call.get("retrieved") {
         Some(retrieved) => {
             let retrieved: Vec<Retrieved> = serde_json::from_value(retrieved.clone())
                 .context("\"retrieved\": a list of document ids or {\"id\", \"score\"}")?;
-            let weights = attribute_retrieved(&attributor.index, &retrieved)?;
             (
-                weights,
+                retrieved_meter_weights(&attributor.index, &retrieved)?,
                 json!({ "mode": "retrieved", "documents": retrieved.len() }),
             )
         }
@@ -215,23 +363,12 @@ fn attribute_line(attributor: &Attributor, line: &str) -> Result<(Value, Value)>
                 anyhow!("no \"output\" text (or \"retrieved\" documents) to attribute")
             })?;
             let attribution = attributor.attribute(output);
-            let weights = attribution
-                .meter_weights()
-                .into_iter()
-                .map(|(index, weight)| (index, u32::from(weight)))
-                .collect();
             (
-                weights,
+                attribution.meter_weights(),
                 json!({ "mode": "output", "tokens": attribution.tokens, "spans": attribution.spans }),
             )
         }
-    };
-    let entries: Vec<Value> = weights
-        .iter()
-        .map(|(index, weight)| json!([index, (*weight).min(u32::from(u16::MAX))]))
-        .collect();
-    call.insert("attribution".into(), Value::Array(entries));
-    Ok((Value::Object(call), explanation))
+    })
 }
 
 fn describe(explanation: &Value) -> String {

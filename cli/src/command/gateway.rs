@@ -5,7 +5,6 @@
 //! size and by age and sent while the gateway serves.
 
 use std::{
-    collections::BTreeSet,
     net::SocketAddr,
     path::PathBuf,
     sync::Arc,
@@ -16,7 +15,7 @@ use anyhow::{Context, Result};
 use clap::{Args, ValueEnum};
 use model_ledger_gateway::{journal::Journal, Gateway, LedgerView, Upstream, WhenChainDown};
 use model_ledger_sdk::attribution::{Attributor, Index, Tuning};
-use model_ledger_sdk::{merkle::CallRecord, meter::MeteredGrant, SdkError};
+use model_ledger_sdk::{merkle::CallRecord, meter::MeteredGrant};
 use solana_sdk::pubkey::Pubkey;
 
 use super::{attribute::tokenizer, meter::Run};
@@ -311,20 +310,7 @@ fn refresh_landed(run: &Run, ledger: &LedgerView) -> Result<()> {
 /// would refuse the batch for. A failure leaves the last answer in place.
 async fn refresh_earning(session: &Session, gateway: &Gateway, run: &Run<'_>) {
     let model = run.metered.accounts.model;
-    let earning: Result<BTreeSet<u32>, SdkError> = async {
-        let book = session.client.royalty_book(&model).await?;
-        let indices = 0..book.entry_count;
-        Ok(session
-            .client
-            .book_entries(&model, indices)
-            .await?
-            .into_iter()
-            .filter(|(_, entry)| entry.active_shares > 0)
-            .map(|(index, _)| index)
-            .collect())
-    }
-    .await;
-    if let Ok(earning) = earning {
+    if let Ok(earning) = session.client.earning_contributions(&model).await {
         *gateway.earning.lock().expect("not poisoned") = Some(earning);
     }
 }

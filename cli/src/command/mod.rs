@@ -3,6 +3,7 @@
 mod address;
 mod airdrop;
 mod attribute;
+pub(crate) mod audit;
 mod bench;
 mod book_surplus;
 mod claim;
@@ -113,7 +114,9 @@ pub async fn execute(command: Command, global: &GlobalArgs) -> Result<()> {
         Command::Demo(args) => return demo::execute(args, global.output).await,
         Command::Bench(args) => return bench::execute(args, global.output).await,
         Command::Completions(args) => return completions::execute(args),
-        Command::Attribute(args) => return attribute::execute(args, global.output),
+        Command::Attribute(args) if !args.reads_the_chain() => {
+            return attribute::execute(args, global.output)
+        }
         Command::Index(args) => return index::execute(args, global),
         Command::Serve(args) => return serve::execute(args, global).await,
         Command::Dump(args) => return dump::execute(args, global),
@@ -127,7 +130,6 @@ pub async fn execute(command: Command, global: &GlobalArgs) -> Result<()> {
         Command::Demo(_)
         | Command::Bench(_)
         | Command::Completions(_)
-        | Command::Attribute(_)
         | Command::Index(_)
         | Command::Serve(_)
         | Command::Dump(_) => {
@@ -149,6 +151,12 @@ pub async fn execute(command: Command, global: &GlobalArgs) -> Result<()> {
         Command::Meter(args) => meter::execute(&session, args).await,
         Command::Gateway(args) => gateway::execute(&session, args).await,
         Command::Prove(args) => prove::execute(&session, args).await,
+        Command::Attribute(args) => match args.command {
+            Some(attribute::AttributeCommand::Audit(audit)) => {
+                audit::execute(&session, audit).await
+            }
+            _ => unreachable!("handled above"),
+        },
         Command::Export(args) => export::execute(&session, args).await,
         Command::Settle(args) => settle::execute(&session, args).await,
         Command::Claim(args) => claim::execute(&session, args).await,

@@ -30,16 +30,16 @@ pub struct ProveArgs {
 
 /// What a proof rests on: a call, the batch it was recorded in, and the
 /// path from one to the other.
-struct Claim {
-    grant: Pubkey,
-    seq: u64,
-    position: usize,
-    call: CallRecord,
-    root: [u8; 32],
-    proof: Vec<ProofStep>,
-    signature: Option<Signature>,
+pub(super) struct Claim {
+    pub grant: Pubkey,
+    pub seq: u64,
+    pub position: usize,
+    pub call: CallRecord,
+    pub root: [u8; 32],
+    pub proof: Vec<ProofStep>,
+    pub signature: Option<Signature>,
     /// The root a batch file recorded from the landed event (meter's).
-    recorded_event_root: Option<String>,
+    pub recorded_event_root: Option<String>,
 }
 
 /// Proves one call against its batch's Merkle root, and checks that root
@@ -57,14 +57,8 @@ pub async fn execute(session: &Session, args: ProveArgs) -> Result<()> {
         "the proof does not lead from the call to the root {}",
         hex(&claim.root)
     );
-    let landed = session.client.grant(&claim.grant).await?.next_seq > claim.seq;
-    let chain_root = match claim.signature {
-        Some(signature) => event_root(session, &signature).await?,
-        None => None,
-    }
-    .or(claim.recorded_event_root.clone());
+    let (landed, root_on_chain) = on_chain(session, &claim, true).await?;
     let root = hex(&claim.root);
-    let root_on_chain = chain_root.as_deref() == Some(root.as_str());
     let call = &claim.call;
     let steps: Vec<_> = claim
         .proof
@@ -102,37 +96,77 @@ pub async fn execute(session: &Session, args: ProveArgs) -> Result<()> {
     Ok(())
 }
 
+/// Whether the claim's batch landed (the grant moved past it), and whether
+/// its root is the one its transaction's `InferenceRecorded` event carried
+/// (read from the chain; or, with `recorded_root`, as a batch file wrote
+/// it down when the transaction is not named).
+pub(super) async fn on_chain(
+    session: &Session,
+    claim: &Claim,
+    recorded_root: bool,
+) -> Result<(bool, bool)> {
+    let landed = session.client.grant(&claim.grant).await?.next_seq > claim.seq;
+    let chain_root = match claim.signature {
+        Some(signature) => event_root(session, &signature).await?,
+        None => None,
+    }
+    .or(claim.recorded_event_root.clone().filter(|_| recorded_root));
+    Ok((
+        landed,
+        chain_root.as_deref() == Some(hex(&claim.root).as_str()),
+    ))
+}
+
 fn from_batch_file(path: &PathBuf, position: usize) -> Result<Claim> {
+    let mut claims = batch_claims(path)?;
+    let calls = claims.len();
+    anyhow::ensure!(
+        position < calls,
+        "the batch has {calls} calls; there is no call {position}"
+    );
+    Ok(claims.swap_remove(position))
+}
+
+/// Every call of a batch file written by `meter`, each with its proof; the
+/// calls must hash to the root the file recorded.
+pub(super) fn batch_claims(path: &PathBuf) -> Result<Vec<Claim>> {
     let batch: BatchFile = serde_json::from_slice(
         &std::fs::read(path).map_err(|error| anyhow!("cannot read {}: {error}", path.display()))?,
-    )?;
+    )
+    .with_context(|| format!("{} is not a batch file written by `meter`", path.display()))?;
     let records = batch
         .calls
         .iter()
         .map(StoredCall::record)
         .collect::<Result<Vec<_>>>()?;
-    let call = records.get(position).cloned().ok_or_else(|| {
-        anyhow!(
-            "the batch has {} calls; there is no call {position}",
-            records.len(),
-        )
-    })?;
+    anyhow::ensure!(
+        !records.is_empty(),
+        "{}: the batch has no calls",
+        path.display()
+    );
     let tree = CallTree::new(&records);
     let root = parse_hash(&batch.merkle_root)?;
     anyhow::ensure!(
         tree.root() == root,
-        "the batch file's calls do not hash to its recorded root"
+        "{}: the batch file's calls do not hash to its recorded root",
+        path.display()
     );
-    Ok(Claim {
-        grant: batch.grant.parse()?,
-        seq: batch.seq,
-        position,
-        call,
-        root,
-        proof: tree.proof(position),
-        signature: batch.signature.as_deref().and_then(|s| s.parse().ok()),
-        recorded_event_root: batch.event_root,
-    })
+    let grant: Pubkey = batch.grant.parse()?;
+    let signature = batch.signature.as_deref().and_then(|s| s.parse().ok());
+    Ok(records
+        .into_iter()
+        .enumerate()
+        .map(|(position, call)| Claim {
+            grant,
+            seq: batch.seq,
+            position,
+            call,
+            root,
+            proof: tree.proof(position),
+            signature,
+            recorded_event_root: batch.event_root.clone(),
+        })
+        .collect())
 }
 
 /// A receipt as the gateway serves it (its other fields are for people).
@@ -155,7 +189,7 @@ struct ReceiptStep {
     sibling_is_left: bool,
 }
 
-fn from_receipt(path: &PathBuf) -> Result<Claim> {
+pub(super) fn from_receipt(path: &PathBuf) -> Result<Claim> {
     let bytes = if path.as_os_str() == "-" {
         let mut bytes = Vec::new();
         std::io::Read::read_to_end(&mut std::io::stdin(), &mut bytes)?;

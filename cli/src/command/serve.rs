@@ -5,7 +5,7 @@ use std::{net::SocketAddr, sync::Arc, time::Duration};
 
 use anyhow::{Context, Result};
 use clap::Args;
-use model_ledger_explorer::{Chain, ReadPool};
+use model_ledger_explorer::{overlap::OverlapReports, AppState, Chain, ReadPool};
 use serde_json::json;
 use solana_rpc_client::nonblocking::rpc_client::RpcClient;
 use solana_sdk::{account::Account, hash::Hash, pubkey::Pubkey};
@@ -39,9 +39,21 @@ pub struct ServeArgs {
     /// On an RPC cluster: follow transactions once confirmed or finalized
     #[arg(long, value_enum, default_value = "confirmed")]
     pub commitment: Commitment,
+    /// A directory of `attribute overlap --report` files: a model's page
+    /// shows each contribution's overlap with the index beside it (matched
+    /// by content hash; read again when the directory changes)
+    #[arg(long, value_name = "DIR")]
+    pub overlap_reports: Option<std::path::PathBuf>,
 }
 
 pub async fn execute(args: ServeArgs, global: &GlobalArgs) -> Result<()> {
+    let overlap = args
+        .overlap_reports
+        .as_deref()
+        .map(OverlapReports::open)
+        .transpose()
+        .map_err(|error| anyhow::anyhow!("--overlap-reports: {error}"))?
+        .map(std::sync::Arc::new);
     let cluster = index::cluster(global)?;
     index::require_ledger(global, &cluster)?;
     let url = index::database(global, &cluster);
@@ -113,7 +125,12 @@ pub async fn execute(args: ServeArgs, global: &GlobalArgs) -> Result<()> {
             if args.follow > 0 { format!(", following every {} s", args.follow) } else { String::new() }
         )),
     }
-    model_ledger_explorer::serve_with_chain(listener, pool, Some(chain), async move {
+    let state = AppState {
+        pool,
+        chain: Some(chain),
+        overlap,
+    };
+    model_ledger_explorer::serve_with_state(listener, state, async move {
         shutdown.requested().await;
     })
     .await

@@ -454,3 +454,35 @@ impl Drop for Stopped {
         let _ = self.0.wait();
     }
 }
+
+/// `count` words from a fixed generator seeded by `seed` (a 64-bit LCG over
+/// 48 words): text whose runs of a few words are all but unique.
+pub fn prose(seed: u64, count: usize) -> String {
+    const WORDS: [&str; 48] = [
+        "river", "stone", "lantern", "orbit", "velvet", "harbor", "cinder", "meadow", "quartz",
+        "ember", "falcon", "glacier", "hollow", "ivory", "juniper", "kettle", "lilac", "marble",
+        "nectar", "onyx", "pepper", "quiver", "raven", "saffron", "thistle", "umber", "violet",
+        "willow", "yarrow", "zephyr", "anchor", "bramble", "copper", "dune", "fjord", "garnet",
+        "heron", "indigo", "jasper", "kelp", "lumen", "moss", "nimbus", "opal", "prairie", "quill",
+        "reed", "sable",
+    ];
+    let mut state = seed.wrapping_mul(6364136223846793005).wrapping_add(1);
+    (0..count)
+        .map(|_| {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            WORDS[(state >> 33) as usize % WORDS.len()]
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Words `from..from + count` of a text of words joined by spaces.
+pub fn excerpt(text: &str, from: usize, count: usize) -> String {
+    text.split(' ')
+        .skip(from)
+        .take(count)
+        .collect::<Vec<_>>()
+        .join(" ")
+}
