@@ -238,6 +238,22 @@ fn the_explorer_shows_a_proposals_overlap_beside_it() {
     );
     assert!(row(1).contains(&shown), "{shown} not in {}", row(1));
     assert!(!row(0).contains("already held"), "{}", row(0));
+    // The API carries the same, by content hash.
+    let (status, body) = http_get(&format!("{url}/api/models/{model}/contributions"));
+    assert_eq!(status, 200, "{body}");
+    let page: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let hash = page["contributions"][1]["content_hash"].as_str().unwrap();
+    assert_eq!(hash, document["sha256"].as_str().unwrap());
+    assert_eq!(page["overlaps"][hash]["held_bps"], held_bps, "{page}");
+    assert_eq!(
+        page["overlaps"][hash]["held"][0],
+        serde_json::json!([
+            0,
+            document["held"][0]["tokens"],
+            document["held"][0]["share_bps"]
+        ])
+    );
+    assert_eq!(page["overlaps"].as_object().unwrap().len(), 1, "{page}");
 
     // A report written while the explorer runs shows on the next request.
     let report = s.json(&[

@@ -416,14 +416,15 @@ async fn api_model(
 }
 
 async fn api_contributions(
-    State(pool): State<ReadPool>,
+    State(state): State<AppState>,
     Path(model): Path<String>,
     Query(page): Query<PageQuery>,
-) -> Result<Json<query::ContributionsPage>, ApiFailure> {
+) -> Result<Json<serde_json::Value>, ApiFailure> {
     let model = address(&model, "model")?;
     let page = page_number(&page)?;
     let asked = model.clone();
-    let found = pool
+    let found = state
+        .pool
         .run(move |sql| {
             let Some(detail) = query::model(sql, &model)? else {
                 return Ok(None);
@@ -431,10 +432,20 @@ async fn api_contributions(
             query::contributions(sql, &model, page, PER_PAGE, detail.summary.contributions)
                 .map(Some)
         })
-        .await?;
-    Ok(Json(found.ok_or_else(|| {
-        Failure::NotFound(format!("no model {asked} in the index"))
-    })?))
+        .await?
+        .ok_or_else(|| Failure::NotFound(format!("no model {asked} in the index")))?;
+    let hashes = found
+        .contributions
+        .iter()
+        .map(|row| row.content_hash.clone())
+        .collect();
+    let overlaps = state.overlaps(hashes).await;
+    let mut body = serde_json::to_value(&found).expect("a page serialises");
+    // The overlap reports the explorer was given, by content hash.
+    if state.overlap.is_some() {
+        body["overlaps"] = serde_json::to_value(&overlaps).expect("reports serialise");
+    }
+    Ok(Json(body))
 }
 
 async fn api_wallet(

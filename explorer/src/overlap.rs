@@ -17,10 +17,10 @@ use std::{
     time::SystemTime,
 };
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 /// One candidate file's overlap, as a page shows it.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Shown {
     /// The index's content hash the figures hold for.
     pub index: String,
