@@ -85,16 +85,10 @@ pub fn overlap(
             path: path.clone(),
         })
         .collect();
+    // A candidate without text is refused here, by name (`EmptyCorpus`).
     let documents = corpus::read_documents(&sources)?;
-    if documents
-        .iter()
-        .all(|document| document.text.trim().is_empty())
-    {
-        return Err(AttributionError::EmptyCorpus(candidates.to_vec()));
-    }
     let next = AtomicUsize::new(0);
-    let mut results: Vec<Option<Result<CandidateDocument, AttributionError>>> =
-        (0..documents.len()).map(|_| None).collect();
+    let mut results: Vec<Option<CandidateDocument>> = vec![None; documents.len()];
     std::thread::scope(|scope| {
         let workers: Vec<_> = (0..threads.clamp(1, documents.len().max(1)))
             .map(|_| {
@@ -116,10 +110,10 @@ pub fn overlap(
             }
         }
     });
-    let documents = results
+    let documents: Vec<CandidateDocument> = results
         .into_iter()
         .map(|result| result.expect("every document measured"))
-        .collect::<Result<Vec<_>, _>>()?;
+        .collect();
     let mut held: BTreeMap<u32, u64> = BTreeMap::new();
     for document in &documents {
         for (contribution, tokens) in &document.held {
@@ -134,24 +128,17 @@ pub fn overlap(
     })
 }
 
-fn measure(
-    attributor: &Attributor,
-    path: &Path,
-    text: &str,
-) -> Result<CandidateDocument, AttributionError> {
-    let bytes = std::fs::read(path).map_err(|error| AttributionError::Io {
-        path: path.to_path_buf(),
-        reason: error.to_string(),
-    })?;
+fn measure(attributor: &Attributor, path: &Path, text: &str) -> CandidateDocument {
     let attribution = attributor.attribute(text);
-    Ok(CandidateDocument {
+    CandidateDocument {
         path: path.to_path_buf(),
-        sha256: hex(&Sha256::digest(&bytes)),
+        // The text is the file's bytes: read whole and checked UTF-8, unchanged.
+        sha256: hex(&Sha256::digest(text.as_bytes())),
         tokens: attribution.tokens as u64,
         held: attribution
             .weights
             .iter()
             .map(|(contribution, tokens)| (*contribution, u64::from(*tokens)))
             .collect(),
-    })
+    }
 }

@@ -81,17 +81,16 @@ impl OverlapReports {
         Ok(reports)
     }
 
-    /// The overlap measured for the file whose SHA-256 is `sha256` (hex).
-    pub fn of(&self, sha256: &str) -> Option<Shown> {
+    /// The overlaps measured for the files whose SHA-256 (hex) are
+    /// `hashes`, keyed by them: the reports are checked for changes once.
+    pub fn of_all<'a>(&self, hashes: impl Iterator<Item = &'a str>) -> BTreeMap<String, Shown> {
         self.refresh();
         let read = self.read.lock().expect("not poisoned");
-        read.by_sha256.get(&sha256.to_ascii_lowercase()).cloned()
-    }
-
-    /// Overlaps of several content hashes, keyed by them.
-    pub fn of_all<'a>(&self, hashes: impl Iterator<Item = &'a str>) -> BTreeMap<String, Shown> {
         hashes
-            .filter_map(|hash| Some((hash.to_string(), self.of(hash)?)))
+            .filter_map(|hash| {
+                let shown = read.by_sha256.get(&hash.to_ascii_lowercase())?;
+                Some((hash.to_string(), shown.clone()))
+            })
             .collect()
     }
 
