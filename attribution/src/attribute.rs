@@ -3,8 +3,10 @@
 //! 1. Seeds: at every output position, the longest prefix of the rest of
 //!    the output found in the corpus (OLMoTrace's step). A match that is not
 //!    inside the previous one, is long enough, surprising enough (the sum of
-//!    its tokens' −log₂ frequency in the corpus: a run of common tokens
-//!    proves nothing) and rare enough is a seed, once per place it occurs.
+//!    its tokens' surprise given the two tokens before each, as the corpus
+//!    counts them, [`Attributor::surprise`]: a run of tokens the language
+//!    predicts proves nothing) and rare enough is a seed, once per place it
+//!    occurs.
 //!    A match found in more places than `max_occurrences` seeds only at the
 //!    places of the earliest contribution holding it (the holder rule
 //!    below), and one found in more than `max_places` is commonplace text
@@ -61,8 +63,8 @@ use crate::{
 pub struct Tuning {
     /// Shortest exact match that can seed a chain, in tokens.
     pub min_seed_tokens: u32,
-    /// Least surprise of a seed, in bits: Σ −log₂(count / corpus tokens)
-    /// over its tokens.
+    /// Least surprise of a seed, in bits ([`Attributor::surprise`], summed
+    /// over its tokens).
     pub min_seed_bits: u32,
     /// A match found at most this often seeds a chain at each occurrence.
     pub max_occurrences: u32,
@@ -94,23 +96,31 @@ pub struct Tuning {
     pub min_chain_tokens: u32,
     /// Longest match followed, in tokens (bounds the work per position).
     pub max_match_tokens: u32,
+    /// Surprise is measured given this many tokens before each one…
+    pub context_tokens: u32,
+    /// …where the corpus holds that context at least this often (else a
+    /// shorter one): a context seen a few times is mostly the very passages
+    /// being copied, and would make their own continuation look predictable.
+    pub min_context_count: u32,
 }
 
 impl Default for Tuning {
     fn default() -> Self {
         Self {
             min_seed_tokens: 4,
-            min_seed_bits: 40,
+            min_seed_bits: 20,
             max_occurrences: 32,
             max_places: 65_536,
             max_drift: 4,
             max_gap: 24,
-            mismatch_bits: 12,
-            x_drop_bits: 48,
-            min_chain_bits: 60,
-            strong_chain_bits: 240,
+            mismatch_bits: 6,
+            x_drop_bits: 32,
+            min_chain_bits: 36,
+            strong_chain_bits: 128,
             min_chain_tokens: 12,
             max_match_tokens: 512,
+            context_tokens: 2,
+            min_context_count: 8,
         }
     }
 }
@@ -148,7 +158,7 @@ pub struct Attributor {
     pub tuning: Tuning,
     /// Per token: −log₂ of its share of the corpus, in 1/16 bit; 0 for a
     /// token without a letter or digit ([`Tokenizer::carries_text`]).
-    surprise: Vec<u32>,
+    surprise_alone: Vec<u32>,
 }
 
 /// Inside a long match, a search every this many tokens rather than at
@@ -225,7 +235,7 @@ impl Attributor {
             });
         }
         let total = log2_sixteenths(index.tokens());
-        let surprise = (0..=Token::MAX)
+        let surprise_alone = (0..=Token::MAX)
             .map(|token| match index.count(token) {
                 // Never in the corpus: never matched, its surprise unused.
                 0 => 0,
@@ -239,7 +249,7 @@ impl Attributor {
             index,
             tokenizer,
             tuning,
-            surprise,
+            surprise_alone,
         })
     }
 
@@ -250,11 +260,12 @@ impl Attributor {
     }
 
     pub fn attribute_tokens(&self, tokens: &[Token]) -> Attribution {
-        let seeds = self.seeds(tokens);
+        let surprise = self.surprise(tokens);
+        let seeds = self.seeds(tokens, &surprise);
         let chains = self
             .chains(seeds)
             .into_iter()
-            .map(|chain| self.extend(tokens, chain))
+            .map(|chain| self.extend(tokens, &surprise, chain))
             .filter(|chain| {
                 chain.evidence >= i64::from(self.tuning.min_chain_bits) * 16
                     && chain.end - chain.start >= self.tuning.min_chain_tokens as usize
@@ -263,17 +274,53 @@ impl Attributor {
         self.assign(tokens, chains)
     }
 
+    /// Per output token, in 1/16 bit, the evidence it carries where it
+    /// matches: its surprise given the `context_tokens` before it, as the
+    /// corpus counts them (−log₂ of the share of the context's occurrences
+    /// that the token follows), where the context occurs at least
+    /// `min_context_count` times; else given a shorter context, down to
+    /// none (the token's own share of the corpus). Tokens without text: 0.
+    ///
+    /// Measured in context because what a script or a tokenizer makes
+    /// predictable proves no copying: the second and third bytes of a CJK
+    /// character after its first, `-> Self {` after `fn new()`, a markup
+    /// macro's arguments. So the thresholds, in bits, mean the same in every
+    /// script and with every tokenizer, calibrated by the corpus itself.
+    pub fn surprise(&self, tokens: &[Token]) -> Vec<u32> {
+        let (context, trusted) = (
+            self.tuning.context_tokens as usize,
+            u64::from(self.tuning.min_context_count),
+        );
+        (0..tokens.len())
+            .map(|at| {
+                let alone = self.surprise_alone[usize::from(tokens[at])];
+                if alone == 0 {
+                    return 0;
+                }
+                for length in (1..=context.min(at)).rev() {
+                    let counts = self.index.prefix_counts(&tokens[at - length..=at]);
+                    if let [.., before, with] = counts[..] {
+                        if counts.len() == length + 1 && before >= trusted {
+                            return log2_sixteenths(before).saturating_sub(log2_sixteenths(with));
+                        }
+                    }
+                }
+                alone
+            })
+            .collect()
+    }
+
     /// At every output position, the longest match in the corpus; each one
     /// that is not inside the previous one and passes the tuning's length,
     /// surprise and rarity tests is a seed at each of its occurrences.
-    fn seeds(&self, tokens: &[Token]) -> Vec<Seed> {
+    fn seeds(&self, tokens: &[Token], surprise: &[u32]) -> Vec<Seed> {
         let tuning = &self.tuning;
         // surprise_before[i]: surprise of tokens[..i].
         let mut surprise_before = Vec::with_capacity(tokens.len() + 1);
         surprise_before.push(0u64);
-        for token in tokens {
+        for bits in surprise {
             let last = *surprise_before.last().expect("non-empty");
-            surprise_before.push(last + u64::from(self.surprise[usize::from(*token)]));
+            surprise_before.push(last + u64::from(*bits));
         }
         let min_bits = u64::from(tuning.min_seed_bits) * 16;
         let mut seeds = Vec::new();
@@ -284,7 +331,7 @@ impl Attributor {
             // A seed starts on a token that carries text: a match from a
             // blank or a bracket is the same match from the next word,
             // found at the cost of a search through the commonest tokens.
-            if self.surprise[usize::from(tokens[start])] == 0 {
+            if self.surprise_alone[usize::from(tokens[start])] == 0 {
                 start += 1;
                 continue;
             }
@@ -432,7 +479,7 @@ impl Attributor {
 
     /// Grows `chain` past its outer seeds along its diagonal (X-drop), then
     /// marks which of its tokens equal the document's.
-    fn extend(&self, tokens: &[Token], mut chain: Chain) -> Chain {
+    fn extend(&self, tokens: &[Token], surprise: &[u32], mut chain: Chain) -> Chain {
         let entry = &self.index.manifest.documents[chain.document as usize];
         let shard = &self.index.shards[entry.shard as usize];
         // The document's token at output position `at` on `diagonal`.
@@ -453,7 +500,7 @@ impl Attributor {
                 };
                 steps += 1;
                 if token == tokens[at] {
-                    score += i64::from(self.surprise[usize::from(token)]);
+                    score += i64::from(surprise[at]);
                     if score > best {
                         (best, best_steps) = (score, steps);
                     }
@@ -473,13 +520,26 @@ impl Attributor {
         chain.start -= left;
         chain.end += right;
         chain.anchors[0].0 = chain.start;
+        // A token before the next stretch is also compared on that
+        // stretch's diagonal: the edit that shifted the copy (a word
+        // replaced by a longer or shorter one) lies somewhere in between,
+        // the old diagonal holding before it and the new one after it.
         chain.matched = (chain.start..chain.end)
-            .map(|at| document_token(at, chain.diagonal_at(at)) == Some(tokens[at]))
+            .map(|at| {
+                let next = chain.anchors.partition_point(|(start, _)| *start <= at);
+                let here = chain.anchors[next.saturating_sub(1)].1;
+                let equal = |diagonal: i64| document_token(at, diagonal) == Some(tokens[at]);
+                equal(here)
+                    || chain
+                        .anchors
+                        .get(next)
+                        .is_some_and(|(_, diagonal)| equal(*diagonal))
+            })
             .collect();
         chain.evidence = (chain.start..chain.end)
             .zip(&chain.matched)
             .map(|(at, matched)| match matched {
-                true => i64::from(self.surprise[usize::from(tokens[at])]),
+                true => i64::from(surprise[at]),
                 false => -mismatch,
             })
             .sum();

@@ -753,3 +753,78 @@ fn a_manifest_whose_sizes_overflow_is_a_corrupt_index() {
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }
+
+#[test]
+fn a_token_its_context_predicts_carries_no_evidence_and_a_rare_context_falls_back_to_the_token_alone(
+) {
+    let mut rng = StdRng::seed_from_u64(31);
+    let dir = tempfile::tempdir().unwrap();
+    let folder = dir.path().join("contribution-0");
+    std::fs::create_dir_all(&folder).unwrap();
+    // " chair window" always follows " apple table" (40 times); the
+    // random words around it make every other two-word context rare.
+    let text: String = (0..40)
+        .map(|_| format!("{} apple table chair window ", words(&mut rng, 30)))
+        .collect();
+    std::fs::write(folder.join("doc.txt"), &text).unwrap();
+    let out = dir.path().join("index");
+    Index::build(
+        &[Source {
+            contribution: 0,
+            path: folder,
+        }],
+        &Tokenizer::gpt2().unwrap(),
+        &out,
+        BuildOptions::default(),
+    )
+    .unwrap();
+    let engine = attributor(&out);
+    let tokens = engine.tokenizer.encode(" apple table chair window");
+    assert_eq!(tokens.len(), 4, "one token a word");
+    let in_context = engine.surprise(&tokens);
+    // Each word alone: −log₂ of its share of the corpus, far from nothing.
+    let alone: Vec<u32> = tokens
+        .iter()
+        .map(|token| engine.surprise(&[*token])[0])
+        .collect();
+    assert!(alone.iter().all(|bits| *bits >= 16 * 4), "{alone:?}");
+    assert_eq!(in_context[0], alone[0], "no context before the first token");
+    // " table" after " apple", " chair" after " apple table"…: the
+    // corpus holds the context 40 times or more, always followed so.
+    assert_eq!(&in_context[2..], &[0, 0], "{in_context:?}");
+
+    // A context the corpus holds fewer than `min_context_count` times says
+    // nothing about the language: the token counts alone.
+    let trusted = u64::from(Tuning::default().min_context_count);
+    let count = |pattern: &[model_ledger_attribution::Token]| -> u64 {
+        engine
+            .index
+            .occurrences_by_contribution(pattern)
+            .values()
+            .sum()
+    };
+    let all = engine.tokenizer.encode(&text);
+    let at = (2..all.len())
+        .find(|at| count(&all[at - 2..*at]) < trusted && count(&all[at - 1..*at]) >= trusted)
+        .expect("a rare two-token context after a common token");
+    let tokens = &all[at - 2..=at];
+    // The token given only the one before it, as if the first were not there.
+    assert_eq!(
+        engine.surprise(tokens)[2],
+        engine.surprise(&tokens[1..])[1],
+        "{tokens:?}"
+    );
+    assert!(engine.surprise(tokens)[2] > 0, "{tokens:?}");
+    // No context trusted at all: every token counts alone.
+    let untrusting = Attributor::new(
+        Index::open(&out).unwrap(),
+        Tokenizer::gpt2().unwrap(),
+        Tuning {
+            min_context_count: u32::MAX,
+            ..Tuning::default()
+        },
+    )
+    .unwrap();
+    let tokens = engine.tokenizer.encode(" apple table chair window");
+    assert_eq!(untrusting.surprise(&tokens), alone);
+}

@@ -25,7 +25,7 @@ use std::{
 mod edits;
 mod report;
 
-use edits::{edited, edited_words, words};
+use edits::{edited, edited_words, words, Words};
 use report::{goals, repetitive};
 
 use model_ledger_attribution::{Attributor, BuildOptions, Index, Source, Token, Tokenizer, Tuning};
@@ -81,6 +81,9 @@ fn args() -> Args {
             "--max-drift" => args.tuning.max_drift = number(),
             "--mismatch-bits" => args.tuning.mismatch_bits = number(),
             "--x-drop-bits" => args.tuning.x_drop_bits = number(),
+            "--context-tokens" => args.tuning.context_tokens = number(),
+            "--min-context-count" => args.tuning.min_context_count = number(),
+            "--strong-chain-bits" => args.tuning.strong_chain_bits = number(),
             other => panic!("unknown flag {other}"),
         }
     }
@@ -456,30 +459,38 @@ fn main() {
         }
     }
     // Whole words replaced, their lengths in tokens changed.
-    let unseen_words: Vec<Vec<Token>> = words(&unseen, &attributor.tokenizer)
-        .into_iter()
-        .map(|(start, end)| unseen[start..end].to_vec())
-        .filter(|word| {
-            word.iter()
-                .any(|token| attributor.tokenizer.carries_text(*token))
-        })
-        .collect();
+    let unseen_words = Words::new(
+        words(&unseen, &attributor.tokenizer)
+            .into_iter()
+            .map(|(start, end)| unseen[start..end].to_vec())
+            .filter(|word| {
+                word.iter()
+                    .any(|token| attributor.tokenizer.carries_text(*token))
+            })
+            .collect(),
+    );
     for percent in [10, 20] {
+        let (mut new, mut copied) = (0, 0);
         let variant: Vec<Output> = outputs
             .iter()
             .map(|output| {
-                edited_words(
+                let (edited, new_here, copied_here) = edited_words(
                     output,
                     percent,
                     &unseen_words,
                     &attributor.tokenizer,
                     &mut rng,
-                )
+                );
+                (new, copied) = (new + new_here, copied + copied_here);
+                edited
             })
             .collect();
         let (p, r, f) = row(
             &mut attributor,
-            &format!("{percent} % of words"),
+            &format!(
+                "{percent} % of words ({:.1} % of tokens)",
+                100.0 * new as f64 / copied.max(1) as f64
+            ),
             methods[0].0,
             methods[0].1,
             &variant,

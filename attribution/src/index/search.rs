@@ -105,6 +105,31 @@ impl Index {
 }
 
 impl Index {
+    /// How often each prefix of `pattern` occurs in the corpus: entry k
+    /// counts the first k + 1 tokens (the one-token count is the table's;
+    /// a count of 0 ends the list).
+    pub(crate) fn prefix_counts(&self, pattern: &[Token]) -> Vec<u64> {
+        let mut counts = vec![0u64; pattern.len()];
+        for shard in &self.shards {
+            let mut range = match pattern.first() {
+                Some(first) => shard.first(*first),
+                None => break,
+            };
+            for (depth, token) in pattern.iter().enumerate() {
+                if depth > 0 {
+                    range = shard.narrow(range, depth as u32, *token);
+                }
+                if range.0 == range.1 {
+                    break;
+                }
+                counts[depth] += (range.1 - range.0) as u64;
+            }
+        }
+        let held = counts.iter().take_while(|count| **count > 0).count();
+        counts.truncate(held);
+        counts
+    }
+
     /// Where `passage` occurs, counted per contribution (empty if it does
     /// not occur whole): what a reader checks when a payment names a span.
     pub fn occurrences_by_contribution(&self, passage: &[Token]) -> BTreeMap<u32, u64> {
