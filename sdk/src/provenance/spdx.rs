@@ -312,9 +312,8 @@ impl<'a> Builder<'a> {
             "ancestorOf",
             vec![self.id("model", &child.address)],
         );
-        let licence_version = self
-            .provenance
-            .model(&link.model)
+        let parent_view = self.provenance.model(&link.model);
+        let licence_version = parent_view
             .and_then(|parent| {
                 parent
                     .licenses
@@ -324,14 +323,16 @@ impl<'a> Builder<'a> {
             .map_or_else(String::new, |(_, licence)| {
                 format!(" v{}", licence.license_version)
             });
+        let parent_name = parent_view.map_or_else(
+            || link.model.to_string(),
+            |parent| model_name(&parent.model).to_string(),
+        );
         self.annotate(
             &relationship,
             format!(
                 "{} derives from {} under licence{} ({}), grant {}, and owes it {} % of every payment it receives",
                 model_name(&child.model),
-                self.provenance
-                    .model(&link.model)
-                    .map_or_else(|| link.model.to_string(), |parent| model_name(&parent.model).to_string()),
+                parent_name,
                 licence_version,
                 link.license,
                 link.grant,
