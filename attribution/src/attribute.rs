@@ -168,6 +168,13 @@ pub struct Attributor {
 /// few tokens.
 const SEARCH_STRIDE: usize = 8;
 
+/// A token's context is counted without the copies of the passage around
+/// it (the corpus's occurrences of the `PASSAGE_TOKENS` + 1 tokens ending
+/// at it): text repeated across generated pages (an API index, a licence
+/// footer) is not made predictable by its own repetitions, while an idiom,
+/// shorter than this and found in many surroundings, still is.
+const PASSAGE_TOKENS: usize = 16;
+
 /// A seed: output [start, end) occurs in `document` at `start + diagonal`.
 #[derive(Clone, Copy, Debug)]
 struct Seed {
@@ -279,7 +286,9 @@ impl Attributor {
     /// corpus counts them (−log₂ of the share of the context's occurrences
     /// that the token follows), where the context occurs at least
     /// `min_context_count` times; else given a shorter context, down to
-    /// none (the token's own share of the corpus). Tokens without text: 0.
+    /// none (the token's own share of the corpus). The copies of the
+    /// passage around the token are left out of both counts
+    /// (`PASSAGE_TOKENS`). Tokens without text: 0.
     ///
     /// Measured in context because what a script or a tokenizer makes
     /// predictable proves no copying: the second and third bytes of a CJK
@@ -297,10 +306,21 @@ impl Attributor {
                 if alone == 0 {
                     return 0;
                 }
+                // (None counted this close to the output's start: there the
+                // passage would be the context itself.)
+                let copies = match at.checked_sub(PASSAGE_TOKENS) {
+                    Some(from) => {
+                        let counts = self.index.prefix_counts(&tokens[from..=at]);
+                        counts.get(PASSAGE_TOKENS).copied().unwrap_or(0)
+                    }
+                    None => 0,
+                };
                 for length in (1..=context.min(at)).rev() {
                     let counts = self.index.prefix_counts(&tokens[at - length..=at]);
                     if let [.., before, with] = counts[..] {
-                        if counts.len() == length + 1 && before >= trusted {
+                        let (before, with) =
+                            (before.saturating_sub(copies), with.saturating_sub(copies));
+                        if counts.len() == length + 1 && before >= trusted && with > 0 {
                             return log2_sixteenths(before).saturating_sub(log2_sixteenths(with));
                         }
                     }

@@ -828,3 +828,47 @@ fn a_token_its_context_predicts_carries_no_evidence_and_a_rare_context_falls_bac
     let tokens = engine.tokenizer.encode(" apple table chair window");
     assert_eq!(untrusting.surprise(&tokens), alone);
 }
+
+#[test]
+fn a_passage_repeated_across_pages_is_not_made_predictable_by_its_own_copies() {
+    let mut rng = StdRng::seed_from_u64(32);
+    let dir = tempfile::tempdir().unwrap();
+    let folder = dir.path().join("contribution-0");
+    std::fs::create_dir_all(&folder).unwrap();
+    // Forty generated pages, each with the same 40-word footer.
+    let footer = words(&mut rng, 40);
+    for page in 0..40 {
+        std::fs::write(
+            folder.join(format!("page-{page}.txt")),
+            format!("{} {footer}", words(&mut rng, 300)),
+        )
+        .unwrap();
+    }
+    let out = dir.path().join("index");
+    Index::build(
+        &[Source {
+            contribution: 0,
+            path: folder,
+        }],
+        &Tokenizer::gpt2().unwrap(),
+        &out,
+        BuildOptions::default(),
+    )
+    .unwrap();
+    let engine = attributor(&out);
+    let tokens = engine.tokenizer.encode(&format!(" {footer}"));
+    // Past its first 16 tokens, each token is weighed against the corpus
+    // without the footer's forty copies: a few bits each, as in any text
+    // of these words, not the nothing its repetitions alone would say.
+    let surprise = engine.surprise(&tokens);
+    let deep = &surprise[17..];
+    let mean_bits =
+        deep.iter().map(|bits| f64::from(*bits)).sum::<f64>() / 16.0 / deep.len() as f64;
+    assert!(mean_bits >= 3.0, "{mean_bits} bits a token: {surprise:?}");
+    let attribution = engine.attribute(&format!("Quoting: {footer}"));
+    assert_eq!(paid(&attribution), [0], "{attribution:#?}");
+    assert!(
+        attribution.weights[0].1 as usize >= tokens.len() - 2,
+        "{attribution:#?}"
+    );
+}

@@ -196,9 +196,10 @@ fn repetitive_outputs_cost_time_linear_in_their_length() {
     // Each search narrows at most `max_match_tokens` (512) times, and inside
     // a long match there is one search every 8 tokens: at most 64 per token,
     // what a long verbatim copy costs too (searching at every token, a
-    // repetition cost some 500).
+    // repetition cost some 500). A token's surprise narrows at most 16 times
+    // for the passage around it and 2 + 1 for its contexts: 83 in all.
     for cost in [copy_cost, short_cost, long_cost] {
-        assert!(cost <= 64.0, "{cost} probes per token");
+        assert!(cost <= 83.0, "{cost} probes per token");
     }
     assert!(
         long_cost <= copy_cost * 1.5,

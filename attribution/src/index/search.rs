@@ -117,6 +117,7 @@ impl Index {
             };
             for (depth, token) in pattern.iter().enumerate() {
                 if depth > 0 {
+                    self.probes.fetch_add(1, Ordering::Relaxed);
                     range = shard.narrow(range, depth as u32, *token);
                 }
                 if range.0 == range.1 {
