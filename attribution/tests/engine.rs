@@ -38,6 +38,23 @@ fn corpus(seed: u64) -> Corpus {
     Corpus { dir, documents }
 }
 
+/// The engine over an index of `folder` as contribution 0, built in `dir`.
+fn one_contribution_engine(dir: &Path, folder: PathBuf) -> (PathBuf, Attributor) {
+    let out = dir.join("index");
+    Index::build(
+        &[Source {
+            contribution: 0,
+            path: folder,
+        }],
+        &Tokenizer::gpt2().unwrap(),
+        &out,
+        BuildOptions::default(),
+    )
+    .unwrap();
+    let engine = attributor(&out);
+    (out, engine)
+}
+
 fn sources(corpus: &Corpus) -> Vec<Source> {
     (0..3)
         .map(|contribution| Source {
@@ -561,18 +578,7 @@ fn a_layout_shared_with_a_document_is_no_evidence() {
         ),
     )
     .unwrap();
-    let out = dir.path().join("index");
-    Index::build(
-        &[Source {
-            contribution: 0,
-            path: corpus_dir,
-        }],
-        &Tokenizer::gpt2().unwrap(),
-        &out,
-        BuildOptions::default(),
-    )
-    .unwrap();
-    let engine = attributor(&out);
+    let (_, engine) = one_contribution_engine(dir.path(), corpus_dir);
     // The same frame, the same widths, other words in the cells.
     let other = ["alpha", "beta", "gamma", "kappa", "sigma", "omega"];
     let output = table(&cells(&mut rng, &other));
@@ -767,18 +773,7 @@ fn a_token_its_context_predicts_carries_no_evidence_and_a_rare_context_falls_bac
         .map(|_| format!("{} apple table chair window ", words(&mut rng, 30)))
         .collect();
     std::fs::write(folder.join("doc.txt"), &text).unwrap();
-    let out = dir.path().join("index");
-    Index::build(
-        &[Source {
-            contribution: 0,
-            path: folder,
-        }],
-        &Tokenizer::gpt2().unwrap(),
-        &out,
-        BuildOptions::default(),
-    )
-    .unwrap();
-    let engine = attributor(&out);
+    let (out, engine) = one_contribution_engine(dir.path(), folder);
     let tokens = engine.tokenizer.encode(" apple table chair window");
     assert_eq!(tokens.len(), 4, "one token a word");
     let in_context = engine.surprise(&tokens);
@@ -844,18 +839,7 @@ fn a_passage_repeated_across_pages_is_not_made_predictable_by_its_own_copies() {
         )
         .unwrap();
     }
-    let out = dir.path().join("index");
-    Index::build(
-        &[Source {
-            contribution: 0,
-            path: folder,
-        }],
-        &Tokenizer::gpt2().unwrap(),
-        &out,
-        BuildOptions::default(),
-    )
-    .unwrap();
-    let engine = attributor(&out);
+    let (_, engine) = one_contribution_engine(dir.path(), folder);
     let tokens = engine.tokenizer.encode(&format!(" {footer}"));
     // Past its first 16 tokens, each token is weighed against the corpus
     // without the footer's forty copies: a few bits each, as in any text
