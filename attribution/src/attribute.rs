@@ -108,14 +108,14 @@ impl Default for Tuning {
     fn default() -> Self {
         Self {
             min_seed_tokens: 4,
-            min_seed_bits: 20,
+            min_seed_bits: 18,
             max_occurrences: 32,
             max_places: 65_536,
             max_drift: 4,
             max_gap: 24,
             mismatch_bits: 6,
             x_drop_bits: 32,
-            min_chain_bits: 36,
+            min_chain_bits: 38,
             strong_chain_bits: 128,
             min_chain_tokens: 12,
             max_match_tokens: 512,
