@@ -202,10 +202,18 @@ struct Chain {
 
 impl Chain {
     fn diagonal_at(&self, position: usize) -> i64 {
+        self.diagonals_at(position).0
+    }
+
+    /// The diagonal `position` is compared on, and the next stretch's, if any.
+    fn diagonals_at(&self, position: usize) -> (i64, Option<i64>) {
         let after = self
             .anchors
             .partition_point(|(start, _)| *start <= position);
-        self.anchors[after.saturating_sub(1)].1
+        (
+            self.anchors[after.saturating_sub(1)].1,
+            self.anchors.get(after).map(|(_, diagonal)| *diagonal),
+        )
     }
 }
 
@@ -309,18 +317,20 @@ impl Attributor {
                 // (None counted this close to the output's start: there the
                 // passage would be the context itself.)
                 let copies = match at.checked_sub(PASSAGE_TOKENS) {
-                    Some(from) => {
-                        let counts = self.index.prefix_counts(&tokens[from..=at]);
-                        counts.get(PASSAGE_TOKENS).copied().unwrap_or(0)
-                    }
+                    Some(from) => match self.index.longest_prefix(&tokens[from..=at]) {
+                        (length, occurrences) if length == PASSAGE_TOKENS + 1 => occurrences,
+                        _ => 0,
+                    },
                     None => 0,
                 };
                 for length in (1..=context.min(at)).rev() {
                     let counts = self.index.prefix_counts(&tokens[at - length..=at]);
-                    if let [.., before, with] = counts[..] {
-                        let (before, with) =
-                            (before.saturating_sub(copies), with.saturating_sub(copies));
-                        if counts.len() == length + 1 && before >= trusted && with > 0 {
+                    // The context's count and the context-and-token's, if
+                    // the corpus holds the token after it at all.
+                    if counts.len() == length + 1 {
+                        let before = counts[length - 1].saturating_sub(copies);
+                        let with = counts[length].saturating_sub(copies);
+                        if before >= trusted && with > 0 {
                             return log2_sixteenths(before).saturating_sub(log2_sixteenths(with));
                         }
                     }
@@ -546,14 +556,9 @@ impl Attributor {
         // the old diagonal holding before it and the new one after it.
         chain.matched = (chain.start..chain.end)
             .map(|at| {
-                let next = chain.anchors.partition_point(|(start, _)| *start <= at);
-                let here = chain.anchors[next.saturating_sub(1)].1;
+                let (here, next) = chain.diagonals_at(at);
                 let equal = |diagonal: i64| document_token(at, diagonal) == Some(tokens[at]);
-                equal(here)
-                    || chain
-                        .anchors
-                        .get(next)
-                        .is_some_and(|(_, diagonal)| equal(*diagonal))
+                equal(here) || next.is_some_and(equal)
             })
             .collect();
         chain.evidence = (chain.start..chain.end)
