@@ -6,6 +6,7 @@ mod command;
 mod embedded;
 mod event_text;
 mod failure;
+mod files;
 mod index;
 mod output;
 mod session;

@@ -187,7 +187,7 @@ fn run(args: RunArgs, format: OutputFormat) -> Result<()> {
         .collect();
     match &args.attributed {
         Some(path) => {
-            replace_whole(path, text.as_bytes())?;
+            crate::files::replace_whole(path, text.as_bytes())?;
             let calls = attributed.len();
             let paying = attributed
                 .iter()
@@ -227,15 +227,6 @@ fn run(args: RunArgs, format: OutputFormat) -> Result<()> {
     Ok(())
 }
 
-/// Writes `bytes` beside `path`, then renames it into place: a reader never
-/// sees half a file.
-fn replace_whole(path: &std::path::Path, bytes: &[u8]) -> Result<()> {
-    let temporary = path.with_extension("tmp");
-    std::fs::write(&temporary, bytes)
-        .with_context(|| format!("cannot write {}", temporary.display()))?;
-    std::fs::rename(&temporary, path).with_context(|| format!("cannot write {}", path.display()))
-}
-
 /// Files listed by name in `attribute overlap`'s human report.
 const SHOWN_FILES: usize = 10;
 
@@ -249,7 +240,7 @@ fn overlap_report(args: OverlapArgs, format: OutputFormat) -> Result<()> {
     let found = overlap(&attributor, &args.candidates, threads)?;
     let report = overlap_json(&found);
     if let Some(path) = &args.report {
-        replace_whole(path, &serde_json::to_vec_pretty(&report)?)?;
+        crate::files::replace_whole(path, &serde_json::to_vec_pretty(&report)?)?;
     }
     format.print(report, || {
         let percent = |tokens: u64| found.share_bps(tokens) as f64 / 100.0;

@@ -131,16 +131,7 @@ pub fn batch_path(dir: &Path, seq: u64) -> PathBuf {
 /// file lost to a power cut after its transaction landed would let the next
 /// run cut a different batch at the same place.
 fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<()> {
-    use std::io::Write;
-    let temporary = path.with_extension("tmp");
-    let mut file = std::fs::File::create(&temporary)?;
-    file.write_all(&serde_json::to_vec_pretty(value)?)?;
-    file.sync_all()?;
-    std::fs::rename(&temporary, path)?;
-    if let Some(dir) = path.parent().filter(|dir| !dir.as_os_str().is_empty()) {
-        std::fs::File::open(dir)?.sync_all()?;
-    }
-    Ok(())
+    crate::files::replace_whole(path, &serde_json::to_vec_pretty(value)?)
 }
 
 fn read_json<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<Option<T>> {
