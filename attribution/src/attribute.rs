@@ -24,7 +24,11 @@
 //! 3. Extension: a chain grows past its outer seeds along its diagonal,
 //!    token by token, while matches outweigh mismatches (an X-drop, as in
 //!    sequence alignment), so a copy's edges count even where the edits left
-//!    no exact run long enough to be a seed.
+//!    no exact run long enough to be a seed. A chain attributed (step 4)
+//!    then grows on past an edit at its edge: a few tokens skipped, the
+//!    copy resumed on its diagonal or one nearby (a word replaced by a
+//!    longer or shorter one shifts it), where what follows outweighs a
+//!    small cost per token skipped and shifted.
 //! 4. A chain is attributed when it carries enough evidence: the surprise
 //!    of the tokens it matches, less a fixed cost per token it does not.
 //!    Matches are weighed by surprise everywhere (extension too), because
@@ -49,6 +53,8 @@
 use std::collections::BTreeMap;
 
 use serde::Serialize;
+
+mod extend;
 
 use crate::{
     index::{Index, ShardRange, HOLDER_RULE},
@@ -81,6 +87,13 @@ pub struct Tuning {
     pub mismatch_bits: u32,
     /// …and the extension stops once its evidence falls this far below its best.
     pub x_drop_bits: u32,
+    /// An attributed chain's extension may jump an edit at its edge: skip
+    /// up to this many output tokens (a replaced word) and resume the copy
+    /// up to `max_drift` tokens off its diagonal…
+    pub resume_skip_tokens: u32,
+    /// …where what it resumes with outweighs this many bits per token
+    /// skipped and per token of shift.
+    pub resume_bits: u32,
     /// Evidence a chain needs to be attributed, in bits: the surprise of
     /// the tokens it matches in its document less `mismatch_bits` per
     /// token it does not.
@@ -115,6 +128,8 @@ impl Default for Tuning {
             max_gap: 24,
             mismatch_bits: 6,
             x_drop_bits: 32,
+            resume_skip_tokens: 3,
+            resume_bits: 4,
             min_chain_bits: 38,
             strong_chain_bits: 128,
             min_chain_tokens: 12,
@@ -285,6 +300,7 @@ impl Attributor {
                 chain.evidence >= i64::from(self.tuning.min_chain_bits) * 16
                     && chain.end - chain.start >= self.tuning.min_chain_tokens as usize
             })
+            .map(|chain| self.resume_past_edits(tokens, &surprise, chain))
             .collect();
         self.assign(tokens, chains)
     }
@@ -505,70 +521,6 @@ impl Attributor {
         }
         chains.append(&mut open);
         chains
-    }
-
-    /// Grows `chain` past its outer seeds along its diagonal (X-drop), then
-    /// marks which of its tokens equal the document's.
-    fn extend(&self, tokens: &[Token], surprise: &[u32], mut chain: Chain) -> Chain {
-        let entry = &self.index.manifest.documents[chain.document as usize];
-        let shard = &self.index.shards[entry.shard as usize];
-        // The document's token at output position `at` on `diagonal`.
-        let document_token = |at: usize, diagonal: i64| -> Option<Token> {
-            let offset = at as i64 + diagonal;
-            (offset >= 0 && (offset as u64) < entry.tokens)
-                .then(|| shard.token(entry.start + offset as u64))
-        };
-        let (mismatch, x_drop) = (
-            i64::from(self.tuning.mismatch_bits) * 16,
-            i64::from(self.tuning.x_drop_bits) * 16,
-        );
-        let reach = |positions: &mut dyn Iterator<Item = usize>, diagonal: i64| -> usize {
-            let (mut score, mut best, mut steps, mut best_steps) = (0i64, 0i64, 0usize, 0usize);
-            for at in positions {
-                let Some(token) = document_token(at, diagonal) else {
-                    break;
-                };
-                steps += 1;
-                if token == tokens[at] {
-                    score += i64::from(surprise[at]);
-                    if score > best {
-                        (best, best_steps) = (score, steps);
-                    }
-                } else {
-                    score -= mismatch;
-                    if score < best - x_drop {
-                        break;
-                    }
-                }
-            }
-            best_steps
-        };
-        let first = chain.anchors[0].1;
-        let last = chain.anchors.last().expect("an anchor").1;
-        let left = reach(&mut (0..chain.start).rev(), first);
-        let right = reach(&mut (chain.end..tokens.len()), last);
-        chain.start -= left;
-        chain.end += right;
-        chain.anchors[0].0 = chain.start;
-        // A token before the next stretch is also compared on that
-        // stretch's diagonal: the edit that shifted the copy (a word
-        // replaced by a longer or shorter one) lies somewhere in between,
-        // the old diagonal holding before it and the new one after it.
-        chain.matched = (chain.start..chain.end)
-            .map(|at| {
-                let (here, next) = chain.diagonals_at(at);
-                let equal = |diagonal: i64| document_token(at, diagonal) == Some(tokens[at]);
-                equal(here) || next.is_some_and(equal)
-            })
-            .collect();
-        chain.evidence = (chain.start..chain.end)
-            .zip(&chain.matched)
-            .map(|(at, matched)| match matched {
-                true => i64::from(surprise[at]),
-                false => -mismatch,
-            })
-            .sum();
-        chain
     }
 
     /// Each output token to a chain covering it by the holder rule (of the

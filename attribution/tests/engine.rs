@@ -10,7 +10,7 @@ use common::{attributor, excerpt, paid, words, WORDS};
 
 use model_ledger_attribution::{
     attribute_retrieved, AttributionError, Attributor, BuildOptions, Index, Manifest, Retrieved,
-    Source, Tokenizer, Tuning,
+    Source, Token, Tokenizer, Tuning,
 };
 use rand::{rngs::StdRng, seq::SliceRandom, SeedableRng};
 use sha2::{Digest, Sha256};
@@ -154,6 +154,80 @@ fn a_copy_with_one_word_in_ten_changed_is_still_found() {
         weight as usize * 100 >= copied_tokens * 85,
         "{weight} of {copied_tokens} tokens: {attribution:#?}"
     );
+}
+
+#[test]
+fn a_copy_is_followed_past_a_word_replaced_near_its_edge_by_one_of_another_length() {
+    let corpus = corpus(3);
+    let (dir, _) = build(&corpus, BuildOptions::default());
+    let tokenizer = Tokenizer::gpt2().unwrap();
+    let engine = attributor(&dir);
+    let tokens_of = |text: &str| tokenizer.encode(text);
+    let replacement = ["sunflower", "blueberry", "moonbeam"]
+        .into_iter()
+        .find(|word| tokens_of(&format!(" {word}")).len() == 2)
+        .expect("a word of two tokens");
+    // 46 words of contribution 1, the 4th and the 4th from last (each one
+    // token) replaced by that word, one token longer: the copy's first and
+    // last three words lie on another diagonal than its middle. The first
+    // window where they carry more evidence than jumping the replaced word
+    // costs (2 tokens skipped and 1 of shift, 4 bits each), but less than
+    // a seed needs (18 bits), so only the jump can reach them.
+    let evidence = |tokens: &[Token]| -> u32 { engine.surprise(tokens).iter().sum::<u32>() / 16 };
+    let (output, length) = (0..2_900)
+        .find_map(|from| {
+            let copied = excerpt(&corpus.documents[2].2, from, 46);
+            let mut words: Vec<&str> = copied.split(' ').collect();
+            if [words[3], words[42]]
+                .iter()
+                .any(|word| tokens_of(&format!(" {word}")).len() != 1)
+            {
+                return None;
+            }
+            words[3] = replacement;
+            words[42] = replacement;
+            // (After a blank, as in the document, so its first word is the
+            // same token.)
+            let output = format!(" {}", words.join(" "));
+            let tokens = tokens_of(&output);
+            let lead = tokens_of(&format!(" {}", words[..3].join(" "))).len();
+            let trail = tokens_of(&format!(" {}", words[43..].join(" "))).len();
+            let edges = [
+                evidence(&tokens[..lead]),
+                evidence(&tokens[tokens.len() - trail..]),
+            ];
+            edges
+                .iter()
+                .all(|bits| (14..18).contains(bits))
+                .then_some((output, tokens.len()))
+        })
+        .expect("such a window");
+    let spans = |tuning: Tuning| {
+        let engine =
+            Attributor::new(Index::open(&dir).unwrap(), tokenizer.clone(), tuning).unwrap();
+        let attribution = engine.attribute(&output);
+        assert_eq!(paid(&attribution), [1], "{attribution:#?}");
+        attribution
+            .spans
+            .iter()
+            .map(|span| (span.start, span.end))
+            .collect::<Vec<_>>()
+    };
+    // Followed on its own diagonal alone, the copy stops at both replaced
+    // words; resumed past them, it is the whole output.
+    let along_one_diagonal = spans(Tuning {
+        resume_skip_tokens: 0,
+        max_drift: 0,
+        ..Tuning::default()
+    });
+    let [(start, end)] = along_one_diagonal[..] else {
+        panic!("{along_one_diagonal:?}");
+    };
+    assert!(
+        start >= 5 && end <= length - 5,
+        "{along_one_diagonal:?} of {length}"
+    );
+    assert_eq!(spans(Tuning::default()), [(0, length)]);
 }
 
 #[test]

@@ -532,18 +532,5 @@ fn write_state(dir: &Path, state: &State) -> Result<()> {
     bytes.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
     bytes.extend_from_slice(&payload);
     bytes.extend_from_slice(&Sha256::digest(&payload));
-    let path = dir.join(STATE_FILE);
-    let temporary = dir.join(format!("{STATE_FILE}.tmp"));
-    {
-        let mut file = fs::File::create(&temporary)
-            .with_context(|| format!("cannot write {}", temporary.display()))?;
-        file.write_all(&bytes)?;
-        file.sync_all()?;
-    }
-    fs::rename(&temporary, &path).with_context(|| format!("cannot replace {}", path.display()))?;
-    if let Ok(directory) = fs::File::open(dir) {
-        // Make the rename itself durable.
-        let _ = directory.sync_all();
-    }
-    Ok(())
+    crate::files::replace_whole(&dir.join(STATE_FILE), &bytes)
 }

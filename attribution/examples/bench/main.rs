@@ -12,7 +12,7 @@
 //! them would be right, not false.
 //!
 //!   cargo run --release -p model-ledger-attribution --example bench -- \
-//!       --corpus DIR --unseen DIR [--index DIR] [--outputs 100] [--seed 1]
+//!       --corpus DIR --unseen DIR [--index DIR] [--outputs 400] [--seed 1]
 //!
 //! `attribution/bench/run` fetches the Debian corpus and runs this.
 
@@ -47,7 +47,7 @@ fn args() -> Args {
         corpus: PathBuf::new(),
         unseen: PathBuf::new(),
         index: std::env::temp_dir().join("model-ledger-attribution-bench-index"),
-        outputs: 100,
+        outputs: 400,
         seed: 1,
         reuse_index: false,
         tuning: Tuning::default(),
@@ -81,6 +81,8 @@ fn args() -> Args {
             "--max-drift" => args.tuning.max_drift = number(),
             "--mismatch-bits" => args.tuning.mismatch_bits = number(),
             "--x-drop-bits" => args.tuning.x_drop_bits = number(),
+            "--resume-skip-tokens" => args.tuning.resume_skip_tokens = number(),
+            "--resume-bits" => args.tuning.resume_bits = number(),
             "--context-tokens" => args.tuning.context_tokens = number(),
             "--min-context-count" => args.tuning.min_context_count = number(),
             "--strong-chain-bits" => args.tuning.strong_chain_bits = number(),
@@ -409,6 +411,7 @@ fn main() {
         max_gap: 0,
         max_drift: 0,
         x_drop_bits: 0,
+        resume_skip_tokens: 0,
         min_chain_bits: args.tuning.min_seed_bits,
         min_chain_tokens: args.tuning.min_seed_tokens,
         ..args.tuning

@@ -1,0 +1,243 @@
+//! Step 3 of the module's method: a chain grows past its outer seeds,
+//! along its diagonal (X-drop) and, once attributed, past an edit at its
+//! edge onto a nearby one; then its tokens are compared with the document's.
+
+use super::{Attributor, Chain};
+use crate::tokenizer::Token;
+
+/// A jump past an edit at a chain's edge is judged on this many tokens
+/// after it (`Attributor::resume_past_edits`).
+const RESUME_LOOKAHEAD: usize = 16;
+
+/// Which side of a chain an extension grows on.
+#[derive(Clone, Copy, Debug)]
+enum Side {
+    Before,
+    After,
+}
+
+impl Attributor {
+    /// The document's token at output position `at` on `diagonal`, if the
+    /// document reaches there.
+    fn document_token(&self, document: u32, at: usize, diagonal: i64) -> Option<Token> {
+        let entry = &self.index.manifest.documents[document as usize];
+        let offset = at as i64 + diagonal;
+        (offset >= 0 && (offset as u64) < entry.tokens)
+            .then(|| self.index.shards[entry.shard as usize].token(entry.start + offset as u64))
+    }
+
+    /// X-drop along one diagonal, outwards from `edge` on `side`, for at
+    /// most `max_steps` tokens: the tokens up to the best point, and the
+    /// evidence there.
+    fn reach(
+        &self,
+        tokens: &[Token],
+        surprise: &[u32],
+        document: u32,
+        (edge, side): (usize, Side),
+        diagonal: i64,
+        max_steps: usize,
+    ) -> (usize, i64) {
+        let (mismatch, x_drop) = (
+            i64::from(self.tuning.mismatch_bits) * 16,
+            i64::from(self.tuning.x_drop_bits) * 16,
+        );
+        let positions: Box<dyn Iterator<Item = usize>> = match side {
+            Side::Before => Box::new((0..edge).rev()),
+            Side::After => Box::new(edge..tokens.len()),
+        };
+        let (mut score, mut best, mut steps, mut best_steps) = (0i64, 0i64, 0usize, 0usize);
+        for at in positions.take(max_steps) {
+            let Some(token) = self.document_token(document, at, diagonal) else {
+                break;
+            };
+            steps += 1;
+            if token == tokens[at] {
+                score += i64::from(surprise[at]);
+                // (A matched token of text that adds nothing, the rest of a
+                // word its first token predicts, still belongs to the copy;
+                // a blank or a bracket after it may be the next text's.)
+                let text = self.surprise_alone[usize::from(tokens[at])] > 0;
+                if score > best || (score == best && text) {
+                    (best, best_steps) = (score, steps);
+                }
+            } else {
+                score -= mismatch;
+                if score < best - x_drop {
+                    break;
+                }
+            }
+        }
+        (best_steps, best)
+    }
+
+    /// The X-drop from `chain`'s edge on `side` along `diagonal`, as far as
+    /// it goes: the tokens it adds.
+    fn follow(
+        &self,
+        tokens: &[Token],
+        surprise: &[u32],
+        chain: &Chain,
+        side: Side,
+        diagonal: i64,
+    ) -> usize {
+        let edge = match side {
+            Side::Before => chain.start,
+            Side::After => chain.end,
+        };
+        let (steps, _) = self.reach(
+            tokens,
+            surprise,
+            chain.document,
+            (edge, side),
+            diagonal,
+            usize::MAX,
+        );
+        steps
+    }
+
+    /// Grows `chain` past its outer seeds along its diagonal (X-drop), then
+    /// marks which of its tokens equal the document's.
+    pub(super) fn extend(&self, tokens: &[Token], surprise: &[u32], mut chain: Chain) -> Chain {
+        let first = chain.anchors[0].1;
+        let last = chain.anchors.last().expect("an anchor").1;
+        let left = self.follow(tokens, surprise, &chain, Side::Before, first);
+        let right = self.follow(tokens, surprise, &chain, Side::After, last);
+        chain.start -= left;
+        chain.end += right;
+        chain.anchors[0].0 = chain.start;
+        self.mark(tokens, surprise, &mut chain);
+        chain
+    }
+
+    /// An attributed chain grows on past an edit at its edge, a step of
+    /// the X-drop that can jump: up to `resume_skip_tokens` output tokens
+    /// skipped, and the copy resumed on the chain's diagonal or up to
+    /// `max_drift` off it (a word replaced by a longer or shorter one shifts
+    /// the copy), wherever what it resumes with carries more evidence than
+    /// `resume_bits` per token skipped and per token of shift. A cost below
+    /// a mismatch's, because the chain is already a copy: the question at
+    /// its edge is only where the copy ends. Only a chain attributed on its
+    /// own evidence grows so; the many places a jump may land never make a
+    /// chain.
+    pub(super) fn resume_past_edits(
+        &self,
+        tokens: &[Token],
+        surprise: &[u32],
+        mut chain: Chain,
+    ) -> Chain {
+        // Each jump is judged on what follows it within `RESUME_LOOKAHEAD`
+        // tokens, then followed by the X-drop as far as it goes: an output
+        // that repeats itself matches on many diagonals at once, and
+        // following each to its end would cost the output's length per jump.
+        let edges = (chain.start, chain.end);
+        while let Some((skipped, diagonal, steps)) =
+            self.resumption(tokens, surprise, &chain, Side::After)
+        {
+            chain.anchors.push((chain.end, diagonal));
+            chain.end += skipped + steps;
+            chain.end += self.follow(tokens, surprise, &chain, Side::After, diagonal);
+        }
+        while let Some((skipped, diagonal, steps)) =
+            self.resumption(tokens, surprise, &chain, Side::Before)
+        {
+            chain.start -= skipped + steps;
+            chain.start -= self.follow(tokens, surprise, &chain, Side::Before, diagonal);
+            chain.anchors.insert(0, (chain.start, diagonal));
+        }
+        if (chain.start, chain.end) != edges {
+            self.mark(tokens, surprise, &mut chain);
+        }
+        chain
+    }
+
+    /// The best jump past `chain`'s edge on `side` (most evidence net of
+    /// its cost; the fewest tokens skipped, then the smallest shift, on a
+    /// tie): (tokens skipped, diagonal, tokens resumed).
+    fn resumption(
+        &self,
+        tokens: &[Token],
+        surprise: &[u32],
+        chain: &Chain,
+        side: Side,
+    ) -> Option<(usize, i64, usize)> {
+        let cost = i64::from(self.tuning.resume_bits) * 16;
+        let (edge, diagonal) = match side {
+            Side::Before => (chain.start, chain.anchors[0].1),
+            Side::After => (chain.end, chain.anchors.last().expect("an anchor").1),
+        };
+        let drift = i64::from(self.tuning.max_drift);
+        let mut best: Option<(i64, usize, i64, usize)> = None;
+        for skipped in 0..=self.tuning.resume_skip_tokens as usize {
+            let from = match side {
+                Side::Before => edge.checked_sub(skipped),
+                Side::After => Some(edge + skipped).filter(|from| *from < tokens.len()),
+            };
+            let Some(from) = from else {
+                break;
+            };
+            for shift in 0..=drift {
+                // Neither skipped nor shifted: the X-drop's own step.
+                if skipped == 0 && shift == 0 {
+                    continue;
+                }
+                for shifted in [diagonal - shift, diagonal + shift] {
+                    // The copy reads its document forwards: a jump may pass
+                    // over document tokens (a word dropped or shortened),
+                    // or over output tokens put in place of none, but never
+                    // back onto document tokens the chain has used (which
+                    // a repetitive output would otherwise do again and
+                    // again, one period at a time).
+                    let back = match side {
+                        Side::After => diagonal - shifted,
+                        Side::Before => shifted - diagonal,
+                    };
+                    if back > skipped as i64 {
+                        continue;
+                    }
+                    let (steps, evidence) = self.reach(
+                        tokens,
+                        surprise,
+                        chain.document,
+                        (from, side),
+                        shifted,
+                        RESUME_LOOKAHEAD,
+                    );
+                    let gain = evidence - cost * (skipped as i64 + shift);
+                    if steps > 0 && gain > best.map_or(0, |(most, ..)| most) {
+                        best = Some((gain, skipped, shifted, steps));
+                    }
+                    if shift == 0 {
+                        break;
+                    }
+                }
+            }
+        }
+        best.map(|(_, skipped, diagonal, steps)| (skipped, diagonal, steps))
+    }
+
+    /// Which of the chain's tokens equal the document's, and its evidence.
+    fn mark(&self, tokens: &[Token], surprise: &[u32], chain: &mut Chain) {
+        let mismatch = i64::from(self.tuning.mismatch_bits) * 16;
+        // A token before the next stretch is also compared on that
+        // stretch's diagonal: the edit that shifted the copy (a word
+        // replaced by a longer or shorter one) lies somewhere in between,
+        // the old diagonal holding before it and the new one after it.
+        chain.matched = (chain.start..chain.end)
+            .map(|at| {
+                let (here, next) = chain.diagonals_at(at);
+                let equal = |diagonal: i64| {
+                    self.document_token(chain.document, at, diagonal) == Some(tokens[at])
+                };
+                equal(here) || next.is_some_and(equal)
+            })
+            .collect();
+        chain.evidence = (chain.start..chain.end)
+            .zip(&chain.matched)
+            .map(|(at, matched)| match matched {
+                true => i64::from(surprise[at]),
+                false => -mismatch,
+            })
+            .sum();
+    }
+}
