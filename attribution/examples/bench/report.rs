@@ -85,3 +85,61 @@ pub fn repetitive(attributor: &Attributor) {
         attribution.spans.iter().map(|span| span.end - span.start).sum::<usize>()
     );
 }
+
+/// Where the copied tokens an output's attribution missed lie, counted per
+/// copied passage (a run of tokens with one true contribution): in a
+/// passage missed whole, at its edges (before the first or after the last
+/// token found), inside it (between two found), or paid to another
+/// contribution. Where recall is lost says what would win it back.
+#[derive(Default)]
+pub struct Missed {
+    pub whole: u64,
+    pub edges: u64,
+    pub inside: u64,
+    pub elsewhere: u64,
+}
+
+impl Missed {
+    pub fn count(&mut self, found: &[Option<u32>], truth: &[Option<u32>]) {
+        let mut start = 0;
+        while start < truth.len() {
+            let end = start
+                + truth[start..]
+                    .iter()
+                    .take_while(|owner| **owner == truth[start])
+                    .count();
+            if truth[start].is_some() {
+                let right: Vec<bool> = (start..end).map(|at| found[at] == truth[at]).collect();
+                let unfound = |range: std::ops::Range<usize>| {
+                    range.filter(|at| found[start + at].is_none()).count() as u64
+                };
+                self.elsewhere += (start..end)
+                    .filter(|at| found[*at].is_some() && found[*at] != truth[*at])
+                    .count() as u64;
+                match (
+                    right.iter().position(|r| *r),
+                    right.iter().rposition(|r| *r),
+                ) {
+                    (Some(first), Some(last)) => {
+                        self.edges += unfound(0..first) + unfound(last + 1..right.len());
+                        self.inside += unfound(first..last + 1);
+                    }
+                    _ => self.whole += unfound(0..right.len()),
+                }
+            }
+            start = end;
+        }
+    }
+
+    /// As shares of the copied tokens, in %: whole / edges / inside / elsewhere.
+    pub fn shares(&self, copied: u64) -> String {
+        let share = |n: u64| 100.0 * n as f64 / copied.max(1) as f64;
+        format!(
+            "{:.1} / {:.1} / {:.1} / {:.1}",
+            share(self.whole),
+            share(self.edges),
+            share(self.inside),
+            share(self.elsewhere)
+        )
+    }
+}
