@@ -30,11 +30,14 @@
 //!    longer or shorter one shifts it), where what follows outweighs a
 //!    small cost per token skipped and shifted.
 //! 4. A chain is attributed when it carries enough evidence: the surprise
-//!    of the tokens it matches, less a fixed cost per token it does not.
-//!    Matches are weighed by surprise everywhere (extension too), because
-//!    two documents that merely share a structure (numbered headings,
-//!    punctuation, line breaks) match on common tokens only, and mismatches
-//!    cost, because such structure leaves the words in between different.
+//!    of the tokens it matches, less a cost per edit: a run of tokens that
+//!    differ from the document's costs more where it starts than for each
+//!    token after (a word replaced is one edit, however many tokens the
+//!    tokenizer made of it). Matches are weighed by surprise everywhere
+//!    (extension too), because two documents that merely share a
+//!    structure (numbered headings, punctuation, line breaks) match on
+//!    common tokens only, and mismatches cost, because such structure
+//!    leaves the words in between different.
 //! 5. The holder rule ([`HOLDER_RULE`], recorded in every index manifest
 //!    and so under its content hash): each output token goes to the
 //!    earliest contribution (lowest contribution index: indices are handed
@@ -83,9 +86,13 @@ pub struct Tuning {
     pub max_drift: u32,
     /// Largest gap, in output tokens, between two seeds of one chain.
     pub max_gap: u32,
-    /// Extension: a mismatching token costs this many bits of evidence…
+    /// A token that differs from the document's costs this many bits of
+    /// evidence where a run of such tokens starts…
     pub mismatch_bits: u32,
-    /// …and the extension stops once its evidence falls this far below its best.
+    /// …and this many for each further token of the run: a replaced word
+    /// is one edit however many tokens it has.
+    pub mismatch_run_bits: u32,
+    /// Extension stops once its evidence falls this far below its best.
     pub x_drop_bits: u32,
     /// An attributed chain's extension may jump an edit at its edge: skip
     /// up to this many output tokens (a replaced word) and resume the copy
@@ -95,8 +102,8 @@ pub struct Tuning {
     /// skipped and per token of shift.
     pub resume_bits: u32,
     /// Evidence a chain needs to be attributed, in bits: the surprise of
-    /// the tokens it matches in its document less `mismatch_bits` per
-    /// token it does not.
+    /// the tokens it matches in its document less the cost of those it
+    /// does not (`mismatch_bits`, `mismatch_run_bits`).
     pub min_chain_bits: u32,
     /// Holder rule: a chain competes for an output token when its evidence
     /// is at least 3/4 of the strongest chain's covering that token (a
@@ -127,6 +134,7 @@ impl Default for Tuning {
             max_drift: 4,
             max_gap: 24,
             mismatch_bits: 6,
+            mismatch_run_bits: 2,
             x_drop_bits: 32,
             resume_skip_tokens: 3,
             resume_bits: 4,
@@ -303,6 +311,19 @@ impl Attributor {
             .map(|chain| self.resume_past_edits(tokens, &surprise, chain))
             .collect();
         self.assign(tokens, chains)
+    }
+
+    /// The cost of an output token that differs from the document's, in
+    /// 1/16 bit: `mismatch_bits` where a run of differing tokens starts,
+    /// `mismatch_run_bits` for each further token of the run. An edit is
+    /// priced once: a replaced word of three tokens is one edit, not three,
+    /// in every script and with every tokenizer (which may split a CJK
+    /// character, or a word of code, into several tokens).
+    fn mismatch_cost(&self, continues_a_run: bool) -> i64 {
+        i64::from(match continues_a_run {
+            true => self.tuning.mismatch_run_bits,
+            false => self.tuning.mismatch_bits,
+        }) * 16
     }
 
     /// Per output token, in 1/16 bit, the evidence it carries where it

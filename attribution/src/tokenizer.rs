@@ -154,13 +154,28 @@ impl Tokenizer {
                 .all(|byte| byte.is_ascii_whitespace())
     }
 
+    /// The bytes of `tokens`, one vector per token (a token may hold part
+    /// of a character; one outside the vocabulary, such as the index's
+    /// separator, holds none).
+    pub fn token_bytes(&self, tokens: &[Token]) -> Vec<Vec<u8>> {
+        let known: Vec<u32> = tokens
+            .iter()
+            .map(|token| u32::from(*token))
+            .filter(|rank| *rank < self.vocabulary)
+            .collect();
+        let mut decoded = self.bpe._decode_native_and_split(known);
+        tokens
+            .iter()
+            .map(|token| match u32::from(*token) < self.vocabulary {
+                true => decoded.next().unwrap_or_default(),
+                false => Vec::new(),
+            })
+            .collect()
+    }
+
     /// The text of `tokens` (lossy where a token splits a character).
     pub fn decode(&self, tokens: &[Token]) -> String {
-        let bytes: Vec<u8> = self
-            .bpe
-            ._decode_native_and_split(tokens.iter().map(|token| u32::from(*token)).collect())
-            .flatten()
-            .collect();
+        let bytes: Vec<u8> = self.token_bytes(tokens).into_iter().flatten().collect();
         String::from_utf8_lossy(&bytes).into_owned()
     }
 }

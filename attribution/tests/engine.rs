@@ -231,6 +231,86 @@ fn a_copy_is_followed_past_a_word_replaced_near_its_edge_by_one_of_another_lengt
 }
 
 #[test]
+fn a_replaced_word_costs_once_however_many_tokens_it_has() {
+    let corpus = corpus(5);
+    let (dir, _) = build(&corpus, BuildOptions::default());
+    let tokenizer = Tokenizer::gpt2().unwrap();
+    let engine = attributor(&dir);
+    let tokens_of = |text: &str| tokenizer.encode(&format!(" {text}"));
+    // Words the corpus does not hold, by their length in tokens.
+    let unseen = |length: usize| {
+        [
+            "zq", "zqx", "zqxv", "zqxvb", "zqxvbw", "qzqzx", "xqzvqx", "vqxzqvx",
+        ]
+        .into_iter()
+        .find(|word| tokens_of(word).len() == length)
+    };
+    let tuning = Tuning::default();
+    let (first, further, least) = (
+        i64::from(tuning.mismatch_bits) * 16,
+        i64::from(tuning.mismatch_run_bits) * 16,
+        i64::from(tuning.min_chain_bits) * 16,
+    );
+    // A window of contribution 1's words with every fifth replaced by an
+    // unseen word of as many tokens (so the copy stays on its diagonal),
+    // where the evidence of the tokens kept, less the first token of each
+    // replaced word at `mismatch_bits` and the rest at `mismatch_run_bits`,
+    // clears the threshold by 4 bits, and the same less every replaced
+    // token at `mismatch_bits` falls 4 bits short of it.
+    let (output, length) = (0..2_900)
+        .find_map(|from| {
+            let mut words: Vec<String> = excerpt(&corpus.documents[2].2, from, 22)
+                .split(' ')
+                .map(str::to_owned)
+                .collect();
+            let mut replaced = Vec::new();
+            for at in [2, 7, 12, 17] {
+                let length = tokens_of(&words[at]).len();
+                words[at] = unseen(length).filter(|_| length >= 2)?.to_owned();
+                replaced.push(at);
+            }
+            let output = format!(" {}", words.join(" "));
+            let tokens = tokenizer.encode(&output);
+            let surprise = engine.surprise(&tokens);
+            let (mut kept, mut per_token, mut per_word, mut position) = (0i64, 0i64, 0i64, 0);
+            for (at, word) in words.iter().enumerate() {
+                let length = tokens_of(word).len();
+                if replaced.contains(&at) {
+                    per_token += first * length as i64;
+                    per_word += first + further * (length as i64 - 1);
+                } else {
+                    kept += surprise[position..position + length]
+                        .iter()
+                        .map(|bits| i64::from(*bits))
+                        .sum::<i64>();
+                }
+                position += length;
+            }
+            (position == tokens.len()
+                && kept - per_word >= least + 64
+                && kept - per_token < least - 64)
+                .then_some((output, tokens.len()))
+        })
+        .expect("a window that clears the threshold only where a replaced word is priced once");
+    let attribution = engine.attribute(&output);
+    assert_eq!(paid(&attribution), [1], "{attribution:#?}");
+    let spans: Vec<_> = attribution.spans.iter().map(|s| (s.start, s.end)).collect();
+    assert_eq!(spans, [(0, length)]);
+    // Every token of a replaced word at a mismatch's full cost: no copy.
+    let per_token = Attributor::new(
+        Index::open(&dir).unwrap(),
+        tokenizer.clone(),
+        Tuning {
+            mismatch_run_bits: tuning.mismatch_bits,
+            ..tuning
+        },
+    )
+    .unwrap()
+    .attribute(&output);
+    assert!(per_token.spans.is_empty(), "{per_token:#?}");
+}
+
+#[test]
 fn the_same_corpus_gives_the_same_index_and_weights_whatever_the_threads_and_shards() {
     let corpus = corpus(3);
     let one = build(

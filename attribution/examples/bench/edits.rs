@@ -26,15 +26,27 @@ pub fn edited(output: &Output, percent: u32, unseen: &[Token], rng: &mut StdRng)
     }
 }
 
-/// The output's words (a token that starts with a blank, or follows one
-/// without text, and the tokens that continue it): (start, end) ranges.
+/// The output's words, as (start, end) token ranges. A word starts at a
+/// token that starts with a blank or follows one without text, and, in
+/// scripts written without blanks between words, at every character
+/// (Unicode's word boundaries, UAX #29, fall around each ideograph and
+/// kana): there a run between blanks is a clause or a sentence, and
+/// replacing it would be replacing a passage, not a word.
 pub fn words(tokens: &[Token], tokenizer: &Tokenizer) -> Vec<(usize, usize)> {
+    let bytes = tokenizer.token_bytes(tokens);
+    let mut offsets = Vec::with_capacity(tokens.len() + 1);
+    offsets.push(0usize);
+    for token in &bytes {
+        offsets.push(offsets.last().expect("non-empty") + token.len());
+    }
+    let text: Vec<u8> = bytes.concat();
     let starts_word = |at: usize| {
         at == 0
             || !tokenizer.carries_text(tokens[at - 1])
             || tokenizer
                 .decode(&tokens[at..=at])
                 .starts_with(char::is_whitespace)
+            || (offsets[at]..offsets[at + 1]).any(|offset| starts_unspaced_character(&text, offset))
     };
     let mut words = Vec::new();
     let mut start = 0;
@@ -45,6 +57,33 @@ pub fn words(tokens: &[Token], tokenizer: &Tokenizer) -> Vec<(usize, usize)> {
         }
     }
     words
+}
+
+/// Whether a character of a script written without blanks between words
+/// (CJK ideographs, kana, their punctuation and full-width forms) starts at
+/// `offset` of `text`.
+fn starts_unspaced_character(text: &[u8], offset: usize) -> bool {
+    let length = match text[offset] {
+        0xE0..=0xEF => 3,
+        0xF0..=0xF4 => 4,
+        _ => return false,
+    };
+    let Some(Ok(character)) = text
+        .get(offset..offset + length)
+        .map(|bytes| std::str::from_utf8(bytes).map(|s| s.chars().next()))
+    else {
+        return false;
+    };
+    matches!(
+        character.map_or(0, u32::from),
+        0x2E80..=0x2FDF   // CJK radicals
+            | 0x3000..=0x30FF // CJK symbols and punctuation, hiragana, katakana
+            | 0x3400..=0x4DBF // CJK extension A
+            | 0x4E00..=0x9FFF // CJK unified ideographs
+            | 0xF900..=0xFAFF // CJK compatibility ideographs
+            | 0xFF00..=0xFFEF // half-width and full-width forms
+            | 0x20000..=0x3FFFF // CJK extensions B onwards
+    )
 }
 
 /// Unseen words by length in tokens: `by_length[n]` holds the words of n tokens.

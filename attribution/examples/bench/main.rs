@@ -80,6 +80,7 @@ fn args() -> Args {
             "--max-gap" => args.tuning.max_gap = number(),
             "--max-drift" => args.tuning.max_drift = number(),
             "--mismatch-bits" => args.tuning.mismatch_bits = number(),
+            "--mismatch-run-bits" => args.tuning.mismatch_run_bits = number(),
             "--x-drop-bits" => args.tuning.x_drop_bits = number(),
             "--resume-skip-tokens" => args.tuning.resume_skip_tokens = number(),
             "--resume-bits" => args.tuning.resume_bits = number(),

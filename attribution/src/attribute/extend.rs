@@ -38,21 +38,20 @@ impl Attributor {
         diagonal: i64,
         max_steps: usize,
     ) -> (usize, i64) {
-        let (mismatch, x_drop) = (
-            i64::from(self.tuning.mismatch_bits) * 16,
-            i64::from(self.tuning.x_drop_bits) * 16,
-        );
+        let x_drop = i64::from(self.tuning.x_drop_bits) * 16;
         let positions: Box<dyn Iterator<Item = usize>> = match side {
             Side::Before => Box::new((0..edge).rev()),
             Side::After => Box::new(edge..tokens.len()),
         };
         let (mut score, mut best, mut steps, mut best_steps) = (0i64, 0i64, 0usize, 0usize);
+        let mut mismatching = false;
         for at in positions.take(max_steps) {
             let Some(token) = self.document_token(document, at, diagonal) else {
                 break;
             };
             steps += 1;
             if token == tokens[at] {
+                mismatching = false;
                 score += i64::from(surprise[at]);
                 // (A matched token of text that adds nothing, the rest of a
                 // word its first token predicts, still belongs to the copy;
@@ -62,7 +61,8 @@ impl Attributor {
                     (best, best_steps) = (score, steps);
                 }
             } else {
-                score -= mismatch;
+                score -= self.mismatch_cost(mismatching);
+                mismatching = true;
                 if score < best - x_drop {
                     break;
                 }
@@ -218,7 +218,6 @@ impl Attributor {
 
     /// Which of the chain's tokens equal the document's, and its evidence.
     fn mark(&self, tokens: &[Token], surprise: &[u32], chain: &mut Chain) {
-        let mismatch = i64::from(self.tuning.mismatch_bits) * 16;
         // A token before the next stretch is also compared on that
         // stretch's diagonal: the edit that shifted the copy (a word
         // replaced by a longer or shorter one) lies somewhere in between,
@@ -232,11 +231,13 @@ impl Attributor {
                 equal(here) || next.is_some_and(equal)
             })
             .collect();
-        chain.evidence = (chain.start..chain.end)
-            .zip(&chain.matched)
-            .map(|(at, matched)| match matched {
-                true => i64::from(surprise[at]),
-                false => -mismatch,
+        chain.evidence = chain
+            .matched
+            .iter()
+            .enumerate()
+            .map(|(i, matched)| match matched {
+                true => i64::from(surprise[chain.start + i]),
+                false => -self.mismatch_cost(i > 0 && !chain.matched[i - 1]),
             })
             .sum();
     }
