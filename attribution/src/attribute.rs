@@ -37,7 +37,9 @@
 //!    (extension too), because two documents that merely share a
 //!    structure (numbered headings, punctuation, line breaks) match on
 //!    common tokens only, and mismatches cost, because such structure
-//!    leaves the words in between different.
+//!    leaves the words in between different. And when it is long enough,
+//!    in tokens and in characters: a phrase in common is not a copy, and
+//!    a byte-level tokenizer makes many tokens of a short CJK phrase.
 //! 5. The holder rule ([`HOLDER_RULE`], recorded in every index manifest
 //!    and so under its content hash): each output token goes to the
 //!    earliest contribution (lowest contribution index: indices are handed
@@ -112,8 +114,11 @@ pub struct Tuning {
     /// shares by chance does not take a copied passage's tokens.
     pub strong_chain_bits: u32,
     /// Shortest chain attributed, in output tokens: a few words in common
-    /// ("Pluggable Authentication Modules") are a phrase, not a copy.
+    /// ("Pluggable Authentication Modules") are a phrase, not a copy…
     pub min_chain_tokens: u32,
+    /// …and in characters where tokens split them: 12 GPT-2 tokens of
+    /// Chinese can be four characters, one phrase ("遵循以下步骤").
+    pub min_chain_characters: u32,
     /// Longest match followed, in tokens (bounds the work per position).
     pub max_match_tokens: u32,
     /// Surprise is measured given this many tokens before each one…
@@ -141,6 +146,7 @@ impl Default for Tuning {
             min_chain_bits: 38,
             strong_chain_bits: 128,
             min_chain_tokens: 12,
+            min_chain_characters: 8,
             max_match_tokens: 512,
             context_tokens: 2,
             min_context_count: 8,
@@ -182,6 +188,9 @@ pub struct Attributor {
     /// Per token: −log₂ of its share of the corpus, in 1/16 bit; 0 for a
     /// token without a letter or digit ([`Tokenizer::carries_text`]).
     surprise_alone: Vec<u32>,
+    /// Per token: it begins inside a character (a byte-level tokenizer
+    /// splits most CJK characters into two or three tokens).
+    continues_character: Vec<bool>,
 }
 
 /// Inside a long match, a search every this many tokens rather than at
@@ -283,11 +292,18 @@ impl Attributor {
                 _ => 0,
             })
             .collect();
+        let every_token: Vec<Token> = (0..=Token::MAX).collect();
+        let continues_character = tokenizer
+            .token_bytes(&every_token)
+            .iter()
+            .map(|bytes| bytes.first().is_some_and(|byte| byte & 0xC0 == 0x80))
+            .collect();
         Ok(Self {
             index,
             tokenizer,
             tuning,
             surprise_alone,
+            continues_character,
         })
     }
 
@@ -307,6 +323,8 @@ impl Attributor {
             .filter(|chain| {
                 chain.evidence >= i64::from(self.tuning.min_chain_bits) * 16
                     && chain.end - chain.start >= self.tuning.min_chain_tokens as usize
+                    && self.characters(&tokens[chain.start..chain.end])
+                        >= self.tuning.min_chain_characters as usize
             })
             .map(|chain| self.resume_past_edits(tokens, &surprise, chain))
             .collect();
@@ -324,6 +342,16 @@ impl Attributor {
             true => self.tuning.mismatch_run_bits,
             false => self.tuning.mismatch_bits,
         }) * 16
+    }
+
+    /// How many characters begin in `tokens` (a character split across
+    /// tokens counts once; a token of several characters, once too: this
+    /// counts what is short, not what is long).
+    fn characters(&self, tokens: &[Token]) -> usize {
+        tokens
+            .iter()
+            .filter(|token| !self.continues_character[usize::from(**token)])
+            .count()
     }
 
     /// Per output token, in 1/16 bit, the evidence it carries where it

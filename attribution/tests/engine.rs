@@ -311,6 +311,55 @@ fn a_replaced_word_costs_once_however_many_tokens_it_has() {
 }
 
 #[test]
+fn a_cjk_phrase_of_a_few_characters_is_not_a_copy_however_many_tokens_it_has() {
+    let dir = tempfile::tempdir().unwrap();
+    let folder = dir.path().join("contribution-0");
+    std::fs::create_dir_all(&folder).unwrap();
+    let ideographs: Vec<char> = ('\u{4E00}'..='\u{9FA5}').step_by(97).take(200).collect();
+    let mut rng = StdRng::seed_from_u64(7);
+    let text: Vec<char> = (0..3_000)
+        .map(|_| *ideographs.choose(&mut rng).unwrap())
+        .collect();
+    std::fs::write(folder.join("doc.txt"), text.iter().collect::<String>()).unwrap();
+    let (index, engine) = one_contribution_engine(dir.path(), folder);
+    let tokenizer = Tokenizer::gpt2().unwrap();
+    let tuning = Tuning::default();
+    let least = tuning.min_chain_bits * 16;
+    // Seven characters of the document: at least `min_chain_tokens` tokens
+    // and 4 bits more evidence than a chain needs, one character short.
+    let from = (0..2_900)
+        .find(|from| {
+            let tokens = tokenizer.encode(&text[*from..from + 7].iter().collect::<String>());
+            tokens.len() >= tuning.min_chain_tokens as usize
+                && engine.surprise(&tokens).iter().sum::<u32>() >= least + 64
+        })
+        .expect("seven characters of twelve tokens or more");
+    let phrase: String = text[from..from + 7].iter().collect();
+    let attribution = engine.attribute(&phrase);
+    assert!(attribution.spans.is_empty(), "{attribution:#?}");
+    // Counted in tokens only, it would be a copy.
+    let by_tokens = Attributor::new(
+        Index::open(&index).unwrap(),
+        tokenizer.clone(),
+        Tuning {
+            min_chain_characters: 0,
+            ..tuning
+        },
+    )
+    .unwrap()
+    .attribute(&phrase);
+    assert_eq!(paid(&by_tokens), [0], "{by_tokens:#?}");
+    // Eight characters and more are.
+    let longer: String = text[from..from + 14].iter().collect();
+    let attribution = engine.attribute(&longer);
+    assert_eq!(paid(&attribution), [0], "{attribution:#?}");
+    assert_eq!(
+        attribution.weights,
+        [(0, tokenizer.encode(&longer).len() as u32)]
+    );
+}
+
+#[test]
 fn the_same_corpus_gives_the_same_index_and_weights_whatever_the_threads_and_shards() {
     let corpus = corpus(3);
     let one = build(

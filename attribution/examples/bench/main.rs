@@ -76,6 +76,7 @@ fn args() -> Args {
             "--min-seed-bits" => args.tuning.min_seed_bits = number(),
             "--min-chain-bits" => args.tuning.min_chain_bits = number(),
             "--min-chain-tokens" => args.tuning.min_chain_tokens = number(),
+            "--min-chain-characters" => args.tuning.min_chain_characters = number(),
             "--max-occurrences" => args.tuning.max_occurrences = number(),
             "--max-gap" => args.tuning.max_gap = number(),
             "--max-drift" => args.tuning.max_drift = number(),
@@ -417,6 +418,7 @@ fn main() {
         resume_skip_tokens: 0,
         min_chain_bits: args.tuning.min_seed_bits,
         min_chain_tokens: args.tuning.min_seed_tokens,
+        min_chain_characters: 0,
         ..args.tuning
     };
     let methods = [
