@@ -117,7 +117,8 @@ pub struct Tuning {
     /// ("Pluggable Authentication Modules") are a phrase, not a copy…
     pub min_chain_tokens: u32,
     /// …and in characters where tokens split them: 12 GPT-2 tokens of
-    /// Chinese can be four characters, one phrase ("遵循以下步骤").
+    /// Chinese can be four characters ("遵循以下步骤：", "follow these
+    /// steps:", is seven characters and 16 tokens).
     pub min_chain_characters: u32,
     /// Longest match followed, in tokens (bounds the work per position).
     pub max_match_tokens: u32,
