@@ -189,8 +189,7 @@ pub struct Attributor {
     /// Per token: −log₂ of its share of the corpus, in 1/16 bit; 0 for a
     /// token without a letter or digit ([`Tokenizer::carries_text`]).
     surprise_alone: Vec<u32>,
-    /// Per token: it begins inside a character (a byte-level tokenizer
-    /// splits most CJK characters into two or three tokens).
+    /// Per token: [`Tokenizer::continues_character`].
     continues_character: Vec<bool>,
 }
 
@@ -293,11 +292,8 @@ impl Attributor {
                 _ => 0,
             })
             .collect();
-        let every_token: Vec<Token> = (0..=Token::MAX).collect();
-        let continues_character = tokenizer
-            .token_bytes(&every_token)
-            .iter()
-            .map(|bytes| bytes.first().is_some_and(|byte| byte & 0xC0 == 0x80))
+        let continues_character = (0..=Token::MAX)
+            .map(|token| tokenizer.continues_character(token))
             .collect();
         Ok(Self {
             index,

@@ -129,46 +129,63 @@ impl Tokenizer {
             .collect()
     }
 
+    /// `token`'s rank in the vocabulary, if it is in it (the index's
+    /// separator, one past every real token, is not).
+    fn rank(&self, token: Token) -> Option<u32> {
+        let rank = u32::from(token);
+        (rank < self.vocabulary).then_some(rank)
+    }
+
+    /// The bytes of one token, if it is in the vocabulary.
+    fn bytes(&self, token: Token) -> Option<Vec<u8>> {
+        self.rank(token).map(|rank| {
+            self.bpe
+                ._decode_native_and_split(vec![rank])
+                .flatten()
+                .collect()
+        })
+    }
+
     /// Whether `token` holds a letter or a digit: an ASCII one, or any
     /// byte of a multi-byte character (a byte-level token may hold part of
     /// one, as in most CJK text). Whitespace and ASCII punctuation are the
     /// same in every document that lays out a table or a block of code, so
     /// they are evidence of no document.
     pub fn carries_text(&self, token: Token) -> bool {
-        if u32::from(token) >= self.vocabulary {
-            return false;
-        }
-        self.bpe
-            ._decode_native_and_split(vec![u32::from(token)])
-            .flatten()
-            .any(|byte| byte.is_ascii_alphanumeric() || !byte.is_ascii())
+        self.bytes(token).is_some_and(|bytes| {
+            bytes
+                .iter()
+                .any(|byte| byte.is_ascii_alphanumeric() || !byte.is_ascii())
+        })
     }
 
     /// Whether `token` is whitespace only.
     pub fn is_blank(&self, token: Token) -> bool {
-        u32::from(token) < self.vocabulary
-            && self
-                .bpe
-                ._decode_native_and_split(vec![u32::from(token)])
-                .flatten()
-                .all(|byte| byte.is_ascii_whitespace())
+        self.bytes(token)
+            .is_some_and(|bytes| bytes.iter().all(u8::is_ascii_whitespace))
+    }
+
+    /// Whether `token` begins inside a character: its first byte continues
+    /// a multi-byte character the token before began (a byte-level
+    /// tokenizer splits most CJK characters into two or three tokens).
+    pub fn continues_character(&self, token: Token) -> bool {
+        self.bytes(token)
+            .is_some_and(|bytes| bytes.first().is_some_and(|byte| byte & 0xC0 == 0x80))
     }
 
     /// The bytes of `tokens`, one vector per token (a token may hold part
-    /// of a character; one outside the vocabulary, such as the index's
-    /// separator, holds none).
+    /// of a character; one outside the vocabulary holds none).
     pub fn token_bytes(&self, tokens: &[Token]) -> Vec<Vec<u8>> {
         let known: Vec<u32> = tokens
             .iter()
-            .map(|token| u32::from(*token))
-            .filter(|rank| *rank < self.vocabulary)
+            .filter_map(|token| self.rank(*token))
             .collect();
         let mut decoded = self.bpe._decode_native_and_split(known);
         tokens
             .iter()
-            .map(|token| match u32::from(*token) < self.vocabulary {
-                true => decoded.next().unwrap_or_default(),
-                false => Vec::new(),
+            .map(|token| match self.rank(*token) {
+                Some(_) => decoded.next().unwrap_or_default(),
+                None => Vec::new(),
             })
             .collect()
     }

@@ -6,7 +6,7 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use common::{attributor, excerpt, paid, words, WORDS};
+use common::{attributor, excerpt, paid, tuned_attributor, words, WORDS};
 
 use model_ledger_attribution::{
     attribute_retrieved, AttributionError, Attributor, BuildOptions, Index, Manifest, Retrieved,
@@ -203,9 +203,7 @@ fn a_copy_is_followed_past_a_word_replaced_near_its_edge_by_one_of_another_lengt
         })
         .expect("such a window");
     let spans = |tuning: Tuning| {
-        let engine =
-            Attributor::new(Index::open(&dir).unwrap(), tokenizer.clone(), tuning).unwrap();
-        let attribution = engine.attribute(&output);
+        let attribution = tuned_attributor(&dir, tuning).attribute(&output);
         assert_eq!(paid(&attribution), [1], "{attribution:#?}");
         attribution
             .spans
@@ -297,15 +295,13 @@ fn a_replaced_word_costs_once_however_many_tokens_it_has() {
     let spans: Vec<_> = attribution.spans.iter().map(|s| (s.start, s.end)).collect();
     assert_eq!(spans, [(0, length)]);
     // Every token of a replaced word at a mismatch's full cost: no copy.
-    let per_token = Attributor::new(
-        Index::open(&dir).unwrap(),
-        tokenizer.clone(),
+    let per_token = tuned_attributor(
+        &dir,
         Tuning {
             mismatch_run_bits: tuning.mismatch_bits,
             ..tuning
         },
     )
-    .unwrap()
     .attribute(&output);
     assert!(per_token.spans.is_empty(), "{per_token:#?}");
 }
@@ -338,15 +334,13 @@ fn a_cjk_phrase_of_a_few_characters_is_not_a_copy_however_many_tokens_it_has() {
     let attribution = engine.attribute(&phrase);
     assert!(attribution.spans.is_empty(), "{attribution:#?}");
     // Counted in tokens only, it would be a copy.
-    let by_tokens = Attributor::new(
-        Index::open(&index).unwrap(),
-        tokenizer.clone(),
+    let by_tokens = tuned_attributor(
+        &index,
         Tuning {
             min_chain_characters: 0,
             ..tuning
         },
     )
-    .unwrap()
     .attribute(&phrase);
     assert_eq!(paid(&by_tokens), [0], "{by_tokens:#?}");
     // Eight characters and more are.
@@ -842,15 +836,13 @@ fn boilerplate_is_paid_to_the_earliest_contribution_holding_it_and_commonplace_t
     let attribution = engine.attribute(&quoting_shared);
     assert_eq!(paid(&attribution), [0], "{attribution:#?}");
     // Found in more places than `max_places`: commonplace, no one's.
-    let engine = Attributor::new(
-        Index::open(&out).unwrap(),
-        Tokenizer::gpt2().unwrap(),
+    let engine = tuned_attributor(
+        &out,
         Tuning {
             max_places: 39,
             ..Tuning::default()
         },
-    )
-    .unwrap();
+    );
     let attribution = engine.attribute(&quoting_shared);
     assert!(attribution.weights.is_empty(), "{attribution:#?}");
 }
@@ -1014,15 +1006,13 @@ fn a_token_its_context_predicts_carries_no_evidence_and_a_rare_context_falls_bac
     );
     assert!(engine.surprise(tokens)[2] > 0, "{tokens:?}");
     // No context trusted at all: every token counts alone.
-    let untrusting = Attributor::new(
-        Index::open(&out).unwrap(),
-        Tokenizer::gpt2().unwrap(),
+    let untrusting = tuned_attributor(
+        &out,
         Tuning {
             min_context_count: u32::MAX,
             ..Tuning::default()
         },
-    )
-    .unwrap();
+    );
     let tokens = engine.tokenizer.encode(" apple table chair window");
     assert_eq!(untrusting.surprise(&tokens), alone);
 }

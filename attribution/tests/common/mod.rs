@@ -26,10 +26,15 @@ pub fn words(rng: &mut StdRng, count: usize) -> String {
 
 /// The engine over the index in `dir`, GPT-2's tokenizer and the default tuning.
 pub fn attributor(dir: &Path) -> Attributor {
+    tuned_attributor(dir, Tuning::default())
+}
+
+/// The engine over the index in `dir`, GPT-2's tokenizer and `tuning`.
+pub fn tuned_attributor(dir: &Path, tuning: Tuning) -> Attributor {
     Attributor::new(
         Index::open(dir).unwrap(),
         Tokenizer::gpt2().unwrap(),
-        Tuning::default(),
+        tuning,
     )
     .unwrap()
 }
