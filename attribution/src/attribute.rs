@@ -179,6 +179,11 @@ pub struct Span {
     pub matched_tokens: u32,
     /// The output's text of the span (for `--explain`).
     pub text: String,
+    /// Found by the paraphrase stage: the cosine similarity of the output's
+    /// sentence and the document's passage, in thousandths (`None` for a
+    /// span the exact stage found).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub similarity: Option<u32>,
 }
 
 /// Attributes outputs against one index with one tokenizer.
@@ -326,6 +331,12 @@ impl Attributor {
             .map(|chain| self.resume_past_edits(tokens, &surprise, chain))
             .collect();
         self.assign(tokens, chains)
+    }
+
+    /// A token's surprise alone (−log₂ of its share of the corpus, 1/16
+    /// bit; 0 without text).
+    pub(crate) fn token_surprise(&self, token: Token) -> u32 {
+        self.surprise_alone[usize::from(token)]
     }
 
     /// The cost of an output token that differs from the document's, in
@@ -632,6 +643,7 @@ impl Attributor {
                 document_offset: (chain.diagonal_at(start) + start as i64).max(0) as u64,
                 matched_tokens: matched,
                 text: self.tokenizer.decode(&tokens[start..position]),
+                similarity: None,
             });
         }
         Attribution {

@@ -16,19 +16,28 @@
 //! token goes to at most one contribution; the weights are token counts,
 //! ready for `model-ledger meter`.
 //!
+//! An optional second stage ([`paraphrase`], run by [`Engine`] when a host
+//! names its model) pays sentences copied with their words reordered or
+//! replaced by synonyms: found by meaning with a sentence encoder run here
+//! on the CPU, confirmed by the rare tokens they share with the indexed
+//! sentence.
+//!
 //! Everything is deterministic: the same corpus gives the same index bytes
 //! and content hash, and the same output the same weights, whatever the
-//! thread count.
+//! thread count (and, with the second stage, whatever the machine).
 
 mod attribute;
 mod corpus;
+mod engine;
 mod index;
 mod overlap;
+pub mod paraphrase;
 mod rag;
 mod tokenizer;
 
 pub use attribute::{Attribution, Attributor, Span, Tuning};
 pub use corpus::{list_files, read_documents, read_text, Document, Source};
+pub use engine::{Engine, EngineError};
 pub use index::{
     shard_file, BuildOptions, BuildReport, DocumentEntry, Index, Manifest, DEFAULT_SHARD_TOKENS,
     HOLDER_RULE,

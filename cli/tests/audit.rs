@@ -28,25 +28,8 @@ fn read_lines(path: &std::path::Path) -> Vec<Value> {
 #[test]
 fn an_audit_recomputes_every_call_and_finds_an_altered_attribution() {
     let s = Session::new();
-    let (model, grant) = s.model_with_grant();
-    s.json(&proposal(&model, "dataset", "ar://second"));
-    s.json(&["contribution", "accept", &model, "1", "--shares", "1"]);
     let datasets = [prose(1, 2_000), prose(2, 2_000)];
-    for (n, text) in datasets.iter().enumerate() {
-        std::fs::create_dir_all(s.path(&format!("data-{n}"))).unwrap();
-        std::fs::write(s.path(&format!("data-{n}/text.txt")), text).unwrap();
-    }
-    let index = s.path("index");
-    let built = s.json(&[
-        "attribute",
-        "index",
-        "--contribution",
-        &format!("0={}", text(&s.path("data-0"))),
-        "--contribution",
-        &format!("1={}", text(&s.path("data-1"))),
-        "--out",
-        text(&index),
-    ]);
+    let (_, grant, index, built) = s.model_with_two_datasets([&datasets[0], &datasets[1]]);
     let outputs = write_lines(
         &s,
         "outputs.jsonl",

@@ -24,7 +24,7 @@ use std::{
 };
 
 use axum::{routing::get, Router};
-use model_ledger_attribution::Attributor;
+use model_ledger_attribution::Engine;
 
 pub use proxy::Upstream;
 pub use receipts::{LandedBatch, LedgerView};
@@ -62,7 +62,8 @@ pub enum WhenChainDown {
 pub struct Gateway {
     pub upstream: Upstream,
     pub journal: journal::Journal,
-    pub attributor: Arc<Attributor>,
+    /// The attribution engine (the paraphrase stage too, if the host named its model).
+    pub engine: Arc<Engine>,
     pub ledger: Arc<LedgerView>,
     pub when_chain_down: WhenChainDown,
     pub max_pending: usize,

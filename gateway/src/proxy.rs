@@ -161,16 +161,17 @@ async fn metered(
     };
     let retrieved = match parts.headers.get(RETRIEVED_HEADER).map(retrieved_documents) {
         None => None,
-        Some(Ok(documents)) => match retrieved_meter_weights(&gateway.attributor.index, &documents)
-        {
-            Ok(weights) => Some(weights),
-            Err(error) => {
-                return refusal(
-                    StatusCode::BAD_REQUEST,
-                    format!("{RETRIEVED_HEADER}: {error}"),
-                )
+        Some(Ok(documents)) => {
+            match retrieved_meter_weights(&gateway.engine.attributor.index, &documents) {
+                Ok(weights) => Some(weights),
+                Err(error) => {
+                    return refusal(
+                        StatusCode::BAD_REQUEST,
+                        format!("{RETRIEVED_HEADER}: {error}"),
+                    )
+                }
             }
-        },
+        }
         Some(Err(message)) => return refusal(StatusCode::BAD_REQUEST, message),
     };
     // A body that is not a JSON object is not a completion request: the
@@ -343,7 +344,7 @@ impl Pending {
             Some(weights) => weights,
             None => tokio::task::spawn_blocking(move || {
                 let started = std::time::Instant::now();
-                let weights = gateway.attributor.attribute(&output).meter_weights();
+                let weights = gateway.engine.attribute(&output).meter_weights();
                 gateway.attribution_timing.add(started.elapsed());
                 weights
             })

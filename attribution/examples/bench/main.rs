@@ -16,19 +16,18 @@
 //!
 //! `attribution/bench/run` fetches the Debian corpus and runs this.
 
-use std::{
-    collections::BTreeMap,
-    path::{Path, PathBuf},
-    time::Instant,
-};
+use std::{collections::BTreeMap, path::PathBuf, time::Instant};
 
 mod edits;
 mod report;
+#[path = "../shared/corpus.rs"]
+mod shared;
 
 use edits::{edited, edited_words, words, Words};
 use report::{goals, repetitive, Missed};
+use shared::{contributions, flags, percentile, unseen_tokens};
 
-use model_ledger_attribution::{Attributor, BuildOptions, Index, Source, Token, Tokenizer, Tuning};
+use model_ledger_attribution::{Attributor, BuildOptions, Index, Token, Tokenizer, Tuning};
 use rand::{rngs::StdRng, Rng, SeedableRng};
 
 struct Args {
@@ -52,26 +51,16 @@ fn args() -> Args {
         reuse_index: false,
         tuning: Tuning::default(),
     };
-    let mut given = std::env::args().skip(1);
-    while let Some(flag) = given.next() {
-        if flag == "--reuse-index" {
-            args.reuse_index = true;
-            continue;
-        }
-        let value = given
-            .next()
-            .unwrap_or_else(|| panic!("{flag} needs a value"));
-        let number = || {
-            value
-                .parse::<u32>()
-                .unwrap_or_else(|_| panic!("{flag}: a number"))
-        };
+    for (flag, value) in flags(&["--reuse-index"]) {
+        let value = value.unwrap_or_default();
+        let number = || shared::number::<u32>(&flag, &value);
         match flag.as_str() {
+            "--reuse-index" => args.reuse_index = true,
             "--corpus" => args.corpus = value.into(),
             "--unseen" => args.unseen = value.into(),
             "--index" => args.index = value.into(),
-            "--outputs" => args.outputs = value.parse().expect("--outputs: a number"),
-            "--seed" => args.seed = value.parse().expect("--seed: a number"),
+            "--outputs" => args.outputs = shared::number(&flag, &value),
+            "--seed" => args.seed = shared::number(&flag, &value),
             "--min-seed-tokens" => args.tuning.min_seed_tokens = number(),
             "--min-seed-bits" => args.tuning.min_seed_bits = number(),
             "--min-chain-bits" => args.tuning.min_chain_bits = number(),
@@ -118,18 +107,6 @@ fn peak_memory_mb() -> f64 {
 struct Output {
     tokens: Vec<Token>,
     truth: Vec<Option<u32>>,
-}
-
-fn unseen_tokens(dir: &Path, tokenizer: &Tokenizer) -> Vec<Token> {
-    let documents = model_ledger_attribution::read_documents(&[Source {
-        contribution: 0,
-        path: dir.canonicalize().expect("the unseen package"),
-    }])
-    .expect("the unseen package");
-    documents
-        .iter()
-        .flat_map(|document| tokenizer.encode(&document.text))
-        .collect()
 }
 
 /// Whether `segment` quotes the corpus verbatim: a run of at least
@@ -322,29 +299,10 @@ fn measure(attributor: &Attributor, outputs: &[Output]) -> Score {
     score
 }
 
-fn percentile(sorted: &[f64], p: f64) -> f64 {
-    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
-}
-
 fn main() {
     let args = args();
     let tokenizer = Tokenizer::gpt2().expect("GPT-2 tokenizer");
-    let mut packages: Vec<PathBuf> = std::fs::read_dir(&args.corpus)
-        .expect("--corpus: a directory of one directory per contribution")
-        .map(|entry| entry.expect("entry").path())
-        .filter(|path| path.is_dir())
-        .collect();
-    packages.sort();
-    let sources: Vec<Source> = packages
-        .iter()
-        .enumerate()
-        .map(|(contribution, path)| Source {
-            contribution: contribution as u32,
-            // The corpus links each contribution to its package's text;
-            // a corpus's own links are refused, so the real directory.
-            path: path.canonicalize().expect("a contribution's directory"),
-        })
-        .collect();
+    let (packages, sources) = contributions(&args.corpus);
 
     let started = Instant::now();
     let report = if args.reuse_index {

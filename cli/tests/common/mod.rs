@@ -318,6 +318,32 @@ impl Session {
         (model, grant)
     }
 
+    /// A model with a grant and two accepted datasets (contributions 0
+    /// and 1, one text each, as `data-0/text.txt` and `data-1/text.txt`),
+    /// and their attribution index, built: (model, grant, index, what
+    /// `attribute index` printed).
+    pub fn model_with_two_datasets(&self, datasets: [&str; 2]) -> (String, String, PathBuf, Value) {
+        let (model, grant) = self.model_with_grant();
+        self.json(&proposal(&model, "dataset", "ar://second"));
+        self.json(&["contribution", "accept", &model, "1", "--shares", "1"]);
+        for (n, text) in datasets.iter().enumerate() {
+            std::fs::create_dir_all(self.path(&format!("data-{n}"))).unwrap();
+            std::fs::write(self.path(&format!("data-{n}/text.txt")), text).unwrap();
+        }
+        let index = self.path("index");
+        let built = self.json(&[
+            "attribute",
+            "index",
+            "--contribution",
+            &format!("0={}", text(&self.path("data-0"))),
+            "--contribution",
+            &format!("1={}", text(&self.path("data-1"))),
+            "--out",
+            text(&index),
+        ]);
+        (model, grant, index, built)
+    }
+
     pub fn write_calls(&self, name: &str, count: usize) -> PathBuf {
         let lines: Vec<String> = (0..count)
             .map(|n| {
