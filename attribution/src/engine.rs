@@ -42,11 +42,8 @@ impl Engine {
             Some(model) => {
                 let encoder = SentenceEncoder::load(model)?;
                 let file = Self::passages_file(dir, &encoder);
-                let passages = match Passages::open(
-                    &file,
-                    &attributor.index.content_hash,
-                    &encoder.model_sha256,
-                ) {
+                let passages = match Passages::open(&file, &attributor.index, &encoder.model_sha256)
+                {
                     Ok(passages) => passages,
                     Err(_) => {
                         let passages = Passages::build(&attributor, &encoder, threads);

@@ -220,21 +220,51 @@ fn passages_reopen_only_for_their_index_and_model() {
     let passages = Passages::build(&attributor, &encoder, 2);
     let file = dir.path().join("passages.bin");
     passages.save(&file).unwrap();
-    let reopened =
-        Passages::open(&file, &attributor.index.content_hash, &encoder.model_sha256).unwrap();
+    let reopened = Passages::open(&file, &attributor.index, &encoder.model_sha256).unwrap();
     assert_eq!(reopened.passages, passages.passages);
     assert_eq!(reopened.embeddings, passages.embeddings);
-    let other_index = "0".repeat(64);
-    match Passages::open(&file, &other_index, &encoder.model_sha256) {
+
+    let refusal = |file: &std::path::Path, index: &Index, model: &str| match Passages::open(
+        file, index, model,
+    ) {
         Err(ParaphraseError::BadPassages { path, reason }) => {
             assert_eq!(path, file);
-            assert!(reason.contains(&other_index), "{reason}");
+            reason
         }
-        other => panic!(
-            "opened for another index: {:?}",
-            other.map(|p| p.passages.len())
-        ),
-    }
+        other => panic!("opened: {:?}", other.map(|p| p.passages.len())),
+    };
+    // Cut from another index (the bees alone), or by another model.
+    let other_dir = tempfile::tempdir().unwrap();
+    let other = index(other_dir.path(), &[BEES]);
+    let reason = refusal(&file, &other, &encoder.model_sha256);
+    assert!(
+        reason.contains(&format!(
+            "not model {} from index {}",
+            encoder.model_sha256, other.content_hash
+        )),
+        "{reason}"
+    );
+    let reason = refusal(&file, &attributor.index, &"f".repeat(64));
+    assert!(
+        reason.contains(&format!(
+            "embedded by model {} from index",
+            encoder.model_sha256
+        )),
+        "{reason}"
+    );
+    // A damaged record: the first passage's document number overwritten.
+    let mut bytes = std::fs::read(&file).unwrap();
+    bytes[144..148].copy_from_slice(&7u32.to_le_bytes());
+    let damaged = dir.path().join("damaged.bin");
+    std::fs::write(&damaged, bytes).unwrap();
+    let first = passages.passages[0];
+    assert_eq!(
+        refusal(&damaged, &attributor.index, &encoder.model_sha256),
+        format!(
+            "passage 0 (document 7, tokens {}..{}) is not inside an indexed document",
+            first.start, first.end
+        )
+    );
 }
 
 #[test]

@@ -251,11 +251,7 @@ fn main() {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let cached = args.index.join("paraphrase-passages.bin");
     let started = Instant::now();
-    let passages = match Passages::open(
-        &cached,
-        &attributor.index.content_hash,
-        &encoder.model_sha256,
-    ) {
+    let passages = match Passages::open(&cached, &attributor.index, &encoder.model_sha256) {
         Ok(passages) => passages,
         Err(_) => {
             let passages = Passages::build(&attributor, &encoder, threads);

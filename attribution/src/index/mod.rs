@@ -367,9 +367,15 @@ impl Index {
 
     /// The tokens of document `id` (its position in the manifest).
     pub fn document_tokens(&self, id: usize) -> Vec<Token> {
+        self.document_span(id, 0..self.manifest.documents[id].tokens)
+    }
+
+    /// Tokens [start, end) of document `id` (cut at its end).
+    pub fn document_span(&self, id: usize, span: std::ops::Range<u64>) -> Vec<Token> {
         let entry = &self.manifest.documents[id];
         let shard = &self.shards[entry.shard as usize];
-        (entry.start..entry.start + entry.tokens)
+        let end = span.end.min(entry.tokens);
+        (entry.start + span.start.min(end)..entry.start + end)
             .map(|position| shard.token(position))
             .collect()
     }

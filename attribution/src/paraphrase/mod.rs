@@ -39,7 +39,7 @@ use sha2::{Digest, Sha256};
 
 use crate::{
     attribute::{Attribution, Attributor, Span},
-    index::hex,
+    index::{hex, Index},
     tokenizer::{Token, Tokenizer},
 };
 
@@ -266,13 +266,11 @@ impl Passages {
             })
     }
 
-    /// Opens a passages file, refused unless it was cut from the index
-    /// with this content hash and embedded by the model with this hash.
-    pub fn open(
-        path: &Path,
-        index_hash: &str,
-        model_sha256: &str,
-    ) -> Result<Self, ParaphraseError> {
+    /// Opens a passages file, refused unless it was cut from this index
+    /// (its content hash) by the model with this hash, and every passage
+    /// lies inside an indexed document.
+    pub fn open(path: &Path, index: &Index, model_sha256: &str) -> Result<Self, ParaphraseError> {
+        let index_hash = index.content_hash.as_str();
         let bad = |reason: String| ParaphraseError::BadPassages {
             path: path.to_path_buf(),
             reason,
@@ -282,12 +280,12 @@ impl Passages {
         if bytes.len() < header || &bytes[..8] != PASSAGES_MAGIC {
             return Err(bad("not a passages file".into()));
         }
-        let (model, index) = (&bytes[8..72], &bytes[72..136]);
-        if model != model_sha256.as_bytes() || index != index_hash.as_bytes() {
+        let (model, cut_from) = (&bytes[8..72], &bytes[72..136]);
+        if model != model_sha256.as_bytes() || cut_from != index_hash.as_bytes() {
             return Err(bad(format!(
                 "embedded by model {} from index {}, not model {model_sha256} from index {index_hash}",
                 String::from_utf8_lossy(model),
-                String::from_utf8_lossy(index)
+                String::from_utf8_lossy(cut_from)
             )));
         }
         let count = u64::from_le_bytes(bytes[136..144].try_into().expect("8 bytes")) as usize;
@@ -301,11 +299,28 @@ impl Passages {
         let word = |at: usize| u32::from_le_bytes(bytes[at..at + 4].try_into().expect("4 bytes"));
         let (mut passages, mut embeddings) = (Vec::with_capacity(count), Vec::with_capacity(count));
         for at in (header..bytes.len()).step_by(record) {
-            passages.push(Passage {
+            let passage = Passage {
                 document: word(at),
                 start: word(at + 4),
                 end: word(at + 8),
-            });
+            };
+            let inside = index
+                .manifest
+                .documents
+                .get(passage.document as usize)
+                .is_some_and(|document| {
+                    passage.start < passage.end && u64::from(passage.end) <= document.tokens
+                });
+            if !inside {
+                return Err(bad(format!(
+                    "passage {} (document {}, tokens {}..{}) is not inside an indexed document",
+                    passages.len(),
+                    passage.document,
+                    passage.start,
+                    passage.end
+                )));
+            }
+            passages.push(passage);
             let mut embedding = [0.0; DIMENSION];
             for (i, value) in embedding.iter_mut().enumerate() {
                 *value = f32::from_bits(word(at + 12 + 4 * i));
@@ -432,7 +447,7 @@ impl ParaphraseStage {
         candidates.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
         let documents = &attributor.index.manifest.documents;
         let own = shared_bits(attributor, sentence, sentence);
-        let confirmed: Vec<(u32, usize, u32)> = candidates
+        let confirmed: Vec<(u32, usize)> = candidates
             .into_iter()
             .filter_map(|(thousandths, passage)| {
                 let shared = shared_bits(
@@ -442,14 +457,14 @@ impl ParaphraseStage {
                 );
                 (shared >= u64::from(self.tuning.min_shared_bits) * 16
                     && shared * 100 >= own * u64::from(self.tuning.min_shared_share))
-                .then_some((thousandths, passage, shared as u32))
+                .then_some((thousandths, passage))
             })
             .collect();
         let best = confirmed.first()?.0;
-        let (thousandths, passage, _) = confirmed
+        let (thousandths, passage) = confirmed
             .into_iter()
-            .filter(|(thousandths, _, _)| thousandths + self.tuning.holder_margin >= best)
-            .min_by_key(|(thousandths, passage, _)| {
+            .filter(|(thousandths, _)| thousandths + self.tuning.holder_margin >= best)
+            .min_by_key(|(thousandths, passage)| {
                 let place = self.passages.passages[*passage];
                 (
                     documents[place.document as usize].contribution,
@@ -479,8 +494,10 @@ impl ParaphraseStage {
     /// A passage's tokens, as the index holds them.
     fn passage_tokens(&self, attributor: &Attributor, passage: usize) -> Vec<Token> {
         let place = self.passages.passages[passage];
-        let document = attributor.index.document_tokens(place.document as usize);
-        document[place.start as usize..place.end as usize].to_vec()
+        let span = u64::from(place.start)..u64::from(place.end);
+        attributor
+            .index
+            .document_span(place.document as usize, span)
     }
 }
 
