@@ -188,24 +188,34 @@ fn a_sentence_near_in_meaning_is_not_paid_unless_rare_words_confirm_it() {
 fn a_paraphrase_of_reuploaded_text_is_paid_to_the_earliest_contribution() {
     let Some(model) = model() else { return };
     let dir = tempfile::tempdir().unwrap();
-    // Contribution 2 re-uploads contribution 1's text.
+    // Contribution 2 re-uploads contribution 1's text with one word
+    // changed, the very word the output uses: its sentence is the nearer
+    // (0.942 against 0.900).
+    let reupload = LIGHTHOUSE.replace("winter storms", "winter gales");
     let attributor = model_ledger_attribution::Attributor::new(
-        index(dir.path(), &[BEES, LIGHTHOUSE, LIGHTHOUSE]),
+        index(dir.path(), &[BEES, LIGHTHOUSE, &reupload]),
         Tokenizer::gpt2().unwrap(),
         Default::default(),
     )
     .unwrap();
     let encoder = SentenceEncoder::load(&model).unwrap();
     let passages = Passages::build(&attributor, &encoder, 1);
-    let staged = ParaphraseStage {
+    let mut staged = ParaphraseStage {
         encoder,
         passages,
         tuning: ParaphraseTuning::default(),
     };
     let output = "In winter gales the keeper remained awake through the night, cutting the wick and shining the lens.";
-    let found = staged.attribute_tokens(&attributor, &attributor.tokenizer.encode(output));
-    assert_eq!(found.weights.len(), 1, "{:?}", found.spans);
-    assert_eq!(found.weights[0].0, 1);
+    let tokens = attributor.tokenizer.encode(output);
+    let paid_to = |staged: &ParaphraseStage| {
+        let found = staged.attribute_tokens(&attributor, &tokens);
+        assert_eq!(found.weights.len(), 1, "{:?}", found.spans);
+        found.weights[0]
+    };
+    assert_eq!(paid_to(&staged), (1, tokens.len() as u32));
+    // Without the holder rule's margin, the nearest sentence would take it.
+    staged.tuning.holder_margin = 0;
+    assert_eq!(paid_to(&staged), (2, tokens.len() as u32));
 }
 
 #[test]

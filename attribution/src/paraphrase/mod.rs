@@ -342,7 +342,8 @@ pub struct ParaphraseTuning {
     /// Least cosine similarity of a candidate, in thousandths.
     pub min_similarity: u32,
     /// Candidates this close to the best (thousandths) compete by the
-    /// holder rule.
+    /// holder rule: one word changed moves a short sentence's similarity
+    /// by 0.04 (a re-upload edited towards an output must not win by it).
     pub holder_margin: u32,
     /// Least surprise of the distinct tokens a sentence and its candidate
     /// share, in bits…
@@ -358,7 +359,7 @@ impl Default for ParaphraseTuning {
     fn default() -> Self {
         Self {
             min_similarity: 700,
-            holder_margin: 20,
+            holder_margin: 50,
             min_shared_bits: 40,
             min_shared_share: 60,
             max_paid_share: 100,
