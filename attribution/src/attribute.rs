@@ -616,7 +616,6 @@ impl Attributor {
                 }
             }
         }
-        let mut weights: BTreeMap<u32, u32> = BTreeMap::new();
         let mut spans = Vec::new();
         let mut position = 0;
         while position < tokens.len() {
@@ -630,7 +629,6 @@ impl Attributor {
             }
             let chain = &chains[rank];
             let document = &documents[chain.document as usize];
-            *weights.entry(document.contribution).or_default() += (position - start) as u32;
             let matched = chain.matched[start - chain.start..position - chain.start]
                 .iter()
                 .filter(|matched| **matched)
@@ -646,15 +644,26 @@ impl Attributor {
                 similarity: None,
             });
         }
-        Attribution {
-            tokens: tokens.len(),
-            weights: weights.into_iter().collect(),
-            spans,
-        }
+        Attribution::of_spans(tokens.len(), spans)
     }
 }
 
 impl Attribution {
+    /// The attribution these spans make: each contribution weighs the
+    /// output tokens its spans cover (spans never overlap).
+    pub(crate) fn of_spans(tokens: usize, mut spans: Vec<Span>) -> Self {
+        spans.sort_by_key(|span| span.start);
+        let mut weights: BTreeMap<u32, u32> = BTreeMap::new();
+        for span in &spans {
+            *weights.entry(span.contribution).or_default() += (span.end - span.start) as u32;
+        }
+        Self {
+            tokens,
+            weights: weights.into_iter().collect(),
+            spans,
+        }
+    }
+
     /// The weights as the program takes them (u16), scaled down
     /// proportionally if an output attributed more than 65 535 tokens to
     /// one contribution; every contribution named keeps a weight of at least 1.

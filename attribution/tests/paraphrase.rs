@@ -3,15 +3,13 @@
 //! (`MODEL_LEDGER_TEST_MINILM`); without it these tests say so and do
 //! nothing, except under CI, where they fail.
 
-mod common;
-
 use std::path::PathBuf;
 
 use model_ledger_attribution::{
     paraphrase::{
         similarity, ParaphraseError, ParaphraseStage, ParaphraseTuning, Passages, SentenceEncoder,
     },
-    BuildOptions, Index, Source, Tokenizer,
+    Attributor, BuildOptions, Index, Source, Tokenizer,
 };
 
 fn model() -> Option<PathBuf> {
@@ -63,6 +61,16 @@ fn index(dir: &std::path::Path, texts: &[&str]) -> Index {
     Index::open(&index_dir).unwrap()
 }
 
+/// The exact stage (GPT-2, default tuning) over an index of these texts.
+fn engine_over(dir: &std::path::Path, texts: &[&str]) -> Attributor {
+    Attributor::new(
+        index(dir, texts),
+        Tokenizer::gpt2().unwrap(),
+        Default::default(),
+    )
+    .unwrap()
+}
+
 #[test]
 fn the_encoder_gives_the_similarities_sentence_transformers_documents() {
     let Some(model) = model() else { return };
@@ -95,12 +103,7 @@ fn the_encoder_gives_the_similarities_sentence_transformers_documents() {
 fn a_paraphrased_sentence_is_paid_by_the_second_stage_and_a_sentence_on_its_topic_is_not() {
     let Some(model) = model() else { return };
     let dir = tempfile::tempdir().unwrap();
-    let attributor = model_ledger_attribution::Attributor::new(
-        index(dir.path(), &[BEES, LIGHTHOUSE]),
-        Tokenizer::gpt2().unwrap(),
-        Default::default(),
-    )
-    .unwrap();
+    let attributor = engine_over(dir.path(), &[BEES, LIGHTHOUSE]);
     let encoder = SentenceEncoder::load(&model).unwrap();
     let passages = Passages::build(&attributor, &encoder, 2);
     assert_eq!(passages.passages.len(), 6, "three sentences a document");
@@ -141,12 +144,7 @@ fn a_paraphrased_sentence_is_paid_by_the_second_stage_and_a_sentence_on_its_topi
 fn a_sentence_near_in_meaning_is_not_paid_unless_rare_words_confirm_it() {
     let Some(model) = model() else { return };
     let dir = tempfile::tempdir().unwrap();
-    let attributor = model_ledger_attribution::Attributor::new(
-        index(dir.path(), &[BEES, LIGHTHOUSE]),
-        Tokenizer::gpt2().unwrap(),
-        Default::default(),
-    )
-    .unwrap();
+    let attributor = engine_over(dir.path(), &[BEES, LIGHTHOUSE]);
     let encoder = SentenceEncoder::load(&model).unwrap();
     // True of bees in general, copied from no one.
     let general = "Bees are insects that live in colonies and pollinate flowers.";
@@ -192,12 +190,7 @@ fn a_paraphrase_of_reuploaded_text_is_paid_to_the_earliest_contribution() {
     // changed, the very word the output uses: its sentence is the nearer
     // (0.942 against 0.900).
     let reupload = LIGHTHOUSE.replace("winter storms", "winter gales");
-    let attributor = model_ledger_attribution::Attributor::new(
-        index(dir.path(), &[BEES, LIGHTHOUSE, &reupload]),
-        Tokenizer::gpt2().unwrap(),
-        Default::default(),
-    )
-    .unwrap();
+    let attributor = engine_over(dir.path(), &[BEES, LIGHTHOUSE, &reupload]);
     let encoder = SentenceEncoder::load(&model).unwrap();
     let passages = Passages::build(&attributor, &encoder, 1);
     let mut staged = ParaphraseStage {
@@ -222,10 +215,7 @@ fn a_paraphrase_of_reuploaded_text_is_paid_to_the_earliest_contribution() {
 fn passages_reopen_only_for_their_index_and_model() {
     let Some(model) = model() else { return };
     let dir = tempfile::tempdir().unwrap();
-    let attributor = common::attributor(&{
-        index(dir.path(), &[BEES, LIGHTHOUSE]);
-        dir.path().join("index")
-    });
+    let attributor = engine_over(dir.path(), &[BEES, LIGHTHOUSE]);
     let encoder = SentenceEncoder::load(&model).unwrap();
     let passages = Passages::build(&attributor, &encoder, 2);
     let file = dir.path().join("passages.bin");

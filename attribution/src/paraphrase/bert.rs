@@ -373,6 +373,20 @@ impl Dense {
 }
 
 impl LayerNorm {
+    /// Each row of `rows` plus its row of `residual`, then normalized:
+    /// how every sub-layer of a BERT layer ends.
+    fn add_and_apply(&self, rows: &mut [f32], residual: &[f32]) {
+        for (row, residual) in rows
+            .chunks_exact_mut(HIDDEN)
+            .zip(residual.chunks_exact(HIDDEN))
+        {
+            for (value, residual) in row.iter_mut().zip(residual) {
+                *value += residual;
+            }
+            self.apply(row);
+        }
+    }
+
     fn apply(&self, row: &mut [f32]) {
         let mean = row.iter().sum::<f32>() / HIDDEN as f32;
         let variance = row.iter().map(|v| (v - mean) * (v - mean)).sum::<f32>() / HIDDEN as f32;
@@ -410,29 +424,13 @@ impl Layer {
             }
         }
         let mut attended = self.attention_output.forward(&context, length);
-        for (row, input) in attended
-            .chunks_exact_mut(HIDDEN)
-            .zip(hidden.chunks_exact(HIDDEN))
-        {
-            for (value, residual) in row.iter_mut().zip(input) {
-                *value += residual;
-            }
-            self.attention_norm.apply(row);
-        }
+        self.attention_norm.add_and_apply(&mut attended, hidden);
         let mut intermediate = self.intermediate.forward(&attended, length);
         for value in &mut intermediate {
             *value = gelu(*value);
         }
         let mut output = self.output.forward(&intermediate, length);
-        for (row, input) in output
-            .chunks_exact_mut(HIDDEN)
-            .zip(attended.chunks_exact(HIDDEN))
-        {
-            for (value, residual) in row.iter_mut().zip(input) {
-                *value += residual;
-            }
-            self.output_norm.apply(row);
-        }
+        self.output_norm.add_and_apply(&mut output, &attended);
         output
     }
 }

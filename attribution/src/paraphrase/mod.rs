@@ -31,7 +31,7 @@ mod bert;
 mod wordpiece;
 
 use std::{
-    collections::{BTreeMap, BTreeSet},
+    collections::BTreeSet,
     path::{Path, PathBuf},
 };
 
@@ -378,9 +378,9 @@ impl ParaphraseStage {
     /// `attributor`'s attribution of `tokens` (the exact stage), with the
     /// sentences it left unpaid that paraphrase an indexed passage paid too.
     pub fn attribute_tokens(&self, attributor: &Attributor, tokens: &[Token]) -> Attribution {
-        let mut attribution = attributor.attribute_tokens(tokens);
+        let Attribution { mut spans, .. } = attributor.attribute_tokens(tokens);
         let mut paid = vec![false; tokens.len()];
-        for span in &attribution.spans {
+        for span in &spans {
             paid[span.start..span.end].fill(true);
         }
         let mut found = Vec::new();
@@ -406,7 +406,7 @@ impl ParaphraseStage {
                 while at < end && !paid[at] {
                     at += 1;
                 }
-                attribution.spans.push(Span {
+                spans.push(Span {
                     start: from,
                     end: at,
                     text: attributor.tokenizer.decode(&tokens[from..at]),
@@ -414,13 +414,7 @@ impl ParaphraseStage {
                 });
             }
         }
-        attribution.spans.sort_by_key(|span| span.start);
-        let mut weights: BTreeMap<u32, u32> = BTreeMap::new();
-        for span in &attribution.spans {
-            *weights.entry(span.contribution).or_default() += (span.end - span.start) as u32;
-        }
-        attribution.weights = weights.into_iter().collect();
-        attribution
+        Attribution::of_spans(tokens.len(), spans)
     }
 
     /// The passage a sentence paraphrases, if one is near in meaning and
@@ -447,25 +441,27 @@ impl ParaphraseStage {
             .collect();
         candidates.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
         let documents = &attributor.index.manifest.documents;
-        let own = shared_bits(attributor, sentence, sentence);
-        let confirmed: Vec<(u32, usize)> = candidates
+        // Each distinct token of the sentence counts once, as in `own`.
+        let distinct: BTreeSet<Token> = sentence.iter().copied().collect();
+        let own = surprise_of(attributor, distinct.iter());
+        let confirmed: Vec<(u32, usize, BTreeSet<Token>)> = candidates
             .into_iter()
             .filter_map(|(thousandths, passage)| {
-                let shared = shared_bits(
-                    attributor,
-                    sentence,
-                    &self.passage_tokens(attributor, passage),
-                );
+                let held: BTreeSet<Token> = self
+                    .passage_tokens(attributor, passage)
+                    .into_iter()
+                    .collect();
+                let shared = surprise_of(attributor, distinct.intersection(&held));
                 (shared >= u64::from(self.tuning.min_shared_bits) * 16
                     && shared * 100 >= own * u64::from(self.tuning.min_shared_share))
-                .then_some((thousandths, passage))
+                .then_some((thousandths, passage, held))
             })
             .collect();
         let best = confirmed.first()?.0;
-        let (thousandths, passage) = confirmed
+        let (thousandths, passage, held) = confirmed
             .into_iter()
-            .filter(|(thousandths, _)| thousandths + self.tuning.holder_margin >= best)
-            .min_by_key(|(thousandths, passage)| {
+            .filter(|(thousandths, _, _)| thousandths + self.tuning.holder_margin >= best)
+            .min_by_key(|(thousandths, passage, _)| {
                 let place = self.passages.passages[*passage];
                 (
                     documents[place.document as usize].contribution,
@@ -474,10 +470,6 @@ impl ParaphraseStage {
                 )
             })?;
         let place = self.passages.passages[passage];
-        let held: BTreeSet<Token> = self
-            .passage_tokens(attributor, passage)
-            .into_iter()
-            .collect();
         let document = &documents[place.document as usize];
         Some(Span {
             start,
@@ -502,14 +494,10 @@ impl ParaphraseStage {
     }
 }
 
-/// Surprise (1/16 bit, the corpus's count of each token alone) of the
-/// distinct tokens of `sentence` that `held` also holds.
-fn shared_bits(attributor: &Attributor, sentence: &[Token], held: &[Token]) -> u64 {
-    let held: BTreeSet<Token> = held.iter().copied().collect();
-    let distinct: BTreeSet<Token> = sentence.iter().copied().collect();
-    distinct
-        .into_iter()
-        .filter(|token| held.contains(token))
-        .map(|token| u64::from(attributor.token_surprise(token)))
+/// Surprise (1/16 bit, the corpus's count of each token alone) of these
+/// tokens, summed.
+fn surprise_of<'a>(attributor: &Attributor, tokens: impl Iterator<Item = &'a Token>) -> u64 {
+    tokens
+        .map(|token| u64::from(attributor.token_surprise(*token)))
         .sum()
 }
