@@ -8,8 +8,8 @@
 //!    predicts proves nothing) and rare enough is a seed, once per place it
 //!    occurs.
 //!    A match found in more places than `max_occurrences` seeds only at the
-//!    places of the earliest contribution holding it (the holder rule
-//!    below), and one found in more than `max_places` is commonplace text
+//!    first `max_occurrences` places, by document and offset, of the
+//!    earliest contribution holding it (the holder rule below), and one found in more than `max_places` is commonplace text
 //!    and seeds nowhere. Each search also seeds the places that hold only
 //!    the start of the longest match (a copy edited further on), so the
 //!    holder rule sees every holder. Inside a long match the search steps
@@ -80,7 +80,8 @@ pub struct Tuning {
     /// A match found at most this often seeds a chain at each occurrence.
     pub max_occurrences: u32,
     /// A match found more often, up to this many times, seeds at the first
-    /// `max_occurrences` places of the earliest contribution holding it;
+    /// `max_occurrences` places (by document, then offset) of the earliest
+    /// contribution holding it;
     /// found more often still, it is commonplace (a licence every package
     /// carries) and paid by shares, to no one contribution.
     pub max_places: u32,
@@ -455,14 +456,14 @@ impl Attributor {
             let copied = length >= tuning.min_chain_tokens;
             // Where another document holds only the start of the passage
             // (its own copy, edited further on): a seed there too.
-            for (length, range) in shorter.iter().filter(|_| copied) {
-                let end = start + *length as usize;
-                if *length >= tuning.min_seed_tokens
+            for place in shorter.iter().filter(|_| copied) {
+                let end = start + place.depth as usize;
+                if place.depth >= tuning.min_seed_tokens
                     && surprise_before[end] - surprise_before[start] >= min_bits
                 {
-                    let shard = &self.index.shards[range.0];
-                    for i in range.1..range.2 {
-                        let (document, offset) = shard.document_at(shard.suffix(i));
+                    let shard = &self.index.shards[place.range.0];
+                    for position in shard.shorter_starts(place) {
+                        let (document, offset) = shard.document_at(position);
                         seeds.push(Seed {
                             document,
                             start,
@@ -486,7 +487,7 @@ impl Attributor {
                 && length >= tuning.min_seed_tokens
                 && surprise_before[end] - surprise_before[start] >= min_bits
             {
-                for (document, offset) in self.occurrences(&ranges) {
+                for (document, offset) in self.occurrences(&ranges, length) {
                     seeds.push(Seed {
                         document,
                         start,
@@ -500,42 +501,41 @@ impl Attributor {
         seeds
     }
 
-    /// The places (document, offset) a match occurs, if it is rare enough
-    /// to be evidence: at most `max_occurrences` places; or up to
-    /// `max_places`, of which the first `max_occurrences` (in suffix order)
-    /// of the earliest contribution holding it.
-    fn occurrences(&self, ranges: &[ShardRange]) -> Vec<(u32, u64)> {
+    /// The places (document, offset) a match of `depth` tokens occurs, if
+    /// it is rare enough to be evidence: at most `max_occurrences` places;
+    /// or up to `max_places`, of which the earliest contribution's first
+    /// `max_occurrences` (by document, then offset: an order both index
+    /// tiers share, where suffix order is the tier's own).
+    fn occurrences(&self, ranges: &[ShardRange], depth: u32) -> Vec<(u32, u64)> {
         let tuning = &self.tuning;
         let count: usize = ranges.iter().map(|(_, lo, hi)| hi - lo).sum();
         let limit = tuning.max_occurrences as usize;
         if count > tuning.max_places as usize {
             return Vec::new();
         }
-        let earliest = (count > limit).then(|| {
-            ranges
-                .iter()
-                .filter_map(|(shard, lo, hi)| {
-                    self.index.shards[*shard].earliest_contribution(*lo, *hi)
-                })
-                .min()
-        });
-        let documents = &self.index.manifest.documents;
-        let mut places = Vec::with_capacity(count.min(limit));
-        for (shard, lo, hi) in ranges {
-            let shard = &self.index.shards[*shard];
-            for i in *lo..*hi {
-                if places.len() == limit {
-                    return places;
-                }
-                let place = shard.document_at(shard.suffix(i));
-                match earliest {
-                    Some(earliest)
-                        if Some(documents[place.0 as usize].contribution) != earliest => {}
-                    _ => places.push(place),
-                }
+        let shards = &self.index.shards;
+        // (shard, position): the documents are numbered in this order, so
+        // it is the order of (document, offset).
+        let mut places: Vec<(usize, u64)> = ranges
+            .iter()
+            .flat_map(|(shard, lo, hi)| {
+                (*lo..*hi).map(move |row| (*shard, shards[*shard].start(row, depth)))
+            })
+            .collect();
+        if count > limit {
+            let contribution =
+                |(shard, position): &(usize, u64)| shards[*shard].contribution_at(*position);
+            let earliest = places.iter().map(contribution).min();
+            places.retain(|place| Some(contribution(place)) == earliest);
+            if places.len() > limit {
+                places.select_nth_unstable(limit);
+                places.truncate(limit);
             }
         }
         places
+            .into_iter()
+            .map(|(shard, position)| shards[shard].document_at(position))
+            .collect()
     }
 
     /// Seeds grouped per document and chained along their diagonal.

@@ -3,7 +3,9 @@
 //! The contributed datasets of a model are tokenized into one token array
 //! per shard, documents ended by a separator, with a suffix array over it
 //! and a table of where each document starts (the layout of infini-gram,
-//! arXiv 2401.17377: 2 bytes per token plus 4 per suffix). An output is
+//! arXiv 2401.17377: 2 bytes per token plus 4 per suffix), or in the
+//! compressed tier an FM-index of the tokens reversed, under 2 bytes a
+//! token, that answers every search the same way. An output is
 //! matched against it as OLMoTrace does (arXiv 2504.07096): at every
 //! position, the longest prefix of the rest of the output that occurs in
 //! the corpus. Exact spans alone lose a copied passage as soon as a few of
@@ -39,8 +41,8 @@ pub use attribute::{Attribution, Attributor, Span, Tuning};
 pub use corpus::{list_files, read_documents, read_text, Document, Source};
 pub use engine::{Engine, EngineError};
 pub use index::{
-    shard_file, BuildOptions, BuildReport, DocumentEntry, Index, Manifest, DEFAULT_SHARD_TOKENS,
-    HOLDER_RULE,
+    shard_file, BuildOptions, BuildReport, DocumentEntry, Index, Manifest, ShardEntry, Tier,
+    DEFAULT_SHARD_TOKENS, HOLDER_RULE,
 };
 pub use overlap::{overlap, share_bps, CandidateDocument, Overlap};
 pub use rag::{attribute_retrieved, retrieved_meter_weights, Retrieved};

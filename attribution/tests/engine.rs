@@ -376,6 +376,7 @@ fn the_same_corpus_gives_the_same_index_and_weights_whatever_the_threads_and_sha
         BuildOptions {
             threads: 2,
             shard_tokens: 4_000,
+            ..BuildOptions::default()
         },
     );
     assert!(Index::open(&sharded.0).unwrap().manifest.shards.len() > 1);

@@ -4,21 +4,9 @@
 
 mod common;
 
-use common::{attributor, excerpt, paid, words};
+use common::{attributor, edited, excerpt, paid, words};
 use model_ledger_attribution::{Attribution, BuildOptions, Index, Source, Tokenizer, HOLDER_RULE};
 use rand::{rngs::StdRng, Rng, SeedableRng};
-
-/// `text` with one word in `every` replaced by a word from `rng`.
-fn edited(text: &str, every: usize, rng: &mut StdRng) -> String {
-    text.split(' ')
-        .enumerate()
-        .map(|(n, word)| match n % every == every / 2 {
-            true => words(rng, 1),
-            false => word.to_owned(),
-        })
-        .collect::<Vec<_>>()
-        .join(" ")
-}
 
 struct Datasets {
     dir: tempfile::TempDir,

@@ -55,6 +55,7 @@ fn index(dir: &std::path::Path, texts: &[&str]) -> Index {
         BuildOptions {
             shard_tokens: 1 << 20,
             threads: 2,
+            ..BuildOptions::default()
         },
     )
     .unwrap();

@@ -13,6 +13,7 @@
 //!
 //!   cargo run --release -p model-ledger-attribution --example bench -- \
 //!       --corpus DIR --unseen DIR [--index DIR] [--outputs 400] [--seed 1]
+//!       [--tier suffix-array|compressed] [--truth-index DIR]
 //!
 //! `attribution/bench/run` fetches the Debian corpus and runs this.
 
@@ -27,7 +28,7 @@ use edits::{edited, edited_words, words, Words};
 use report::{goals, repetitive, Missed};
 use shared::{contributions, flags, percentile, unseen_tokens};
 
-use model_ledger_attribution::{Attributor, BuildOptions, Index, Token, Tokenizer, Tuning};
+use model_ledger_attribution::{Attributor, BuildOptions, Index, Tier, Token, Tokenizer, Tuning};
 use rand::{rngs::StdRng, Rng, SeedableRng};
 
 struct Args {
@@ -38,6 +39,12 @@ struct Args {
     seed: u64,
     /// Open the index already in `index` instead of building it (to try tunings).
     reuse_index: bool,
+    /// The index tier to build (`--tier suffix-array|compressed`).
+    tier: Tier,
+    /// An index of the same corpus to draw the outputs and their truth
+    /// from (`--truth-index`): the suffix-array index beside a compressed
+    /// one gives both tiers the same outputs, drawn at its speed.
+    truth_index: Option<PathBuf>,
     tuning: Tuning,
 }
 
@@ -49,6 +56,8 @@ fn args() -> Args {
         outputs: 400,
         seed: 1,
         reuse_index: false,
+        tier: Tier::default(),
+        truth_index: None,
         tuning: Tuning::default(),
     };
     for (flag, value) in flags(&["--reuse-index"]) {
@@ -59,6 +68,8 @@ fn args() -> Args {
             "--corpus" => args.corpus = value.into(),
             "--unseen" => args.unseen = value.into(),
             "--index" => args.index = value.into(),
+            "--truth-index" => args.truth_index = Some(value.into()),
+            "--tier" => args.tier = value.parse().unwrap_or_else(|error| panic!("{error}")),
             "--outputs" => args.outputs = shared::number(&flag, &value),
             "--seed" => args.seed = shared::number(&flag, &value),
             "--min-seed-tokens" => args.tuning.min_seed_tokens = number(),
@@ -309,8 +320,16 @@ fn main() {
         None
     } else {
         Some(
-            Index::build(&sources, &tokenizer, &args.index, BuildOptions::default())
-                .expect("index build"),
+            Index::build(
+                &sources,
+                &tokenizer,
+                &args.index,
+                BuildOptions {
+                    tier: args.tier,
+                    ..BuildOptions::default()
+                },
+            )
+            .expect("index build"),
         )
     };
     let build_seconds = started.elapsed().as_secs_f64();
@@ -320,9 +339,18 @@ fn main() {
     let open_seconds = started.elapsed().as_secs_f64();
 
     let unseen = unseen_tokens(&args.unseen, &tokenizer);
+    let truth = args.truth_index.as_ref().map(|dir| {
+        let truth = Index::open(dir).expect("open the truth index");
+        assert_eq!(
+            truth.manifest.documents, index.manifest.documents,
+            "--truth-index: an index of another corpus"
+        );
+        truth
+    });
+    let truth_index = truth.as_ref().unwrap_or(&index);
     let mut rng = StdRng::seed_from_u64(args.seed);
     let (outputs, redrawn) = generate(
-        &index,
+        truth_index,
         &tokenizer,
         &unseen,
         args.outputs,
@@ -330,7 +358,7 @@ fn main() {
         &mut rng,
     );
     let (token_cut, _) = generate(
-        &index,
+        truth_index,
         &tokenizer,
         &unseen,
         args.outputs,
@@ -473,5 +501,5 @@ fn main() {
     );
     attributor.tuning = args.tuning;
     goals(&measured);
-    repetitive(&attributor);
+    repetitive(&attributor, truth.as_ref().unwrap_or(&attributor.index));
 }

@@ -12,9 +12,9 @@ use std::{
 use sha2::{Digest, Sha256};
 
 use super::{
-    content_hash, hex, io_error, shard_file, BuildOptions, BuildReport, DocumentEntry, Index,
-    Manifest, ManifestFile, ShardEntry, FORMAT, HOLDER_RULE, MANIFEST, MAX_SHARD_TOKENS,
-    ROUND_BYTES, VOCABULARY,
+    compressed, content_hash, hex, io_error, shard_file, BuildOptions, BuildReport, DocumentEntry,
+    Index, Manifest, ManifestFile, ShardEntry, Tier, FORMAT, HOLDER_RULE, MANIFEST,
+    MAX_SHARD_TOKENS, ROUND_BYTES, VOCABULARY,
 };
 use crate::{
     corpus::{self, Source},
@@ -100,7 +100,7 @@ impl Index {
                         dir,
                         shards.len(),
                         &shard.tokens,
-                        threads,
+                        (threads, options.tier),
                         &mut staged,
                     )?);
                     entries.extend(shard.documents);
@@ -121,7 +121,7 @@ impl Index {
                 dir,
                 shards.len(),
                 &current.tokens,
-                threads,
+                (threads, options.tier),
                 &mut staged,
             )?);
             entries.extend(current.documents);
@@ -156,7 +156,14 @@ impl Index {
         let index_bytes: u64 = manifest
             .shards
             .iter()
-            .map(|shard| 2 * shard.tokens + 4 * shard.suffixes + 8 * VOCABULARY as u64)
+            .enumerate()
+            .map(|(number, shard)| {
+                files_of(dir, number, shard)
+                    .iter()
+                    .filter_map(|path| std::fs::metadata(path).ok())
+                    .map(|metadata| metadata.len())
+                    .sum::<u64>()
+            })
             .sum();
         Ok(BuildReport {
             content_hash,
@@ -201,6 +208,20 @@ fn tokenize_all(
     done.into_iter().map(|(_, tokens)| tokens).collect()
 }
 
+/// The files of shard `number`, as `entry` names them.
+fn files_of(dir: &Path, number: usize, entry: &ShardEntry) -> Vec<PathBuf> {
+    [
+        (&entry.tokens_sha256, "tokens"),
+        (&entry.suffixes_sha256, "suffixes"),
+        (&entry.counts_sha256, "counts"),
+        (&entry.compressed_sha256, "compressed"),
+    ]
+    .into_iter()
+    .filter(|(sha256, _)| !sha256.is_empty())
+    .map(|(sha256, kind)| shard_file(dir, number, sha256, kind))
+    .collect()
+}
+
 /// Removes every shard file of `dir` that `manifest`, just put in place,
 /// does not name (the previous index's, or a crashed build's).
 fn remove_unnamed_shard_files(dir: &Path, manifest: &Manifest) {
@@ -208,13 +229,7 @@ fn remove_unnamed_shard_files(dir: &Path, manifest: &Manifest) {
         .shards
         .iter()
         .enumerate()
-        .flat_map(|(number, entry)| {
-            [
-                shard_file(dir, number, &entry.tokens_sha256, "tokens"),
-                shard_file(dir, number, &entry.suffixes_sha256, "suffixes"),
-                shard_file(dir, number, &entry.counts_sha256, "counts"),
-            ]
-        })
+        .flat_map(|(number, entry)| files_of(dir, number, entry))
         .collect();
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;
@@ -231,15 +246,13 @@ fn remove_unnamed_shard_files(dir: &Path, manifest: &Manifest) {
     }
 }
 
-/// Sorts the suffixes of one shard (libsais16, a linear-time suffix sort
-/// over 16-bit symbols) and writes its three files under names from their hashes.
-fn write_shard(
-    dir: &Path,
+/// The suffix array of `tokens` (libsais16, a linear-time suffix sort
+/// over 16-bit symbols) and each token's count.
+fn sort_suffixes(
     shard: usize,
     tokens: &[Token],
     threads: usize,
-    staged: &mut Staged,
-) -> Result<ShardEntry, AttributionError> {
+) -> Result<(Vec<i32>, Vec<u64>), AttributionError> {
     let length = i32::try_from(tokens.len()).expect("a shard is below 2^31 tokens");
     let mut suffix_array = vec![0i32; tokens.len()];
     let mut counts = vec![0i32; VOCABULARY];
@@ -261,10 +274,22 @@ fn write_shard(
             "the suffix sort of shard {shard} failed (libsais16 status {status}): out of memory?"
         )));
     }
-    // The separator is the largest symbol, so the suffixes starting at
-    // separators are the array's tail: the index leaves them out.
-    let separators = counts[usize::from(SEPARATOR)] as usize;
-    let suffixes = &suffix_array[..tokens.len() - separators];
+    Ok((
+        suffix_array,
+        counts.iter().map(|count| *count as u64).collect(),
+    ))
+}
+
+/// Sorts the suffixes of one shard and writes its files under names from
+/// their hashes: tokens, suffixes and counts, or in the compressed tier
+/// its FM-index and counts.
+fn write_shard(
+    dir: &Path,
+    shard: usize,
+    tokens: &[Token],
+    (threads, tier): (usize, Tier),
+    staged: &mut Staged,
+) -> Result<ShardEntry, AttributionError> {
     let mut write = |kind: &str, bytes: &mut dyn Iterator<Item = Vec<u8>>| {
         let temporary = dir.join(format!(".building-{shard:03}.{kind}"));
         let file = File::create(&temporary).map_err(io_error(&temporary))?;
@@ -286,35 +311,57 @@ fn write_shard(
         }
         Ok::<_, AttributionError>(sha256)
     };
-    let tokens_sha256 = write(
-        "tokens",
-        &mut tokens
-            .chunks(1 << 18)
-            .map(|chunk| chunk.iter().flat_map(|token| token.to_le_bytes()).collect()),
-    )?;
-    let suffixes_sha256 = write(
-        "suffixes",
-        &mut suffixes.chunks(1 << 18).map(|chunk| {
-            chunk
-                .iter()
-                .flat_map(|position| (*position as u32).to_le_bytes())
-                .collect()
-        }),
-    )?;
-    let counts_sha256 = write(
+    let separators = tokens.iter().filter(|token| **token == SEPARATOR).count();
+    let mut entry = ShardEntry {
+        tokens: tokens.len() as u64,
+        suffixes: (tokens.len() - separators) as u64,
+        tokens_sha256: String::new(),
+        suffixes_sha256: String::new(),
+        counts_sha256: String::new(),
+        compressed_sha256: String::new(),
+    };
+    let counts = match tier {
+        Tier::SuffixArray => {
+            let (suffix_array, counts) = sort_suffixes(shard, tokens, threads)?;
+            // The separator is the largest symbol, so the suffixes starting
+            // at separators are the array's tail: the index leaves them out.
+            let suffixes = &suffix_array[..entry.suffixes as usize];
+            entry.tokens_sha256 = write(
+                "tokens",
+                &mut tokens
+                    .chunks(1 << 18)
+                    .map(|chunk| chunk.iter().flat_map(|token| token.to_le_bytes()).collect()),
+            )?;
+            entry.suffixes_sha256 = write(
+                "suffixes",
+                &mut suffixes.chunks(1 << 18).map(|chunk| {
+                    chunk
+                        .iter()
+                        .flat_map(|position| (*position as u32).to_le_bytes())
+                        .collect()
+                }),
+            )?;
+            counts
+        }
+        Tier::Compressed => {
+            let reversed: Vec<Token> = tokens.iter().rev().copied().collect();
+            let (suffix_array, counts) = sort_suffixes(shard, &reversed, threads)?;
+            drop(reversed);
+            let file = compressed::file(tokens, &suffix_array, &counts);
+            drop(suffix_array);
+            entry.compressed_sha256 =
+                write("compressed", &mut file.chunks(1 << 20).map(<[u8]>::to_vec))?;
+            counts
+        }
+    };
+    entry.counts_sha256 = write(
         "counts",
         &mut std::iter::once(
             counts
                 .iter()
-                .flat_map(|count| (*count as u64).to_le_bytes())
+                .flat_map(|count| count.to_le_bytes())
                 .collect(),
         ),
     )?;
-    Ok(ShardEntry {
-        tokens: tokens.len() as u64,
-        suffixes: suffixes.len() as u64,
-        tokens_sha256,
-        suffixes_sha256,
-        counts_sha256,
-    })
+    Ok(entry)
 }

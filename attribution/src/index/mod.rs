@@ -7,6 +7,10 @@
 //! the documents and the files' SHA-256; the SHA-256 of the manifest is the
 //! index's content hash.
 //!
+//! The compressed tier ([`Tier::Compressed`], `compressed.rs`) keeps one
+//! file per shard in place of the tokens and the suffix array, and the
+//! same counts; searches on it give the same counts and places.
+//!
 //! Shard files are named after their hash, so a rebuild never overwrites a
 //! file the current manifest names: the new manifest replaces the old one
 //! in one rename, and only then are files no manifest names removed. A
@@ -29,6 +33,7 @@ use crate::{
 };
 
 mod build;
+mod compressed;
 mod search;
 
 pub(crate) use search::ShardRange;
@@ -67,9 +72,51 @@ pub struct ShardEntry {
     pub tokens: u64,
     /// Suffixes indexed: every position that is not a separator.
     pub suffixes: u64,
+    /// The suffix-array tier's files (empty in the compressed tier).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub tokens_sha256: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub suffixes_sha256: String,
     pub counts_sha256: String,
+    /// The compressed tier's one file (`compressed.rs`), in place of the
+    /// tokens and suffixes; absent from a suffix-array index, whose
+    /// manifest, and so content hash, is what it was before the tier.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub compressed_sha256: String,
+}
+
+/// How a shard is stored: both give the same matches, counts and places,
+/// so the same attribution.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Tier {
+    /// Tokens and their suffix array: 6 bytes a token, the fastest.
+    #[default]
+    SuffixArray,
+    /// An FM-index of the tokens in a compressed wavelet tree: under 2
+    /// bytes a token, each search step a few cache misses more.
+    Compressed,
+}
+
+impl std::fmt::Display for Tier {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter.write_str(match self {
+            Self::SuffixArray => "suffix-array",
+            Self::Compressed => "compressed",
+        })
+    }
+}
+
+impl std::str::FromStr for Tier {
+    type Err = String;
+    fn from_str(text: &str) -> Result<Self, String> {
+        match text {
+            "suffix-array" => Ok(Self::SuffixArray),
+            "compressed" => Ok(Self::Compressed),
+            _ => Err(format!(
+                "the index tier is suffix-array or compressed, not {text:?}"
+            )),
+        }
+    }
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
@@ -103,6 +150,7 @@ pub struct BuildOptions {
     pub shard_tokens: usize,
     /// Threads that tokenize and sort (the index does not depend on it).
     pub threads: usize,
+    pub tier: Tier,
 }
 
 /// Default shard size: 512 Mi tokens (about 1.3 GB of English text, 3 GiB
@@ -114,6 +162,7 @@ impl Default for BuildOptions {
         Self {
             shard_tokens: DEFAULT_SHARD_TOKENS,
             threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            tier: Tier::default(),
         }
     }
 }
@@ -140,7 +189,7 @@ fn io_error(path: &Path) -> impl Fn(std::io::Error) -> AttributionError + '_ {
 }
 
 /// A shard file's path in `dir`: its number, the start of its hash, its
-/// kind (`tokens`, `suffixes`, `counts`).
+/// kind (`tokens`, `suffixes`, `counts`, `compressed`).
 pub fn shard_file(dir: &Path, shard: usize, sha256: &str, kind: &str) -> PathBuf {
     dir.join(format!("shard-{shard:03}-{}.{kind}", &sha256[..16]))
 }
@@ -173,17 +222,25 @@ pub struct Index {
 }
 
 pub(crate) struct Shard {
-    tokens: Mmap,
-    suffixes: Mmap,
-    /// Where each token's suffixes begin (65 537 bounds, from the counts):
-    /// the first step of every search is one lookup.
-    first_token: Vec<u64>,
+    tier: ShardTier,
     /// Start of each of the shard's documents, and its index in the manifest.
     document_starts: Vec<u64>,
     document_ids: Vec<u32>,
-    /// (start, end, contribution) of each run of one contribution's
-    /// documents (the build lays a contribution's documents side by side).
-    contribution_runs: Vec<(u64, u64, u32)>,
+    /// (start, contribution) of each run of one contribution's documents
+    /// (the build lays a contribution's documents side by side): a place's
+    /// contribution found among a few runs, not all the documents.
+    contribution_runs: Vec<(u64, u32)>,
+}
+
+pub(crate) enum ShardTier {
+    SuffixArray {
+        tokens: Mmap,
+        suffixes: Mmap,
+        /// Where each token's suffixes begin (65 537 bounds, from the
+        /// counts): the first step of every search is one lookup.
+        first_token: Vec<u64>,
+    },
+    Compressed(compressed::Compressed),
 }
 
 impl Index {
@@ -231,8 +288,6 @@ impl Index {
                         )
                     })
             };
-            hash_name(&entry.tokens_sha256)?;
-            hash_name(&entry.suffixes_sha256)?;
             hash_name(&entry.counts_sha256)?;
             // Sizes from a manifest are input: one that overflows is a
             // corrupt index, not a panic.
@@ -244,33 +299,55 @@ impl Index {
                     )
                 })
             };
-            let tokens = map_checked(
-                &shard_file(dir, number, &entry.tokens_sha256, "tokens"),
-                bytes(entry.tokens, 2, "tokens")?,
-                &entry.tokens_sha256,
-            )?;
-            let suffixes = map_checked(
-                &shard_file(dir, number, &entry.suffixes_sha256, "suffixes"),
-                bytes(entry.suffixes, 4, "suffixes")?,
-                &entry.suffixes_sha256,
-            )?;
             let counts_path = shard_file(dir, number, &entry.counts_sha256, "counts");
-            let shard_counts =
-                map_checked(&counts_path, 8 * VOCABULARY as u64, &entry.counts_sha256)?;
+            let shard_counts: Vec<u64> =
+                map_checked(&counts_path, 8 * VOCABULARY as u64, &entry.counts_sha256)?
+                    .chunks_exact(8)
+                    .map(|count| u64::from_le_bytes(count.try_into().expect("8 bytes")))
+                    .collect();
             let mut first_token = Vec::with_capacity(VOCABULARY + 1);
             first_token.push(0u64);
             let mut total = 0u64;
-            for (token, count) in shard_counts.chunks_exact(8).enumerate() {
-                let count = u64::from_le_bytes(count.try_into().expect("8 bytes"));
-                total = total.saturating_add(count);
-                counts[token] = counts[token].saturating_add(count);
+            for (token, count) in shard_counts.iter().enumerate() {
+                total = total.saturating_add(*count);
+                counts[token] = counts[token].saturating_add(*count);
                 first_token.push(total);
             }
             let separators = total.saturating_sub(first_token[usize::from(SEPARATOR)]);
+            if total != entry.tokens {
+                return Err(corrupt(
+                    &counts_path,
+                    format!("shard {number}'s documents, counts and sizes do not agree"),
+                ));
+            }
+            let tier = if entry.compressed_sha256.is_empty() {
+                hash_name(&entry.tokens_sha256)?;
+                hash_name(&entry.suffixes_sha256)?;
+                let tokens = map_checked(
+                    &shard_file(dir, number, &entry.tokens_sha256, "tokens"),
+                    bytes(entry.tokens, 2, "tokens")?,
+                    &entry.tokens_sha256,
+                )?;
+                let suffixes = map_checked(
+                    &shard_file(dir, number, &entry.suffixes_sha256, "suffixes"),
+                    bytes(entry.suffixes, 4, "suffixes")?,
+                    &entry.suffixes_sha256,
+                )?;
+                ShardTier::SuffixArray {
+                    tokens,
+                    suffixes,
+                    first_token,
+                }
+            } else {
+                hash_name(&entry.compressed_sha256)?;
+                let file = shard_file(dir, number, &entry.compressed_sha256, "compressed");
+                let map = map_any_size(&file, &entry.compressed_sha256)?;
+                let shard = compressed::Compressed::open(map, &shard_counts)
+                    .map_err(|reason| corrupt(&file, reason))?;
+                ShardTier::Compressed(shard)
+            };
             let mut shard = Shard {
-                tokens,
-                suffixes,
-                first_token,
+                tier,
                 document_starts: Vec::new(),
                 document_ids: Vec::new(),
                 contribution_runs: Vec::new(),
@@ -299,13 +376,10 @@ impl Index {
                     ));
                 };
                 expected_start = next;
-                match shard.contribution_runs.last_mut() {
-                    Some(run) if run.2 == document.contribution => run.1 = expected_start,
-                    _ => shard.contribution_runs.push((
-                        document.start,
-                        expected_start,
-                        document.contribution,
-                    )),
+                if shard.contribution_runs.last().map(|run| run.1) != Some(document.contribution) {
+                    shard
+                        .contribution_runs
+                        .push((document.start, document.contribution));
                 }
                 shard.document_starts.push(document.start);
                 shard.document_ids.push(id as u32);
@@ -375,15 +449,26 @@ impl Index {
         let entry = &self.manifest.documents[id];
         let shard = &self.shards[entry.shard as usize];
         let end = span.end.min(entry.tokens);
-        (entry.start + span.start.min(end)..entry.start + end)
-            .map(|position| shard.token(position))
-            .collect()
+        shard.tokens(entry.start + span.start.min(end)..entry.start + end)
     }
 
     /// The document indexed under `path` (RAG mode's document id).
     pub fn document_by_path(&self, path: &str) -> Option<&DocumentEntry> {
         let id = *self.by_path.get(path)?;
         self.manifest.documents.get(id as usize)
+    }
+
+    /// How the index is stored (every shard of a build has the same tier).
+    pub fn tier(&self) -> Tier {
+        match self
+            .manifest
+            .shards
+            .iter()
+            .any(|shard| !shard.compressed_sha256.is_empty())
+        {
+            true => Tier::Compressed,
+            false => Tier::SuffixArray,
+        }
     }
 
     /// Tokens in the corpus, separators included.
@@ -398,6 +483,16 @@ impl Index {
 }
 
 fn map_checked(path: &Path, size: u64, sha256: &str) -> Result<Mmap, AttributionError> {
+    map_hashed(path, Some(size), sha256)
+}
+
+/// The file mapped and checked against its hash (and its size, if the
+/// manifest gives it; a compressed file's size is checked by its reader).
+fn map_any_size(path: &Path, sha256: &str) -> Result<Mmap, AttributionError> {
+    map_hashed(path, None, sha256)
+}
+
+fn map_hashed(path: &Path, size: Option<u64>, sha256: &str) -> Result<Mmap, AttributionError> {
     let corrupt = |reason: String| AttributionError::CorruptIndex {
         path: path.to_path_buf(),
         reason,
@@ -406,7 +501,7 @@ fn map_checked(path: &Path, size: u64, sha256: &str) -> Result<Mmap, Attribution
     // SAFETY: the index files are written once, then only read; the map
     // is checked against its hash right here.
     let map = unsafe { Mmap::map(&file) }.map_err(|error| corrupt(error.to_string()))?;
-    if map.len() as u64 != size {
+    if let Some(size) = size.filter(|size| map.len() as u64 != *size) {
         return Err(corrupt(format!(
             "{} bytes, the manifest says {size}",
             map.len()

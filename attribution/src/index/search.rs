@@ -3,11 +3,22 @@
 
 use std::{collections::BTreeMap, sync::atomic::Ordering};
 
-use super::{Index, Shard};
+use super::{Index, Shard, ShardTier};
 use crate::tokenizer::{Token, SEPARATOR};
 
-/// Suffixes of one shard, [lo, hi), that share a prefix: (shard, lo, hi).
+/// Rows of one shard, [lo, hi), whose suffixes share a prefix: (shard, lo,
+/// hi). A suffix-array shard's rows are its suffixes; a compressed shard's,
+/// those of its reversed tokens.
 pub(crate) type ShardRange = (usize, usize, usize);
+
+/// Places where a shorter prefix of a query ends: the rows of `range`,
+/// whose match is `depth` tokens long, except those `except` follows.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Shorter {
+    pub depth: u32,
+    pub range: ShardRange,
+    pub except: Option<Token>,
+}
 
 impl Index {
     /// The longest prefix of `query` (up to `limit` tokens) found in the
@@ -29,7 +40,7 @@ impl Index {
         query: &[Token],
         limit: u32,
         watch: usize,
-        shorter: &mut Vec<(u32, ShardRange)>,
+        shorter: &mut Vec<Shorter>,
     ) -> Option<(u32, Vec<ShardRange>)> {
         let first = *query.first()?;
         let mut ranges: Vec<ShardRange> = self
@@ -64,17 +75,13 @@ impl Index {
             let places: usize = ranges.iter().map(|(_, lo, hi)| hi - lo).sum();
             if places <= watch {
                 for ((number, lo, hi), (_, new_lo, new_hi)) in ranges.iter().zip(&narrowed) {
-                    // An empty narrowed range sits inside its old one.
-                    let (new_lo, new_hi) = if new_lo == new_hi {
-                        (*lo, *lo)
-                    } else {
-                        (*new_lo, *new_hi)
-                    };
-                    for (from, to) in [(*lo, new_lo), (new_hi, *hi)] {
-                        if from < to {
-                            shorter.push((depth, (*number, from, to)));
-                        }
-                    }
+                    self.shards[*number].shorter(
+                        (*number, *lo, *hi),
+                        (*new_lo, *new_hi),
+                        depth,
+                        token,
+                        shorter,
+                    );
                 }
             }
             ranges = narrowed.into_iter().filter(|(_, lo, hi)| lo < hi).collect();
@@ -144,7 +151,7 @@ impl Index {
         for (number, lo, hi) in ranges {
             let shard = &self.shards[number];
             for i in lo..hi {
-                let (document, _) = shard.document_at(shard.suffix(i));
+                let (document, _) = shard.document_at(shard.start(i, length));
                 *found
                     .entry(self.manifest.documents[document as usize].contribution)
                     .or_default() += 1;
@@ -155,65 +162,123 @@ impl Index {
 }
 
 impl Shard {
-    pub(crate) fn suffix(&self, i: usize) -> u64 {
-        let bytes = &self.suffixes[4 * i..4 * i + 4];
-        u64::from(u32::from_le_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]))
+    /// Where the match of `depth` tokens at row `row` starts.
+    pub(crate) fn start(&self, row: usize, depth: u32) -> u64 {
+        match &self.tier {
+            ShardTier::SuffixArray { suffixes, .. } => {
+                let bytes = &suffixes[4 * row..4 * row + 4];
+                u64::from(u32::from_le_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]))
+            }
+            ShardTier::Compressed(shard) => shard.start(row, depth),
+        }
     }
 
     /// The token at `position` ([`SEPARATOR`] past the end).
     pub(crate) fn token(&self, position: u64) -> Token {
-        let at = 2 * position as usize;
-        match self.tokens.get(at..at + 2) {
-            Some(pair) => Token::from_le_bytes([pair[0], pair[1]]),
-            None => SEPARATOR,
-        }
-    }
-
-    /// The suffixes starting with `token`.
-    pub(crate) fn first(&self, token: Token) -> (usize, usize) {
-        let token = usize::from(token);
-        (
-            self.first_token[token] as usize,
-            self.first_token[token + 1] as usize,
-        )
-    }
-
-    /// Within `range`, whose suffixes share their first `depth` tokens, the
-    /// ones whose token at `depth` is `token`: one binary search down to
-    /// any such suffix, then the two bounds on either side of it (each
-    /// probe costs two reads from memory that is rarely in cache).
-    pub(crate) fn narrow(&self, range: (usize, usize), depth: u32, token: Token) -> (usize, usize) {
-        let at = |i: usize| self.token(self.suffix(i) + u64::from(depth));
-        let (mut lo, mut hi) = range;
-        while lo < hi {
-            let mid = lo + (hi - lo) / 2;
-            match at(mid).cmp(&token) {
-                std::cmp::Ordering::Less => lo = mid + 1,
-                std::cmp::Ordering::Greater => hi = mid,
-                std::cmp::Ordering::Equal => {
-                    let start = lo + partition(mid - lo, |k| at(lo + k) < token);
-                    let end = mid + 1 + partition(hi - mid - 1, |k| at(mid + 1 + k) <= token);
-                    return (start, end);
+        match &self.tier {
+            ShardTier::SuffixArray { tokens, .. } => {
+                let at = 2 * position as usize;
+                match tokens.get(at..at + 2) {
+                    Some(pair) => Token::from_le_bytes([pair[0], pair[1]]),
+                    None => SEPARATOR,
                 }
             }
+            ShardTier::Compressed(shard) => shard.token(position),
         }
-        (lo, lo)
     }
 
-    /// The lowest contribution among those whose documents hold the
-    /// suffixes [lo, hi) (`None` for an empty range): one pass over the
-    /// range, each suffix placed in the shard's few contribution runs.
-    pub(crate) fn earliest_contribution(&self, lo: usize, hi: usize) -> Option<u32> {
+    /// The tokens at `range` (cut at the shard's end).
+    pub(crate) fn tokens(&self, range: std::ops::Range<u64>) -> Vec<Token> {
+        match &self.tier {
+            ShardTier::SuffixArray { .. } => range.map(|position| self.token(position)).collect(),
+            ShardTier::Compressed(shard) => shard.tokens(range),
+        }
+    }
+
+    /// The rows whose suffixes start with `token`.
+    pub(crate) fn first(&self, token: Token) -> (usize, usize) {
+        match &self.tier {
+            ShardTier::SuffixArray { first_token, .. } => {
+                let token = usize::from(token);
+                (first_token[token] as usize, first_token[token + 1] as usize)
+            }
+            ShardTier::Compressed(shard) => shard.first(token),
+        }
+    }
+
+    /// Within `range`, whose rows match a query's first `depth` tokens,
+    /// the rows that match `token` after them too.
+    pub(crate) fn narrow(&self, range: (usize, usize), depth: u32, token: Token) -> (usize, usize) {
+        match &self.tier {
+            ShardTier::SuffixArray {
+                tokens, suffixes, ..
+            } => narrow_suffixes((tokens, suffixes), range, depth, token),
+            ShardTier::Compressed(shard) => shard.narrow(range, token),
+        }
+    }
+
+    /// The places of `range` (matching `depth` tokens) that `narrowed`
+    /// (matching `token` after them too) lost: a suffix array's narrowed
+    /// rows sit inside the old ones, leaving two ranges; a compressed
+    /// shard's are elsewhere, so the old range is kept with the token its
+    /// rows must not be followed by.
+    fn shorter(
+        &self,
+        range: ShardRange,
+        narrowed: (usize, usize),
+        depth: u32,
+        token: Token,
+        shorter: &mut Vec<Shorter>,
+    ) {
+        let (number, lo, hi) = range;
+        match &self.tier {
+            ShardTier::SuffixArray { .. } => {
+                // An empty narrowed range sits inside its old one.
+                let (new_lo, new_hi) = match narrowed {
+                    (new_lo, new_hi) if new_lo == new_hi => (lo, lo),
+                    other => other,
+                };
+                for (from, to) in [(lo, new_lo), (new_hi, hi)] {
+                    if from < to {
+                        shorter.push(Shorter {
+                            depth,
+                            range: (number, from, to),
+                            except: None,
+                        });
+                    }
+                }
+            }
+            ShardTier::Compressed(_) if narrowed.1 - narrowed.0 == hi - lo => {}
+            ShardTier::Compressed(_) => shorter.push(Shorter {
+                depth,
+                range,
+                except: Some(token),
+            }),
+        }
+    }
+
+    /// The start of each place of `shorter`.
+    pub(crate) fn shorter_starts<'a>(
+        &'a self,
+        shorter: &'a Shorter,
+    ) -> impl Iterator<Item = u64> + 'a {
+        let (_, lo, hi) = shorter.range;
         (lo..hi)
-            .map(|i| {
-                let position = self.suffix(i);
-                let run = self
-                    .contribution_runs
-                    .partition_point(|run| run.0 <= position)
-                    .saturating_sub(1);
-                self.contribution_runs[run].2
+            .filter(move |row| match (&self.tier, shorter.except) {
+                (ShardTier::Compressed(shard), Some(token)) => !shard.follows(*row, token),
+                _ => true,
             })
-            .min()
+            .map(move |row| self.start(row, shorter.depth))
+    }
+
+    /// The contribution whose document holds `position`.
+    pub(crate) fn contribution_at(&self, position: u64) -> u32 {
+        // `open` checked that the first document starts at 0.
+        let run = self
+            .contribution_runs
+            .partition_point(|run| run.0 <= position)
+            .saturating_sub(1);
+        self.contribution_runs[run].1
     }
 
     /// The document holding `position`: its manifest index and the offset in it.
@@ -225,6 +290,40 @@ impl Shard {
             .saturating_sub(1);
         (self.document_ids[k], position - self.document_starts[k])
     }
+}
+
+/// [`Shard::narrow`] in a suffix array: one binary search down to any
+/// suffix with `token` at `depth`, then the two bounds on either side of
+/// it (each probe costs two reads from memory that is rarely in cache).
+fn narrow_suffixes(
+    (tokens, suffixes): (&[u8], &[u8]),
+    range: (usize, usize),
+    depth: u32,
+    token: Token,
+) -> (usize, usize) {
+    let at = |i: usize| {
+        let bytes = &suffixes[4 * i..4 * i + 4];
+        let position = u32::from_le_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]) as usize;
+        let at = 2 * (position + depth as usize);
+        match tokens.get(at..at + 2) {
+            Some(pair) => Token::from_le_bytes([pair[0], pair[1]]),
+            None => SEPARATOR,
+        }
+    };
+    let (mut lo, mut hi) = range;
+    while lo < hi {
+        let mid = lo + (hi - lo) / 2;
+        match at(mid).cmp(&token) {
+            std::cmp::Ordering::Less => lo = mid + 1,
+            std::cmp::Ordering::Greater => hi = mid,
+            std::cmp::Ordering::Equal => {
+                let start = lo + partition(mid - lo, |k| at(lo + k) < token);
+                let end = mid + 1 + partition(hi - mid - 1, |k| at(mid + 1 + k) <= token);
+                return (start, end);
+            }
+        }
+    }
+    (lo, lo)
 }
 
 /// The first k in 0..n for which `before(k)` is false (`before` true then false).

@@ -24,6 +24,18 @@ pub fn words(rng: &mut StdRng, count: usize) -> String {
         .join(" ")
 }
 
+/// `text` with one word in `every` replaced by a word from `rng`.
+pub fn edited(text: &str, every: usize, rng: &mut StdRng) -> String {
+    text.split(' ')
+        .enumerate()
+        .map(|(n, word)| match n % every == every / 2 {
+            true => words(rng, 1),
+            false => word.to_owned(),
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// The engine over the index in `dir`, GPT-2's tokenizer and the default tuning.
 pub fn attributor(dir: &Path) -> Attributor {
     tuned_attributor(dir, Tuning::default())

@@ -13,7 +13,7 @@ use anyhow::{anyhow, Context, Result};
 use clap::{Args, Subcommand};
 use model_ledger_sdk::attribution::{
     overlap, retrieved_meter_weights, share_bps, Attributor, BuildOptions, CandidateDocument,
-    Engine, Index, Overlap, Retrieved, Source, Tokenizer, Tuning, DEFAULT_SHARD_TOKENS,
+    Engine, Index, Overlap, Retrieved, Source, Tier, Tokenizer, Tuning, DEFAULT_SHARD_TOKENS,
     HOLDER_RULE,
 };
 use serde_json::{json, Map, Value};
@@ -79,6 +79,11 @@ pub struct IndexArgs {
     /// part of the index and its content hash)
     #[arg(long, default_value_t = DEFAULT_SHARD_TOKENS)]
     pub shard_tokens: usize,
+    /// suffix-array (6 bytes a token, the fastest) or compressed (an
+    /// FM-index, under 2 bytes a token, several times slower per call):
+    /// both pay the same tokens to the same contributions
+    #[arg(long, default_value = "suffix-array", value_name = "TIER")]
+    pub tier: Tier,
     /// The host's own tokenizer: a Hugging Face tokenizer.json (byte-level BPE)
     /// [default: GPT-2's, built in]
     #[arg(long, value_name = "PATH")]
@@ -137,6 +142,7 @@ fn build(args: IndexArgs, format: OutputFormat) -> Result<()> {
         &args.out,
         BuildOptions {
             shard_tokens: args.shard_tokens,
+            tier: args.tier,
             ..BuildOptions::default()
         },
     )?;
@@ -146,15 +152,17 @@ fn build(args: IndexArgs, format: OutputFormat) -> Result<()> {
             "index": args.out.display().to_string(), "content_hash": report.content_hash,
             "documents": report.documents, "tokens": report.tokens, "text_bytes": report.text_bytes,
             "index_bytes": report.index_bytes, "shards": report.shards, "tokenizer": tokenizer.name(),
+            "tier": args.tier.to_string(),
         }),
         || {
             format!(
-                "Index built in {}\n  content hash {} (publish it with the model so anyone can re-run an attribution)\n  {} documents, {} tokens ({:.2} bytes per token), {} shard(s), {:.1} s",
+                "Index built in {}\n  content hash {} (publish it with the model so anyone can re-run an attribution)\n  {} documents, {} tokens ({:.2} bytes per token, {}), {} shard(s), {:.1} s",
                 args.out.display(),
                 report.content_hash,
                 report.documents,
                 report.tokens,
                 report.index_bytes as f64 / report.tokens.max(1) as f64,
+                args.tier,
                 report.shards,
                 seconds
             )

@@ -3,25 +3,32 @@
 //! so the interesting forgeries are the sealed ones: a changed file whose
 //! hash is written into the manifest, and the manifest's content hash
 //! recomputed. An input is `[file, seal, content…]`: file 0 is the manifest,
-//! 1 to 3 shard 0's tokens, suffixes and counts; with `seal` odd the forgery
-//! is sealed. Invariants: opening and attributing never panic; a refusal is
-//! named.
+//! 1 to 3 shard 0's tokens, suffixes and counts, 4 the compressed tier's
+//! shard file (of an index of the same corpus in that tier); with `seal`
+//! odd the forgery is sealed. Invariants: opening and attributing never
+//! panic; a refusal is named.
 
 use std::path::{Path, PathBuf};
 
 use model_ledger_attribution::{
-    shard_file, Attributor, BuildOptions, Index, Manifest, Source, Tokenizer, Tuning,
+    shard_file, Attributor, BuildOptions, Index, Manifest, ShardEntry, Source, Tier, Tokenizer,
+    Tuning,
 };
 use sha2::{Digest, Sha256};
 
 use crate::Target;
 
-const KINDS: [&str; 3] = ["tokens", "suffixes", "counts"];
+const KINDS: [&str; 4] = ["tokens", "suffixes", "counts", "compressed"];
+/// The manifest, then one file per kind.
+const FILES: usize = 1 + KINDS.len();
 
 pub struct IndexFiles {
     dir: tempfile::TempDir,
+    /// The suffix-array index, and the compressed one of the same corpus.
     pristine: PathBuf,
     manifest: Manifest,
+    compressed: PathBuf,
+    compressed_manifest: Manifest,
     tokenizer: Tokenizer,
     queries: Vec<String>,
     runs: u64,
@@ -73,43 +80,67 @@ impl IndexFiles {
         }
         queries.push("nothing of the corpus at all".into());
         let tokenizer = Tokenizer::gpt2().expect("GPT-2's tokenizer");
-        let pristine = dir.path().join("pristine");
-        Index::build(
-            &sources,
-            &tokenizer,
-            &pristine,
-            BuildOptions {
-                shard_tokens: 1 << 20,
-                threads: 1,
-            },
-        )
-        .expect("an index");
-        let manifest = Index::open(&pristine).expect("it opens").manifest;
+        let build = |name: &str, tier: Tier| {
+            let out = dir.path().join(name);
+            Index::build(
+                &sources,
+                &tokenizer,
+                &out,
+                BuildOptions {
+                    shard_tokens: 1 << 20,
+                    threads: 1,
+                    tier,
+                },
+            )
+            .expect("an index");
+            let manifest = Index::open(&out).expect("it opens").manifest;
+            (out, manifest)
+        };
+        let (pristine, manifest) = build("pristine", Tier::SuffixArray);
+        let (compressed, compressed_manifest) = build("compressed", Tier::Compressed);
         Self {
             dir,
             pristine,
             manifest,
+            compressed,
+            compressed_manifest,
             tokenizer,
             queries,
             runs: 0,
         }
     }
 
-    /// The pristine index's file `file` (0 the manifest).
-    fn file(&self, file: usize) -> PathBuf {
+    /// The pristine index that holds file `file`, and its manifest.
+    fn index_of(&self, file: usize) -> (&Path, &Manifest) {
         match file {
-            0 => self.pristine.join("index.json"),
-            kind => {
-                let entry = &self.manifest.shards[0];
-                let sha = [
-                    &entry.tokens_sha256,
-                    &entry.suffixes_sha256,
-                    &entry.counts_sha256,
-                ][kind - 1];
-                shard_file(&self.pristine, 0, sha, KINDS[kind - 1])
-            }
+            4 => (&self.compressed, &self.compressed_manifest),
+            _ => (&self.pristine, &self.manifest),
         }
     }
+
+    /// The pristine index's file `file` (0 the manifest).
+    fn file(&self, file: usize) -> PathBuf {
+        let (dir, manifest) = self.index_of(file);
+        match file {
+            0 => dir.join("index.json"),
+            kind => shard_file(
+                dir,
+                0,
+                hash_of(&manifest.shards[0], kind - 1),
+                KINDS[kind - 1],
+            ),
+        }
+    }
+}
+
+/// The hash a shard entry records for file kind `kind`.
+fn hash_of(entry: &ShardEntry, kind: usize) -> &String {
+    [
+        &entry.tokens_sha256,
+        &entry.suffixes_sha256,
+        &entry.counts_sha256,
+        &entry.compressed_sha256,
+    ][kind]
 }
 
 impl Default for IndexFiles {
@@ -124,7 +155,7 @@ impl Target for IndexFiles {
     }
 
     fn seeds(&mut self) -> Vec<Vec<u8>> {
-        (0..4)
+        (0..FILES)
             .flat_map(|file| {
                 let bytes = std::fs::read(self.file(file)).expect("a pristine file");
                 [0u8, 1].map(|seal| {
@@ -141,12 +172,13 @@ impl Target for IndexFiles {
         let [file, seal, content @ ..] = input else {
             return Ok("too short".into());
         };
-        let file = usize::from(*file) % 4;
+        let file = usize::from(*file) % FILES;
         let sealed = seal % 2 == 1;
         let forged = self.dir.path().join(format!("forged-{}", self.runs % 2));
         let _ = std::fs::remove_dir_all(&forged);
         std::fs::create_dir_all(&forged).map_err(|error| error.to_string())?;
-        for entry in std::fs::read_dir(&self.pristine).map_err(|error| error.to_string())? {
+        let (pristine, pristine_manifest) = self.index_of(file);
+        for entry in std::fs::read_dir(pristine).map_err(|error| error.to_string())? {
             let entry = entry.map_err(|error| error.to_string())?;
             std::fs::copy(entry.path(), forged.join(entry.file_name()))
                 .map_err(|error| error.to_string())?;
@@ -159,14 +191,9 @@ impl Target for IndexFiles {
             }
         } else {
             let kind = file - 1;
-            let mut manifest = self.manifest.clone();
+            let mut manifest = pristine_manifest.clone();
             let entry = &mut manifest.shards[0];
-            let old = [
-                &entry.tokens_sha256,
-                &entry.suffixes_sha256,
-                &entry.counts_sha256,
-            ][kind]
-                .clone();
+            let old = hash_of(entry, kind).clone();
             let _ = std::fs::remove_file(shard_file(&forged, 0, &old, KINDS[kind]));
             let sha = if sealed {
                 hex(&Sha256::digest(content))
@@ -180,6 +207,7 @@ impl Target for IndexFiles {
                     &mut entry.tokens_sha256,
                     &mut entry.suffixes_sha256,
                     &mut entry.counts_sha256,
+                    &mut entry.compressed_sha256,
                 ][kind] = sha;
                 write_manifest(&forged, &manifest);
             }
