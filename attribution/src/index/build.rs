@@ -311,10 +311,10 @@ fn write_shard(
         }
         Ok::<_, AttributionError>(sha256)
     };
-    let separators = tokens.iter().filter(|token| **token == SEPARATOR).count();
     let mut entry = ShardEntry {
         tokens: tokens.len() as u64,
-        suffixes: (tokens.len() - separators) as u64,
+        // Set from the counts below: every position but the separators.
+        suffixes: 0,
         tokens_sha256: String::new(),
         suffixes_sha256: String::new(),
         counts_sha256: String::new(),
@@ -325,7 +325,7 @@ fn write_shard(
             let (suffix_array, counts) = sort_suffixes(shard, tokens, threads)?;
             // The separator is the largest symbol, so the suffixes starting
             // at separators are the array's tail: the index leaves them out.
-            let suffixes = &suffix_array[..entry.suffixes as usize];
+            let suffixes = &suffix_array[..tokens.len() - counts[usize::from(SEPARATOR)] as usize];
             entry.tokens_sha256 = write(
                 "tokens",
                 &mut tokens
@@ -354,6 +354,7 @@ fn write_shard(
             counts
         }
     };
+    entry.suffixes = entry.tokens - counts[usize::from(SEPARATOR)];
     entry.counts_sha256 = write(
         "counts",
         &mut std::iter::once(

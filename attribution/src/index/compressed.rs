@@ -246,10 +246,6 @@ impl Compressed {
         self.bit_and_rank1(base, i).1
     }
 
-    fn bit(&self, base: usize, i: u64) -> bool {
-        self.bit_and_rank1(base, i).0
-    }
-
     /// Bit `i` of the bits at `base`, and the ones before it: one line read.
     ///
     /// A forged file's counts and positions may be anything: they wrap
@@ -380,8 +376,11 @@ impl Compressed {
         }
         let mut at = row;
         for steps in 0..=SAMPLE {
-            if self.bit(self.layout.marks, at) {
-                let sample = self.rank1(self.layout.marks, at) as usize;
+            // One line read gives both whether the row is sampled and
+            // which sample it is.
+            let (sampled, sample) = self.bit_and_rank1(self.layout.marks, at);
+            if sampled {
+                let sample = sample as usize;
                 let reversed = self
                     .u32_at(self.layout.samples.saturating_add(sample.saturating_mul(4)))
                     + steps;

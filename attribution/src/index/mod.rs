@@ -388,7 +388,6 @@ impl Index {
             let documents = shard.document_starts.len() as u64;
             if documents == 0
                 || expected_start != entry.tokens
-                || total != entry.tokens
                 || separators != documents
                 || Some(entry.suffixes) != entry.tokens.checked_sub(documents)
             {
