@@ -514,24 +514,34 @@ impl Attributor {
             return Vec::new();
         }
         let shards = &self.index.shards;
-        // (shard, position): the documents are numbered in this order, so
-        // it is the order of (document, offset).
-        let mut places: Vec<(usize, u64)> = ranges
-            .iter()
-            .flat_map(|(shard, lo, hi)| {
-                (*lo..*hi).map(move |row| (*shard, shards[*shard].start(row, depth)))
-            })
-            .collect();
-        if count > limit {
+        let places: Vec<(usize, u64)> = if count <= limit {
+            ranges
+                .iter()
+                .flat_map(|(shard, lo, hi)| {
+                    (*lo..*hi).map(move |row| (*shard, shards[*shard].start(row, depth)))
+                })
+                .collect()
+        } else {
+            // Documents are numbered, and contributions laid out, in the
+            // order of (shard, position) (`Index::open` refuses an index
+            // that is not): the earliest contribution's first places by
+            // document and offset are the first places in that order that
+            // are its.
+            let mut first: Vec<(usize, u64)> = Vec::with_capacity(limit);
+            for (shard, lo, hi) in ranges {
+                let wanted = limit - first.len();
+                if wanted == 0 {
+                    break;
+                }
+                let starts = shards[*shard].smallest_starts((*lo, *hi), depth, wanted);
+                first.extend(starts.into_iter().map(|position| (*shard, position)));
+            }
             let contribution =
                 |(shard, position): &(usize, u64)| shards[*shard].contribution_at(*position);
-            let earliest = places.iter().map(contribution).min();
-            places.retain(|place| Some(contribution(place)) == earliest);
-            if places.len() > limit {
-                places.select_nth_unstable(limit);
-                places.truncate(limit);
-            }
-        }
+            let earliest = first.first().map(contribution);
+            first.retain(|place| Some(contribution(place)) == earliest);
+            first
+        };
         places
             .into_iter()
             .map(|(shard, position)| shards[shard].document_at(position))

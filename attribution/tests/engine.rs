@@ -557,6 +557,39 @@ fn a_corrupted_or_foreign_index_is_refused_naming_the_file() {
     assert!(open_error(&dir).contains("index.json"));
 }
 
+/// The holder rule reads the earliest contribution's first places as the
+/// first in the shards' order, which a build lays out by contribution: a
+/// manifest, sealed with its hash, that lists a contribution's documents
+/// after a later one's is refused, naming the document.
+#[test]
+fn a_manifest_with_contributions_out_of_order_is_refused() {
+    let corpus = corpus(5);
+    let (dir, _) = build(&corpus, BuildOptions::default());
+    let manifest_path = dir.join("index.json");
+    let mut file: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&manifest_path).unwrap()).unwrap();
+    let mut manifest: Manifest = serde_json::from_value(file["manifest"].clone()).unwrap();
+    assert!(manifest
+        .documents
+        .windows(2)
+        .all(|pair| pair[0].contribution <= pair[1].contribution));
+    // The first document claimed by the last contribution.
+    manifest.documents[0].contribution = 2;
+    let moved = manifest.documents[0].path.clone();
+    file["manifest"] = serde_json::to_value(&manifest).unwrap();
+    file["content_hash"] = manifest.content_hash().into();
+    std::fs::write(&manifest_path, serde_json::to_vec(&file).unwrap()).unwrap();
+    let message = Index::open(&dir).err().expect("refused").to_string();
+    let next = &manifest.documents[1].path;
+    assert!(
+        message.contains("index.json")
+            && message.contains(&format!(
+                "{next:?} (contribution 0, shard 0) comes after one of contribution 2"
+            )),
+        "{message} (moved {moved})"
+    );
+}
+
 /// The index is 6 bytes per token (2 for the token, 4 for its suffix;
 /// separators have no suffix) plus a fixed 512 KiB table of token counts
 /// per shard; the manifest adds a line per document, not per token.

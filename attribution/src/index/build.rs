@@ -248,7 +248,7 @@ fn remove_unnamed_shard_files(dir: &Path, manifest: &Manifest) {
 
 /// The suffix array of `tokens` (libsais16, a linear-time suffix sort
 /// over 16-bit symbols) and each token's count.
-fn sort_suffixes(
+pub(super) fn sort_suffixes(
     shard: usize,
     tokens: &[Token],
     threads: usize,

@@ -3,7 +3,10 @@
 //! and suffix array (6 bytes a token). The Burrows–Wheeler transform of
 //! the reversed tokens is kept in a Huffman-shaped wavelet tree, so a
 //! token costs its code's length in bits plus an eighth for ranks; every
-//! `SAMPLE`-th position keeps its row for locating and extracting.
+//! `SAMPLE`-th position keeps its row for locating and extracting, and
+//! every block of `MAXIMA_ROWS` rows its largest position: a passage held
+//! in thousands of places has its first places by offset (the holder
+//! rule's) found by locating the rows of a few blocks, not all of them.
 //!
 //! Why reversed: an FM-index extends a pattern to the left, and the engine
 //! extends its matches to the right. Over the reversed tokens, a step of
@@ -16,115 +19,45 @@
 //! has no preceding token; the tree stores [`SEPARATOR`] there (no search
 //! asks for a separator) and `primary` names that row.
 
-use std::{
-    collections::BinaryHeap,
-    sync::{
-        atomic::{AtomicU64, Ordering},
-        Arc, Mutex,
-    },
+use std::sync::{
+    atomic::{AtomicU64, Ordering},
+    Mutex,
 };
 
 use memmap2::Mmap;
 
 use crate::tokenizer::{Token, SEPARATOR};
+use tree::{tree_weights, Node, Tree};
+pub(crate) use write::file;
+
+mod tree;
+mod write;
 
 /// Every `SAMPLE`-th position of the reversed tokens has its row sampled:
 /// a locate walks at most this many steps, an extract decodes blocks of it.
 pub(crate) const SAMPLE: u64 = 32;
-const MAGIC: &[u8; 8] = b"MLFMIDX1";
+/// Rows per block whose largest reversed position is kept (a bit a row).
+const MAXIMA_ROWS: u64 = 32;
+const MAGIC: &[u8; 8] = b"MLFMIDX2";
+/// The layout before blocks' maxima were kept.
+const OLDER_MAGIC: &[u8; 8] = b"MLFMIDX1";
 const HEADER_BYTES: usize = 64;
 /// A line is one cache line: the ones before it, then 448 bits.
 const LINE_BITS: u64 = 448;
 const LINE_BYTES: usize = 64;
 /// Decoded blocks kept per shard, each in the slot of its number modulo
-/// this: an extension reads a few blocks around its chain, over and over.
-const CACHED_BLOCKS: usize = 1024;
+/// this: an extension reads a few blocks around its chain, over and over,
+/// and an output's hundreds of chains fit without evicting each other
+/// (1 024 slots lost a tenth of the speed to collisions). About 2 MiB.
+const CACHED_BLOCKS: usize = 1 << 14;
+/// Blocks decoded side by side, at most: the walks' cache misses overlap
+/// (a block costs a quarter less, 2 at a time, on the machine measured).
+const READ_AHEAD: usize = 4;
 /// Slots of located rows per shard: 2^20, 8 MiB.
 const LOCATED_BITS: u32 = 20;
 /// A child in the tree: an internal node's index, or a leaf's token with
 /// this bit set.
 const LEAF: u32 = 1 << 31;
-
-/// The Huffman tree of a shard's tokens, derived from its counts alone, so
-/// a build and an open derive the same one.
-pub(crate) struct Tree {
-    nodes: Vec<Node>,
-    /// Per token: its code (bit k is the branch taken at depth k) and its
-    /// length; length 0 for a token the shard does not hold.
-    codes: Vec<(u64, u8)>,
-    /// Bits in all the nodes.
-    bits: u64,
-}
-
-struct Node {
-    /// Where its bits start among all the nodes' bits.
-    start: u64,
-    /// Ones before `start` (set when the file is opened).
-    ones_before: u64,
-    children: [u32; 2],
-}
-
-impl Tree {
-    /// Huffman over `weights` (one per token; ties by the lower token, then
-    /// by the earlier node): deterministic. `None` if the code would be
-    /// longer than 64 bits or there are fewer than two tokens.
-    pub(crate) fn new(weights: &[u64]) -> Option<Self> {
-        let mut heap: BinaryHeap<std::cmp::Reverse<(u64, u32, u32)>> = weights
-            .iter()
-            .enumerate()
-            .filter(|(_, weight)| **weight > 0)
-            .map(|(token, weight)| std::cmp::Reverse((*weight, token as u32, token as u32 | LEAF)))
-            .collect();
-        if heap.len() < 2 {
-            return None;
-        }
-        let mut nodes = Vec::with_capacity(heap.len());
-        let mut bits = 0u64;
-        while let (Some(std::cmp::Reverse(a)), Some(std::cmp::Reverse(b))) =
-            (heap.pop(), heap.pop())
-        {
-            let weight = a.0 + b.0;
-            let id = nodes.len() as u32;
-            nodes.push(Node {
-                start: bits,
-                ones_before: 0,
-                children: [a.2, b.2],
-            });
-            bits += weight;
-            if heap.is_empty() {
-                break;
-            }
-            heap.push(std::cmp::Reverse((weight, weights.len() as u32 + id, id)));
-        }
-        let mut codes = vec![(0u64, 0u8); weights.len()];
-        let mut stack = vec![(nodes.len() as u32 - 1, 0u64, 0u8)];
-        while let Some((node, code, length)) = stack.pop() {
-            if length >= 64 {
-                return None;
-            }
-            for (branch, child) in nodes[node as usize].children.iter().enumerate() {
-                let code = code | (branch as u64) << length;
-                match child & LEAF {
-                    0 => stack.push((*child, code, length + 1)),
-                    _ => codes[(child & !LEAF) as usize] = (code, length + 1),
-                }
-            }
-        }
-        Some(Self { nodes, codes, bits })
-    }
-
-    fn root(&self) -> usize {
-        self.nodes.len() - 1
-    }
-}
-
-/// The weights the tree is built on: the shard's counts, with the
-/// separator counted once more for the row without a preceding token.
-pub(crate) fn tree_weights(counts: &[u64]) -> Vec<u64> {
-    let mut weights = counts.to_vec();
-    weights[usize::from(SEPARATOR)] += 1;
-    weights
-}
 
 /// Sections of the file, in bytes from its start.
 struct Layout {
@@ -132,6 +65,7 @@ struct Layout {
     marks: usize,
     samples: usize,
     isa: usize,
+    maxima: usize,
     end: usize,
 }
 
@@ -145,18 +79,33 @@ fn layout(rows: u64, tree_bits: u64) -> Layout {
     let samples = marks + LINE_BYTES * lines(rows);
     let sampled = (rows - 1) / SAMPLE + 1;
     let isa = samples + (4 * sampled as usize).next_multiple_of(8);
-    let end = isa + 4 * (sampled as usize + 1);
+    let maxima = isa + 4 * (sampled as usize + 1);
+    let end = maxima + 4 * rows.div_ceil(MAXIMA_ROWS) as usize;
     Layout {
         tree,
         marks,
         samples,
         isa,
+        maxima,
         end,
     }
 }
 
-/// A block's number and its tokens.
-type DecodedBlock = (u64, Arc<Vec<Token>>);
+/// A block being decoded: its number, its first `decoded` tokens, and the
+/// row whose step gives the next (decoding runs forwards through the
+/// shard). The tokens sit in the slot itself, not behind a pointer.
+struct Decoding {
+    block: u64,
+    row: u64,
+    decoded: usize,
+    tokens: [Token; SAMPLE as usize],
+}
+
+/// One level of an LF step: an internal node and the bit there, or a leaf.
+enum Descent {
+    Node(usize, u64),
+    Leaf(Token, u64),
+}
 
 /// An opened compressed shard.
 pub(crate) struct Compressed {
@@ -168,7 +117,7 @@ pub(crate) struct Compressed {
     primary: u64,
     /// Per token, the first row of its suffixes; one bound more at the end.
     first_row: Vec<u64>,
-    cache: Vec<Mutex<Option<DecodedBlock>>>,
+    cache: Vec<Mutex<Option<Decoding>>>,
     /// Rows located so far, each as (row + 1) << 32 | position, in the
     /// slot its hash names: an output that repeats itself, or a passage
     /// held in thousands of places, locates each row once.
@@ -186,8 +135,12 @@ impl Compressed {
             map.get(8 * k..8 * k + 8)
                 .map(|word| u64::from_le_bytes(word.try_into().expect("8 bytes")))
         };
-        if map.get(..8) != Some(&MAGIC[..]) {
-            return Err("not a compressed shard".into());
+        match map.get(..8) {
+            Some(magic) if magic == &MAGIC[..] => {}
+            Some(magic) if magic == &OLDER_MAGIC[..] => {
+                return Err("a compressed shard of an older layout (rebuild the index)".into())
+            }
+            _ => return Err("not a compressed shard".into()),
         }
         let (rows, sample, primary) = (header(1), header(2), header(3));
         if rows != Some(length + 1) || sample != Some(SAMPLE) {
@@ -324,28 +277,68 @@ impl Compressed {
     /// The token before row `row`'s suffix, and the row of the suffix
     /// starting there (LF).
     fn step(&self, row: u64) -> (Token, u64) {
-        let mut node = self.tree.root();
-        let mut i = row;
+        let (mut node, mut i) = (self.tree.root(), row);
         loop {
-            let here = &self.tree.nodes[node];
-            let (bit, ones) = self.bit_and_rank1(self.layout.tree, here.start.saturating_add(i));
-            let ones = ones.saturating_sub(here.ones_before);
-            let branch = u64::from(bit);
-            i = match bit {
-                true => ones,
-                false => i.saturating_sub(ones),
-            };
-            let child = here.children[branch as usize];
-            if child & LEAF != 0 {
-                let token = (child & !LEAF) as Token;
-                // The primary row's separator stands for no token.
-                if token == SEPARATOR && row > self.primary {
-                    i = i.saturating_sub(1);
-                }
-                return (token, self.first_row[usize::from(token)].saturating_add(i));
+            match self.descend(node, i) {
+                Descent::Node(child, at) => (node, i) = (child, at),
+                Descent::Leaf(token, at) => return self.lf(row, token, at),
             }
-            node = child as usize;
         }
+    }
+
+    /// LF steps from each of `rows` side by side, a level of the tree at a
+    /// time: one walk's line read does not wait for another's, so their
+    /// cache misses overlap. Each row becomes the one its step leads to,
+    /// and its token is pushed to its list.
+    fn steps(&self, rows: &mut [u64], tokens: &mut [Vec<Token>]) {
+        let mut walks = [(0usize, 0u64, false); READ_AHEAD];
+        for (walk, row) in walks.iter_mut().zip(rows.iter()) {
+            *walk = (self.tree.root(), *row, true);
+        }
+        let mut walking = rows.len().min(READ_AHEAD);
+        while walking > 0 {
+            for (k, walk) in walks.iter_mut().enumerate().take(rows.len()) {
+                let (node, i, true) = *walk else { continue };
+                match self.descend(node, i) {
+                    Descent::Node(child, at) => *walk = (child, at, true),
+                    Descent::Leaf(token, at) => {
+                        let (token, next) = self.lf(rows[k], token, at);
+                        tokens[k].push(token);
+                        rows[k] = next;
+                        walk.2 = false;
+                        walking -= 1;
+                    }
+                }
+            }
+        }
+    }
+
+    /// One level of an LF step: from bit `i` of node `node`, the child and
+    /// the bit there.
+    fn descend(&self, node: usize, i: u64) -> Descent {
+        let here = &self.tree.nodes[node];
+        let (bit, ones) = self.bit_and_rank1(self.layout.tree, here.start.saturating_add(i));
+        let ones = ones.saturating_sub(here.ones_before);
+        let at = match bit {
+            true => ones,
+            false => i.saturating_sub(ones),
+        };
+        let child = here.children[usize::from(bit)];
+        match child & LEAF {
+            0 => Descent::Node(child as usize, at),
+            _ => Descent::Leaf((child & !LEAF) as Token, at),
+        }
+    }
+
+    /// Where the step from row `row` that reached `token`'s leaf at bit
+    /// `at` leads.
+    fn lf(&self, row: u64, token: Token, at: u64) -> (Token, u64) {
+        // The primary row's separator stands for no token.
+        let at = match token == SEPARATOR && row > self.primary {
+            true => at.saturating_sub(1),
+            false => at,
+        };
+        (token, self.first_row[usize::from(token)].saturating_add(at))
     }
 
     /// Whether, in the shard's order, `token` follows the match at row
@@ -393,6 +386,60 @@ impl Compressed {
         0
     }
 
+    /// The `limit` smallest starts of the matches of `depth` tokens at the
+    /// rows `range`, in order: the largest reversed positions, found by
+    /// locating the rows of the blocks whose maxima could hold them (a
+    /// block's maximum bounds its rows) rather than every row.
+    pub(crate) fn smallest_starts(
+        &self,
+        (lo, hi): (usize, usize),
+        depth: u32,
+        limit: usize,
+    ) -> Vec<u64> {
+        let (lo, hi) = (lo as u64, hi.max(lo) as u64);
+        let first_block = lo.div_ceil(MAXIMA_ROWS);
+        let end_block = (hi / MAXIMA_ROWS).max(first_block);
+        let (head, tail) = match first_block < end_block {
+            true => (lo..first_block * MAXIMA_ROWS, end_block * MAXIMA_ROWS..hi),
+            false => (lo..hi, hi..hi),
+        };
+        let mut largest: Vec<u64> = head.chain(tail).map(|row| self.locate(row)).collect();
+        let keep = |largest: &mut Vec<u64>| {
+            if largest.len() > limit {
+                largest.select_nth_unstable_by(limit, |a, b| b.cmp(a));
+                largest.truncate(limit);
+            }
+        };
+        keep(&mut largest);
+        let mut blocks: Vec<(u64, u64)> = (first_block..end_block)
+            .map(|block| {
+                (
+                    self.u32_at(self.layout.maxima.saturating_add(4 * block as usize)),
+                    block,
+                )
+            })
+            .collect();
+        blocks.sort_unstable_by(|a, b| b.cmp(a));
+        for (maximum, block) in blocks {
+            if largest.len() >= limit && largest.iter().all(|found| *found >= maximum) {
+                break;
+            }
+            let rows = block * MAXIMA_ROWS..(block + 1) * MAXIMA_ROWS;
+            largest.extend(rows.map(|row| self.locate(row)));
+            keep(&mut largest);
+        }
+        let mut starts: Vec<u64> = largest
+            .into_iter()
+            .map(|reversed| {
+                self.length
+                    .saturating_sub(reversed)
+                    .saturating_sub(u64::from(depth))
+            })
+            .collect();
+        starts.sort_unstable();
+        starts
+    }
+
     fn u32_at(&self, byte: usize) -> u64 {
         self.map
             .get(byte..byte.saturating_add(4))
@@ -401,45 +448,55 @@ impl Compressed {
             })
     }
 
-    /// The token at `position` ([`SEPARATOR`] past the end), decoded with
-    /// its block, which is kept for the next.
+    /// The token at `position` ([`SEPARATOR`] past the end), decoded from
+    /// its block's sample up to it; the block is kept, and read on from
+    /// there by the next that needs more of it: a single token costs the
+    /// steps up to it, not the block's.
     pub(crate) fn token(&self, position: u64) -> Token {
         if position >= self.length {
             return SEPARATOR;
         }
         let (block, first) = self.block_of(position);
+        let offset = (position - first) as usize;
         let slot = &self.cache[block as usize % CACHED_BLOCKS];
-        let cached = {
-            let slot = slot.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-            slot.as_ref()
-                .filter(|(number, _)| *number == block)
-                .map(|(_, tokens)| tokens.clone())
+        let mut slot = slot.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let decoding = match &mut *slot {
+            Some(decoding) if decoding.block == block => decoding,
+            _ => slot.insert(Decoding {
+                block,
+                row: self.u32_at(self.layout.isa.saturating_add(4 * block as usize)),
+                decoded: 0,
+                tokens: [SEPARATOR; SAMPLE as usize],
+            }),
         };
-        let tokens = cached.unwrap_or_else(|| {
-            let tokens = Arc::new(self.block(block));
-            *slot.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) =
-                Some((block, tokens.clone()));
-            tokens
-        });
-        tokens
-            .get((position - first) as usize)
-            .copied()
-            .unwrap_or(SEPARATOR)
+        // A block holds at most SAMPLE tokens, so `offset` is inside it.
+        while decoding.decoded <= offset {
+            let (token, next) = self.step(decoding.row);
+            decoding.tokens[decoding.decoded] = token;
+            decoding.decoded += 1;
+            decoding.row = next;
+        }
+        decoding.tokens[offset]
     }
 
-    /// The tokens at `range` (cut at the shard's end), block after block.
+    /// The tokens at `range` (cut at the shard's end), decoded
+    /// `READ_AHEAD` blocks side by side.
     pub(crate) fn tokens(&self, range: std::ops::Range<u64>) -> Vec<Token> {
         let (start, end) = (range.start.min(self.length), range.end.min(self.length));
         let mut tokens = Vec::with_capacity((end.saturating_sub(start)) as usize);
-        let mut position = start;
-        while position < end {
-            let (block, first) = self.block_of(position);
-            let decoded = self.block(block);
-            let from = (position - first) as usize;
-            let take = (decoded.len() - from).min((end - position) as usize);
-            tokens.extend_from_slice(&decoded[from..from + take]);
-            position += take as u64;
+        if start >= end {
+            return tokens;
         }
+        let (first_block, first) = self.block_of(start);
+        let (last_block, _) = self.block_of(end - 1);
+        let numbers: Vec<u64> = (last_block..=first_block).rev().collect();
+        for group in numbers.chunks(READ_AHEAD) {
+            for decoded in self.decode(group) {
+                tokens.extend(decoded);
+            }
+        }
+        tokens.drain(..(start - first) as usize);
+        tokens.truncate((end - start) as usize);
         tokens
     }
 
@@ -450,17 +507,36 @@ impl Compressed {
         (block, self.length.saturating_sub(block * SAMPLE))
     }
 
-    /// Block k: the tokens at [length − k·SAMPLE, length − (k−1)·SAMPLE),
-    /// decoded from the sampled row of reversed position k·SAMPLE.
-    fn block(&self, block: u64) -> Vec<Token> {
-        let top = (block * SAMPLE).min(self.length);
-        let bottom = (block - 1) * SAMPLE;
-        let mut row = self.u32_at(self.layout.isa + 4 * block as usize);
-        let mut tokens = Vec::with_capacity((top - bottom) as usize);
-        for _ in bottom..top {
-            let (token, next) = self.step(row);
-            tokens.push(token);
-            row = next;
+    /// Blocks `numbers` (up to `READ_AHEAD` of them), decoded side by
+    /// side. Block k holds the tokens at [length − k·SAMPLE, length −
+    /// (k−1)·SAMPLE), decoded from the sampled row of reversed position
+    /// k·SAMPLE.
+    fn decode(&self, numbers: &[u64]) -> Vec<Vec<Token>> {
+        let numbers = &numbers[..numbers.len().min(READ_AHEAD)];
+        let sizes: Vec<u64> = numbers
+            .iter()
+            .map(|block| (block * SAMPLE).min(self.length) - (block - 1) * SAMPLE)
+            .collect();
+        let mut rows: Vec<u64> = numbers
+            .iter()
+            .map(|block| self.u32_at(self.layout.isa.saturating_add(4 * *block as usize)))
+            .collect();
+        let mut tokens: Vec<Vec<Token>> = sizes
+            .iter()
+            .map(|size| Vec::with_capacity(*size as usize))
+            .collect();
+        // Only the shard's first block may be short: it ends the others'
+        // steps, and then takes its own last ones alone.
+        let together = sizes.iter().copied().min().unwrap_or(0);
+        for _ in 0..together {
+            self.steps(&mut rows, &mut tokens);
+        }
+        for ((row, size), decoded) in rows.iter_mut().zip(&sizes).zip(&mut tokens) {
+            while (decoded.len() as u64) < *size {
+                let (token, next) = self.step(*row);
+                decoded.push(token);
+                *row = next;
+            }
         }
         tokens
     }
@@ -480,86 +556,5 @@ fn in_huge_pages(map: Mmap) -> Mmap {
     copy.make_read_only().unwrap_or(map)
 }
 
-/// The file of a compressed shard over `tokens` whose reversed tokens'
-/// suffix array is `reversed_suffixes` (from libsais16) and whose counts
-/// are `counts`.
-pub(crate) fn file(tokens: &[Token], reversed_suffixes: &[i32], counts: &[u64]) -> Vec<u8> {
-    let length = tokens.len() as u64;
-    let rows = length + 1;
-    let tree = Tree::new(&tree_weights(counts)).expect("a shard holds a token and a separator");
-    // The reversed text's token at q is tokens[length - 1 - q].
-    let before = |suffix: u64| tokens[(length - suffix) as usize];
-    let suffix_of = |row: u64| match row {
-        0 => length,
-        _ => reversed_suffixes[row as usize - 1] as u64,
-    };
-    let mut tree_words = vec![0u64; tree.bits.div_ceil(64) as usize];
-    let mut filled = vec![0u64; tree.nodes.len()];
-    let mut mark_words = vec![0u64; rows.div_ceil(64) as usize];
-    let mut samples = Vec::with_capacity(((rows - 1) / SAMPLE + 1) as usize);
-    let mut isa = vec![0u32; ((rows - 1) / SAMPLE + 2) as usize];
-    let mut primary = 0;
-    for row in 0..rows {
-        let suffix = suffix_of(row);
-        let token = match suffix {
-            0 => {
-                primary = row;
-                SEPARATOR
-            }
-            _ => before(suffix),
-        };
-        if suffix % SAMPLE == 0 {
-            mark_words[(row / 64) as usize] |= 1 << (row % 64);
-            samples.push(suffix as u32);
-            isa[(suffix / SAMPLE) as usize] = row as u32;
-        }
-        if suffix == length {
-            // The last block starts from the end, wherever samples fall.
-            isa[((length - 1) / SAMPLE + 1) as usize] = row as u32;
-        }
-        let (code, code_length) = tree.codes[usize::from(token)];
-        let mut node = tree.root();
-        for depth in 0..code_length {
-            let branch = code >> depth & 1;
-            let bit = tree.nodes[node].start + filled[node];
-            filled[node] += 1;
-            tree_words[(bit / 64) as usize] |= branch << (bit % 64);
-            let child = tree.nodes[node].children[branch as usize];
-            if child & LEAF == 0 {
-                node = child as usize;
-            }
-        }
-    }
-    let layout = layout(rows, tree.bits);
-    let mut bytes = Vec::with_capacity(layout.end);
-    for word in [u64::from_le_bytes(*MAGIC), rows, SAMPLE, primary] {
-        bytes.extend_from_slice(&word.to_le_bytes());
-    }
-    bytes.resize(HEADER_BYTES, 0);
-    push_lines(&mut bytes, &tree_words, tree.bits);
-    push_lines(&mut bytes, &mark_words, rows);
-    for sample in &samples {
-        bytes.extend_from_slice(&sample.to_le_bytes());
-    }
-    bytes.resize(layout.isa, 0);
-    for row in &isa {
-        bytes.extend_from_slice(&row.to_le_bytes());
-    }
-    debug_assert_eq!(bytes.len(), layout.end);
-    bytes
-}
-
-/// `bits` bits of `words` as lines: the ones before each line, then its
-/// 448 bits (seven words).
-fn push_lines(bytes: &mut Vec<u8>, words: &[u64], bits: u64) {
-    // A line's 448 bits are seven whole words; bits past `bits` are 0.
-    let mut ones = 0u64;
-    for line in 0..lines(bits) {
-        bytes.extend_from_slice(&ones.to_le_bytes());
-        for word in 0..7 {
-            let value = words.get(7 * line + word).copied().unwrap_or(0);
-            ones += u64::from(value.count_ones());
-            bytes.extend_from_slice(&value.to_le_bytes());
-        }
-    }
-}
+#[cfg(test)]
+mod tests;

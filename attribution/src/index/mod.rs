@@ -274,6 +274,20 @@ impl Index {
             ));
         }
         let manifest = file.manifest;
+        // The holder rule finds the earliest contribution's first places
+        // as the first in (shard, position) order: a build lays shards,
+        // and contributions within them, out in the documents' order.
+        for pair in manifest.documents.windows(2) {
+            if pair[1].shard < pair[0].shard || pair[1].contribution < pair[0].contribution {
+                return Err(corrupt(
+                    &path,
+                    format!(
+                        "document {:?} (contribution {}, shard {}) comes after one of contribution {} in shard {}: a build lays contributions and shards out in order",
+                        pair[1].path, pair[1].contribution, pair[1].shard, pair[0].contribution, pair[0].shard
+                    ),
+                ));
+            }
+        }
         let mut by_path = HashMap::with_capacity(manifest.documents.len());
         let mut counts = vec![0u64; VOCABULARY];
         let mut shards = Vec::with_capacity(manifest.shards.len());

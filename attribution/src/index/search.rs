@@ -271,6 +271,28 @@ impl Shard {
             .map(move |row| self.start(row, shorter.depth))
     }
 
+    /// The `limit` smallest starts of the matches of `depth` tokens at the
+    /// rows `range`, in order.
+    pub(crate) fn smallest_starts(
+        &self,
+        range: (usize, usize),
+        depth: u32,
+        limit: usize,
+    ) -> Vec<u64> {
+        let mut starts: Vec<u64> = match &self.tier {
+            ShardTier::Compressed(shard) => return shard.smallest_starts(range, depth, limit),
+            ShardTier::SuffixArray { .. } => (range.0..range.1)
+                .map(|row| self.start(row, depth))
+                .collect(),
+        };
+        if starts.len() > limit {
+            starts.select_nth_unstable(limit);
+            starts.truncate(limit);
+        }
+        starts.sort_unstable();
+        starts
+    }
+
     /// The contribution whose document holds `position`.
     pub(crate) fn contribution_at(&self, position: u64) -> u32 {
         // `open` checked that the first document starts at 0.

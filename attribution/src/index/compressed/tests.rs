@@ -1,0 +1,87 @@
+//! A compressed shard's block maxima against locating every row.
+
+use rand::{rngs::StdRng, Rng, SeedableRng};
+
+use super::{Compressed, MAXIMA_ROWS};
+use crate::{
+    index::build::sort_suffixes,
+    tokenizer::{Token, SEPARATOR},
+};
+
+/// A shard whose passage [7, 8, 9, 10] is held in 3 000 places between
+/// random tokens, so its rows span many blocks in no order of position.
+fn shard(seed: u64) -> (Compressed, tempfile::NamedTempFile, Vec<u64>) {
+    let mut rng = StdRng::seed_from_u64(seed);
+    let mut tokens: Vec<Token> = Vec::new();
+    for place in 0..3_000 {
+        tokens.extend((0..rng.gen_range(1..6)).map(|_| rng.gen_range(20..400)));
+        tokens.extend([7, 8, 9, 10]);
+        if place % 100 == 99 {
+            tokens.push(SEPARATOR);
+        }
+    }
+    tokens.push(SEPARATOR);
+    let reversed: Vec<Token> = tokens.iter().rev().copied().collect();
+    let (suffixes, counts) = sort_suffixes(0, &reversed, 1).unwrap();
+    let file = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(file.path(), super::file(&tokens, &suffixes, &counts)).unwrap();
+    let map = unsafe { memmap2::Mmap::map(file.as_file()).unwrap() };
+    (Compressed::open(map, &counts).unwrap(), file, counts)
+}
+
+/// What the maxima must give: every row located, the smallest kept.
+fn every_row(shard: &Compressed, (lo, hi): (usize, usize), depth: u32, limit: usize) -> Vec<u64> {
+    let mut starts: Vec<u64> = (lo..hi).map(|row| shard.start(row, depth)).collect();
+    starts.sort_unstable();
+    starts.truncate(limit);
+    starts
+}
+
+#[test]
+fn block_maxima_find_the_same_first_places_as_every_row() {
+    for seed in [1, 2, 3] {
+        println!("seed {seed}");
+        let (shard, _file, _) = shard(seed);
+        let mut rng = StdRng::seed_from_u64(seed);
+        // The passage's rows, held in 3 000 places over ~90 blocks.
+        let mut range = shard.first(7);
+        for token in [8, 9, 10] {
+            range = shard.narrow(range, token);
+        }
+        assert_eq!(range.1 - range.0, 3_000, "seed {seed}");
+        assert!((range.1 - range.0) as u64 > 60 * MAXIMA_ROWS);
+        for limit in [1, 32, 100] {
+            assert_eq!(
+                shard.smallest_starts(range, 4, limit),
+                every_row(&shard, range, 4, limit),
+                "seed {seed}, limit {limit}"
+            );
+        }
+        // Any rows, ends inside blocks or on their edges.
+        let rows = shard.length as usize + 1;
+        for _ in 0..300 {
+            let lo = rng.gen_range(0..rows);
+            let hi = rng.gen_range(lo..=rows.min(lo + 2_000));
+            let limit = rng.gen_range(1..64);
+            assert_eq!(
+                shard.smallest_starts((lo, hi), 0, limit),
+                every_row(&shard, (lo, hi), 0, limit),
+                "seed {seed}: rows {lo}..{hi}, limit {limit}"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_compressed_file_of_the_older_layout_is_refused_by_its_layout() {
+    let (_, file, counts) = shard(1);
+    let mut bytes = std::fs::read(file.path()).unwrap();
+    bytes[..8].copy_from_slice(b"MLFMIDX1");
+    std::fs::write(file.path(), &bytes).unwrap();
+    let map = unsafe { memmap2::Mmap::map(file.as_file()).unwrap() };
+    let error = Compressed::open(map, &counts).err().expect("refused");
+    assert_eq!(
+        error,
+        "a compressed shard of an older layout (rebuild the index)"
+    );
+}
