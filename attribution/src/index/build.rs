@@ -347,10 +347,9 @@ fn write_shard(
             let reversed: Vec<Token> = tokens.iter().rev().copied().collect();
             let (suffix_array, counts) = sort_suffixes(shard, &reversed, threads)?;
             drop(reversed);
-            let file = compressed::file(tokens, &suffix_array, &counts);
+            let mut file = compressed::file(tokens, &suffix_array, &counts);
             drop(suffix_array);
-            entry.compressed_sha256 =
-                write("compressed", &mut file.chunks(1 << 20).map(<[u8]>::to_vec))?;
+            entry.compressed_sha256 = write("compressed", &mut file)?;
             counts
         }
     };

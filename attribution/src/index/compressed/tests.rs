@@ -24,7 +24,8 @@ fn shard(seed: u64) -> (Compressed, tempfile::NamedTempFile, Vec<u64>) {
     let reversed: Vec<Token> = tokens.iter().rev().copied().collect();
     let (suffixes, counts) = sort_suffixes(0, &reversed, 1).unwrap();
     let file = tempfile::NamedTempFile::new().unwrap();
-    std::fs::write(file.path(), super::file(&tokens, &suffixes, &counts)).unwrap();
+    let bytes: Vec<u8> = super::file(&tokens, &suffixes, &counts).flatten().collect();
+    std::fs::write(file.path(), bytes).unwrap();
     let map = unsafe { memmap2::Mmap::map(file.as_file()).unwrap() };
     (Compressed::open(map, &counts).unwrap(), file, counts)
 }

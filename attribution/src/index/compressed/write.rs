@@ -9,8 +9,13 @@ use crate::tokenizer::{Token, SEPARATOR};
 
 /// The file of a compressed shard over `tokens` whose reversed tokens'
 /// suffix array is `reversed_suffixes` (from libsais16) and whose counts
-/// are `counts`.
-pub(crate) fn file(tokens: &[Token], reversed_suffixes: &[i32], counts: &[u64]) -> Vec<u8> {
+/// are `counts`, as chunks of bytes made as they are written: the build
+/// can drop the suffix array first, and never holds the file whole.
+pub(crate) fn file(
+    tokens: &[Token],
+    reversed_suffixes: &[i32],
+    counts: &[u64],
+) -> impl Iterator<Item = Vec<u8>> {
     let length = tokens.len() as u64;
     let rows = length + 1;
     let tree = Tree::new(&tree_weights(counts)).expect("a shard holds a token and a separator");
@@ -61,38 +66,45 @@ pub(crate) fn file(tokens: &[Token], reversed_suffixes: &[i32], counts: &[u64]) 
         }
     }
     let layout = layout(rows, tree.bits);
-    let mut bytes = Vec::with_capacity(layout.end);
+    let mut header = Vec::with_capacity(HEADER_BYTES);
     for word in [u64::from_le_bytes(*MAGIC), rows, SAMPLE, primary] {
-        bytes.extend_from_slice(&word.to_le_bytes());
+        header.extend_from_slice(&word.to_le_bytes());
     }
-    bytes.resize(HEADER_BYTES, 0);
-    push_lines(&mut bytes, &tree_words, tree.bits);
-    push_lines(&mut bytes, &mark_words, rows);
-    for sample in &samples {
-        bytes.extend_from_slice(&sample.to_le_bytes());
-    }
-    bytes.resize(layout.isa, 0);
-    for row in &isa {
-        bytes.extend_from_slice(&row.to_le_bytes());
-    }
-    for maximum in &maxima {
-        bytes.extend_from_slice(&maximum.to_le_bytes());
-    }
-    debug_assert_eq!(bytes.len(), layout.end);
-    bytes
+    header.resize(HEADER_BYTES, 0);
+    let mut tables: Vec<u8> = samples
+        .iter()
+        .flat_map(|sample| sample.to_le_bytes())
+        .collect();
+    tables.resize(layout.isa - layout.samples, 0);
+    tables.extend(isa.iter().flat_map(|row| row.to_le_bytes()));
+    tables.extend(maxima.iter().flat_map(|maximum| maximum.to_le_bytes()));
+    debug_assert_eq!(tables.len(), layout.end - layout.samples);
+    std::iter::once(header)
+        .chain(line_chunks(tree_words, tree.bits))
+        .chain(line_chunks(mark_words, rows))
+        .chain(std::iter::once(tables))
 }
 
-/// `bits` bits of `words` as lines: the ones before each line, then its
-/// 448 bits (seven words).
-fn push_lines(bytes: &mut Vec<u8>, words: &[u64], bits: u64) {
+/// Lines written per chunk: 1 MiB.
+const CHUNK_LINES: usize = 1 << 14;
+
+/// `bits` bits of `words` as lines, the ones before each line then its
+/// 448 bits (seven words), `CHUNK_LINES` lines a chunk.
+fn line_chunks(words: Vec<u64>, bits: u64) -> impl Iterator<Item = Vec<u8>> {
     // A line's 448 bits are seven whole words; bits past `bits` are 0.
+    let total = lines(bits);
     let mut ones = 0u64;
-    for line in 0..lines(bits) {
-        bytes.extend_from_slice(&ones.to_le_bytes());
-        for word in 0..7 {
-            let value = words.get(7 * line + word).copied().unwrap_or(0);
-            ones += u64::from(value.count_ones());
-            bytes.extend_from_slice(&value.to_le_bytes());
+    (0..total).step_by(CHUNK_LINES).map(move |from| {
+        let to = (from + CHUNK_LINES).min(total);
+        let mut bytes = Vec::with_capacity(64 * (to - from));
+        for line in from..to {
+            bytes.extend_from_slice(&ones.to_le_bytes());
+            for word in 0..7 {
+                let value = words.get(7 * line + word).copied().unwrap_or(0);
+                ones += u64::from(value.count_ones());
+                bytes.extend_from_slice(&value.to_le_bytes());
+            }
         }
-    }
+        bytes
+    })
 }
