@@ -524,9 +524,9 @@ impl Attributor {
         } else {
             // Documents are numbered, and contributions laid out, in the
             // order of (shard, position) (`Index::open` refuses an index
-            // that is not): the earliest contribution's first places by
-            // document and offset are the first places in that order that
-            // are its.
+            // that is not), and the ranges come in shard order: the
+            // earliest contribution's first places by document and offset
+            // are the first places in that order that are its.
             let mut first: Vec<(usize, u64)> = Vec::with_capacity(limit);
             for (shard, lo, hi) in ranges {
                 let wanted = limit - first.len();
