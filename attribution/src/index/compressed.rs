@@ -373,10 +373,7 @@ impl Compressed {
             // which sample it is.
             let (sampled, sample) = self.bit_and_rank1(self.layout.marks, at);
             if sampled {
-                let sample = sample as usize;
-                let reversed = self
-                    .u32_at(self.layout.samples.saturating_add(sample.saturating_mul(4)))
-                    + steps;
+                let reversed = self.entry(self.layout.samples, sample) + steps;
                 slot.store((row + 1) << 32 | reversed, Ordering::Relaxed);
                 return reversed;
             }
@@ -412,12 +409,7 @@ impl Compressed {
         };
         keep(&mut largest);
         let mut blocks: Vec<(u64, u64)> = (first_block..end_block)
-            .map(|block| {
-                (
-                    self.u32_at(self.layout.maxima.saturating_add(4 * block as usize)),
-                    block,
-                )
-            })
+            .map(|block| (self.entry(self.layout.maxima, block), block))
             .collect();
         blocks.sort_unstable_by(|a, b| b.cmp(a));
         for (maximum, block) in blocks {
@@ -440,12 +432,20 @@ impl Compressed {
         starts
     }
 
-    fn u32_at(&self, byte: usize) -> u64 {
+    /// Entry `k` of the table of u32s at `section` (0 past the file's end:
+    /// a damaged file reads wrong but never out of bounds).
+    fn entry(&self, section: usize, k: u64) -> u64 {
+        let byte = (k as usize).saturating_mul(4).saturating_add(section);
         self.map
             .get(byte..byte.saturating_add(4))
             .map_or(0, |word| {
                 u64::from(u32::from_le_bytes(word.try_into().expect("4 bytes")))
             })
+    }
+
+    /// The sampled row block `block` is decoded from.
+    fn block_start_row(&self, block: u64) -> u64 {
+        self.entry(self.layout.isa, block)
     }
 
     /// The token at `position` ([`SEPARATOR`] past the end), decoded from
@@ -464,7 +464,7 @@ impl Compressed {
             Some(decoding) if decoding.block == block => decoding,
             _ => slot.insert(Decoding {
                 block,
-                row: self.u32_at(self.layout.isa.saturating_add(4 * block as usize)),
+                row: self.block_start_row(block),
                 decoded: 0,
                 tokens: [SEPARATOR; SAMPLE as usize],
             }),
@@ -519,7 +519,7 @@ impl Compressed {
             .collect();
         let mut rows: Vec<u64> = numbers
             .iter()
-            .map(|block| self.u32_at(self.layout.isa.saturating_add(4 * *block as usize)))
+            .map(|block| self.block_start_row(*block))
             .collect();
         let mut tokens: Vec<Vec<Token>> = sizes
             .iter()
