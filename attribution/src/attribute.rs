@@ -59,10 +59,12 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+mod chain;
 mod extend;
+mod seed;
 
 use crate::{
-    index::{Index, ShardRange, HOLDER_RULE},
+    index::{Index, HOLDER_RULE},
     tokenizer::{Token, Tokenizer},
     AttributionError,
 };
@@ -199,13 +201,6 @@ pub struct Attributor {
     continues_character: Vec<bool>,
 }
 
-/// Inside a long match, a search every this many tokens rather than at
-/// every one: each search narrows at most `max_match_tokens` times, so an
-/// output costs at most that over this per token, however repetitive; and
-/// documents holding the passage with other edits still get a seed every
-/// few tokens.
-const SEARCH_STRIDE: usize = 8;
-
 /// A token's context is counted without the copies of the passage around
 /// it (the corpus's occurrences of the `PASSAGE_TOKENS` + 1 tokens ending
 /// at it): text repeated across generated pages (an API index, a licence
@@ -232,6 +227,10 @@ struct Chain {
     /// diagonal a token is compared on is that of the last anchor at or
     /// before it (the first one's before it).
     anchors: Vec<(usize, i64)>,
+    /// (start, end, diagonal) of its seeds: exact matches, whose tokens
+    /// equal the document's on their diagonal without reading it (a read
+    /// costs decoding steps in the compressed tier).
+    seeds: Vec<(usize, usize, i64)>,
     /// Per token of [start, end): equal to the document's there.
     matched: Vec<bool>,
     /// Surprise of the matched tokens less the mismatches' cost, in 1/16 bit.
@@ -412,182 +411,6 @@ impl Attributor {
                 alone
             })
             .collect()
-    }
-
-    /// At every output position, the longest match in the corpus; each one
-    /// that is not inside the previous one and passes the tuning's length,
-    /// surprise and rarity tests is a seed at each of its occurrences.
-    fn seeds(&self, tokens: &[Token], surprise: &[u32]) -> Vec<Seed> {
-        let tuning = &self.tuning;
-        // surprise_before[i]: surprise of tokens[..i].
-        let mut surprise_before = Vec::with_capacity(tokens.len() + 1);
-        surprise_before.push(0u64);
-        for bits in surprise {
-            let last = *surprise_before.last().expect("non-empty");
-            surprise_before.push(last + u64::from(*bits));
-        }
-        let min_bits = u64::from(tuning.min_seed_bits) * 16;
-        let mut seeds = Vec::new();
-        let mut start = 0usize;
-        let mut previous_end = 0usize;
-        let mut shorter = Vec::new();
-        while start + (tuning.min_seed_tokens as usize) <= tokens.len() {
-            // A seed starts on a token that carries text: a match from a
-            // blank or a bracket is the same match from the next word,
-            // found at the cost of a search through the commonest tokens.
-            if self.surprise_alone[usize::from(tokens[start])] == 0 {
-                start += 1;
-                continue;
-            }
-            shorter.clear();
-            let Some((length, ranges)) = self.index.longest_match_and_shorter(
-                &tokens[start..],
-                self.tuning.max_match_tokens,
-                tuning.max_occurrences as usize,
-                &mut shorter,
-            ) else {
-                start += 1;
-                continue;
-            };
-            let end = start + length as usize;
-            // A long match is a copied passage, which other documents may
-            // hold too (the holder rule must see them all); a short one is
-            // at most a phrase in common, where more seeds are only noise.
-            let copied = length >= tuning.min_chain_tokens;
-            // Where another document holds only the start of the passage
-            // (its own copy, edited further on): a seed there too.
-            for place in shorter.iter().filter(|_| copied) {
-                let end = start + place.depth as usize;
-                if place.depth >= tuning.min_seed_tokens
-                    && surprise_before[end] - surprise_before[start] >= min_bits
-                {
-                    let shard = &self.index.shards[place.range.0];
-                    for position in shard.shorter_starts(place) {
-                        let (document, offset) = shard.document_at(position);
-                        seeds.push(Seed {
-                            document,
-                            start,
-                            end,
-                            diagonal: offset as i64 - start as i64,
-                        });
-                    }
-                }
-            }
-            // The next search: the following token, or, inside a long
-            // match, `SEARCH_STRIDE` tokens on (see the module's step 1).
-            let next =
-                (start + 1).max((start + SEARCH_STRIDE).min(end.saturating_sub(SEARCH_STRIDE)));
-            // A short match inside the previous one occurs at least as often
-            // and is no more surprising: it adds nothing. A long one may be
-            // held by more documents than the previous (the other holders
-            // of a passage's end), so its places are seeds all the same.
-            let inside = end <= previous_end;
-            previous_end = previous_end.max(end);
-            if (copied || !inside)
-                && length >= tuning.min_seed_tokens
-                && surprise_before[end] - surprise_before[start] >= min_bits
-            {
-                for (document, offset) in self.occurrences(&ranges, length) {
-                    seeds.push(Seed {
-                        document,
-                        start,
-                        end,
-                        diagonal: offset as i64 - start as i64,
-                    });
-                }
-            }
-            start = next;
-        }
-        seeds
-    }
-
-    /// The places (document, offset) a match of `depth` tokens occurs, if
-    /// it is rare enough to be evidence: at most `max_occurrences` places;
-    /// or up to `max_places`, of which the earliest contribution's first
-    /// `max_occurrences` (by document, then offset: an order both index
-    /// tiers share, where suffix order is the tier's own).
-    fn occurrences(&self, ranges: &[ShardRange], depth: u32) -> Vec<(u32, u64)> {
-        let tuning = &self.tuning;
-        let count: usize = ranges.iter().map(|(_, lo, hi)| hi - lo).sum();
-        let limit = tuning.max_occurrences as usize;
-        if count > tuning.max_places as usize {
-            return Vec::new();
-        }
-        let shards = &self.index.shards;
-        let places: Vec<(usize, u64)> = if count <= limit {
-            ranges
-                .iter()
-                .flat_map(|(shard, lo, hi)| {
-                    (*lo..*hi).map(move |row| (*shard, shards[*shard].start(row, depth)))
-                })
-                .collect()
-        } else {
-            // Documents are numbered, and contributions laid out, in the
-            // order of (shard, position) (`Index::open` refuses an index
-            // that is not), and the ranges come in shard order: the
-            // earliest contribution's first places by document and offset
-            // are the first places in that order that are its.
-            let mut first: Vec<(usize, u64)> = Vec::with_capacity(limit);
-            for (shard, lo, hi) in ranges {
-                let wanted = limit - first.len();
-                if wanted == 0 {
-                    break;
-                }
-                let starts = shards[*shard].smallest_starts((*lo, *hi), depth, wanted);
-                first.extend(starts.into_iter().map(|position| (*shard, position)));
-            }
-            let contribution =
-                |(shard, position): &(usize, u64)| shards[*shard].contribution_at(*position);
-            let earliest = first.first().map(contribution);
-            first.retain(|place| Some(contribution(place)) == earliest);
-            first
-        };
-        places
-            .into_iter()
-            .map(|(shard, position)| shards[shard].document_at(position))
-            .collect()
-    }
-
-    /// Seeds grouped per document and chained along their diagonal.
-    fn chains(&self, mut seeds: Vec<Seed>) -> Vec<Chain> {
-        let tuning = &self.tuning;
-        seeds.sort_by_key(|seed| (seed.document, seed.start, seed.diagonal));
-        let mut chains: Vec<Chain> = Vec::new();
-        // Open chains of the document being read, newest last.
-        let mut open: Vec<Chain> = Vec::new();
-        let mut document = None;
-        for seed in seeds {
-            if document != Some(seed.document) {
-                chains.append(&mut open);
-                document = Some(seed.document);
-            }
-            let joins = open.iter_mut().rev().find(|chain| {
-                let last = chain.anchors.last().expect("a chain has an anchor").1;
-                seed.start <= chain.end + tuning.max_gap as usize
-                    && (seed.diagonal - last).unsigned_abs() <= u64::from(tuning.max_drift)
-            });
-            match joins {
-                Some(chain) => {
-                    let last = chain.anchors.last().expect("an anchor").1;
-                    if seed.diagonal != last {
-                        chain
-                            .anchors
-                            .push((seed.start.max(chain.start), seed.diagonal));
-                    }
-                    chain.end = chain.end.max(seed.end);
-                }
-                None => open.push(Chain {
-                    document: seed.document,
-                    start: seed.start,
-                    end: seed.end,
-                    anchors: vec![(seed.start, seed.diagonal)],
-                    matched: Vec::new(),
-                    evidence: 0,
-                }),
-            }
-        }
-        chains.append(&mut open);
-        chains
     }
 
     /// Each output token to a chain covering it by the holder rule (of the

@@ -222,13 +222,24 @@ impl Attributor {
         // stretch's diagonal: the edit that shifted the copy (a word
         // replaced by a longer or shorter one) lies somewhere in between,
         // the old diagonal holding before it and the new one after it.
+        // Where a seed lies on a diagonal a token is compared on, the token
+        // is known equal there.
+        let mut known = vec![false; chain.end - chain.start];
+        for (start, end, diagonal) in &chain.seeds {
+            for at in (*start).max(chain.start)..(*end).min(chain.end) {
+                let (here, next) = chain.diagonals_at(at);
+                if here == *diagonal || next == Some(*diagonal) {
+                    known[at - chain.start] = true;
+                }
+            }
+        }
         chain.matched = (chain.start..chain.end)
             .map(|at| {
                 let (here, next) = chain.diagonals_at(at);
                 let equal = |diagonal: i64| {
                     self.document_token(chain.document, at, diagonal) == Some(tokens[at])
                 };
-                equal(here) || next.is_some_and(equal)
+                known[at - chain.start] || equal(here) || next.is_some_and(equal)
             })
             .collect();
         chain.evidence = chain
@@ -240,5 +251,61 @@ impl Attributor {
                 false => -self.mismatch_cost(i > 0 && !chain.matched[i - 1]),
             })
             .sum();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{Attributor, Chain};
+    use crate::{BuildOptions, Index, Source, Tokenizer, Tuning};
+
+    /// A chain whose seeds lie on two diagonals, with tokens of the first
+    /// seed's diagonal compared on the second's: marked by its seeds and
+    /// by reading the document, the same.
+    #[test]
+    fn a_chains_seeds_mark_what_reading_the_document_marks() {
+        let dir = tempfile::tempdir().unwrap();
+        let folder = dir.path().join("contribution");
+        std::fs::create_dir_all(&folder).unwrap();
+        let text: Vec<String> = (0..400).map(|k| format!("word{k}")).collect();
+        std::fs::write(folder.join("doc.txt"), text.join(" ")).unwrap();
+        let out = dir.path().join("index");
+        let tokenizer = Tokenizer::gpt2().unwrap();
+        let sources = [Source {
+            contribution: 0,
+            path: folder,
+        }];
+        Index::build(&sources, &tokenizer, &out, BuildOptions::default()).unwrap();
+        let engine =
+            Attributor::new(Index::open(&out).unwrap(), tokenizer, Tuning::default()).unwrap();
+        let document = engine.index.document_tokens(0);
+        // Output [0, 10) and [12, 20) copy the document on diagonal 100,
+        // [10, 12) and [20, 40) on diagonal 130.
+        let output: Vec<_> = [100..110, 140..142, 112..120, 150..170]
+            .into_iter()
+            .flat_map(|range| document[range].to_vec())
+            .collect();
+        let surprise = engine.surprise(&output);
+        let chain = Chain {
+            document: 0,
+            start: 0,
+            end: 40,
+            anchors: vec![(0, 100), (10, 130)],
+            seeds: vec![(0, 10, 100), (10, 12, 130), (12, 20, 100), (20, 40, 130)],
+            matched: Vec::new(),
+            evidence: 0,
+        };
+        let mut by_seeds = chain.clone();
+        engine.mark(&output, &surprise, &mut by_seeds);
+        let mut by_reading = Chain {
+            seeds: Vec::new(),
+            ..chain
+        };
+        engine.mark(&output, &surprise, &mut by_reading);
+        assert_eq!(by_seeds.matched, by_reading.matched);
+        assert_eq!(by_seeds.evidence, by_reading.evidence);
+        // [12, 20) is compared on diagonal 130, where the document differs.
+        assert!(by_reading.matched[12..20].contains(&false));
+        assert!(by_reading.matched[20..40].iter().all(|matched| *matched));
     }
 }

@@ -1,8 +1,9 @@
-//! A compressed shard's block maxima against locating every row.
+//! A compressed shard against its tokens: what it decodes, counts and
+//! locates, and its block maxima against locating every row.
 
 use rand::{rngs::StdRng, Rng, SeedableRng};
 
-use super::{Compressed, MAXIMA_ROWS};
+use super::{lines::superblocks, Compressed, MAXIMA_ROWS};
 use crate::{
     index::build::sort_suffixes,
     tokenizer::{Token, SEPARATOR},
@@ -77,7 +78,7 @@ fn block_maxima_find_the_same_first_places_as_every_row() {
 fn a_compressed_file_of_the_older_layout_is_refused_by_its_layout() {
     let (_, file, counts) = shard(1);
     let mut bytes = std::fs::read(file.path()).unwrap();
-    bytes[..8].copy_from_slice(b"MLFMIDX1");
+    bytes[..8].copy_from_slice(b"MLFMIDX2");
     std::fs::write(file.path(), &bytes).unwrap();
     let map = unsafe { memmap2::Mmap::map(file.as_file()).unwrap() };
     let error = Compressed::open(map, &counts).err().expect("refused");
@@ -85,4 +86,75 @@ fn a_compressed_file_of_the_older_layout_is_refused_by_its_layout() {
         error,
         "a compressed shard of an older layout (rebuild the index)"
     );
+}
+
+/// A shard of `tokens`, and its file (kept while the shard is open).
+fn open(tokens: &[Token]) -> (Compressed, tempfile::NamedTempFile) {
+    let reversed: Vec<Token> = tokens.iter().rev().copied().collect();
+    let (suffixes, counts) = sort_suffixes(0, &reversed, 1).unwrap();
+    let file = tempfile::NamedTempFile::new().unwrap();
+    let bytes: Vec<u8> = super::file(tokens, &suffixes, &counts).flatten().collect();
+    std::fs::write(file.path(), bytes).unwrap();
+    let map = unsafe { memmap2::Mmap::map(file.as_file()).unwrap() };
+    (Compressed::open(map, &counts).unwrap(), file)
+}
+
+#[test]
+fn a_shard_over_several_superblocks_reads_counts_and_locates_as_its_tokens() {
+    for seed in [1, 2] {
+        println!("seed {seed}");
+        let mut rng = StdRng::seed_from_u64(seed);
+        // Skewed like text: a few tokens common, thousands rare, so codes
+        // run from one digit to many, over more than one superblock.
+        let mut tokens: Vec<Token> = (0..700_000)
+            .map(|k| match k % 997 {
+                996 => SEPARATOR,
+                _ => {
+                    let rank: f64 = rng.gen_range(0.0f64..1.0).powi(4);
+                    1 + (rank * 3_000.0) as Token
+                }
+            })
+            .collect();
+        tokens.push(SEPARATOR);
+        let (shard, _file) = open(&tokens);
+        assert!(superblocks(shard.tree.digits) >= 2, "seed {seed}");
+        // Every token, decoded block by block.
+        assert_eq!(shard.tokens(0..tokens.len() as u64), tokens, "seed {seed}");
+        for _ in 0..200 {
+            let at = rng.gen_range(0..tokens.len() - 4);
+            let pattern = &tokens[at..at + rng.gen_range(1..4)];
+            if pattern.contains(&SEPARATOR) {
+                continue;
+            }
+            let mut range = shard.first(pattern[0]);
+            for token in &pattern[1..] {
+                range = shard.narrow(range, *token);
+            }
+            let mut places: Vec<u64> = tokens
+                .windows(pattern.len())
+                .enumerate()
+                .filter(|(_, window)| *window == pattern)
+                .map(|(place, _)| place as u64)
+                .collect();
+            let mut located: Vec<u64> = (range.0..range.1)
+                .map(|row| shard.start(row, pattern.len() as u32))
+                .collect();
+            places.sort_unstable();
+            located.sort_unstable();
+            assert_eq!(located, places, "seed {seed}: {pattern:?}");
+            // A located match's next tokens, read one by one (as an
+            // extension does, from what the locate's walk kept), and the
+            // ones before it (from its block's sample).
+            let place = places[rng.gen_range(0..places.len())];
+            for position in
+                (place.saturating_sub(40)..place + 40).filter(|p| *p < tokens.len() as u64)
+            {
+                assert_eq!(
+                    shard.token(position),
+                    tokens[position as usize],
+                    "seed {seed}: position {position}"
+                );
+            }
+        }
+    }
 }

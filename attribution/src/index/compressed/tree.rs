@@ -1,76 +1,100 @@
-//! The Huffman tree of a compressed shard's wavelet tree.
+//! The Huffman tree of a compressed shard's wavelet tree: four branches a
+//! node, so a token's code has half the digits a binary code has bits, and
+//! an LF step reads half the lines (one cache miss each).
 
-use std::collections::BinaryHeap;
+use std::{cmp::Reverse, collections::BinaryHeap};
 
-use super::LEAF;
+use super::{LEAF, NO_CHILD};
 use crate::tokenizer::SEPARATOR;
+
+/// Branches a node has at most: a digit is two bits.
+pub(super) const BRANCHES: usize = 4;
 
 /// The Huffman tree of a shard's tokens, derived from its counts alone, so
 /// a build and an open derive the same one.
 pub(crate) struct Tree {
     pub(super) nodes: Vec<Node>,
-    /// Per token: its code (bit k is the branch taken at depth k) and its
-    /// length; length 0 for a token the shard does not hold.
+    /// Per token: its code (digit k, bits 2k and 2k + 1, is the branch
+    /// taken at depth k) and its length in digits; length 0 for a token
+    /// the shard does not hold.
     pub(super) codes: Vec<(u64, u8)>,
-    /// Bits in all the nodes.
-    pub(super) bits: u64,
+    /// Digits in all the nodes.
+    pub(super) digits: u64,
 }
 
 pub(super) struct Node {
-    /// Where its bits start among all the nodes' bits.
+    /// Where its digits start among all the nodes' digits.
     pub(super) start: u64,
-    /// Ones before `start` (set when the file is opened).
-    pub(super) ones_before: u64,
-    pub(super) children: [u32; 2],
+    /// Of each digit, how many come before `start` (set when the file is
+    /// opened).
+    pub(super) before: [u64; BRANCHES],
+    /// [`NO_CHILD`] past the node's branches: only the first node merged
+    /// may have fewer than four.
+    pub(super) children: [u32; BRANCHES],
 }
 
 impl Tree {
     /// Huffman over `weights` (one per token; ties by the lower token, then
-    /// by the earlier node): deterministic. `None` if the code would be
-    /// longer than 64 bits or there are fewer than two tokens.
+    /// by the earlier node): deterministic. `None` if a code would be
+    /// longer than 32 digits or there are fewer than two tokens.
     pub(crate) fn new(weights: &[u64]) -> Option<Self> {
-        let mut heap: BinaryHeap<std::cmp::Reverse<(u64, u32, u32)>> = weights
+        let mut heap: BinaryHeap<Reverse<(u64, u32, u32)>> = weights
             .iter()
             .enumerate()
             .filter(|(_, weight)| **weight > 0)
-            .map(|(token, weight)| std::cmp::Reverse((*weight, token as u32, token as u32 | LEAF)))
+            .map(|(token, weight)| Reverse((*weight, token as u32, token as u32 | LEAF)))
             .collect();
         if heap.len() < 2 {
             return None;
         }
-        let mut nodes = Vec::with_capacity(heap.len());
-        let mut bits = 0u64;
-        while let (Some(std::cmp::Reverse(a)), Some(std::cmp::Reverse(b))) =
-            (heap.pop(), heap.pop())
-        {
-            let weight = a.0 + b.0;
+        // Every merge but the first takes four: the first takes what leaves
+        // a number of nodes that fours merge down to one.
+        let mut take = 2 + (heap.len() - 2) % 3;
+        let mut nodes = Vec::with_capacity(heap.len() / 3 + 1);
+        let mut digits = 0u64;
+        loop {
+            let mut children = [NO_CHILD; BRANCHES];
+            let mut weight = 0u64;
+            for child in children.iter_mut().take(take) {
+                let Some(Reverse((child_weight, _, id))) = heap.pop() else {
+                    break;
+                };
+                weight += child_weight;
+                *child = id;
+            }
             let id = nodes.len() as u32;
             nodes.push(Node {
-                start: bits,
-                ones_before: 0,
-                children: [a.2, b.2],
+                start: digits,
+                before: [0; BRANCHES],
+                children,
             });
-            bits += weight;
+            digits += weight;
             if heap.is_empty() {
                 break;
             }
-            heap.push(std::cmp::Reverse((weight, weights.len() as u32 + id, id)));
+            heap.push(Reverse((weight, weights.len() as u32 + id, id)));
+            take = BRANCHES;
         }
         let mut codes = vec![(0u64, 0u8); weights.len()];
         let mut stack = vec![(nodes.len() as u32 - 1, 0u64, 0u8)];
         while let Some((node, code, length)) = stack.pop() {
-            if length >= 64 {
+            if length >= 32 {
                 return None;
             }
             for (branch, child) in nodes[node as usize].children.iter().enumerate() {
-                let code = code | (branch as u64) << length;
-                match child & LEAF {
-                    0 => stack.push((*child, code, length + 1)),
-                    _ => codes[(child & !LEAF) as usize] = (code, length + 1),
+                let code = code | (branch as u64) << (2 * length);
+                match *child {
+                    NO_CHILD => {}
+                    child if child & LEAF == 0 => stack.push((child, code, length + 1)),
+                    child => codes[(child & !LEAF) as usize] = (code, length + 1),
                 }
             }
         }
-        Some(Self { nodes, codes, bits })
+        Some(Self {
+            nodes,
+            codes,
+            digits,
+        })
     }
 
     pub(super) fn root(&self) -> usize {
