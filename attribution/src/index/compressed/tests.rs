@@ -22,13 +22,7 @@ fn shard(seed: u64) -> (Compressed, tempfile::NamedTempFile, Vec<u64>) {
         }
     }
     tokens.push(SEPARATOR);
-    let reversed: Vec<Token> = tokens.iter().rev().copied().collect();
-    let (suffixes, counts) = sort_suffixes(0, &reversed, 1).unwrap();
-    let file = tempfile::NamedTempFile::new().unwrap();
-    let bytes: Vec<u8> = super::file(&tokens, &suffixes, &counts).flatten().collect();
-    std::fs::write(file.path(), bytes).unwrap();
-    let map = unsafe { memmap2::Mmap::map(file.as_file()).unwrap() };
-    (Compressed::open(map, &counts).unwrap(), file, counts)
+    open(&tokens)
 }
 
 /// What the maxima must give: every row located, the smallest kept.
@@ -88,15 +82,16 @@ fn a_compressed_file_of_the_older_layout_is_refused_by_its_layout() {
     );
 }
 
-/// A shard of `tokens`, and its file (kept while the shard is open).
-fn open(tokens: &[Token]) -> (Compressed, tempfile::NamedTempFile) {
+/// A shard of `tokens`, its file (kept while the shard is open) and its
+/// counts.
+fn open(tokens: &[Token]) -> (Compressed, tempfile::NamedTempFile, Vec<u64>) {
     let reversed: Vec<Token> = tokens.iter().rev().copied().collect();
     let (suffixes, counts) = sort_suffixes(0, &reversed, 1).unwrap();
     let file = tempfile::NamedTempFile::new().unwrap();
     let bytes: Vec<u8> = super::file(tokens, &suffixes, &counts).flatten().collect();
     std::fs::write(file.path(), bytes).unwrap();
     let map = unsafe { memmap2::Mmap::map(file.as_file()).unwrap() };
-    (Compressed::open(map, &counts).unwrap(), file)
+    (Compressed::open(map, &counts).unwrap(), file, counts)
 }
 
 #[test]
@@ -116,7 +111,7 @@ fn a_shard_over_several_superblocks_reads_counts_and_locates_as_its_tokens() {
             })
             .collect();
         tokens.push(SEPARATOR);
-        let (shard, _file) = open(&tokens);
+        let (shard, _file, _) = open(&tokens);
         assert!(superblocks(shard.tree.digits) >= 2, "seed {seed}");
         // Every token, decoded block by block.
         assert_eq!(shard.tokens(0..tokens.len() as u64), tokens, "seed {seed}");
