@@ -13,10 +13,11 @@ pub(super) const CACHED_BLOCKS: usize = 1 << 14;
 /// (a block costs a quarter less, 2 at a time, on the machine measured).
 const READ_AHEAD: usize = 4;
 
-/// A block being decoded: its number, its first `decoded` tokens, and the
-/// row whose step gives the next (decoding runs forwards through the
-/// shard); its tokens from `tail` on are known too, read by a locate's
-/// walk. The tokens sit in the slot itself, not behind a pointer.
+/// A block being decoded: its number, its first `decoded` tokens, and,
+/// once decoding has begun, the row whose step gives the next (decoding
+/// runs forwards through the shard); its tokens from `tail` on are known
+/// too, read by a locate's walk. The tokens sit in the slot itself, not
+/// behind a pointer.
 pub(super) struct Decoding {
     block: u64,
     row: u64,
@@ -57,9 +58,11 @@ impl Compressed {
         let mut slot = slot.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         let decoding = match &mut *slot {
             Some(decoding) if decoding.block == block => decoding,
+            // The block's sampled row is read when decoding begins: a
+            // locate's tail alone never needs it.
             _ => slot.insert(Decoding {
                 block,
-                row: self.block_start_row(block),
+                row: 0,
                 decoded: 0,
                 tail: SAMPLE as usize,
                 tokens: [SEPARATOR; SAMPLE as usize],
@@ -84,6 +87,9 @@ impl Compressed {
         let (block, first) = self.block_of(position);
         let offset = (position - first) as usize;
         self.in_block(block, |decoding| {
+            if decoding.decoded == 0 && offset < decoding.tail {
+                decoding.row = self.block_start_row(block);
+            }
             // A block holds at most SAMPLE tokens, so `offset` is inside it.
             while decoding.decoded <= offset && offset < decoding.tail {
                 let (token, next) = self.step(decoding.row);
