@@ -6,7 +6,9 @@
 //!    its tokens' surprise given the two tokens before each, as the corpus
 //!    counts them, [`Attributor::surprise`]: a run of tokens the language
 //!    predicts proves nothing) and rare enough is a seed, once per place it
-//!    occurs.
+//!    occurs. (Where an edit broke the output's passage and a shorter one is
+//!    repeated text, a seed's surprise leaves that one's copies out:
+//!    `repeated`.)
 //!    A match found in more places than `max_occurrences` seeds only at the
 //!    first `max_occurrences` places, by document and offset, of the
 //!    earliest contribution holding it (the holder rule below), and one found in more than `max_places` is commonplace text
@@ -39,7 +41,10 @@
 //!    common tokens only, and mismatches cost, because such structure
 //!    leaves the words in between different. And when it is long enough,
 //!    in tokens and in characters: a phrase in common is not a copy, and
-//!    a byte-level tokenizer makes many tokens of a short CJK phrase.
+//!    a byte-level tokenizer makes many tokens of a short CJK phrase. A
+//!    chain short of evidence is weighed again with the copies of its
+//!    document's passage left out, which edits do not break (`repeated`:
+//!    a notice every page carries, copied with edits).
 //! 5. The holder rule ([`HOLDER_RULE`], recorded in every index manifest
 //!    and so under its content hash): each output token goes to the
 //!    earliest contribution (lowest contribution index: indices are handed
@@ -61,6 +66,7 @@ use serde::Serialize;
 
 mod chain;
 mod extend;
+mod repeated;
 mod seed;
 
 use crate::{
@@ -137,7 +143,7 @@ impl Default for Tuning {
     fn default() -> Self {
         Self {
             min_seed_tokens: 4,
-            min_seed_bits: 18,
+            min_seed_bits: 15,
             max_occurrences: 32,
             max_places: 65_536,
             max_drift: 4,
@@ -318,10 +324,12 @@ impl Attributor {
     pub fn attribute_tokens(&self, tokens: &[Token]) -> Attribution {
         let surprise = self.surprise(tokens);
         let seeds = self.seeds(tokens, &surprise);
+        let mut searched = repeated::Searched::default();
         let chains = self
             .chains(seeds)
             .into_iter()
             .map(|chain| self.extend(tokens, &surprise, chain))
+            .map(|chain| self.reweigh(tokens, &surprise, chain, &mut searched))
             .filter(|chain| {
                 chain.evidence >= i64::from(self.tuning.min_chain_bits) * 16
                     && chain.end - chain.start >= self.tuning.min_chain_tokens as usize
@@ -377,40 +385,53 @@ impl Attributor {
     /// macro's arguments. So the thresholds, in bits, mean the same in every
     /// script and with every tokenizer, calibrated by the corpus itself.
     pub fn surprise(&self, tokens: &[Token]) -> Vec<u32> {
+        (0..tokens.len())
+            .map(|at| {
+                // (None counted this close to the output's start: there the
+                // passage would be the context itself.)
+                let copies = match at.checked_sub(PASSAGE_TOKENS) {
+                    Some(from) if self.surprise_alone[usize::from(tokens[at])] > 0 => {
+                        self.copies(&tokens[from..=at])
+                    }
+                    _ => 0,
+                };
+                self.surprise_given_copies(tokens, at, copies)
+            })
+            .collect()
+    }
+
+    /// How often the corpus holds `passage` whole.
+    pub(super) fn copies(&self, passage: &[Token]) -> u64 {
+        match self.index.longest_prefix(passage) {
+            (length, occurrences) if length == passage.len() => occurrences,
+            _ => 0,
+        }
+    }
+
+    /// Output token `at`'s surprise ([`Attributor::surprise`]) with
+    /// `copies` occurrences of its passage left out of the counts.
+    pub(super) fn surprise_given_copies(&self, tokens: &[Token], at: usize, copies: u64) -> u32 {
         let (context, trusted) = (
             self.tuning.context_tokens as usize,
             u64::from(self.tuning.min_context_count),
         );
-        (0..tokens.len())
-            .map(|at| {
-                let alone = self.surprise_alone[usize::from(tokens[at])];
-                if alone == 0 {
-                    return 0;
+        let alone = self.surprise_alone[usize::from(tokens[at])];
+        if alone == 0 {
+            return 0;
+        }
+        for length in (1..=context.min(at)).rev() {
+            let counts = self.index.prefix_counts(&tokens[at - length..=at]);
+            // The context's count and the context-and-token's, if the
+            // corpus holds the token after it at all.
+            if counts.len() == length + 1 {
+                let before = counts[length - 1].saturating_sub(copies);
+                let with = counts[length].saturating_sub(copies);
+                if before >= trusted && with > 0 {
+                    return log2_sixteenths(before).saturating_sub(log2_sixteenths(with));
                 }
-                // (None counted this close to the output's start: there the
-                // passage would be the context itself.)
-                let copies = match at.checked_sub(PASSAGE_TOKENS) {
-                    Some(from) => match self.index.longest_prefix(&tokens[from..=at]) {
-                        (length, occurrences) if length == PASSAGE_TOKENS + 1 => occurrences,
-                        _ => 0,
-                    },
-                    None => 0,
-                };
-                for length in (1..=context.min(at)).rev() {
-                    let counts = self.index.prefix_counts(&tokens[at - length..=at]);
-                    // The context's count and the context-and-token's, if
-                    // the corpus holds the token after it at all.
-                    if counts.len() == length + 1 {
-                        let before = counts[length - 1].saturating_sub(copies);
-                        let with = counts[length].saturating_sub(copies);
-                        if before >= trusted && with > 0 {
-                            return log2_sixteenths(before).saturating_sub(log2_sixteenths(with));
-                        }
-                    }
-                }
-                alone
-            })
-            .collect()
+            }
+        }
+        alone
     }
 
     /// Each output token to a chain covering it by the holder rule (of the

@@ -19,7 +19,7 @@ enum Side {
 impl Attributor {
     /// The document's token at output position `at` on `diagonal`, if the
     /// document reaches there.
-    fn document_token(&self, document: u32, at: usize, diagonal: i64) -> Option<Token> {
+    pub(super) fn document_token(&self, document: u32, at: usize, diagonal: i64) -> Option<Token> {
         let entry = &self.index.manifest.documents[document as usize];
         let offset = at as i64 + diagonal;
         (offset >= 0 && (offset as u64) < entry.tokens)

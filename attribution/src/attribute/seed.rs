@@ -25,6 +25,29 @@ impl Attributor {
             surprise_before.push(last + u64::from(*bits));
         }
         let min_bits = u64::from(tuning.min_seed_bits) * 16;
+        // Whether output [start, end) is surprising enough to seed: by its
+        // surprise, or else by its surprise for seeding (`repeated`), each
+        // token's computed once, and only where that could reach the
+        // threshold (it is at most the token's surprise alone).
+        let mut for_seeding: Vec<Option<u32>> = vec![None; tokens.len()];
+        let mut surprising = |start: usize, end: usize| {
+            if surprise_before[end] - surprise_before[start] >= min_bits {
+                return true;
+            }
+            let most: u64 = (start..end)
+                .map(|at| u64::from(surprise[at].max(self.surprise_alone[usize::from(tokens[at])])))
+                .sum();
+            most >= min_bits
+                && (start..end)
+                    .map(|at| {
+                        u64::from(
+                            *for_seeding[at]
+                                .get_or_insert_with(|| self.seed_surprise(tokens, surprise, at)),
+                        )
+                    })
+                    .sum::<u64>()
+                    >= min_bits
+        };
         let mut seeds = Vec::new();
         let mut start = 0usize;
         let mut previous_end = 0usize;
@@ -56,9 +79,7 @@ impl Attributor {
             // (its own copy, edited further on): a seed there too.
             for place in shorter.iter().filter(|_| copied) {
                 let end = start + place.depth as usize;
-                if place.depth >= tuning.min_seed_tokens
-                    && surprise_before[end] - surprise_before[start] >= min_bits
-                {
+                if place.depth >= tuning.min_seed_tokens && surprising(start, end) {
                     let shard = &self.index.shards[place.range.0];
                     for position in shard.shorter_starts(place) {
                         let (document, offset) = shard.document_at(position);
@@ -81,10 +102,7 @@ impl Attributor {
             // of a passage's end), so its places are seeds all the same.
             let inside = end <= previous_end;
             previous_end = previous_end.max(end);
-            if (copied || !inside)
-                && length >= tuning.min_seed_tokens
-                && surprise_before[end] - surprise_before[start] >= min_bits
-            {
+            if (copied || !inside) && length >= tuning.min_seed_tokens && surprising(start, end) {
                 for (document, offset) in self.occurrences(&ranges, length) {
                     seeds.push(Seed {
                         document,

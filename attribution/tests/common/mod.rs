@@ -1,9 +1,11 @@
 //! Helpers the engine's test files share.
 #![allow(dead_code)] // each test binary uses part of it
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-use model_ledger_attribution::{Attribution, Attributor, Index, Tokenizer, Tuning};
+use model_ledger_attribution::{
+    Attribution, Attributor, BuildOptions, Index, Source, Tokenizer, Tuning,
+};
 use rand::{rngs::StdRng, seq::SliceRandom};
 
 pub const WORDS: &[&str] = &[
@@ -63,4 +65,24 @@ pub fn excerpt(text: &str, from: usize, count: usize) -> String {
 /// The contributions an attribution pays, in order.
 pub fn paid(attribution: &Attribution) -> Vec<u32> {
     attribution.weights.iter().map(|(c, _)| *c).collect()
+}
+
+/// An index in `out` of `(contribution, folder)` sources, GPT-2's
+/// tokenizer and the default options.
+pub fn index_of(out: &Path, sources: &[(u32, PathBuf)]) -> PathBuf {
+    let sources: Vec<Source> = sources
+        .iter()
+        .map(|(contribution, path)| Source {
+            contribution: *contribution,
+            path: path.clone(),
+        })
+        .collect();
+    Index::build(
+        &sources,
+        &Tokenizer::gpt2().unwrap(),
+        out,
+        BuildOptions::default(),
+    )
+    .unwrap();
+    out.to_path_buf()
 }
