@@ -198,9 +198,20 @@ impl Shard {
     /// The rows whose suffixes start with `token`.
     pub(crate) fn first(&self, token: Token) -> (usize, usize) {
         match &self.tier {
-            ShardTier::SuffixArray { first_token, .. } => {
+            ShardTier::SuffixArray {
+                first_token,
+                suffixes,
+                ..
+            } => {
+                // Separators start no suffix (the array leaves them out): a
+                // query holding one, as a forged file's document may, finds
+                // rows past the array's end, read as none.
+                let rows = suffixes.len() / 4;
                 let token = usize::from(token);
-                (first_token[token] as usize, first_token[token + 1] as usize)
+                (
+                    (first_token[token] as usize).min(rows),
+                    (first_token[token + 1] as usize).min(rows),
+                )
             }
             ShardTier::Compressed(shard) => shard.first(token),
         }
