@@ -68,6 +68,8 @@ mod chain;
 mod extend;
 mod repeated;
 mod seed;
+#[cfg(test)]
+mod testing;
 
 use crate::{
     index::{Index, HOLDER_RULE},
@@ -387,51 +389,94 @@ impl Attributor {
     pub fn surprise(&self, tokens: &[Token]) -> Vec<u32> {
         (0..tokens.len())
             .map(|at| {
+                if self.surprise_alone[usize::from(tokens[at])] == 0 {
+                    return 0;
+                }
+                let contexts = self.contexts(tokens, at);
                 // (None counted this close to the output's start: there the
                 // passage would be the context itself.)
                 let copies = match at.checked_sub(PASSAGE_TOKENS) {
-                    Some(from) if self.surprise_alone[usize::from(tokens[at])] > 0 => {
-                        self.copies(&tokens[from..=at])
-                    }
-                    _ => 0,
+                    Some(from) => self
+                        .index
+                        .copies_while(&tokens[from..=at], |bound| !self.settled(&contexts, bound)),
+                    None => 0,
                 };
-                self.surprise_given_copies(tokens, at, copies)
+                self.surprise_in(tokens[at], &contexts, copies)
             })
             .collect()
     }
 
-    /// How often the corpus holds `passage` whole.
-    pub(super) fn copies(&self, passage: &[Token]) -> u64 {
-        match self.index.longest_prefix(passage) {
-            (length, occurrences) if length == passage.len() => occurrences,
-            _ => 0,
-        }
+    /// How often the corpus holds `passage` whole; or, once fewer than
+    /// `enough` places hold its start, that count: below `enough` either
+    /// way, searched no further.
+    pub(super) fn copies_at_least(&self, passage: &[Token], enough: u64) -> u64 {
+        self.index.copies_while(passage, |bound| bound >= enough)
     }
 
     /// Output token `at`'s surprise ([`Attributor::surprise`]) with
     /// `copies` occurrences of its passage left out of the counts.
     pub(super) fn surprise_given_copies(&self, tokens: &[Token], at: usize, copies: u64) -> u32 {
-        let (context, trusted) = (
-            self.tuning.context_tokens as usize,
-            u64::from(self.tuning.min_context_count),
-        );
-        let alone = self.surprise_alone[usize::from(tokens[at])];
-        if alone == 0 {
+        if self.surprise_alone[usize::from(tokens[at])] == 0 {
             return 0;
         }
-        for length in (1..=context.min(at)).rev() {
-            let counts = self.index.prefix_counts(&tokens[at - length..=at]);
-            // The context's count and the context-and-token's, if the
-            // corpus holds the token after it at all.
-            if counts.len() == length + 1 {
-                let before = counts[length - 1].saturating_sub(copies);
-                let with = counts[length].saturating_sub(copies);
-                if before >= trusted && with > 0 {
-                    return log2_sixteenths(before).saturating_sub(log2_sixteenths(with));
+        self.surprise_in(tokens[at], &self.contexts(tokens, at), copies)
+    }
+
+    /// Per context of output token `at`, longest first: how often the
+    /// corpus holds the context, and the context then the token (`None`
+    /// where it never holds the token after it).
+    fn contexts(&self, tokens: &[Token], at: usize) -> Vec<Option<(u64, u64)>> {
+        (1..=(self.tuning.context_tokens as usize).min(at))
+            .rev()
+            .map(|length| {
+                let counts = self.index.prefix_counts(&tokens[at - length..=at]);
+                (counts.len() == length + 1).then(|| (counts[length - 1], counts[length]))
+            })
+            .collect()
+    }
+
+    /// A token's surprise from its contexts' counts, `copies` left out of
+    /// each: given the longest context held at least `min_context_count`
+    /// times that the token follows, else alone.
+    fn surprise_in(&self, token: Token, contexts: &[Option<(u64, u64)>], copies: u64) -> u32 {
+        let trusted = u64::from(self.tuning.min_context_count);
+        contexts
+            .iter()
+            .flatten()
+            .map(|(before, with)| (before.saturating_sub(copies), with.saturating_sub(copies)))
+            .find(|(before, with)| *before >= trusted && *with > 0)
+            .map_or(self.surprise_alone[usize::from(token)], |(before, with)| {
+                log2_sixteenths(before).saturating_sub(log2_sixteenths(with))
+            })
+    }
+
+    /// Whether every count of copies up to `bound` gives the same surprise
+    /// ([`Attributor::surprise_in`]): the context it is measured in is the
+    /// same (whether one is trusted only changes from true to false as
+    /// copies grow), and both its counts' logarithms too (each only falls
+    /// as copies grow). A passage's search can stop there: common text
+    /// copied a few times has its surprise settled a few tokens in.
+    fn settled(&self, contexts: &[Option<(u64, u64)>], bound: u64) -> bool {
+        let trusted = u64::from(self.tuning.min_context_count);
+        let counts_after = |before: u64, with: u64, copies: u64| {
+            (before.saturating_sub(copies), with.saturating_sub(copies))
+        };
+        for (before, with) in contexts.iter().flatten() {
+            let holds = |(before, with): (u64, u64)| before >= trusted && with > 0;
+            let (none, most) = (
+                counts_after(*before, *with, 0),
+                counts_after(*before, *with, bound),
+            );
+            match (holds(none), holds(most)) {
+                (false, false) => continue,
+                (true, true) => {
+                    return log2_sixteenths(none.0) == log2_sixteenths(most.0)
+                        && log2_sixteenths(none.1) == log2_sixteenths(most.1)
                 }
+                _ => return false,
             }
         }
-        alone
+        true
     }
 
     /// Each output token to a chain covering it by the holder rule (of the
@@ -539,7 +584,83 @@ impl Attribution {
 
 #[cfg(test)]
 mod tests {
-    use super::log2_sixteenths;
+    use rand::{rngs::StdRng, Rng, SeedableRng};
+
+    use super::{
+        log2_sixteenths,
+        testing::{engine, words},
+        PASSAGE_TOKENS,
+    };
+
+    /// A token's surprise, its passage's copies searched only until they
+    /// cannot change it, is the surprise with every copy counted: on a
+    /// corpus of common words where paragraphs are repeated 1 to 60 times,
+    /// read by outputs that copy them, edited, between words of their own.
+    #[test]
+    fn surprise_searches_a_passages_copies_only_as_far_as_they_matter() {
+        let seed = 7;
+        println!("seed {seed}");
+        let mut rng = StdRng::seed_from_u64(seed);
+        let dir = tempfile::tempdir().unwrap();
+        let folder = dir.path().join("contribution");
+        std::fs::create_dir_all(&folder).unwrap();
+        let words = |count: usize, rng: &mut StdRng| words(rng, count, 300, 3).join(" ");
+        let paragraphs: Vec<String> = (0..6).map(|_| words(60, &mut rng)).collect();
+        for page in 0..60 {
+            let mut text = words(80, &mut rng);
+            for (k, paragraph) in paragraphs.iter().enumerate() {
+                // Paragraph k on the first 1, 3, 8, 20, 40 and 60 pages.
+                if page < [1, 3, 8, 20, 40, 60][k] {
+                    text = format!("{text} {paragraph} {}", words(20, &mut rng));
+                }
+            }
+            std::fs::write(folder.join(format!("page{page}.txt")), text).unwrap();
+        }
+        let engine = engine(dir.path(), vec![(0, folder)]);
+        let (mut checked, mut cut_short) = (0, 0);
+        for output in 0..20 {
+            let mut text = String::new();
+            for paragraph in &paragraphs {
+                let edited: Vec<String> = paragraph
+                    .split(' ')
+                    .map(|word| match rng.gen_range(0..10) {
+                        0 => words(1, &mut rng),
+                        _ => word.to_string(),
+                    })
+                    .collect();
+                text = format!("{text} {} {}", edited.join(" "), words(10, &mut rng));
+            }
+            let tokens = engine.tokenizer.encode(&text);
+            let surprise = engine.surprise(&tokens);
+            for at in PASSAGE_TOKENS..tokens.len() {
+                if engine.token_surprise(tokens[at]) == 0 {
+                    continue;
+                }
+                let passage = &tokens[at - PASSAGE_TOKENS..=at];
+                let every_copy = engine.index.copies_while(passage, |_| true);
+                let contexts = engine.contexts(&tokens, at);
+                let settled = engine
+                    .index
+                    .copies_while(passage, |bound| !engine.settled(&contexts, bound));
+                cut_short += usize::from(settled != every_copy);
+                checked += 1;
+                assert_eq!(
+                    surprise[at],
+                    engine.surprise_in(tokens[at], &contexts, every_copy),
+                    "seed {seed}: output {output}, token {at}"
+                );
+            }
+        }
+        println!("{checked} tokens, {cut_short} searched short of their passage's copies");
+        assert!(cut_short > checked / 50, "{cut_short} of {checked}");
+        // A threshold's search: the count where it is reached, else below it.
+        let tokens = engine.tokenizer.encode(&format!(" {}", paragraphs[4]));
+        let passage = &tokens[..PASSAGE_TOKENS + 1];
+        let every_copy = engine.index.copies_while(passage, |_| true);
+        assert!(every_copy >= 40, "{every_copy}");
+        assert_eq!(engine.copies_at_least(passage, 8), every_copy);
+        assert!(engine.copies_at_least(passage, every_copy + 1) <= every_copy);
+    }
 
     #[test]
     fn integer_log2_is_within_an_eighth_of_a_bit() {

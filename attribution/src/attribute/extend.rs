@@ -256,8 +256,7 @@ impl Attributor {
 
 #[cfg(test)]
 mod tests {
-    use super::super::{Attributor, Chain};
-    use crate::{BuildOptions, Index, Source, Tokenizer, Tuning};
+    use super::super::{testing::engine, Chain};
 
     /// A chain whose seeds lie on two diagonals, with tokens of the first
     /// seed's diagonal compared on the second's: marked by its seeds and
@@ -269,15 +268,7 @@ mod tests {
         std::fs::create_dir_all(&folder).unwrap();
         let text: Vec<String> = (0..400).map(|k| format!("word{k}")).collect();
         std::fs::write(folder.join("doc.txt"), text.join(" ")).unwrap();
-        let out = dir.path().join("index");
-        let tokenizer = Tokenizer::gpt2().unwrap();
-        let sources = [Source {
-            contribution: 0,
-            path: folder,
-        }];
-        Index::build(&sources, &tokenizer, &out, BuildOptions::default()).unwrap();
-        let engine =
-            Attributor::new(Index::open(&out).unwrap(), tokenizer, Tuning::default()).unwrap();
+        let engine = engine(dir.path(), vec![(0, folder)]);
         let document = engine.index.document_tokens(0);
         // Output [0, 10) and [12, 20) copy the document on diagonal 100,
         // [10, 12) and [20, 40) on diagonal 130.

@@ -61,7 +61,7 @@ impl Attributor {
         if surprise[at] >= alone {
             return surprise[at];
         }
-        match self.copies(&tokens[from..=at]) {
+        match self.copies_at_least(&tokens[from..=at], u64::from(self.tuning.min_context_count)) {
             copies if copies >= u64::from(self.tuning.min_context_count) => self
                 .surprise_given_copies(tokens, at, copies)
                 .min(alone)
@@ -154,7 +154,7 @@ impl Attributor {
                 let passage = self
                     .index
                     .document_span(document as usize, from..from + PASSAGE_TOKENS as u64 + 1);
-                self.copies(&passage)
+                self.copies_at_least(&passage, u64::from(self.tuning.min_context_count))
             })
     }
 }

@@ -11,6 +11,16 @@ use crate::{index::ShardRange, tokenizer::Token};
 /// few tokens.
 const SEARCH_STRIDE: usize = 8;
 
+/// The last match whose places were found.
+struct Located {
+    start: usize,
+    end: usize,
+    /// How often it occurs.
+    count: usize,
+    /// (document, offset) of each place it seeds.
+    places: Vec<(u32, u64)>,
+}
+
 impl Attributor {
     /// At every output position, the longest match in the corpus; each one
     /// that is not inside the previous one and passes the tuning's length,
@@ -52,6 +62,7 @@ impl Attributor {
         let mut start = 0usize;
         let mut previous_end = 0usize;
         let mut shorter = Vec::new();
+        let mut located: Option<Located> = None;
         while start + (tuning.min_seed_tokens as usize) <= tokens.len() {
             // A seed starts on a token that carries text: a match from a
             // blank or a bracket is the same match from the next word,
@@ -103,14 +114,33 @@ impl Attributor {
             let inside = end <= previous_end;
             previous_end = previous_end.max(end);
             if (copied || !inside) && length >= tuning.min_seed_tokens && surprising(start, end) {
-                for (document, offset) in self.occurrences(&ranges, length) {
+                let count: usize = ranges.iter().map(|(_, lo, hi)| hi - lo).sum();
+                // A match ending where an earlier one ends, found as often,
+                // occurs at that one's places moved on: those all hold it,
+                // and there are no more. No place located again (a
+                // compressed index's locates are most of its time).
+                let places = match located.take() {
+                    Some(last) if last.end == end && last.count == count => last
+                        .places
+                        .into_iter()
+                        .map(|(document, offset)| (document, offset + (start - last.start) as u64))
+                        .collect(),
+                    _ => self.occurrences(&ranges, length),
+                };
+                for (document, offset) in &places {
                     seeds.push(Seed {
-                        document,
+                        document: *document,
                         start,
                         end,
-                        diagonal: offset as i64 - start as i64,
+                        diagonal: *offset as i64 - start as i64,
                     });
                 }
+                located = Some(Located {
+                    start,
+                    end,
+                    count,
+                    places,
+                });
             }
             start = next;
         }
@@ -134,7 +164,10 @@ impl Attributor {
             ranges
                 .iter()
                 .flat_map(|(shard, lo, hi)| {
-                    (*lo..*hi).map(move |row| (*shard, shards[*shard].start(row, depth)))
+                    shards[*shard]
+                        .starts(*lo..*hi, depth)
+                        .into_iter()
+                        .map(move |start| (*shard, start))
                 })
                 .collect()
         } else {
@@ -162,5 +195,117 @@ impl Attributor {
             .into_iter()
             .map(|(shard, position)| shards[shard].document_at(position))
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use rand::{rngs::StdRng, SeedableRng};
+
+    use super::super::testing::{engine, words};
+    use crate::tokenizer::Token;
+
+    /// Every seed of an output copying passages held in 1, 3 and 45
+    /// places (some edited further on) is at exactly the places the rules
+    /// name, found by reading every document: all of them where there are
+    /// at most 32, else the earliest contribution's first 32 by document
+    /// and offset. Inside a long match, the seeds after the first are
+    /// found by moving its places on, not by locating them again.
+    #[test]
+    fn seeds_lie_at_the_places_that_hold_their_match() {
+        let seed = 3;
+        println!("seed {seed}");
+        let mut rng = StdRng::seed_from_u64(seed);
+        let dir = tempfile::tempdir().unwrap();
+        let words = |count: usize, rng: &mut StdRng| words(rng, count, 5_000, 1);
+        let passages: Vec<Vec<String>> = (0..3).map(|_| words(90, &mut rng)).collect();
+        let mut folders = Vec::new();
+        for contribution in 0..3u32 {
+            let folder = dir.path().join(format!("c{contribution}"));
+            std::fs::create_dir_all(&folder).unwrap();
+            for page in 0..15 {
+                let mut text = words(40, &mut rng);
+                for (k, passage) in passages.iter().enumerate() {
+                    let held = match k {
+                        0 => contribution == 1 && page == 0,
+                        1 => contribution == 2 && page < 3,
+                        _ => true,
+                    };
+                    if held {
+                        let mut copy = passage.clone();
+                        // Some copies edited past their middle.
+                        if page % 2 == 1 {
+                            copy[50] = "edited".into();
+                        }
+                        text.extend(copy);
+                        text.extend(words(10, &mut rng));
+                    }
+                }
+                std::fs::write(folder.join(format!("p{page:02}.txt")), text.join(" ")).unwrap();
+            }
+            folders.push((contribution, folder));
+        }
+        let engine = engine(dir.path(), folders);
+        let documents: Vec<Vec<Token>> = (0..engine.index.manifest.documents.len())
+            .map(|id| engine.index.document_tokens(id))
+            .collect();
+        let text: Vec<String> = passages
+            .iter()
+            .flat_map(|passage| passage.iter().cloned().chain(words(5, &mut rng)))
+            .collect();
+        let tokens = engine.tokenizer.encode(&text.join(" "));
+        let surprise = engine.surprise(&tokens);
+        let seeds = engine.seeds(&tokens, &surprise);
+        let mut matches: Vec<(usize, usize)> = seeds.iter().map(|s| (s.start, s.end)).collect();
+        matches.sort_unstable();
+        matches.dedup();
+        let long = matches
+            .iter()
+            .filter(|(start, end)| end - start >= 24)
+            .count();
+        assert!(long >= 6, "{matches:?}");
+        for (start, end) in &matches {
+            let (start, end) = (*start, *end);
+            let wanted = &tokens[start..end];
+            let mut seeded: Vec<(u32, i64)> = seeds
+                .iter()
+                .filter(|s| (s.start, s.end) == (start, end))
+                .map(|s| (s.document, s.diagonal))
+                .collect();
+            seeded.sort_unstable();
+            // A shorter match at a start is where a document holds only the
+            // start of the longest (`shorter`): each holds it.
+            if matches.iter().any(|m| m.0 == start && m.1 > end) {
+                for (document, diagonal) in seeded {
+                    let offset = (start as i64 + diagonal) as usize;
+                    assert_eq!(
+                        documents[document as usize].get(offset..offset + wanted.len()),
+                        Some(wanted),
+                        "seed {seed}: match {start}..{end}"
+                    );
+                }
+                continue;
+            }
+            // The longest: every place holding it, by document and offset.
+            let mut held: Vec<(u32, i64)> = documents
+                .iter()
+                .enumerate()
+                .flat_map(|(id, document)| {
+                    document
+                        .windows(wanted.len())
+                        .enumerate()
+                        .filter(|(_, window)| *window == wanted)
+                        .map(move |(offset, _)| (id as u32, offset as i64 - start as i64))
+                })
+                .collect();
+            if held.len() > 32 {
+                let contribution =
+                    |id: u32| engine.index.manifest.documents[id as usize].contribution;
+                let earliest = contribution(held[0].0);
+                held.truncate(32);
+                held.retain(|(id, _)| contribution(*id) == earliest);
+            }
+            assert_eq!(seeded, held, "seed {seed}: match {start}..{end}");
+        }
     }
 }

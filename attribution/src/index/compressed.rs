@@ -20,10 +20,7 @@
 //! has no preceding token; the tree stores [`SEPARATOR`] there (no search
 //! asks for a separator) and `primary` names that row.
 
-use std::sync::{
-    atomic::{AtomicU64, Ordering},
-    Mutex,
-};
+use std::sync::{atomic::AtomicU64, Mutex};
 
 use memmap2::Mmap;
 
@@ -35,6 +32,7 @@ pub(crate) use write::file;
 
 mod decode;
 mod lines;
+mod locate;
 mod tree;
 mod write;
 
@@ -274,92 +272,7 @@ impl Compressed {
     /// Where, in the shard's tokens, the match of `depth` tokens at row
     /// `row` starts.
     pub(crate) fn start(&self, row: usize, depth: u32) -> u64 {
-        self.start_of(self.locate(row as u64), depth)
-    }
-
-    /// Where a match of `depth` tokens starts whose reversed match starts
-    /// at `reversed`: it ends just before `length - reversed`.
-    fn start_of(&self, reversed: u64, depth: u32) -> u64 {
-        self.length
-            .saturating_sub(reversed)
-            .saturating_sub(u64::from(depth))
-    }
-
-    /// The position in the reversed tokens where row `row`'s suffix
-    /// starts: a walk to the nearest sampled row, remembered.
-    fn locate(&self, row: u64) -> u64 {
-        // Fibonacci hashing spreads neighbouring rows over the slots.
-        let slot = &self.located
-            [(row.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - LOCATED_BITS)) as usize];
-        let known = slot.load(Ordering::Relaxed);
-        if known >> 32 == row + 1 {
-            return known & u64::from(u32::MAX);
-        }
-        let mut at = row;
-        let mut walked = [SEPARATOR; SAMPLE as usize];
-        for steps in 0..=SAMPLE {
-            // One line read gives both whether the row is sampled and
-            // which sample it is.
-            let (sampled, sample) = self.bit_and_rank1(self.layout.marks, at);
-            if sampled {
-                let reversed = self.entry(self.layout.samples, sample) + steps;
-                slot.store((row + 1) << 32 | reversed, Ordering::Relaxed);
-                self.keep_tail(reversed, &walked[..steps as usize]);
-                return reversed;
-            }
-            let (token, next) = self.step(at);
-            if let Some(walk) = walked.get_mut(steps as usize) {
-                *walk = token;
-            }
-            at = next;
-        }
-        // Only a damaged file walks this far.
-        0
-    }
-
-    /// The `limit` smallest starts of the matches of `depth` tokens at the
-    /// rows `range`, in order: the largest reversed positions, found by
-    /// locating the rows of the blocks whose maxima could hold them (a
-    /// block's maximum bounds its rows) rather than every row.
-    pub(crate) fn smallest_starts(
-        &self,
-        (lo, hi): (usize, usize),
-        depth: u32,
-        limit: usize,
-    ) -> Vec<u64> {
-        let (lo, hi) = (lo as u64, hi.max(lo) as u64);
-        let first_block = lo.div_ceil(MAXIMA_ROWS);
-        let end_block = (hi / MAXIMA_ROWS).max(first_block);
-        let (head, tail) = match first_block < end_block {
-            true => (lo..first_block * MAXIMA_ROWS, end_block * MAXIMA_ROWS..hi),
-            false => (lo..hi, hi..hi),
-        };
-        let mut largest: Vec<u64> = head.chain(tail).map(|row| self.locate(row)).collect();
-        let keep = |largest: &mut Vec<u64>| {
-            if largest.len() > limit {
-                largest.select_nth_unstable_by(limit, |a, b| b.cmp(a));
-                largest.truncate(limit);
-            }
-        };
-        keep(&mut largest);
-        let mut blocks: Vec<(u64, u64)> = (first_block..end_block)
-            .map(|block| (self.entry(self.layout.maxima, block), block))
-            .collect();
-        blocks.sort_unstable_by(|a, b| b.cmp(a));
-        for (maximum, block) in blocks {
-            if largest.len() >= limit && largest.iter().all(|found| *found >= maximum) {
-                break;
-            }
-            let rows = block * MAXIMA_ROWS..(block + 1) * MAXIMA_ROWS;
-            largest.extend(rows.map(|row| self.locate(row)));
-            keep(&mut largest);
-        }
-        let mut starts: Vec<u64> = largest
-            .into_iter()
-            .map(|reversed| self.start_of(reversed, depth))
-            .collect();
-        starts.sort_unstable();
-        starts
+        self.starts(&[row as u64], depth)[0]
     }
 }
 

@@ -112,6 +112,48 @@ impl Index {
 }
 
 impl Index {
+    /// How often `passage` occurs whole (0 for an empty one), searched a
+    /// token at a time while `go_on` says, of how often the part searched
+    /// so far occurs (a bound on the whole's count), that it could still
+    /// matter: where it says not, that bound.
+    pub(crate) fn copies_while(
+        &self,
+        passage: &[Token],
+        mut go_on: impl FnMut(u64) -> bool,
+    ) -> u64 {
+        let Some(first) = passage.first() else {
+            return 0;
+        };
+        let mut ranges: Vec<ShardRange> = self
+            .shards
+            .iter()
+            .enumerate()
+            .map(|(number, shard)| {
+                let (lo, hi) = shard.first(*first);
+                (number, lo, hi)
+            })
+            .filter(|(_, lo, hi)| lo < hi)
+            .collect();
+        let count = |ranges: &[ShardRange]| ranges.iter().map(|(_, lo, hi)| (hi - lo) as u64).sum();
+        for (depth, token) in passage.iter().enumerate().skip(1) {
+            let bound: u64 = count(&ranges);
+            if bound == 0 || !go_on(bound) {
+                return bound;
+            }
+            self.probes
+                .fetch_add(ranges.len() as u64, Ordering::Relaxed);
+            ranges = ranges
+                .iter()
+                .map(|(number, lo, hi)| {
+                    let (lo, hi) = self.shards[*number].narrow((*lo, *hi), depth as u32, *token);
+                    (*number, lo, hi)
+                })
+                .filter(|(_, lo, hi)| lo < hi)
+                .collect();
+        }
+        count(&ranges)
+    }
+
     /// How often each prefix of `pattern` occurs in the corpus: entry k
     /// counts the first k + 1 tokens (the one-token count is the table's;
     /// a count of 0 ends the list).
@@ -150,8 +192,8 @@ impl Index {
         }
         for (number, lo, hi) in ranges {
             let shard = &self.shards[number];
-            for i in lo..hi {
-                let (document, _) = shard.document_at(shard.start(i, length));
+            for start in shard.starts(lo..hi, length) {
+                let (document, _) = shard.document_at(start);
                 *found
                     .entry(self.manifest.documents[document as usize].contribution)
                     .or_default() += 1;
@@ -170,6 +212,18 @@ impl Shard {
                 u64::from(u32::from_le_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]))
             }
             ShardTier::Compressed(shard) => shard.start(row, depth),
+        }
+    }
+
+    /// Where the matches of `depth` tokens at rows `rows` start, in the
+    /// rows' order (the compressed tier locates them side by side).
+    pub(crate) fn starts(&self, rows: std::ops::Range<usize>, depth: u32) -> Vec<u64> {
+        match &self.tier {
+            ShardTier::SuffixArray { .. } => rows.map(|row| self.start(row, depth)).collect(),
+            ShardTier::Compressed(shard) => {
+                let rows: Vec<u64> = rows.map(|row| row as u64).collect();
+                shard.starts(&rows, depth)
+            }
         }
     }
 
@@ -269,17 +323,18 @@ impl Shard {
     }
 
     /// The start of each place of `shorter`.
-    pub(crate) fn shorter_starts<'a>(
-        &'a self,
-        shorter: &'a Shorter,
-    ) -> impl Iterator<Item = u64> + 'a {
+    pub(crate) fn shorter_starts(&self, shorter: &Shorter) -> Vec<u64> {
         let (_, lo, hi) = shorter.range;
-        (lo..hi)
-            .filter(move |row| match (&self.tier, shorter.except) {
-                (ShardTier::Compressed(shard), Some(token)) => !shard.follows(*row, token),
-                _ => true,
-            })
-            .map(move |row| self.start(row, shorter.depth))
+        match (&self.tier, shorter.except) {
+            (ShardTier::Compressed(shard), Some(token)) => {
+                let rows: Vec<u64> = (lo..hi)
+                    .filter(|row| !shard.follows(*row, token))
+                    .map(|row| row as u64)
+                    .collect();
+                shard.starts(&rows, shorter.depth)
+            }
+            _ => self.starts(lo..hi, shorter.depth),
+        }
     }
 
     /// The `limit` smallest starts of the matches of `depth` tokens at the
@@ -292,9 +347,7 @@ impl Shard {
     ) -> Vec<u64> {
         let mut starts: Vec<u64> = match &self.tier {
             ShardTier::Compressed(shard) => return shard.smallest_starts(range, depth, limit),
-            ShardTier::SuffixArray { .. } => (range.0..range.1)
-                .map(|row| self.start(row, depth))
-                .collect(),
+            ShardTier::SuffixArray { .. } => self.starts(range.0..range.1, depth),
         };
         if starts.len() > limit {
             starts.select_nth_unstable(limit);

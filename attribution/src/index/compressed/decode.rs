@@ -1,7 +1,7 @@
 //! Reading a compressed shard's tokens: blocks decoded from their
 //! samples, kept in a cache, several side by side.
 
-use super::{Compressed, Descent, SAMPLE};
+use super::{locate::LANES, Compressed, Descent, SAMPLE};
 use crate::tokenizer::{Token, SEPARATOR};
 
 /// Decoded blocks kept per shard, each in the slot of its number modulo
@@ -101,25 +101,71 @@ impl Compressed {
         })
     }
 
-    /// The tokens at `range` (cut at the shard's end), decoded
-    /// `READ_AHEAD` blocks side by side.
+    /// The tokens at `range` (cut at the shard's end): the blocks the
+    /// cache holds whole from there, the others decoded `READ_AHEAD` side
+    /// by side and kept (a chain weighed again reads the document's
+    /// passage ending at each of its tokens: the same few blocks, over and
+    /// over).
     pub(crate) fn tokens(&self, range: std::ops::Range<u64>) -> Vec<Token> {
         let (start, end) = (range.start.min(self.length), range.end.min(self.length));
-        let mut tokens = Vec::with_capacity((end.saturating_sub(start)) as usize);
         if start >= end {
-            return tokens;
+            return Vec::new();
         }
         let (first_block, first) = self.block_of(start);
         let (last_block, _) = self.block_of(end - 1);
         let numbers: Vec<u64> = (last_block..=first_block).rev().collect();
-        for group in numbers.chunks(READ_AHEAD) {
-            for decoded in self.decode(group) {
-                tokens.extend(decoded);
+        let mut blocks: Vec<Option<Vec<Token>>> =
+            numbers.iter().map(|block| self.cached(*block)).collect();
+        let missing: Vec<usize> = (0..numbers.len())
+            .filter(|k| blocks[*k].is_none())
+            .collect();
+        for group in missing.chunks(READ_AHEAD) {
+            let group_numbers: Vec<u64> = group.iter().map(|k| numbers[*k]).collect();
+            for (k, decoded) in group.iter().zip(self.decode(&group_numbers)) {
+                self.keep_whole(numbers[*k], &decoded);
+                blocks[*k] = Some(decoded);
             }
         }
+        let mut tokens: Vec<Token> = blocks.into_iter().flatten().flatten().collect();
         tokens.drain(..(start - first) as usize);
         tokens.truncate((end - start) as usize);
         tokens
+    }
+
+    /// Block `block`'s tokens, if its cache slot holds them all; a slot
+    /// holding another block is left as it is.
+    fn cached(&self, block: u64) -> Option<Vec<Token>> {
+        let size = self.block_size(block) as usize;
+        let slot = &self.cache[block as usize % CACHED_BLOCKS];
+        let slot = slot.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        match &*slot {
+            Some(decoding)
+                if decoding.block == block && decoding.decoded >= decoding.tail.min(size) =>
+            {
+                Some(decoding.tokens[..size].to_vec())
+            }
+            _ => None,
+        }
+    }
+
+    /// Keeps block `block`, decoded whole, in its cache slot.
+    fn keep_whole(&self, block: u64, decoded: &[Token]) {
+        let mut tokens = [SEPARATOR; SAMPLE as usize];
+        tokens[..decoded.len()].copy_from_slice(decoded);
+        let slot = &self.cache[block as usize % CACHED_BLOCKS];
+        *slot.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(Decoding {
+            block,
+            row: 0,
+            decoded: decoded.len(),
+            tail: SAMPLE as usize,
+            tokens,
+        });
+    }
+
+    /// How many tokens block `block` holds: `SAMPLE`, but for the shard's
+    /// first block, which may be short.
+    fn block_size(&self, block: u64) -> u64 {
+        (block * SAMPLE).min(self.length) - (block - 1) * SAMPLE
     }
 
     /// The block holding `position` (below the length), and where it starts.
@@ -137,7 +183,7 @@ impl Compressed {
         let numbers = &numbers[..numbers.len().min(READ_AHEAD)];
         let sizes: Vec<u64> = numbers
             .iter()
-            .map(|block| (block * SAMPLE).min(self.length) - (block - 1) * SAMPLE)
+            .map(|block| self.block_size(*block))
             .collect();
         let mut rows: Vec<u64> = numbers
             .iter()
@@ -167,16 +213,16 @@ impl Compressed {
         tokens
     }
 
-    /// LF steps from each of `rows` (up to `READ_AHEAD`) side by side, a
+    /// LF steps from each of `rows` (up to `LANES`) side by side, a
     /// level of the tree at a time: one walk's line read does not wait for
     /// another's, so their cache misses overlap. Each row becomes the one
     /// its step leads to, and its token is written to `tokens`.
-    fn steps(&self, rows: &mut [u64], tokens: &mut [Token]) {
-        let mut walks = [(0usize, 0u64, false); READ_AHEAD];
+    pub(super) fn steps(&self, rows: &mut [u64], tokens: &mut [Token]) {
+        let mut walks = [(0usize, 0u64, false); LANES];
         for (walk, row) in walks.iter_mut().zip(rows.iter()) {
             *walk = (self.tree.root(), *row, true);
         }
-        let mut walking = rows.len().min(READ_AHEAD);
+        let mut walking = rows.len().min(LANES);
         while walking > 0 {
             for (k, walk) in walks.iter_mut().enumerate().take(rows.len()) {
                 let (node, i, true) = *walk else { continue };

@@ -153,3 +153,59 @@ fn a_shard_over_several_superblocks_reads_counts_and_locates_as_its_tokens() {
         }
     }
 }
+
+/// Tokens read one at a time (as an extension reads), as ranges (as a
+/// chain weighed again reads its document's passages) and rows located
+/// (whose walks keep the tokens they pass), in any order: each read finds
+/// what the shard holds, whatever the cache was left holding by the last.
+#[test]
+fn reads_in_any_order_find_the_shards_tokens_and_places() {
+    for seed in [1, 2, 3] {
+        println!("seed {seed}");
+        let mut rng = StdRng::seed_from_u64(seed);
+        let mut tokens: Vec<Token> = (0..20_000)
+            .map(|k| match k % 613 {
+                612 => SEPARATOR,
+                _ => 1 + (rng.gen_range(0.0f64..1.0).powi(3) * 500.0) as Token,
+            })
+            .collect();
+        tokens.push(SEPARATOR);
+        let reversed: Vec<Token> = tokens.iter().rev().copied().collect();
+        let (suffixes, _) = sort_suffixes(0, &reversed, 1).unwrap();
+        let (shard, _file, _) = open(&tokens);
+        let length = tokens.len() as u64;
+        for _ in 0..3_000 {
+            match rng.gen_range(0..3) {
+                0 => {
+                    let at = rng.gen_range(0..length + 2);
+                    let expected = tokens.get(at as usize).copied().unwrap_or(SEPARATOR);
+                    assert_eq!(shard.token(at), expected, "seed {seed}: token {at}");
+                }
+                1 => {
+                    let from = rng.gen_range(0..length);
+                    let to = rng.gen_range(from..=(from + 90).min(length + 3));
+                    let expected = &tokens[from as usize..(to.min(length)) as usize];
+                    assert_eq!(
+                        shard.tokens(from..to),
+                        expected,
+                        "seed {seed}: {from}..{to}"
+                    );
+                }
+                _ => {
+                    let rows: Vec<u64> = (0..rng.gen_range(1..20))
+                        .map(|_| rng.gen_range(1..=length))
+                        .collect();
+                    let expected: Vec<u64> = rows
+                        .iter()
+                        .map(|row| length - suffixes[*row as usize - 1] as u64)
+                        .collect();
+                    assert_eq!(
+                        shard.starts(&rows, 0),
+                        expected,
+                        "seed {seed}: rows {rows:?}"
+                    );
+                }
+            }
+        }
+    }
+}
