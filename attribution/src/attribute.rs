@@ -239,8 +239,9 @@ struct Chain {
     /// equal the document's on their diagonal without reading it (a read
     /// costs decoding steps in the compressed tier).
     seeds: Vec<(usize, usize, i64)>,
-    /// Per token of [start, end): equal to the document's there.
-    matched: Vec<bool>,
+    /// Per token of [start, end): the diagonal on which it equals the
+    /// document's, if it does.
+    matched: Vec<Option<i64>>,
     /// Surprise of the matched tokens less the mismatches' cost, in 1/16 bit.
     evidence: i64,
 }
@@ -530,7 +531,7 @@ impl Attributor {
             let document = &documents[chain.document as usize];
             let matched = chain.matched[start - chain.start..position - chain.start]
                 .iter()
-                .filter(|matched| **matched)
+                .filter(|on| on.is_some())
                 .count() as u32;
             spans.push(Span {
                 start,

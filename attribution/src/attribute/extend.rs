@@ -216,30 +216,35 @@ impl Attributor {
         best.map(|(_, skipped, diagonal, steps)| (skipped, diagonal, steps))
     }
 
-    /// Which of the chain's tokens equal the document's, and its evidence.
+    /// Which of the chain's tokens equal the document's, on which
+    /// diagonal, and its evidence.
     fn mark(&self, tokens: &[Token], surprise: &[u32], chain: &mut Chain) {
         // A token before the next stretch is also compared on that
         // stretch's diagonal: the edit that shifted the copy (a word
         // replaced by a longer or shorter one) lies somewhere in between,
         // the old diagonal holding before it and the new one after it.
         // Where a seed lies on a diagonal a token is compared on, the token
-        // is known equal there.
-        let mut known = vec![false; chain.end - chain.start];
+        // is known equal there: (on its own stretch's, on the next's).
+        let mut known = vec![(false, false); chain.end - chain.start];
         for (start, end, diagonal) in &chain.seeds {
             for at in (*start).max(chain.start)..(*end).min(chain.end) {
                 let (here, next) = chain.diagonals_at(at);
-                if here == *diagonal || next == Some(*diagonal) {
-                    known[at - chain.start] = true;
-                }
+                let known = &mut known[at - chain.start];
+                known.0 |= here == *diagonal;
+                known.1 |= next == Some(*diagonal);
             }
         }
         chain.matched = (chain.start..chain.end)
             .map(|at| {
                 let (here, next) = chain.diagonals_at(at);
+                let (known_here, known_next) = known[at - chain.start];
                 let equal = |diagonal: i64| {
                     self.document_token(chain.document, at, diagonal) == Some(tokens[at])
                 };
-                known[at - chain.start] || equal(here) || next.is_some_and(equal)
+                match known_here || equal(here) {
+                    true => Some(here),
+                    false => next.filter(|next| known_next || equal(*next)),
+                }
             })
             .collect();
         chain.evidence = chain
@@ -247,8 +252,8 @@ impl Attributor {
             .iter()
             .enumerate()
             .map(|(i, matched)| match matched {
-                true => i64::from(surprise[chain.start + i]),
-                false => -self.mismatch_cost(i > 0 && !chain.matched[i - 1]),
+                Some(_) => i64::from(surprise[chain.start + i]),
+                None => -self.mismatch_cost(i > 0 && chain.matched[i - 1].is_none()),
             })
             .sum();
     }
@@ -296,7 +301,7 @@ mod tests {
         assert_eq!(by_seeds.matched, by_reading.matched);
         assert_eq!(by_seeds.evidence, by_reading.evidence);
         // [12, 20) is compared on diagonal 130, where the document differs.
-        assert!(by_reading.matched[12..20].contains(&false));
-        assert!(by_reading.matched[20..40].iter().all(|matched| *matched));
+        assert!(by_reading.matched[12..20].contains(&None));
+        assert!(by_reading.matched[20..40].iter().all(|on| *on == Some(130)));
     }
 }

@@ -89,7 +89,7 @@ impl Attributor {
         let repeated = u64::from(self.tuning.min_context_count);
         let alone = |at: usize| self.surprise_alone[usize::from(tokens[at])];
         let rising: Vec<usize> = (chain.start..chain.end)
-            .filter(|at| chain.matched[at - chain.start] && surprise[*at] < alone(*at))
+            .filter(|at| chain.matched[at - chain.start].is_some() && surprise[*at] < alone(*at))
             .collect();
         // Weighed again, a token counts at most its surprise alone (as the
         // passage's own copies would leave it): a chain that could not
@@ -111,13 +111,8 @@ impl Attributor {
             return chain;
         }
         for at in rising {
-            // The diagonal the token matched on (`mark`'s).
-            let (here, next) = chain.diagonals_at(at);
-            let diagonal = match next {
-                Some(next) if self.document_token(chain.document, at, here) != Some(tokens[at]) => {
-                    next
-                }
-                _ => here,
+            let Some(diagonal) = chain.matched[at - chain.start] else {
+                continue;
             };
             match self.document_copies(chain.document, at, diagonal, searched) {
                 copies if copies >= repeated => {
