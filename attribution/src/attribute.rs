@@ -402,7 +402,7 @@ impl Attributor {
                         .copies_while(&tokens[from..=at], |bound| !self.settled(&contexts, bound)),
                     None => 0,
                 };
-                self.surprise_in(tokens[at], &contexts, copies)
+                self.surprise_in(tokens, at, &contexts, copies)
             })
             .collect()
     }
@@ -420,35 +420,66 @@ impl Attributor {
         if self.surprise_alone[usize::from(tokens[at])] == 0 {
             return 0;
         }
-        self.surprise_in(tokens[at], &self.contexts(tokens, at), copies)
+        self.surprise_in(tokens, at, &self.contexts(tokens, at), copies)
     }
 
-    /// Per context of output token `at`, longest first: how often the
-    /// corpus holds the context, and the context then the token (`None`
-    /// where it never holds the token after it).
+    /// The counts of output token `at`'s context of `length` tokens: how
+    /// often the corpus holds the context, and the context then the token
+    /// (`None` where it never holds the token after it).
+    fn context(&self, tokens: &[Token], at: usize, length: usize) -> Option<(u64, u64)> {
+        let counts = self.index.prefix_counts(&tokens[at - length..=at]);
+        (counts.len() == length + 1).then(|| (counts[length - 1], counts[length]))
+    }
+
+    /// Output token `at`'s contexts' counts ([`Attributor::context`]),
+    /// longest first, down to the first one trusted with no copies left
+    /// out: surprise is measured in it or in a shorter one, and the shorter
+    /// ones are searched only if copies make it untrusted.
     fn contexts(&self, tokens: &[Token], at: usize) -> Vec<Option<(u64, u64)>> {
-        (1..=(self.tuning.context_tokens as usize).min(at))
-            .rev()
-            .map(|length| {
-                let counts = self.index.prefix_counts(&tokens[at - length..=at]);
-                (counts.len() == length + 1).then(|| (counts[length - 1], counts[length]))
-            })
-            .collect()
+        let mut contexts = Vec::new();
+        for length in (1..=(self.tuning.context_tokens as usize).min(at)).rev() {
+            let counts = self.context(tokens, at, length);
+            contexts.push(counts);
+            if counts.is_some_and(|counts| self.trusted(counts, 0).is_some()) {
+                break;
+            }
+        }
+        contexts
     }
 
-    /// A token's surprise from its contexts' counts, `copies` left out of
-    /// each: given the longest context held at least `min_context_count`
-    /// times that the token follows, else alone.
-    fn surprise_in(&self, token: Token, contexts: &[Option<(u64, u64)>], copies: u64) -> u32 {
-        let trusted = u64::from(self.tuning.min_context_count);
+    /// A context's counts with `copies` left out of both, if the context is
+    /// then trusted: held at least `min_context_count` times, and the token
+    /// after it at least once.
+    fn trusted(&self, (before, with): (u64, u64), copies: u64) -> Option<(u64, u64)> {
+        let (before, with) = (before.saturating_sub(copies), with.saturating_sub(copies));
+        (before >= u64::from(self.tuning.min_context_count) && with > 0).then_some((before, with))
+    }
+
+    /// Output token `at`'s surprise from its contexts' counts, `copies`
+    /// left out of each: given the longest context trusted, else alone.
+    /// `contexts` are the longest ones ([`Attributor::contexts`]); shorter
+    /// ones are searched here where none of those is trusted.
+    fn surprise_in(
+        &self,
+        tokens: &[Token],
+        at: usize,
+        contexts: &[Option<(u64, u64)>],
+        copies: u64,
+    ) -> u32 {
+        let longest = (self.tuning.context_tokens as usize).min(at);
+        let shorter = (1..=longest.saturating_sub(contexts.len()))
+            .rev()
+            .map(|length| self.context(tokens, at, length));
         contexts
             .iter()
+            .copied()
+            .chain(shorter)
             .flatten()
-            .map(|(before, with)| (before.saturating_sub(copies), with.saturating_sub(copies)))
-            .find(|(before, with)| *before >= trusted && *with > 0)
-            .map_or(self.surprise_alone[usize::from(token)], |(before, with)| {
-                log2_sixteenths(before).saturating_sub(log2_sixteenths(with))
-            })
+            .find_map(|counts| self.trusted(counts, copies))
+            .map_or(
+                self.surprise_alone[usize::from(tokens[at])],
+                |(before, with)| log2_sixteenths(before).saturating_sub(log2_sixteenths(with)),
+            )
     }
 
     /// Whether every count of copies up to `bound` gives the same surprise
@@ -458,19 +489,10 @@ impl Attributor {
     /// as copies grow). A passage's search can stop there: common text
     /// copied a few times has its surprise settled a few tokens in.
     fn settled(&self, contexts: &[Option<(u64, u64)>], bound: u64) -> bool {
-        let trusted = u64::from(self.tuning.min_context_count);
-        let counts_after = |before: u64, with: u64, copies: u64| {
-            (before.saturating_sub(copies), with.saturating_sub(copies))
-        };
-        for (before, with) in contexts.iter().flatten() {
-            let holds = |(before, with): (u64, u64)| before >= trusted && with > 0;
-            let (none, most) = (
-                counts_after(*before, *with, 0),
-                counts_after(*before, *with, bound),
-            );
-            match (holds(none), holds(most)) {
-                (false, false) => continue,
-                (true, true) => {
+        for counts in contexts.iter().flatten() {
+            match (self.trusted(*counts, 0), self.trusted(*counts, bound)) {
+                (None, None) => continue,
+                (Some(none), Some(most)) => {
                     return log2_sixteenths(none.0) == log2_sixteenths(most.0)
                         && log2_sixteenths(none.1) == log2_sixteenths(most.1)
                 }
@@ -647,7 +669,7 @@ mod tests {
                 checked += 1;
                 assert_eq!(
                     surprise[at],
-                    engine.surprise_in(tokens[at], &contexts, every_copy),
+                    engine.surprise_in(&tokens, at, &contexts, every_copy),
                     "seed {seed}: output {output}, token {at}"
                 );
             }

@@ -42,33 +42,15 @@ impl Index {
         watch: usize,
         shorter: &mut Vec<Shorter>,
     ) -> Option<(u32, Vec<ShardRange>)> {
-        let first = *query.first()?;
-        let mut ranges: Vec<ShardRange> = self
-            .shards
-            .iter()
-            .enumerate()
-            .map(|(number, shard)| {
-                let (lo, hi) = shard.first(first);
-                (number, lo, hi)
-            })
-            .filter(|(_, lo, hi)| lo < hi)
-            .collect();
+        let mut ranges = self.first_ranges(*query.first()?);
         if ranges.is_empty() {
             return None;
         }
         let mut depth = 1u32;
         let limit = (query.len() as u32).min(limit);
         while depth < limit {
-            self.probes
-                .fetch_add(ranges.len() as u64, Ordering::Relaxed);
             let token = query[depth as usize];
-            let narrowed: Vec<ShardRange> = ranges
-                .iter()
-                .map(|(number, lo, hi)| {
-                    let (lo, hi) = self.shards[*number].narrow((*lo, *hi), depth, token);
-                    (*number, lo, hi)
-                })
-                .collect();
+            let narrowed = self.narrowed(&ranges, depth, token);
             if narrowed.iter().all(|(_, lo, hi)| lo == hi) {
                 break;
             }
@@ -112,6 +94,34 @@ impl Index {
 }
 
 impl Index {
+    /// Per shard holding `token`, the rows of its suffixes.
+    fn first_ranges(&self, token: Token) -> Vec<ShardRange> {
+        self.shards
+            .iter()
+            .enumerate()
+            .map(|(number, shard)| {
+                let (lo, hi) = shard.first(token);
+                (number, lo, hi)
+            })
+            .filter(|(_, lo, hi)| lo < hi)
+            .collect()
+    }
+
+    /// One search step in every shard: of each of `ranges`, whose rows
+    /// match a query's first `depth` tokens, the rows matching `token`
+    /// after them too (empty ones kept, in the same order).
+    fn narrowed(&self, ranges: &[ShardRange], depth: u32, token: Token) -> Vec<ShardRange> {
+        self.probes
+            .fetch_add(ranges.len() as u64, Ordering::Relaxed);
+        ranges
+            .iter()
+            .map(|(number, lo, hi)| {
+                let (lo, hi) = self.shards[*number].narrow((*lo, *hi), depth, token);
+                (*number, lo, hi)
+            })
+            .collect()
+    }
+
     /// How often `passage` occurs whole (0 for an empty one), searched a
     /// token at a time while `go_on` says, of how often the part searched
     /// so far occurs (a bound on the whole's count), that it could still
@@ -124,30 +134,16 @@ impl Index {
         let Some(first) = passage.first() else {
             return 0;
         };
-        let mut ranges: Vec<ShardRange> = self
-            .shards
-            .iter()
-            .enumerate()
-            .map(|(number, shard)| {
-                let (lo, hi) = shard.first(*first);
-                (number, lo, hi)
-            })
-            .filter(|(_, lo, hi)| lo < hi)
-            .collect();
+        let mut ranges = self.first_ranges(*first);
         let count = |ranges: &[ShardRange]| ranges.iter().map(|(_, lo, hi)| (hi - lo) as u64).sum();
         for (depth, token) in passage.iter().enumerate().skip(1) {
             let bound: u64 = count(&ranges);
             if bound == 0 || !go_on(bound) {
                 return bound;
             }
-            self.probes
-                .fetch_add(ranges.len() as u64, Ordering::Relaxed);
-            ranges = ranges
-                .iter()
-                .map(|(number, lo, hi)| {
-                    let (lo, hi) = self.shards[*number].narrow((*lo, *hi), depth as u32, *token);
-                    (*number, lo, hi)
-                })
+            ranges = self
+                .narrowed(&ranges, depth as u32, *token)
+                .into_iter()
                 .filter(|(_, lo, hi)| lo < hi)
                 .collect();
         }
